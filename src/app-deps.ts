@@ -1,0 +1,17 @@
+import type { Config } from './config.js';
+import type { Db } from './platform/db/db.js';
+import type { Clock } from './platform/clock.js';
+import type { SecretBox } from './platform/crypto.js';
+import type { AccessTokens } from './modules/oauth/access-tokens.js';
+import type { RateLimiter } from './http/rate-limit.js';
+
+/** Everything a request needs, built once per process (or per test file) and passed down explicitly. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  tokens: AccessTokens;
+  limiter: RateLimiter;
+  lifecycle: { shuttingDown: boolean };
+}

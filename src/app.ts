@@ -1,0 +1,120 @@
+import crypto from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { AppDeps } from './app-deps.js';
+import { AppError, MESSAGES } from './http/errors.js';
+import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
+import { installApiPipeline, API_PREFIX } from './http/api-pipeline.js';
+import { mountRoute } from './http/mount-route.js';
+import { RouteMethods } from './http/method-not-allowed.js';
+import { migrationsPending } from './platform/db/migrate.js';
+import { apiRoutes } from './routes.js';
+import type { LoggerOptions } from 'pino';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuildAppOptions {
+  logger?: LoggerOptions | false;
+}
+
+function toAppError(error: FastifyError | AppError, requestId: string): AppError {
+  if (error instanceof AppError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('payload_too_large', MESSAGES.bodyTooLarge);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', MESSAGES.jsonContentType);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('invalid_request', MESSAGES.malformedJson);
+  }
+  if (error.statusCode === 400) return new AppError('invalid_request', 'The request is malformed.');
+  return new AppError('server_error', `An unexpected error occurred. Request id: ${requestId}.`);
+}
+
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === undefined ? false : options.logger,
+    bodyLimit: JSON_BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const sent = request.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+    },
+    disableRequestLogging: true,
+    trustProxy: deps.config.trustProxy,
+    return503OnClosing: false,
+  });
+
+  // Route schemas only document the API; validation happens in the route builder with Laravel's messages.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const routeMethods = new RouteMethods();
+  routeMethods.watch(app);
+  installBodyParsers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    if (request.url.startsWith('/api/')) {
+      reply.header('Cache-Control', 'no-store');
+      reply.header('X-Content-Type-Options', 'nosniff');
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = request.url === '/health' ? 'debug' : 'info';
+    request.log[level]({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const appError = toAppError(error, request.id);
+    if (appError.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    for (const [name, value] of Object.entries(appError.details.headers ?? {})) reply.header(name, value);
+    if (appError.code === 'unauthorized' && !appError.details.headers) reply.header('WWW-Authenticate', 'Bearer realm="api"');
+    reply.code(appError.status).send(appError.toBody());
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = routeMethods.allowedMethods(path);
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.join(', '));
+      throw new AppError('method_not_allowed', `The ${request.method} method is not supported for this route. Supported methods: ${allowed.join(', ')}.`);
+    }
+    return reply.code(404).send(new AppError('not_found', MESSAGES.routeNotFound).toBody());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Flextell-compatible API', version: '1.0.0', description: 'Public API v1 and its extensions.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    hideUntagged: true,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  installApiPipeline(app, deps);
+  for (const route of apiRoutes) mountRoute(app, deps, route);
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  let migrationsConfirmed = false;
+  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
+    const unavailable = (message: string) => reply.code(503).send({ error: 'service_unavailable', message });
+    if (deps.lifecycle.shuttingDown) return unavailable('The server is shutting down.');
+    try {
+      await deps.db.query('SELECT 1');
+      if (!migrationsConfirmed) migrationsConfirmed = !(await migrationsPending(deps.db));
+    } catch {
+      return unavailable('The database is unreachable.');
+    }
+    if (!migrationsConfirmed) return unavailable('Database migrations are pending.');
+    return { status: 'ok' };
+  });
+  return app;
+}
+
+export { API_PREFIX };

@@ -1,0 +1,42 @@
+import type { Config } from './config.js';
+import type { AppDeps } from './app-deps.js';
+import type { Db } from './platform/db/db.js';
+import { openPglite } from './platform/db/pglite.js';
+import { openPostgres } from './platform/db/postgres.js';
+import { migrate } from './platform/db/migrate.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { loadEncryptionKey } from './platform/crypto.js';
+import { AccessTokens } from './modules/oauth/access-tokens.js';
+import { ensureSigningKey } from './modules/oauth/signing-keys.js';
+import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from './http/rate-limit.js';
+import path from 'node:path';
+
+export async function openDatabase(config: Config): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
+  return openPglite(path.join(config.dataDir, 'pgdata'));
+}
+
+export interface DepsOptions {
+  clock?: Clock;
+  onWarning?: (message: string) => void;
+  /** Skip migrations when the caller already ran them. */
+  skipMigrations?: boolean;
+}
+
+/** Migrates, loads keys and builds the shared services of one process. */
+export async function createDeps(config: Config, db: Db, options: DepsOptions = {}): Promise<AppDeps> {
+  if (!options.skipMigrations) await migrate(db);
+  const clock = options.clock ?? systemClock;
+  const { box, stored } = await loadEncryptionKey(db, config.encryptionKey);
+  if (stored) {
+    options.onWarning?.('FLEXTELL_ENCRYPTION_KEY is not set: using a key generated and stored in the database. Set it in production.');
+  }
+  await ensureSigningKey(db, box, config.jwtPrivateKey);
+  const tokens = new AccessTokens(db, box, clock);
+  await tokens.reloadKeys();
+  const store = config.redisUrl ? new RedisRateLimitStore(config.redisUrl) : new MemoryRateLimitStore();
+  const limiter = new RateLimiter(store, config.rateLimitPerMinute, () =>
+    options.onWarning?.('The rate-limit store is unreachable; requests are not being limited.'),
+  );
+  return { config, db, clock, box, tokens, limiter, lifecycle: { shuttingDown: false } };
+}

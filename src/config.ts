@@ -1,0 +1,223 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Every environment variable the product reads, validated once at start-up (product.md §8).
+ * Each problem is reported on its own line so an operator can fix them all in one go.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string | null;
+  trustProxy: boolean;
+  nodeEnv: string | null;
+  logLevel: LogLevel;
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  dataDir: string;
+  storageDir: string;
+  storageDriver: 'local' | 's3';
+  s3: { bucket: string | null; region: string; endpoint: string | null; accessKeyId: string | null; secretAccessKey: string | null; forcePathStyle: boolean };
+  fileUrlTtlSeconds: number;
+  redisUrl: string | null;
+  rateLimitPerMinute: number;
+  loginRateLimit: number;
+  widgetRateLimitPerMinute: number;
+  corsOrigins: string[];
+  encryptionKey: Buffer | null;
+  jwtPrivateKey: string | null;
+  whatsappApiUrl: string;
+  instagramApiUrl: string;
+  metaGraphApiVersion: string;
+  telegramApiUrl: string;
+  providerTimeoutMs: number;
+  llm: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number; maxTokens: number };
+  jobConcurrency: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Descriptions double as the README's configuration table and `.env.example`. */
+export const CONFIG_VARIABLES: Array<{ name: string; default: string; description: string }> = [
+  { name: 'PORT', default: '8080', description: 'HTTP port of serve (0 = any free port)' },
+  { name: 'HOST', default: '0.0.0.0', description: 'interface to listen on' },
+  { name: 'PUBLIC_URL', default: '', description: 'external base URL used for OAuth metadata, signed file links, webhook URLs' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'honour X-Forwarded-Proto and X-Forwarded-For' },
+  { name: 'NODE_ENV', default: '', description: 'production: JSON logs only' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace, silent' },
+  { name: 'DATABASE_URL', default: '', description: 'postgres://… selects PostgreSQL; unset = embedded PGlite' },
+  { name: 'DATABASE_POOL_SIZE', default: '10', description: 'connections per process (PostgreSQL)' },
+  { name: 'FLEXTELL_DATA_DIR', default: './.flextell', description: 'embedded database, lock, default file storage, demo.json' },
+  { name: 'FLEXTELL_STORAGE_DIR', default: '<FLEXTELL_DATA_DIR>/storage', description: 'local file storage' },
+  { name: 'STORAGE_DRIVER', default: 'local', description: 'local or s3' },
+  { name: 'S3_BUCKET', default: '', description: 'bucket (required when STORAGE_DRIVER=s3)' },
+  { name: 'S3_REGION', default: 'us-east-1', description: 'S3 region' },
+  { name: 'S3_ENDPOINT', default: '', description: 'S3-compatible endpoint URL' },
+  { name: 'S3_ACCESS_KEY_ID', default: '', description: 'S3 access key id' },
+  { name: 'S3_SECRET_ACCESS_KEY', default: '', description: 'S3 secret access key' },
+  { name: 'S3_FORCE_PATH_STYLE', default: 'false', description: 'path-style S3 URLs (MinIO and friends)' },
+  { name: 'FILE_URL_TTL_SECONDS', default: '900', description: 'lifetime of signed file links' },
+  { name: 'REDIS_URL', default: '', description: 'shared store for rate limits and events; unset = in-process' },
+  { name: 'FLEXTELL_RATE_LIMIT_PER_MINUTE', default: '600', description: 'API requests per minute per (token, tenant)' },
+  { name: 'FLEXTELL_LOGIN_RATE_LIMIT', default: '10', description: 'failed logins per 15 minutes per (email, IP)' },
+  { name: 'FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE', default: '60', description: 'widget API requests per minute per visitor' },
+  { name: 'FLEXTELL_CORS_ORIGINS', default: '', description: 'comma-separated origins allowed to call /api/*' },
+  { name: 'FLEXTELL_ENCRYPTION_KEY', default: '', description: '32-byte key (64 hex or base64) for secrets at rest; unset = generated and stored in the database' },
+  { name: 'JWT_PRIVATE_KEY', default: '', description: 'RSA private key (PEM) to sign access tokens; unset = generated and stored encrypted' },
+  { name: 'JWT_PRIVATE_KEY_FILE', default: '', description: 'path of a PEM file with that key' },
+  { name: 'WHATSAPP_API_URL', default: 'https://graph.facebook.com', description: 'WhatsApp Cloud API base URL' },
+  { name: 'INSTAGRAM_API_URL', default: 'https://graph.instagram.com', description: 'Instagram messaging API base URL' },
+  { name: 'META_GRAPH_API_VERSION', default: 'v21.0', description: 'version segment after both Meta base URLs' },
+  { name: 'TELEGRAM_API_URL', default: 'https://api.telegram.org', description: 'Telegram Bot API base URL' },
+  { name: 'PROVIDER_TIMEOUT_MS', default: '15000', description: 'timeout of one provider HTTP call' },
+  { name: 'LLM_BASE_URL', default: '', description: 'OpenAI-compatible server including /v1; unset = embedded knowledge-base responder' },
+  { name: 'LLM_API_KEY', default: '', description: 'Bearer key for the model server' },
+  { name: 'LLM_MODEL', default: '', description: 'model name (required with LLM_BASE_URL)' },
+  { name: 'LLM_TIMEOUT_MS', default: '30000', description: 'timeout of one model call' },
+  { name: 'LLM_MAX_TOKENS', default: '512', description: 'max_tokens of one model call' },
+  { name: 'JOB_CONCURRENCY', default: '4', description: 'jobs run at once per process' },
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.map((problem) => `Invalid configuration: ${problem}`).join('\n'));
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | null {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? null : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === null) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${value}").`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === null) return fallback;
+    const lower = value.toLowerCase();
+    if (lower === 'true' || lower === '1') return true;
+    if (lower === 'false' || lower === '0') return false;
+    this.problems.push(`${name} must be true, false, 1 or 0 (got "${value}").`);
+    return fallback;
+  }
+
+  url(name: string, fallback: string | null, protocols: string[]): string | null {
+    const value = this.raw(name);
+    if (value === null) return fallback;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      if (parsed.search || parsed.hash) throw new Error('query');
+      return value.replace(/\/+$/, '');
+    } catch {
+      this.problems.push(`${name} must be a ${protocols.join(' or ')} URL without query (got "${value}").`);
+      return fallback;
+    }
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === null) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}").`);
+      return fallback;
+    }
+    return value as T;
+  }
+}
+
+const RATE_LIMIT_MAX = 1_000_000_000_000;
+
+function parseEncryptionKey(reader: Reader): Buffer | null {
+  const value = reader.raw('FLEXTELL_ENCRYPTION_KEY');
+  if (value === null) return null;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const decoded = /^[A-Za-z0-9+/_-]+=*$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+  if (decoded.length === 32) return decoded;
+  reader.problems.push('FLEXTELL_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (got a value of another length).');
+  return null;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const reader = new Reader(env);
+  const dataDir = path.resolve(reader.string('FLEXTELL_DATA_DIR', './.flextell'));
+  const databaseUrl = reader.url('DATABASE_URL', null, ['postgres:', 'postgresql:']);
+  const storageDriver = reader.oneOf('STORAGE_DRIVER', 'local', ['local', 's3'] as const);
+  const llmBaseUrl = reader.url('LLM_BASE_URL', null, ['http:', 'https:']);
+  const llmModel = reader.raw('LLM_MODEL');
+  if (llmBaseUrl && !llmModel) reader.problems.push('LLM_MODEL is required when LLM_BASE_URL is set.');
+  const s3Bucket = reader.raw('S3_BUCKET');
+  if (storageDriver === 's3' && !s3Bucket) reader.problems.push('S3_BUCKET is required when STORAGE_DRIVER is s3.');
+
+  const config: Config = {
+    port: reader.integer('PORT', 8080, 0, 65535),
+    host: reader.string('HOST', '0.0.0.0'),
+    publicUrl: reader.url('PUBLIC_URL', null, ['http:', 'https:']),
+    trustProxy: reader.boolean('TRUST_PROXY', false),
+    nodeEnv: reader.raw('NODE_ENV'),
+    logLevel: reader.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    databaseUrl,
+    databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    dataDir,
+    storageDir: path.resolve(reader.string('FLEXTELL_STORAGE_DIR', path.join(dataDir, 'storage'))),
+    storageDriver,
+    s3: {
+      bucket: s3Bucket,
+      region: reader.string('S3_REGION', 'us-east-1'),
+      endpoint: reader.url('S3_ENDPOINT', null, ['http:', 'https:']),
+      accessKeyId: reader.raw('S3_ACCESS_KEY_ID'),
+      secretAccessKey: reader.raw('S3_SECRET_ACCESS_KEY'),
+      forcePathStyle: reader.boolean('S3_FORCE_PATH_STYLE', false),
+    },
+    fileUrlTtlSeconds: reader.integer('FILE_URL_TTL_SECONDS', 900, 1, 604800),
+    redisUrl: reader.url('REDIS_URL', null, ['redis:', 'rediss:']),
+    rateLimitPerMinute: reader.integer('FLEXTELL_RATE_LIMIT_PER_MINUTE', 600, 1, RATE_LIMIT_MAX),
+    loginRateLimit: reader.integer('FLEXTELL_LOGIN_RATE_LIMIT', 10, 1, RATE_LIMIT_MAX),
+    widgetRateLimitPerMinute: reader.integer('FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE', 60, 1, RATE_LIMIT_MAX),
+    corsOrigins: (reader.raw('FLEXTELL_CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    encryptionKey: parseEncryptionKey(reader),
+    jwtPrivateKey: reader.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n') ?? null,
+    whatsappApiUrl: reader.url('WHATSAPP_API_URL', 'https://graph.facebook.com', ['http:', 'https:'])!,
+    instagramApiUrl: reader.url('INSTAGRAM_API_URL', 'https://graph.instagram.com', ['http:', 'https:'])!,
+    metaGraphApiVersion: reader.string('META_GRAPH_API_VERSION', 'v21.0'),
+    telegramApiUrl: reader.url('TELEGRAM_API_URL', 'https://api.telegram.org', ['http:', 'https:'])!,
+    providerTimeoutMs: reader.integer('PROVIDER_TIMEOUT_MS', 15000, 1, 600000),
+    llm: {
+      baseUrl: llmBaseUrl,
+      apiKey: reader.raw('LLM_API_KEY'),
+      model: llmModel,
+      timeoutMs: reader.integer('LLM_TIMEOUT_MS', 30000, 1, 600000),
+      maxTokens: reader.integer('LLM_MAX_TOKENS', 512, 1, 1000000),
+    },
+    jobConcurrency: reader.integer('JOB_CONCURRENCY', 4, 1, 1000),
+  };
+  const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
+  if (keyFile && !config.jwtPrivateKey) {
+    try {
+      config.jwtPrivateKey = fs.readFileSync(path.resolve(keyFile), 'utf8');
+    } catch {
+      reader.problems.push(`JWT_PRIVATE_KEY_FILE must name a readable PEM file (got "${keyFile}").`);
+    }
+  }
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return config;
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+import type { AnyRoute, ApiRequest, PageRequest } from './define-route.js';
+import { AppError, MESSAGES, type FieldErrors } from './errors.js';
+import { cleanPhpQuery, parsePhpQuery, PhpMap, QueryStringEncodingError } from './query-string.js';
+import { buildPaginator, requestBaseUrl, resolvePage, validatePerPage } from './pagination.js';
+import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema } from './validation.js';
+import { pageRequest } from './api-pipeline.js';
+import { requestScheme } from './request-info.js';
+import { SCOPES } from '../modules/oauth/scopes.js';
+
+function rawQueryString(url: string): string {
+  const start = url.indexOf('?');
+  return start === -1 ? '' : url.slice(start + 1);
+}
+
+function readQuery(url: string): PhpMap {
+  try {
+    return cleanPhpQuery(parsePhpQuery(rawQueryString(url)));
+  } catch (error) {
+    if (error instanceof QueryStringEncodingError) throw new AppError('invalid_request', MESSAGES.queryNotUtf8);
+    throw error;
+  }
+}
+
+function queryInput(query: PhpMap): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of query.entries()) input[String(key)] = value;
+  return input;
+}
+
+function describeAccess(route: AnyRoute): string {
+  const scopes = route.scopes === 'full-access' ? `full access (${SCOPES.join(', ')})` : route.scopes.join(' or ') || 'none';
+  return `Permission: \`${route.permission}\` · Scope: ${scopes}`;
+}
+
+function openApiSchema(route: AnyRoute): Record<string, unknown> {
+  const querystring = route.query || route.paginated
+    ? fieldsJsonSchema({ ...(route.query ?? {}) })
+    : undefined;
+  if (querystring && route.paginated) {
+    const properties = querystring.properties as Record<string, unknown>;
+    Object.assign(properties, {
+      per_page: { type: ['integer', 'null'], minimum: 1, maximum: 100, description: 'Items per page (default 15).' },
+      page: { type: ['integer', 'null'], minimum: 1, description: 'Page number; invalid values mean page 1.' },
+    });
+  }
+  return {
+    summary: route.summary,
+    description: [route.description, describeAccess(route)].filter(Boolean).join('\n\n'),
+    tags: route.tags,
+    ...(querystring ? { querystring } : {}),
+    ...(route.body ? { body: fieldsJsonSchema(route.body) } : {}),
+    ...(route.responseSchema ? { response: { [route.successStatus ?? 200]: route.responseSchema } } : {}),
+    ...(route.scopes.length === 0 ? {} : { security: [{ bearerAuth: [] }] }),
+  };
+}
+
+/**
+ * Registers one API route: the pipeline (api-pipeline.ts) has already checked steps 2–6; this runs the query
+ * transport check, the path resources (404), validation of query and body (422, all fields at once), then the handler.
+ */
+export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { definition: route },
+    schema: openApiSchema(route),
+    handler: async (request, reply) => {
+      const context = request.apiContext!;
+      const query = readQuery(request.url);
+      request.phpQuery = query;
+      let page: PageRequest = pageRequest(15, 1);
+      const base = {
+        deps,
+        context,
+        get tenantId(): number {
+          if (context.tenantId === null) throw new Error(`${route.url} is not tenant-scoped.`);
+          return context.tenantId;
+        },
+        params: request.params as Record<string, string>,
+        raw: request,
+        reply,
+        get page() {
+          return page;
+        },
+        paginate<T>(data: T[], total: number) {
+          return buildPaginator({
+            data,
+            total,
+            perPage: page.perPage,
+            currentPage: page.currentPage,
+            query,
+            path: requestBaseUrl({
+              hostHeader: request.headers.host,
+              scheme: requestScheme(request, deps.config.trustProxy),
+              serverAddress: request.socket.localAddress
+                ? { address: request.socket.localAddress, port: request.socket.localPort ?? 0, family: request.socket.localFamily }
+                : undefined,
+              path: request.url.split('?')[0]!,
+            }),
+          });
+        },
+      };
+      const loaded = route.load ? await route.load(base) : undefined;
+
+      const errors: FieldErrors = {};
+      const queryFields = queryInput(query);
+      if (route.paginated) {
+        const perPage = validatePerPage(query.get('per_page'));
+        if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
+        else errors.per_page = [perPage.message];
+      }
+      const ruleContext = { tenantId: context.tenantId, db: deps.db };
+      const queryValues = route.query ? await validateFields(route.query, queryFields, 'query', ruleContext, errors) : {};
+      const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
+      const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};
+      throwIfInvalid(errors);
+
+      const apiRequest: ApiRequest<any, any, any> = Object.assign(Object.create(base), { loaded, query: queryValues, body: bodyValues });
+      return route.handler(apiRequest);
+    },
+  });
+}

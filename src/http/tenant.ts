@@ -1,0 +1,58 @@
+import type { Queryable } from '../platform/db/db.js';
+import { AppError, MESSAGES } from './errors.js';
+import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
+import { PERMISSIONS, permissionById, type Permission } from '../modules/roles/permissions.js';
+
+export interface TenantAccess {
+  tenantId: number;
+  permissions: ReadonlySet<Permission>;
+}
+
+const ALL_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS);
+
+/** X-Tenant as sent: undefined when absent or empty, the raw text otherwise (repeated headers arrive joined). */
+export function rawTenantHeader(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) return value.join(', ');
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * Resolves the request's tenant from the verified token and X-Tenant (api.md §5), and the principal's
+ * permissions there, in one query. The tenant never comes from anywhere else.
+ */
+export async function resolveTenant(db: Queryable, token: VerifiedToken, header: string | undefined): Promise<TenantAccess | AppError> {
+  let requested: number | null = null;
+  if (header !== undefined) {
+    if (!/^[0-9]{1,18}$/.test(header)) return new AppError('invalid_request', MESSAGES.tenantInvalid);
+    requested = Number(header);
+  }
+  const forbidden = new AppError('tenant_forbidden', MESSAGES.tenantForbidden);
+  const bound = token.boundTenantId;
+  if (requested !== null && bound !== null && requested !== bound) return forbidden;
+  const wanted = requested ?? bound;
+
+  if (token.principal.kind === 'application') {
+    return { tenantId: token.principal.tenantId, permissions: ALL_PERMISSIONS };
+  }
+  const result = await db.query<{ tenant_id: number; permission_ids: number[] }>(
+    `SELECT m.tenant_id,
+            COALESCE(array_agg(DISTINCT rp.permission_id) FILTER (WHERE rp.permission_id IS NOT NULL), '{}') AS permission_ids
+       FROM memberships m
+       LEFT JOIN membership_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
+       LEFT JOIN role_permissions rp ON rp.tenant_id = mr.tenant_id AND rp.role_id = mr.role_id
+      WHERE m.user_id = $1 AND m.deleted_at IS NULL AND m.is_active AND ($2::bigint IS NULL OR m.tenant_id = $2::bigint)
+      GROUP BY m.tenant_id
+      ORDER BY m.tenant_id
+      LIMIT 2`,
+    [token.principal.userId, wanted],
+  );
+  if (wanted !== null && result.rows.length === 0) return forbidden;
+  if (wanted === null && result.rows.length !== 1) return new AppError('tenant_required', MESSAGES.tenantRequired);
+  const row = result.rows[0]!;
+  const permissions = new Set<Permission>();
+  for (const id of row.permission_ids) {
+    const name = permissionById(Number(id));
+    if (name) permissions.add(name);
+  }
+  return { tenantId: Number(row.tenant_id), permissions };
+}

@@ -1,0 +1,59 @@
+import { formatTimestamp } from '../../platform/clock.js';
+import { remainingTime } from './remaining-time.js';
+
+export const BLACKLIST_REASON_LABELS = {
+  rate_limit: 'Rate limit',
+  llm_spam: 'LLM spam',
+  manual: 'Manual',
+  security_threat: 'Security threat',
+  abusive_language: 'Abusive language',
+} as const;
+
+export type BlacklistReason = keyof typeof BLACKLIST_REASON_LABELS;
+
+/** What the serializer needs: the entry plus the channel and customer summaries, loaded by the finder. */
+export interface BlacklistView {
+  id: number;
+  tenant_id: number;
+  reason: BlacklistReason;
+  note: string | null;
+  blocked_at: Date;
+  expires_at: Date | null;
+  is_active: boolean;
+  metadata: Record<string, unknown> | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  channel: { id: number; name: string; address: string };
+  customer: { id: number; first_name: string | null; last_name: string | null; phone_number: string | null; email: string | null };
+}
+
+/** ChannelBlacklistResource (api-directory.md §8.3); derived fields are computed from the clock at read time. */
+export function blacklistResource(entry: BlacklistView, now: Date) {
+  const isExpired = entry.expires_at !== null && entry.expires_at.getTime() <= now.getTime();
+  return {
+    id: entry.id,
+    tenant_id: entry.tenant_id,
+    reason: entry.reason,
+    reason_label: BLACKLIST_REASON_LABELS[entry.reason],
+    note: entry.note,
+    blocked_at: formatTimestamp(entry.blocked_at),
+    expires_at: formatTimestamp(entry.expires_at),
+    is_active: entry.is_active,
+    is_permanent: entry.expires_at === null,
+    is_expired: isExpired,
+    remaining_time: remainingTime(entry.expires_at, now),
+    metadata: entry.metadata && Object.keys(entry.metadata).length > 0 ? entry.metadata : {},
+    created_at: formatTimestamp(entry.created_at),
+    updated_at: formatTimestamp(entry.updated_at),
+    deleted_at: formatTimestamp(entry.deleted_at),
+    channel: { id: entry.channel.id, name: entry.channel.name, address: entry.channel.address },
+    customer: {
+      id: entry.customer.id,
+      first_name: entry.customer.first_name,
+      last_name: entry.customer.last_name,
+      phone_number: entry.customer.phone_number,
+      email: entry.customer.email,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { formatTimestamp } from '../../platform/clock.js';
+import type { ChannelType } from './channel-types.js';
+import type { ChannelRow } from './channel.repository.js';
+
+/** Non-secret and secret settings keys per type, in channels.md §1.2 order. */
+export const CHANNEL_SETTINGS: Record<ChannelType, { plain: string[]; secret: string[] }> = {
+  whatsapp: { plain: ['agent_mode', 'phone_number_id', 'business_account_id'], secret: ['access_token', 'app_secret', 'verify_token'] },
+  instagram: { plain: ['agent_mode', 'account_id'], secret: ['access_token', 'app_secret', 'verify_token'] },
+  telegram: { plain: ['agent_mode'], secret: ['bot_token', 'secret_token'] },
+  website: { plain: ['agent_mode', 'allowed_origins', 'greeting', 'color', 'widget_key'], secret: [] },
+};
+
+export function webhookUrl(channel: Pick<ChannelRow, 'id' | 'type'>, baseUrl: string): string | null {
+  switch (channel.type) {
+    case 'whatsapp':
+      return `${baseUrl}/webhooks/whatsapp`;
+    case 'instagram':
+      return `${baseUrl}/webhooks/instagram`;
+    case 'telegram':
+      return `${baseUrl}/webhooks/telegram/${channel.id}`;
+    case 'website':
+      return null;
+  }
+}
+
+/** ChannelResource (channels.md §1.3): secrets are reported only as "is stored" flags, never as values. */
+export function channelResource(channel: ChannelRow, baseUrl: string) {
+  const keys = CHANNEL_SETTINGS[channel.type];
+  const settings: Record<string, unknown> = {};
+  for (const key of keys.plain) settings[key] = channel.settings[key] ?? null;
+  const secrets: Record<string, boolean> = {};
+  for (const key of keys.secret) secrets[key] = typeof channel.secrets[key] === 'string';
+  return {
+    id: channel.id,
+    type: channel.type,
+    name: channel.name,
+    address: channel.address,
+    is_active: channel.is_active,
+    settings,
+    secrets,
+    webhook_url: webhookUrl(channel, baseUrl),
+    created_at: formatTimestamp(channel.created_at),
+    updated_at: formatTimestamp(channel.updated_at),
+  };
+}

@@ -1,0 +1,105 @@
+import type { Queryable } from '../../platform/db/db.js';
+import { CUSTOMER_LINES, FIRST_NAMES, LAST_NAMES, OWNER_LINES, sqlTextArray } from './demo-content.js';
+
+/** Demo customer k has this phone; conversations find their customer through it (an indexed, set-based join). */
+const PHONE = (index: string) => `'+1555' || lpad((${index})::text, 7, '0')`;
+
+export async function insertDemoCustomers(tx: Queryable, tenantId: number, count: number, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO customers (tenant_id, first_name, last_name, phone_number, created_at, updated_at)
+     SELECT $1, (${sqlTextArray(FIRST_NAMES)})[1 + g % ${FIRST_NAMES.length}],
+            (${sqlTextArray(LAST_NAMES)})[1 + (g / ${FIRST_NAMES.length}) % ${LAST_NAMES.length}],
+            ${PHONE('g')}, $2, $2
+       FROM generate_series(1, $3::int) AS g`,
+    [tenantId, now, count],
+  );
+}
+
+/**
+ * Conversations first..last (1-based) with their messages, set-based. Shape per product.md §7.1: conversation g
+ * uses channel (g-1) % 4 and customer (g-1) % customers + 1; every third one ends with 1–2 unread customer
+ * messages, the others with a read reply by the Owner; g = 1 is the newest, its last message within the hour.
+ */
+export async function insertDemoConversations(
+  tx: Queryable,
+  options: { tenantId: number; channelIds: number[]; channelTypes: string[]; customers: number; total: number; first: number; last: number; owner: { id: number; name: string }; now: Date },
+): Promise<void> {
+  const { tenantId, now } = options;
+  const spanSeconds = 71 * 3600;
+  // Message count n, trailing unread u: unread conversations are [customer, owner, customer×u]; the others alternate and end with the owner.
+  await tx.query(
+    `CREATE TEMP TABLE IF NOT EXISTS seed_plan (g int PRIMARY KEY, n int, u int, last_at timestamptz(0), channel_index int,
+       address text, address_key text, conversation_id bigint) ON COMMIT DROP`,
+  );
+  await tx.query('TRUNCATE seed_plan');
+  // Every conversation gets its own address on its channel; WhatsApp keys are the address digits.
+  await tx.query(
+    `INSERT INTO seed_plan (g, n, u, last_at, channel_index, address, address_key)
+     SELECT g, n, u, last_at, channel_index, address,
+            CASE WHEN channel_index = 1 THEN regexp_replace(address, '[^0-9]', '', 'g') ELSE address END
+       FROM (SELECT g,
+                    CASE WHEN g % 3 = 0 THEN 3 + (g / 3) % 2 ELSE 2 + 2 * (g % 2) END AS n,
+                    CASE WHEN g % 3 = 0 THEN 1 + (g / 3) % 2 ELSE 0 END AS u,
+                    $1::timestamptz - make_interval(secs => 60 + floor((g - 1)::float8 * $2 / $3)) AS last_at,
+                    1 + (g - 1) % 4 AS channel_index,
+                    CASE (g - 1) % 4 WHEN 0 THEN '+1556' || lpad(g::text, 7, '0')
+                                     WHEN 1 THEN (17841000000000 + g)::text
+                                     WHEN 2 THEN 'visitor-' || g
+                                     ELSE (5100000000 + g)::text END AS address
+               FROM generate_series($4::int, $5::int) AS g) planned`,
+    [now, spanSeconds, Math.max(options.total, 1), options.first, options.last],
+  );
+  await tx.query(
+    `INSERT INTO conversations (tenant_id, channel_id, channel_type, customer_id, address, address_key,
+                                last_message_at, last_message, last_message_type, last_message_is_customer, unread_count, created_at, updated_at)
+     SELECT $1, ($2::bigint[])[p.channel_index], ($3::text[])[p.channel_index], cu.id, p.address, p.address_key,
+            p.last_at,
+            CASE WHEN p.u > 0 THEN (${sqlTextArray(CUSTOMER_LINES)})[1 + (p.g + p.n) % ${CUSTOMER_LINES.length}]
+                 ELSE (${sqlTextArray(OWNER_LINES)})[1 + (p.g + p.n) % ${OWNER_LINES.length}] END,
+            'text', p.u > 0, p.u,
+            p.last_at - make_interval(mins => 2 * (p.n - 1)), p.last_at
+       FROM seed_plan p
+       JOIN customers cu ON cu.tenant_id = $1 AND cu.deleted_at IS NULL
+                        AND cu.phone_number = ${PHONE(`(p.g - 1) % ${options.customers} + 1`)}`,
+    [tenantId, options.channelIds, options.channelTypes],
+  );
+  await tx.query(
+    `UPDATE seed_plan p SET conversation_id = c.id FROM conversations c
+      WHERE c.tenant_id = $1 AND c.channel_id = ($2::bigint[])[p.channel_index] AND c.address_key = p.address_key`,
+    [tenantId, options.channelIds],
+  );
+  await tx.query(
+    `WITH planned AS (
+       -- Ids are drawn over the sorted rows, so older messages always have smaller ids.
+       SELECT nextval('messages_id_seq') AS id, ordered.* FROM (
+         SELECT p.conversation_id, ($2::bigint[])[p.channel_index] AS channel_id, ($3::text[])[p.channel_index] AS provider,
+                (j % 2 = 1 OR j > p.n - p.u) AS is_customer, j > p.n - p.u AS unread,
+                p.last_at - make_interval(mins => 2 * (p.n - j)) AS at, p.g, j, p.n
+           FROM seed_plan p CROSS JOIN LATERAL generate_series(1, p.n) AS j
+          ORDER BY p.g DESC, j) ordered)
+     INSERT INTO messages (tenant_id, id, conversation_id, channel_id, user_id, user_name, is_customer, message_type, message,
+                           read_at, source, provider, provider_message_id, provider_timestamp, delivery_status, delivery_updated_at,
+                           created_at, updated_at)
+     SELECT $1, id, conversation_id, channel_id,
+            CASE WHEN is_customer THEN NULL ELSE $4::bigint END, CASE WHEN is_customer THEN NULL ELSE $5 END,
+            is_customer, 'text',
+            CASE WHEN is_customer THEN (${sqlTextArray(CUSTOMER_LINES)})[1 + (g + j) % ${CUSTOMER_LINES.length}]
+                 ELSE (${sqlTextArray(OWNER_LINES)})[1 + (g + j) % ${OWNER_LINES.length}] END,
+            CASE WHEN unread THEN NULL ELSE at + interval '30 seconds' END,
+            CASE WHEN is_customer THEN 'customer' ELSE 'user' END, provider,
+            CASE WHEN is_customer THEN NULL ELSE 'sandbox-' || id END,
+            CASE WHEN is_customer THEN at END,
+            CASE WHEN is_customer THEN NULL ELSE 'read' END,
+            CASE WHEN is_customer THEN NULL ELSE at + interval '30 seconds' END,
+            at, at
+       FROM planned`,
+    [tenantId, options.channelIds, options.channelTypes, options.owner.id, options.owner.name],
+  );
+  await tx.query(
+    `UPDATE conversations c SET last_message_id = m.last_id
+       FROM (SELECT p.conversation_id, max(m.id) AS last_id FROM seed_plan p
+               JOIN messages m ON m.tenant_id = $1 AND m.conversation_id = p.conversation_id GROUP BY p.conversation_id) m
+      WHERE c.tenant_id = $1 AND c.id = m.conversation_id`,
+    [tenantId],
+  );
+}

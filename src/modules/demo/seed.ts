@@ -1,0 +1,128 @@
+import crypto from 'node:crypto';
+import type { AppDeps } from '../../app-deps.js';
+import { randomString, sha256Hex } from '../../platform/crypto.js';
+import { addMember, createTenant } from '../tenants/tenant.service.js';
+import { hashPassword, insertUser } from '../users/user.repository.js';
+import { CHANNEL_TYPES } from '../channels/channel-types.js';
+import { SCOPES } from '../oauth/scopes.js';
+import { PERSONAL_CLIENT } from '../oauth/access-tokens.js';
+import { insertDemoConversations, insertDemoCustomers } from './seed-conversations.js';
+
+export interface SeedOptions {
+  conversations: number;
+  customers: number;
+  issuer: string;
+  /** Called after each batch with (done, total) conversations. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The `seed --json` object, keys in the order of product.md §6. */
+export interface SeedResult {
+  tenant_id: number;
+  user_id: number;
+  email: string;
+  password: string;
+  access_token: string;
+  refresh_token: null;
+  client_id: string;
+  client_secret: string;
+  channels: Record<(typeof CHANNEL_TYPES)[number], number>;
+}
+
+const BATCH = 50_000;
+const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+export const DEMO_REDIRECT_URI = 'http://127.0.0.1:8787/callback';
+
+/** Application secrets are high-entropy random strings, so a plain SHA-256 digest is a safe way to store them. */
+export function hashClientSecret(secret: string): string {
+  return `sha256:${sha256Hex(secret)}`;
+}
+
+function demoChannel(type: (typeof CHANNEL_TYPES)[number], tenantId: number) {
+  switch (type) {
+    case 'whatsapp':
+      return { name: 'WhatsApp Demo', address: `+1555${String(tenantId % 10_000_000).padStart(7, '0')}`, settings: { agent_mode: 'off' } };
+    case 'instagram':
+      return { name: 'Instagram Demo', address: `@demo_${tenantId}`, settings: { agent_mode: 'off' } };
+    case 'website':
+      return {
+        name: 'Website Demo',
+        address: `demo-${tenantId}.example.test`,
+        settings: { agent_mode: 'off', allowed_origins: [], greeting: 'Hi! How can we help you?', color: '#2563eb', widget_key: randomString(24) },
+      };
+    case 'telegram':
+      return { name: 'Telegram Demo', address: `@flextell_demo_${tenantId}_bot`, settings: { agent_mode: 'off' } };
+  }
+}
+
+/**
+ * Creates a new demo tenant (product.md §7.1) in one transaction: roles, Owner, "Demo App", four channels,
+ * customers and conversations with messages, all set-based so a million conversations load in minutes.
+ */
+export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promise<SeedResult> {
+  const now = deps.clock.now();
+  const password = randomString(20);
+  const passwordHash = await hashPassword(password);
+  const clientId = crypto.randomUUID();
+  const clientSecret = randomString(40);
+
+  const seeded = await deps.db.transaction(async (tx) => {
+    const { tenantId, roleIds } = await createTenant(tx, 'Demo Tenant', now);
+    await tx.query('UPDATE tenants SET name = $2 WHERE id = $1', [tenantId, `Demo Tenant ${tenantId}`]);
+    const email = `owner.${tenantId}.${randomString(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}@demo.flextell.test`;
+    const owner = { id: await insertUser(tx, { name: 'Demo Owner', email, passwordHash }, now), name: 'Demo Owner' };
+    await addMember(tx, tenantId, owner.id, [roleIds.Owner], now);
+    await tx.query(
+      `INSERT INTO oauth_clients (tenant_id, client_id, name, secret_hash, redirect_uris, confidential, scopes, allows_client_credentials,
+                                  created_by_user_id, created_at, updated_at)
+       VALUES ($1, $2, 'Demo App', $3, $4, true, $5, true, $6, $7, $7)`,
+      [tenantId, clientId, hashClientSecret(clientSecret), JSON.stringify([DEMO_REDIRECT_URI]), JSON.stringify(SCOPES), owner.id, now],
+    );
+    const channels = {} as SeedResult['channels'];
+    for (const type of CHANNEL_TYPES) {
+      const channel = demoChannel(type, tenantId);
+      const inserted = await tx.query<{ id: number }>(
+        `INSERT INTO channels (tenant_id, type, name, address, settings, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
+        [tenantId, type, channel.name, channel.address, JSON.stringify(channel.settings), now],
+      );
+      channels[type] = inserted.rows[0]!.id;
+    }
+    if (options.customers > 0) await insertDemoCustomers(tx, tenantId, options.customers, now);
+    const channelIds = CHANNEL_TYPES.map((type) => channels[type]);
+    for (let first = 1; first <= options.conversations; first += BATCH) {
+      const last = Math.min(options.conversations, first + BATCH - 1);
+      await insertDemoConversations(tx, {
+        tenantId, channelIds, channelTypes: [...CHANNEL_TYPES], customers: options.customers, total: options.conversations, first, last, owner, now,
+      });
+      options.onProgress?.(last, options.conversations);
+    }
+    await tx.query(
+      `INSERT INTO conversation_counts (tenant_id, channel_type, total)
+       SELECT $1, t.type, (SELECT count(*) FROM conversations c WHERE c.tenant_id = $1 AND c.channel_type = t.type)
+         FROM unnest($2::text[]) AS t(type)`,
+      [tenantId, [...CHANNEL_TYPES]],
+    );
+    return { tenantId, owner, email, channels };
+  });
+
+  const { token } = await deps.tokens.mint({
+    userId: seeded.owner.id,
+    clientId: PERSONAL_CLIENT,
+    tenantId: null,
+    scopes: SCOPES,
+    lifetimeSeconds: TOKEN_LIFETIME_SECONDS,
+    issuer: options.issuer,
+  });
+  return {
+    tenant_id: seeded.tenantId,
+    user_id: seeded.owner.id,
+    email: seeded.email,
+    password,
+    access_token: token,
+    refresh_token: null,
+    client_id: clientId,
+    client_secret: clientSecret,
+    channels: seeded.channels,
+  };
+}

@@ -1,0 +1,188 @@
+import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
+import type { Db } from '../../platform/db/db.js';
+import type { Clock } from '../../platform/clock.js';
+import { unixSeconds } from '../../platform/clock.js';
+import { randomToken, type SecretBox } from '../../platform/crypto.js';
+import { loadSigningKeys, type SigningKey } from './signing-keys.js';
+import { isScope, orderScopes, type Scope } from './scopes.js';
+
+export const PERSONAL_CLIENT = 'personal';
+
+export type Principal =
+  | { kind: 'user'; userId: number; name: string }
+  | { kind: 'application'; applicationId: number; clientId: string; name: string; tenantId: number };
+
+export interface VerifiedToken {
+  jti: string;
+  principal: Principal;
+  scopes: ReadonlySet<Scope>;
+  /** Set on tenant-bound tokens (client credentials, `flextell token --tenant`). */
+  boundTenantId: number | null;
+}
+
+export interface MintRequest {
+  userId: number | null;
+  /** `personal` or an OAuth client's client_id. */
+  clientId: string;
+  tenantId: number | null;
+  scopes: Iterable<Scope>;
+  lifetimeSeconds: number;
+  issuer: string;
+  familyId?: string | null;
+}
+
+interface TokenRecordRow {
+  jti: string;
+  scopes: string;
+  tenant_id: number | null;
+  revoked_at: Date | null;
+  user_id: number | null;
+  user_name: string | null;
+  user_deleted_at: Date | null;
+  application_id: number | null;
+  application_name: string | null;
+  application_tenant_id: number | null;
+  application_client_id: string | null;
+  application_deleted_at: Date | null;
+}
+
+/** How long a token record (revocation, principal) may be served from memory: api.md §4 allows 2 s. */
+const RECORD_CACHE_MS = 2000;
+
+/**
+ * Mints and verifies the RS256 access tokens of oauth.md §9. Verification is local (signature, exp, nbf) plus one
+ * cached lookup of the jti record, which carries revocation, scopes and the principal.
+ */
+export class AccessTokens {
+  private keys: SigningKey[] = [];
+  private lastKeyReload = 0;
+  private readonly records = new Map<string, { at: number; token: VerifiedToken | null }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  async reloadKeys(): Promise<void> {
+    this.keys = await loadSigningKeys(this.db, this.box);
+    this.lastKeyReload = Date.now();
+  }
+
+  publicJwks() {
+    return this.keys.map((key) => key.publicJwk);
+  }
+
+  async mint(request: MintRequest): Promise<{ token: string; jti: string; expiresAt: Date }> {
+    const active = this.keys.find((key) => key.isActive && key.privateKey);
+    if (!active?.privateKey) throw new Error('No active signing key is loaded.');
+    const issuedAt = this.clock.now();
+    const expiresAt = new Date(issuedAt.getTime() + request.lifetimeSeconds * 1000);
+    const jti = randomToken(32);
+    const scopes = orderScopes(request.scopes).join(' ');
+    await this.db.query(
+      `INSERT INTO access_tokens (jti, user_id, client_id, tenant_id, scopes, kid, family_id, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [jti, request.userId, request.clientId === PERSONAL_CLIENT ? null : request.clientId, request.tenantId, scopes,
+        active.kid, request.familyId ?? null, expiresAt, issuedAt],
+    );
+    const claims: Record<string, unknown> = { client_id: request.clientId, scope: scopes, jti };
+    if (request.tenantId !== null) claims.tenant = request.tenantId;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: active.kid })
+      .setIssuer(request.issuer)
+      .setSubject(request.userId !== null ? String(request.userId) : request.clientId)
+      .setAudience(request.clientId)
+      .setIssuedAt(unixSeconds(issuedAt))
+      .setNotBefore(unixSeconds(issuedAt))
+      .setExpirationTime(unixSeconds(expiresAt))
+      .sign(active.privateKey);
+    return { token, jti, expiresAt };
+  }
+
+  /** Returns null for any token that must answer 401 invalid_token. */
+  async verify(token: string): Promise<VerifiedToken | null> {
+    const key = await this.findKey(token);
+    if (!key) return null;
+    let jti: unknown;
+    try {
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        algorithms: ['RS256'],
+        currentDate: this.clock.now(),
+        clockTolerance: 0,
+      });
+      jti = payload.jti;
+    } catch {
+      return null;
+    }
+    if (typeof jti !== 'string' || !/^[0-9a-f]{64}$/.test(jti)) return null;
+    return this.loadRecord(jti);
+  }
+
+  async revoke(jti: string): Promise<void> {
+    await this.db.query('UPDATE access_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL', [jti, this.clock.now()]);
+    this.records.set(jti, { at: Date.now(), token: null });
+  }
+
+  private async findKey(token: string): Promise<SigningKey | null> {
+    let kid: unknown;
+    let alg: unknown;
+    try {
+      ({ kid, alg } = decodeProtectedHeader(token));
+    } catch {
+      return null;
+    }
+    if (alg !== 'RS256' || typeof kid !== 'string') return null;
+    let key = this.keys.find((candidate) => candidate.kid === kid);
+    // Another process may have rotated keys; look again, at most once a second so junk kids cannot hammer the database.
+    if (!key && Date.now() - this.lastKeyReload > 1000) {
+      await this.reloadKeys();
+      key = this.keys.find((candidate) => candidate.kid === kid);
+    }
+    return key ?? null;
+  }
+
+  private async loadRecord(jti: string): Promise<VerifiedToken | null> {
+    const cached = this.records.get(jti);
+    if (cached && Date.now() - cached.at < RECORD_CACHE_MS) return cached.token;
+    const result = await this.db.query<TokenRecordRow>(
+      `SELECT t.jti, t.scopes, t.tenant_id, t.revoked_at,
+              u.id AS user_id, u.name AS user_name, u.deleted_at AS user_deleted_at,
+              c.id AS application_id, c.name AS application_name, c.tenant_id AS application_tenant_id,
+              c.client_id::text AS application_client_id, c.deleted_at AS application_deleted_at
+         FROM access_tokens t
+         LEFT JOIN users u ON u.id = t.user_id
+         LEFT JOIN oauth_clients c ON c.client_id = t.client_id
+        WHERE t.jti = $1`,
+      [jti],
+    );
+    const token = this.toVerifiedToken(result.rows[0]);
+    if (this.records.size > 50_000) this.records.clear();
+    this.records.set(jti, { at: Date.now(), token });
+    return token;
+  }
+
+  private toVerifiedToken(row: TokenRecordRow | undefined): VerifiedToken | null {
+    if (!row || row.revoked_at) return null;
+    const scopes = new Set(row.scopes.split(' ').filter(isScope));
+    if (row.user_id !== null) {
+      if (row.user_deleted_at) return null;
+      // A user's token issued through an application dies with the application.
+      if (row.application_id !== null && row.application_deleted_at) return null;
+      return { jti: row.jti, scopes, boundTenantId: row.tenant_id, principal: { kind: 'user', userId: row.user_id, name: row.user_name ?? '' } };
+    }
+    if (row.application_id === null || row.application_deleted_at) return null;
+    return {
+      jti: row.jti,
+      scopes,
+      boundTenantId: row.application_tenant_id,
+      principal: {
+        kind: 'application',
+        applicationId: row.application_id,
+        clientId: row.application_client_id!,
+        name: row.application_name ?? '',
+        tenantId: row.application_tenant_id!,
+      },
+    };
+  }
+}

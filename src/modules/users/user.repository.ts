@@ -1,0 +1,27 @@
+import { Algorithm, hash } from '@node-rs/argon2';
+import type { Queryable } from '../../platform/db/db.js';
+
+/** argon2id (OWASP parameters: 19 MiB, 2 iterations, 1 lane). */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+}
+
+export async function insertUser(
+  tx: Queryable,
+  user: { name: string; email: string; passwordHash: string | null },
+  now: Date,
+): Promise<number> {
+  const result = await tx.query<{ id: number }>(
+    'INSERT INTO users (name, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id',
+    [user.name, user.email, user.passwordHash, now],
+  );
+  return result.rows[0]!.id;
+}
+
+export async function findUserByEmail(db: Queryable, email: string): Promise<{ id: number; name: string } | null> {
+  const result = await db.query<{ id: number; name: string }>(
+    'SELECT id, name FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL',
+    [email],
+  );
+  return result.rows[0] ?? null;
+}

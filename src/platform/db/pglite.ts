@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { Db, DbSession, Queryable } from './db.js';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function wrap(target: PGlite | Transaction): Queryable {
+  return {
+    async query(sql, params) {
+      const result = await target.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as never[], rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+}
+
+/**
+ * The embedded engine. PGlite is a single connection that already queues queries and transactions,
+ * so a transaction here is exclusive, exactly as one PostgreSQL connection would be.
+ * `dataDir` null keeps the database in memory (tests).
+ */
+export async function openPglite(dataDir: string | null): Promise<Db> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const database = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    extensions: { pg_trgm },
+    parsers: { [INT8_OID]: (value: string) => Number(value), [NUMERIC_OID]: (value: string) => Number(value) },
+  });
+  const base = wrap(database);
+  const transaction = <T>(work: (tx: Queryable) => Promise<T>) => database.transaction((tx) => work(wrap(tx)));
+  const session: DbSession = {
+    query: base.query,
+    exec: async (sql) => {
+      await database.exec(sql);
+    },
+    transaction,
+  };
+  return {
+    kind: 'pglite',
+    query: base.query,
+    transaction,
+    session: (work) => work(session),
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,66 @@
+import pg from 'pg';
+import type { Db, DbSession, Queryable, QueryResult } from './db.js';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** Ids are bigint in the schema and JSON integers in the API; they stay far below 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  const result = await client.query(sql, params as unknown[] | undefined);
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+async function inTransaction<T>(client: pg.PoolClient, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  const tx: Queryable = { query: (sql, params) => runQuery(client, sql, params) };
+  await client.query('BEGIN');
+  try {
+    const result = await work(tx);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+export function openPostgres(url: string, poolSize: number): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'flextell' });
+  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+
+  return {
+    kind: 'postgres',
+    query: (sql, params) => runQuery(pool, sql, params),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        return await inTransaction(client, work);
+      } finally {
+        client.release();
+      }
+    },
+    async session(work) {
+      const client = await pool.connect();
+      const session: DbSession = {
+        query: (sql, params) => runQuery(client, sql, params),
+        exec: async (sql) => {
+          await client.query(sql);
+        },
+        transaction: (inner) => inTransaction(client, inner),
+      };
+      try {
+        return await work(session);
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

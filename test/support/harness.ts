@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { AppDeps } from '../../src/app-deps.js';
+import { createDeps } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config.js';
+import { ManualClock } from '../../src/platform/clock.js';
+import { seedDemoTenant, type SeedResult } from '../../src/modules/demo/seed.js';
+import { PERSONAL_CLIENT } from '../../src/modules/oauth/access-tokens.js';
+import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
+import { openTestDatabase, type Engine } from './test-database.js';
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: any;
+}
+
+export interface RequestOptions {
+  method?: string;
+  url: string;
+  token?: string | null;
+  tenant?: number | string | null;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Raw payload sent as is (malformed JSON tests). */
+  payload?: string | Buffer;
+}
+
+export interface Harness {
+  engine: Engine;
+  deps: AppDeps;
+  app: FastifyInstance;
+  clock: ManualClock;
+  request(options: RequestOptions): Promise<TestResponse>;
+  seedTenant(options?: { conversations?: number; customers?: number }): Promise<SeedResult>;
+  token(userId: number, options?: { scopes?: Scope[]; tenant?: number | null; lifetimeSeconds?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** One database and one app per test file; each test makes its own tenants, so tests never depend on each other. */
+export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const { db, engine, drop } = await openTestDatabase();
+  const clock = new ManualClock(new Date());
+  const config = loadConfig({ FLEXTELL_DATA_DIR: '/tmp/flextell-test-unused', FLEXTELL_RATE_LIMIT_PER_MINUTE: '1000000', ...env });
+  const deps = await createDeps(config, db, { clock });
+  const app = await buildApp(deps);
+  await app.ready();
+
+  const harness: Harness = {
+    engine,
+    deps,
+    app,
+    clock,
+    async request(options) {
+      const headers: Record<string, string> = { host: '127.0.0.1:8080', ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (options.tenant !== undefined && options.tenant !== null) headers['x-tenant'] = String(options.tenant);
+      let payload = options.payload;
+      if (options.body !== undefined) {
+        payload = JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const response = await app.inject({ method: (options.method ?? 'GET') as 'GET', url: options.url, headers, payload });
+      let json: unknown = undefined;
+      try {
+        json = JSON.parse(response.body);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.statusCode, headers: response.headers, body: response.body, json };
+    },
+    seedTenant: (options = {}) =>
+      seedDemoTenant(deps, {
+        conversations: options.conversations ?? 0,
+        customers: options.customers ?? Math.max(options.conversations ?? 0, 1),
+        issuer: 'http://localhost:8080',
+      }),
+    async token(userId, options = {}) {
+      const minted = await deps.tokens.mint({
+        userId,
+        clientId: PERSONAL_CLIENT,
+        tenantId: options.tenant ?? null,
+        scopes: options.scopes ?? SCOPES,
+        lifetimeSeconds: options.lifetimeSeconds ?? 3600,
+        issuer: 'http://localhost:8080',
+      });
+      return minted.token;
+    },
+    async close() {
+      await app.close();
+      await deps.limiter.close();
+      await drop();
+    },
+  };
+  return harness;
+}
