@@ -1,11 +1,44 @@
 import { defineConfig } from 'vitest/config';
+import pg from 'pg';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    reporters: ['default'],
-  },
+/**
+ * The suite runs on PGlite, and again on PostgreSQL when TEST_DATABASE_URL is set. Unreachable PostgreSQL
+ * skips that pass with a warning, except under CI=true, where it fails the run.
+ */
+async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export default defineConfig(async () => {
+  const url = process.env.TEST_DATABASE_URL;
+  let withPostgres = false;
+  if (url) {
+    withPostgres = await postgresReachable(url);
+    if (!withPostgres) {
+      const message = `TEST_DATABASE_URL is set but PostgreSQL at ${url} is unreachable.`;
+      if (process.env.CI === 'true') throw new Error(`${message} Failing because CI=true.`);
+      console.warn(`${message} Skipping the PostgreSQL pass.`);
+    }
+  }
+  const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
+  return {
+    test: {
+      pool: 'forks',
+      projects: [
+        { extends: true, test: { ...shared, name: 'pglite', include: ['test/**/*.test.ts'], env: { TEST_ENGINE: 'pglite' } } },
+        ...(withPostgres
+          ? [{ extends: true, test: { ...shared, name: 'postgres', include: ['test/api/**/*.test.ts'], env: { TEST_ENGINE: 'postgres' } } }]
+          : []),
+      ],
+    },
+  };
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppDeps } from './app-deps.js';
@@ -10,12 +10,12 @@ import { mountRoute } from './http/mount-route.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
-import type { LoggerOptions } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuildAppOptions {
-  logger?: LoggerOptions | false;
+  /** A pino logger; tests run without one. */
+  logger?: FastifyBaseLogger;
 }
 
 function toAppError(error: FastifyError | AppError, requestId: string): AppError {
@@ -36,7 +36,7 @@ function toAppError(error: FastifyError | AppError, requestId: string): AppError
 
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger === undefined ? false : options.logger,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
     requestIdHeader: false,
@@ -44,7 +44,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
     },
-    disableRequestLogging: true,
+    // One access line per request is written by the onResponse hook below, without query strings.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.config.trustProxy,
     return503OnClosing: false,
   });

@@ -68,7 +68,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       } catch {
         json = undefined;
       }
-      return { status: response.statusCode, headers: response.headers, body: response.body, json };
+      return { status: response.statusCode, headers: response.headers as TestResponse['headers'], body: response.body, json };
     },
     seedTenant: (options = {}) =>
       seedDemoTenant(deps, {

@@ -10,7 +10,8 @@ function wrap(target: PGlite | Transaction): Queryable {
   return {
     async query(sql, params) {
       const result = await target.query(sql, params as unknown[] | undefined);
-      return { rows: result.rows as never[], rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite reports affectedRows 0 for a SELECT; pg counts the rows returned. Agree with pg.
+      return { rows: result.rows as never[], rowCount: Math.max(result.rows.length, result.affectedRows ?? 0) };
     },
   };
 }
