@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 import pg from 'pg';
 
 /**
@@ -18,7 +18,7 @@ async function postgresReachable(url: string): Promise<boolean> {
   }
 }
 
-export default defineConfig(async () => {
+export default defineConfig(async (): Promise<ViteUserConfig> => {
   const url = process.env.TEST_DATABASE_URL;
   let withPostgres = false;
   if (url) {
@@ -32,11 +32,11 @@ export default defineConfig(async () => {
   const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
   return {
     test: {
-      pool: 'forks',
+      pool: 'forks' as const,
       projects: [
-        { extends: true, test: { ...shared, name: 'pglite', include: ['test/**/*.test.ts'], env: { TEST_ENGINE: 'pglite' } } },
+        { extends: true as const, test: { ...shared, name: 'pglite', include: ['test/**/*.test.ts'], env: { TEST_ENGINE: 'pglite' } } },
         ...(withPostgres
-          ? [{ extends: true, test: { ...shared, name: 'postgres', include: ['test/api/**/*.test.ts'], env: { TEST_ENGINE: 'postgres' } } }]
+          ? [{ extends: true as const, test: { ...shared, name: 'postgres', include: ['test/api/**/*.test.ts'], env: { TEST_ENGINE: 'postgres' } } }]
           : []),
       ],
     },

@@ -236,6 +236,16 @@ describe('path and host', () => {
     expect(slashed.json.links.first).toBe(`${API}?per_page=5&page=1`);
   });
 
+  it('answers 400 for a query string that is not valid UTF-8 (after authentication)', async () => {
+    const seed = await h.seedTenant({ conversations: 1 });
+    for (const query of ['?search=%FF', '?x%C3=1', '?page=%E2%82']) {
+      const response = await listConversations(h, seed, query);
+      expect(response.status, query).toBe(400);
+      expect(response.json, query).toEqual({ error: 'invalid_request', message: 'The query string is not valid UTF-8.' });
+    }
+    expect((await h.request({ url: '/api/v1/conversations?search=%FF' })).status).toBe(401);
+  });
+
   it('builds meta.path and links from the Host header', async () => {
     const seed = await h.seedTenant({ conversations: 2 });
     const cases: Array<[string, string]> = [

@@ -1,10 +1,11 @@
 import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
+import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
 
 /** api.md §7.4: YYYY-MM-DDTHH:MM:SSZ, no fraction. */
 export const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
-export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export const CONVERSATION_KEYS = [
   'id', 'display_name', 'address', 'last_message_id', 'last_message', 'last_message_at', 'last_message_type',
@@ -189,4 +190,77 @@ export async function allConversations(h: Harness, seed: SeedResult, query = '')
 export async function sql<Row = Record<string, any>>(h: Harness, text: string, params: unknown[] = []): Promise<Row[]> {
   const result = await h.deps.db.query<Row>(text, params);
   return result.rows;
+}
+
+/**
+ * A concrete URL for a registry route: each `:param` becomes a real id of the seed's tenant (or "1" for a resource
+ * this helper does not know yet, which still exercises every check that runs before path resources, api.md §3).
+ */
+export async function concreteUrl(h: Harness, seed: SeedResult, url: string): Promise<string> {
+  const segments = url.split('/');
+  const resolved: string[] = [];
+  let conversationId: number | null = null;
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index]!;
+    if (!segment.startsWith(':')) {
+      resolved.push(segment);
+      continue;
+    }
+    const resource = segments[index - 1] ?? '';
+    const id = await realId(h, seed, resource, segment.slice(1), conversationId);
+    if (resource === 'conversations') conversationId = id;
+    resolved.push(String(id ?? 1));
+  }
+  return resolved.join('/');
+}
+
+async function firstId(h: Harness, text: string, params: unknown[]): Promise<number | null> {
+  const rows = await sql<{ id: number }>(h, text, params);
+  return rows[0] ? Number(rows[0].id) : null;
+}
+
+async function realId(h: Harness, seed: SeedResult, resource: string, param: string, conversationId: number | null): Promise<number | null> {
+  const t = seed.tenant_id;
+  switch (resource) {
+    case 'conversations':
+      return firstId(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
+    case 'messages':
+      return firstId(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND ($2::bigint IS NULL OR conversation_id = $2) ORDER BY id LIMIT 1', [t, conversationId]);
+    case 'channels':
+      return seed.channels.whatsapp;
+    case 'customers':
+      return firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
+    case 'users':
+      return seed.user_id;
+    case 'roles':
+      return firstId(h, `SELECT id FROM roles WHERE tenant_id = $1 ORDER BY id LIMIT 1`, [t]);
+    case 'applications':
+      return firstId(h, 'SELECT id FROM oauth_clients WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
+    case 'channel-blacklists': {
+      const customer = await firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
+      return customer === null ? null : insertBlacklist(h, { tenantId: t, channelId: seed.channels.whatsapp, customerId: customer });
+    }
+    case 'knowledge-articles':
+      return firstId(h, `INSERT INTO knowledge_articles (tenant_id, title, body) VALUES ($1, 'Returns', 'Within 30 days.') RETURNING id`, [t]);
+    case 'agent-runs': {
+      if (conversationId === null) conversationId = await firstId(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
+      return conversationId === null ? null : firstId(h, `INSERT INTO agent_runs (tenant_id, conversation_id, mode) VALUES ($1, $2, 'copilot') RETURNING id`, [t, conversationId]);
+    }
+    default:
+      void param;
+      return null;
+  }
+}
+
+/** A client-credentials access token of the seed's "Demo App" (an application principal bound to its tenant). */
+export async function applicationToken(h: Harness, seed: SeedResult, scopes: readonly Scope[] = SCOPES): Promise<string> {
+  const minted = await h.deps.tokens.mint({
+    userId: null,
+    clientId: seed.client_id,
+    tenantId: seed.tenant_id,
+    scopes,
+    lifetimeSeconds: 3600,
+    issuer: 'http://localhost:8080',
+  });
+  return minted.token;
 }

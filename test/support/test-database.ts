@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Db } from '../../src/platform/db/db.js';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { openPostgres } from '../../src/platform/db/postgres.js';
+import { migratedSnapshot } from './pglite-snapshot.js';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -19,7 +20,7 @@ function databaseUrl(base: string, name: string): string {
 /** A fresh, empty database per test file: in-memory PGlite, or a new database on the test PostgreSQL server. */
 export async function openTestDatabase(): Promise<{ db: Db; engine: Engine; drop: () => Promise<void> }> {
   if (currentEngine() === 'pglite') {
-    const db = await openPglite(null);
+    const db = await openPglite(null, { loadDataDir: await migratedSnapshot() });
     return { db, engine: 'pglite', drop: async () => undefined };
   }
   const base = process.env.TEST_DATABASE_URL!;

@@ -21,10 +21,16 @@ function wrap(target: PGlite | Transaction): Queryable {
  * so a transaction here is exclusive, exactly as one PostgreSQL connection would be.
  * `dataDir` null keeps the database in memory (tests).
  */
-export async function openPglite(dataDir: string | null): Promise<Db> {
+export interface PgliteDb extends Db {
+  /** A snapshot of the whole database (tests start each file from a migrated snapshot). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+export async function openPglite(dataDir: string | null, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const database = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     extensions: { pg_trgm },
     parsers: { [INT8_OID]: (value: string) => Number(value), [NUMERIC_OID]: (value: string) => Number(value) },
   });
@@ -43,5 +49,6 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     transaction,
     session: (work) => work(session),
     close: () => database.close(),
+    dumpDataDir: () => database.dumpDataDir('none'),
   };
 }
