@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import cors from '@fastify/cors';
 import type { AppDeps } from './app-deps.js';
 import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
@@ -87,6 +88,17 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     }
     return reply.code(404).send(new AppError('not_found', MESSAGES.routeNotFound).toBody());
   });
+
+  if (deps.config.corsOrigins.length > 0) {
+    // api.md §10: browsers may call /api/* from the configured origins only.
+    await app.register(cors, {
+      origin: deps.config.corsOrigins,
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant', 'X-Request-Id'],
+      exposedHeaders: ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      hideOptionsRoute: true,
+    });
+  }
 
   await app.register(swagger, {
     openapi: {

@@ -51,7 +51,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: Redis;
 
   constructor(url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    // Commands wait for the first connection, but a Redis that stays down fails them after one reconnect attempt.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
     this.redis.on('error', () => undefined);
   }
 
