@@ -41,8 +41,8 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
   if (querystring && route.paginated) {
     const properties = querystring.properties as Record<string, unknown>;
     Object.assign(properties, {
-      per_page: { type: ['integer', 'null'], minimum: 1, maximum: 100, description: 'Items per page (default 15).' },
-      page: { type: ['integer', 'null'], minimum: 1, description: 'Page number; invalid values mean page 1.' },
+      per_page: { type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'Items per page (default 15).' },
+      page: { type: 'integer', nullable: true, minimum: 1, description: 'Page number; invalid values mean page 1.' },
     });
   }
   return {

@@ -167,7 +167,7 @@ export class FieldRule<Output = unknown> {
 
   jsonSchema(): Record<string, unknown> {
     const type = { string: 'string', integer: 'integer', boolean: 'boolean', enum: 'string', array: 'array', object: 'object', date: 'string' }[this.kind];
-    const schema: Record<string, unknown> = { type: this.isNullable ? [type, 'null'] : type };
+    const schema: Record<string, unknown> = { type, ...(this.isNullable ? { nullable: true } : {}) };
     if (this.kind === 'enum') schema.enum = [...this.choices];
     if (this.kind === 'date') schema.format = 'date-time';
     const sizeKeys = this.kind === 'string' ? ['minLength', 'maxLength'] : this.kind === 'array' ? ['minItems', 'maxItems'] : ['minimum', 'maximum'];

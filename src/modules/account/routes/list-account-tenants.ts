@@ -1,3 +1,4 @@
+import { object, tenantSchema } from '../../../http/openapi-schemas.js';
 import { defineRoute } from '../../../http/define-route.js';
 
 interface TenantRow {
@@ -15,6 +16,7 @@ export const listAccountTenants = defineRoute({
   summary: "The caller's tenants",
   description: 'Tenants where the caller is an active member, by id ascending. X-Tenant is not needed and is ignored.',
   tags: ['Account'],
+  responseSchema: object({ data: { type: 'array', items: tenantSchema } }),
   handler: async ({ deps, context }) => {
     const principal = context.principal;
     const result =

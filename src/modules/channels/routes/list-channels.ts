@@ -1,3 +1,4 @@
+import { paginatorSchema, channelSchema } from '../../../http/openapi-schemas.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
@@ -14,6 +15,7 @@ export const listChannels = defineRoute({
   description: 'By id ascending. Secrets are never returned: `secrets` only tells which ones are stored.',
   tags: ['Channels'],
   paginated: true,
+  responseSchema: paginatorSchema(channelSchema),
   query: { type: rule.enum(CHANNEL_TYPES).nullable().describe('Only channels of this type.') },
   handler: async ({ deps, tenantId, query, page, paginate, raw }) => {
     const { rows, total } = await findChannels(deps.db, tenantId, { type: query.type ?? null, limit: page.perPage, offset: page.offset });

@@ -1,3 +1,4 @@
+import { envelopeSchema, conversationSchema } from '../../../http/openapi-schemas.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { findChannel } from '../../channels/channel.repository.js';
@@ -16,6 +17,7 @@ export const createConversation = defineRoute({
     'and answers 201. On WhatsApp channels addresses compare by their digits. Nothing is sent to the customer.',
   tags: ['Conversations'],
   successStatus: 201,
+  responseSchema: envelopeSchema(conversationSchema),
   body: {
     channel_id: rule.integer().required().min(1).exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId!, id)) !== null),
     address: rule.string().required().max(255),

@@ -1,3 +1,4 @@
+import { paginatorSchema, conversationSchema } from '../../../http/openapi-schemas.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { CHANNEL_TYPES } from '../../channels/channel-types.js';
@@ -15,6 +16,7 @@ export const listConversations = defineRoute({
     "customer's names, phone and email, case-insensitively and literally.",
   tags: ['Conversations'],
   paginated: true,
+  responseSchema: paginatorSchema(conversationSchema),
   query: {
     search: rule.string().nullable().max(255).describe('Case-insensitive substring filter.'),
     channel_type: rule.enum(CHANNEL_TYPES).nullable().describe('Only conversations of this channel type.'),
