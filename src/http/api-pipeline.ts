@@ -39,9 +39,10 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
       access = await resolveTenant(deps.db, token, header);
     }
 
+    // Routes outside any tenant ignore X-Tenant, so it must not split their counter either.
     const key =
       token && !(token instanceof AppError)
-        ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : (header ?? '')}`
+        ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : route?.permission === 'none' ? '' : (header ?? '')}`
         : `ip:${clientIp(request, deps.config.trustProxy)}`;
     const decision = await deps.limiter.hit(key);
     reply.header('X-RateLimit-Limit', String(decision.limit));

@@ -252,7 +252,7 @@ describe('body transport', () => {
   it('treats an empty body as {} whatever its Content-Type', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const required = { channel_id: ['The channel id field is required.'], address: ['The address field is required.'] };
-    for (const headers of [{}, { 'content-type': 'application/json' }, { 'content-type': 'text/plain' }]) {
+    for (const headers of [{}, { 'content-type': 'application/json' }, { 'content-type': 'text/plain' }] as Array<Record<string, string>>) {
       expectValidationError(await post(seed, { headers }), required);
     }
   });

@@ -110,7 +110,7 @@ describe('phone numbers and WhatsApp address keys', () => {
     expect(isPhoneLike('@kaan')).toBe(false);
     expect(normalizePhone('905321234567', { international: true })).toEqual({ value: '+905321234567', possible: true });
     expect(normalizePhone('0090 532 123 45 67').value).toBe('+905321234567');
-    expect(normalizePhone('12', { international: true })).toEqual({ value: '+12', possible: false });
+    expect(normalizePhone('12', { international: true })).toEqual({ value: '12', possible: false });
     expect(addressKey('whatsapp', '+90 532 123 45 67')).toBe(addressKey('whatsapp', '905321234567'));
     expect(addressKey('telegram', '@kaan')).toBe('@kaan');
     expect(addressKey('whatsapp', 'no digits')).toBe('no digits');

@@ -16,10 +16,10 @@ export function compactPhone(text: string): string {
  * number without + as international (WhatsApp addresses); `country` reads it as national.
  */
 export function normalizePhone(text: string, options: { international?: boolean; country?: string | null } = {}): { value: string; possible: boolean } {
-  let compact = compactPhone(text);
-  if (!compact.startsWith('+') && options.international) compact = `+${compact}`;
-  const parsed = compact.startsWith('+')
-    ? parsePhoneNumberFromString(compact)
+  const compact = compactPhone(text);
+  const international = compact.startsWith('+') ? compact : options.international ? `+${compact}` : null;
+  const parsed = international
+    ? parsePhoneNumberFromString(international)
     : options.country
       ? parsePhoneNumberFromString(compact, options.country as CountryCode)
       : undefined;
