@@ -4,6 +4,8 @@ import type { Clock } from './platform/clock.js';
 import type { SecretBox } from './platform/crypto.js';
 import type { AccessTokens } from './modules/oauth/access-tokens.js';
 import type { RateLimiter } from './http/rate-limit.js';
+import type { FileLinks } from './modules/files/file-links.js';
+import type { AdapterRegistry } from './modules/delivery/adapters.js';
 
 /** Everything a request needs, built once per process (or per test file) and passed down explicitly. */
 export interface AppDeps {
@@ -13,5 +15,9 @@ export interface AppDeps {
   box: SecretBox;
   tokens: AccessTokens;
   limiter: RateLimiter;
+  fileLinks: FileLinks;
+  adapters: AdapterRegistry;
+  /** Wakes this process's job workers after a commit that enqueued work (they also poll). */
+  notifyJobs: () => void;
   lifecycle: { shuttingDown: boolean };
 }

@@ -10,6 +10,8 @@ import { AccessTokens } from './modules/oauth/access-tokens.js';
 import { ensureSigningKey } from './modules/oauth/signing-keys.js';
 import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from './http/rate-limit.js';
 import path from 'node:path';
+import { FileLinks } from './modules/files/file-links.js';
+import { AdapterRegistry } from './modules/delivery/adapters.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
@@ -21,6 +23,8 @@ export interface DepsOptions {
   onWarning?: (message: string) => void;
   /** Skip migrations when the caller already ran them. */
   skipMigrations?: boolean;
+  /** Provider adapters (tests point real adapters at local stand-ins, or inject their own). */
+  adapters?: AdapterRegistry;
 }
 
 /** Migrates, loads keys and builds the shared services of one process. */
@@ -38,5 +42,7 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
   const limiter = new RateLimiter(store, config.rateLimitPerMinute, () =>
     options.onWarning?.('The rate-limit store is unreachable; requests are not being limited.'),
   );
-  return { config, db, clock, box, tokens, limiter, lifecycle: { shuttingDown: false } };
+  const fileLinks = new FileLinks(box.derive('file-links'), config.fileUrlTtlSeconds);
+  const adapters = options.adapters ?? new AdapterRegistry();
+  return { config, db, clock, box, tokens, limiter, fileLinks, adapters, notifyJobs: () => undefined, lifecycle: { shuttingDown: false } };
 }

@@ -15,7 +15,8 @@ import { setPassword } from './modules/users/password.js';
 const USAGE = `Usage: flextell <command> [flags]
 
 Commands:
-  serve [--demo] [--no-jobs]        run the HTTP server (--demo: seed a demo tenant on first start and print a token)
+  serve [--demo] [--no-jobs]        run the HTTP server and job workers (--demo: seed a demo tenant on first start)
+  worker                            run the background job workers only (use with DATABASE_URL)
   migrate                           apply pending database migrations
   seed [--conversations N] [--customers N] [--json]
                                     create a new demo tenant (default 20 conversations)
@@ -121,13 +122,16 @@ async function run(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const knownCommands = ['serve', 'migrate', 'seed', 'token', 'keys', 'password'];
+  const knownCommands = ['serve', 'worker', 'migrate', 'seed', 'token', 'keys', 'password'];
   if (!knownCommands.includes(command)) throw new UsageError(`Unknown command "${command}". Run flextell --help.`);
   const config = loadConfig();
   switch (command) {
     case 'serve':
       checkFlags(args, ['demo', 'no-jobs']);
-      return runServe(config, { demo: args.flags.has('demo') });
+      return runServe(config, { demo: args.flags.has('demo'), jobs: !args.flags.has('no-jobs') });
+    case 'worker':
+      checkFlags(args, []);
+      return runServe(config, { demo: false, http: false });
     case 'migrate': {
       checkFlags(args, []);
       const release = config.databaseUrl ? () => undefined : acquireDataDirLock(config.dataDir);

@@ -9,6 +9,8 @@ import { acquireDataDirLock } from './platform/data-dir-lock.js';
 import { createLogger } from './platform/logger.js';
 import { seedDemoTenant } from './modules/demo/seed.js';
 import { mintPersonalToken } from './modules/oauth/personal-tokens.js';
+import { createJobWorker } from './jobs.js';
+import type { JobWorker } from './platform/jobs/job-worker.js';
 
 const DRAIN_MS = 8000;
 const HARD_EXIT_MS = 10_000;
@@ -69,14 +71,15 @@ async function printBanner(deps: AppDeps, config: Config, port: number, login: D
 }
 
 /**
- * `flextell serve`: configuration → data-dir lock → migrations → (demo) → listen; graceful shutdown on
+ * `flextell serve` (and `worker`, which is the same process without HTTP): configuration → data-dir lock → migrations → (demo) → listen; graceful shutdown on
  * SIGTERM/SIGINT within 10 s, a second signal exits at once (product.md §5).
  */
-export async function runServe(config: Config, options: { demo: boolean }): Promise<void> {
+export async function runServe(config: Config, options: { demo: boolean; http?: boolean; jobs?: boolean }): Promise<void> {
   const logger = createLogger(config);
   const releaseLock = config.databaseUrl ? () => undefined : acquireDataDirLock(config.dataDir);
   let app: FastifyInstance | null = null;
   let deps: AppDeps | null = null;
+  let worker: JobWorker | null = null;
   let stopping = false;
   const db = await openDatabase(config);
   const shutdown = async (signal: string) => {
@@ -86,7 +89,7 @@ export async function runServe(config: Config, options: { demo: boolean }): Prom
     setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
     if (deps) deps.lifecycle.shuttingDown = true;
     const drained = app ? Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]) : Promise.resolve();
-    await drained.catch(() => undefined);
+    await Promise.all([drained.catch(() => undefined), worker?.stop(DRAIN_MS).catch(() => undefined)]);
     await deps?.limiter.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     releaseLock();
@@ -97,6 +100,14 @@ export async function runServe(config: Config, options: { demo: boolean }): Prom
   try {
     deps = await createDeps(config, db, { onWarning: (message) => logger.warn(message) });
     const login = options.demo ? await prepareDemo(deps, config) : null;
+    if (options.jobs !== false) {
+      worker = createJobWorker(deps, logger);
+      worker.start();
+    }
+    if (options.http === false) {
+      logger.info({ concurrency: config.jobConcurrency }, 'worker started');
+      return;
+    }
     app = await buildApp(deps, { logger });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -111,7 +111,7 @@ export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute)
         if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
         else errors.per_page = [perPage.message];
       }
-      const ruleContext = { tenantId: context.tenantId, db: deps.db };
+      const ruleContext = { tenantId: context.tenantId, db: deps.db, loaded };
       const queryValues = route.query ? await validateFields(route.query, queryFields, 'query', ruleContext, errors) : {};
       const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
       const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};

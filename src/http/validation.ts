@@ -53,6 +53,8 @@ type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'array' | 'object' | 'da
 export interface RuleContext {
   tenantId: number | null;
   db: Queryable;
+  /** What the route's `load` found for the path ids (e.g. the conversation a quoted message must belong to). */
+  loaded: any;
 }
 
 type ExistsCheck = (value: any, context: RuleContext) => Promise<boolean>;
@@ -63,6 +65,7 @@ export class FieldRule<Output = unknown> {
   private minimum: number | null = null;
   private maximum: number | null = null;
   private existsCheck: ExistsCheck | null = null;
+  private requiredWhen: { field: string; value: string } | null = null;
   private text: string | undefined;
 
   constructor(
@@ -90,6 +93,12 @@ export class FieldRule<Output = unknown> {
     return this;
   }
 
+  /** Laravel's required_if: required when another field of the same input has this value. */
+  requiredIf(field: string, value: string): this {
+    this.requiredWhen = { field, value };
+    return this;
+  }
+
   /** `exists`: an id of the current tenant; anything else reads "The selected … is invalid." */
   exists(check: ExistsCheck): this {
     this.existsCheck = check;
@@ -108,11 +117,16 @@ export class FieldRule<Output = unknown> {
     raw: unknown,
     source: InputSource,
     context: RuleContext,
+    input: Record<string, unknown> = {},
   ): Promise<{ ok: true; value: Output | null | undefined } | { ok: false; message: string }> {
     const attribute = attributeName(field);
     const fail = (message: string) => ({ ok: false as const, message });
     const missing = raw === null || raw === undefined || (Array.isArray(raw) && raw.length === 0);
     if (this.isRequired && missing) return fail(`The ${attribute} field is required.`);
+    const when = this.requiredWhen;
+    if (when && missing && input[when.field] === when.value) {
+      return fail(`The ${attribute} field is required when ${attributeName(when.field)} is ${when.value}.`);
+    }
     if (!present) return { ok: true, value: undefined };
     if (raw === null && this.isNullable) return { ok: true, value: null };
 
@@ -219,7 +233,7 @@ export async function validateFields<F extends Fields>(
   const values: Record<string, unknown> = {};
   for (const [name, fieldRule] of Object.entries(fields)) {
     const present = Object.prototype.hasOwnProperty.call(input, name);
-    const result = await fieldRule.check(name, present, input[name], source, context);
+    const result = await fieldRule.check(name, present, input[name], source, context, input);
     if (result.ok) values[name] = result.value;
     else errors[name] = [result.message];
   }

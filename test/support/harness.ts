@@ -8,6 +8,9 @@ import { seedDemoTenant, type SeedResult } from '../../src/modules/demo/seed.js'
 import { PERSONAL_CLIENT } from '../../src/modules/oauth/access-tokens.js';
 import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
 import { openTestDatabase, type Engine } from './test-database.js';
+import { createJobWorker } from '../../src/jobs.js';
+import type { JobWorker } from '../../src/platform/jobs/job-worker.js';
+import type { AdapterRegistry } from '../../src/modules/delivery/adapters.js';
 
 export interface TestResponse {
   status: number;
@@ -32,6 +35,9 @@ export interface Harness {
   deps: AppDeps;
   app: FastifyInstance;
   clock: ManualClock;
+  /** The job worker of this app; tests run due jobs with `drainJobs` instead of waiting for polls. */
+  worker: JobWorker;
+  drainJobs(): Promise<number>;
   request(options: RequestOptions): Promise<TestResponse>;
   seedTenant(options?: { conversations?: number; customers?: number }): Promise<SeedResult>;
   token(userId: number, options?: { scopes?: Scope[]; tenant?: number | null; lifetimeSeconds?: number }): Promise<string>;
@@ -39,11 +45,14 @@ export interface Harness {
 }
 
 /** One database and one app per test file; each test makes its own tenants, so tests never depend on each other. */
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function createHarness(env: Record<string, string> = {}, options: { adapters?: AdapterRegistry } = {}): Promise<Harness> {
   const { db, engine, drop } = await openTestDatabase();
   const clock = new ManualClock(new Date());
   const config = loadConfig({ FLEXTELL_DATA_DIR: '/tmp/flextell-test-unused', FLEXTELL_RATE_LIMIT_PER_MINUTE: '1000000', ...env });
-  const deps = await createDeps(config, db, { clock });
+  const deps = await createDeps(config, db, { clock, ...(options.adapters ? { adapters: options.adapters } : {}) });
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  // Full jitter pinned to its ceiling: a retry is due exactly 2, 4, 8 … seconds later.
+  const worker = createJobWorker(deps, silent, { random: () => 1 });
   const app = await buildApp(deps);
   await app.ready();
 
@@ -52,6 +61,8 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     deps,
     app,
     clock,
+    worker,
+    drainJobs: () => worker.drain(),
     async request(options) {
       const headers: Record<string, string> = { host: '127.0.0.1:8080', ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -88,6 +99,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       return minted.token;
     },
     async close() {
+      await worker.stop();
       await app.close();
       await deps.limiter.close();
       await drop();

@@ -8,7 +8,7 @@ import type { Queryable } from '../../src/platform/db/db.js';
 
 const now = new Date('2026-11-24T19:00:00Z');
 const after = (seconds: number) => new Date(now.getTime() + seconds * 1000);
-const context = { tenantId: 1, db: {} as Queryable };
+const context = { tenantId: 1, db: {} as Queryable, loaded: undefined };
 
 describe('remainingTime (api-directory.md §8.2)', () => {
   it.each([

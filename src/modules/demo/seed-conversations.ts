@@ -96,8 +96,8 @@ export async function insertDemoConversations(
     [tenantId, options.channelIds, options.channelTypes, options.owner.id, options.owner.name],
   );
   await tx.query(
-    `UPDATE conversations c SET last_message_id = m.last_id
-       FROM (SELECT p.conversation_id, max(m.id) AS last_id FROM seed_plan p
+    `UPDATE conversations c SET last_message_id = m.last_id, message_count = m.total
+       FROM (SELECT p.conversation_id, max(m.id) AS last_id, count(*) AS total FROM seed_plan p
                JOIN messages m ON m.tenant_id = $1 AND m.conversation_id = p.conversation_id GROUP BY p.conversation_id) m
       WHERE c.tenant_id = $1 AND c.id = m.conversation_id`,
     [tenantId],

@@ -1,0 +1,18 @@
+import type { AppDeps } from './app-deps.js';
+import { JobWorker, type WorkerLogger } from './platform/jobs/job-worker.js';
+import { DELIVER_MESSAGE_JOB } from './modules/messages/message.service.js';
+import { deliverMessageHandler } from './modules/delivery/deliver-message.job.js';
+
+/** Every job type and its handler; `serve` and `worker` run the same set. */
+export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: { random?: () => number } = {}): JobWorker {
+  const worker = new JobWorker({
+    db: deps.db,
+    clock: deps.clock,
+    concurrency: deps.config.jobConcurrency,
+    logger,
+    ...options,
+    handlers: { [DELIVER_MESSAGE_JOB]: deliverMessageHandler(deps.adapters) },
+  });
+  deps.notifyJobs = () => worker.notify();
+  return worker;
+}

@@ -1,0 +1,15 @@
+import { formatTimestamp } from '../../platform/clock.js';
+import { agentPauseInEffect } from '../conversations/conversation.resource.js';
+import type { ConversationRecord } from '../conversations/conversation.repository.js';
+
+/** AgentStatus (api-conversations.md §1.6); agrees with the conversation's agent_* fields by construction. */
+export function agentStatusResource(conversation: Pick<ConversationRecord, 'agent_paused' | 'agent_expires_at' | 'agent_disabled_by_name'>, now: Date) {
+  const paused = agentPauseInEffect(conversation.agent_paused, conversation.agent_expires_at, now);
+  const expiresAt = paused ? conversation.agent_expires_at : null;
+  return {
+    agent_disabled: paused,
+    agent_expires_at: formatTimestamp(expiresAt),
+    agent_disabled_by_user_name: paused ? conversation.agent_disabled_by_name : null,
+    remaining_minutes: expiresAt ? String(Math.ceil((expiresAt.getTime() - now.getTime()) / 60_000)) : null,
+  };
+}

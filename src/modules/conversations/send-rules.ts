@@ -1,0 +1,40 @@
+import type { Queryable } from '../../platform/db/db.js';
+import { AppError } from '../../http/errors.js';
+import { formatTimestamp } from '../../platform/clock.js';
+import type { ConversationRecord } from './conversation.repository.js';
+
+const WINDOW_SECONDS = 24 * 3600;
+const PROVIDER_NAMES = { whatsapp: 'WhatsApp', instagram: 'Instagram' } as const;
+
+function refuse(code: 'channel_inactive' | 'reply_window_closed', message: string): AppError {
+  return new AppError(code, message, { errors: { message: [message] } });
+}
+
+/**
+ * Step 10 rules of every send (channels.md §7.1, §7.5): the channel must be switched on, and WhatsApp and
+ * Instagram only accept free-form messages within 24 hours of the customer's latest message.
+ */
+export async function assertCanSend(tx: Queryable, conversation: ConversationRecord, now: Date): Promise<void> {
+  if (!conversation.channel_is_active) throw refuse('channel_inactive', 'This channel is switched off.');
+  const type = conversation.channel_type;
+  if (type !== 'whatsapp' && type !== 'instagram') return;
+  const latest = await lastCustomerMessageAt(tx, conversation.tenant_id, conversation.id);
+  const provider = PROVIDER_NAMES[type];
+  if (!latest) throw refuse('reply_window_closed', `This ${provider} conversation has no open reply window. The customer has to write first.`);
+  const closesAt = new Date(latest.getTime() + WINDOW_SECONDS * 1000);
+  if (now.getTime() >= closesAt.getTime()) {
+    throw refuse(
+      'reply_window_closed',
+      `The 24-hour reply window of this ${provider} conversation closed at ${formatTimestamp(closesAt)}. The customer has to write first.`,
+    );
+  }
+}
+
+export async function lastCustomerMessageAt(db: Queryable, tenantId: number, conversationId: number): Promise<Date | null> {
+  const result = await db.query<{ created_at: Date }>(
+    `SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer
+      ORDER BY created_at DESC LIMIT 1`,
+    [tenantId, conversationId],
+  );
+  return result.rows[0]?.created_at ?? null;
+}

@@ -1,0 +1,67 @@
+import type { Queryable } from '../../platform/db/db.js';
+import type { MessageView } from './message.resource.js';
+import type { FileView } from '../files/file.resource.js';
+
+type MessageRow = Omit<MessageView, 'file'> & { file: (Omit<FileView, 'created_at' | 'updated_at' | 'deleted_at'> & Record<'created_at' | 'updated_at' | 'deleted_at', string | null>) | null };
+
+function toView(row: MessageRow): MessageView {
+  const file = row.file;
+  return {
+    ...row,
+    file: file && {
+      ...file,
+      created_at: new Date(file.created_at!),
+      updated_at: new Date(file.updated_at!),
+      deleted_at: file.deleted_at ? new Date(file.deleted_at) : null,
+    },
+  };
+}
+
+/** Columns of a page of messages; `page` is a CTE of message ids. The quoted text is read as it is now. */
+function messagesSql(pageCte: string): string {
+  return `WITH page AS (${pageCte})
+    SELECT m.id, m.tenant_id, m.conversation_id, m.user_id, m.user_name, m.is_customer, m.message_type, m.message,
+           m.quoted_message_id, q.message AS quoted_text, m.is_deleted, m.is_edited, m.edited_by_user_name,
+           m.deleted_by_user_name, m.read_at, m.source, m.provider, m.provider_message_id, m.provider_timestamp,
+           m.delivery_status, m.failure_reason, m.delivery_updated_at, m.extra_metadata, m.created_at,
+           CASE WHEN f.id IS NULL THEN NULL ELSE json_build_object(
+             'id', f.id, 'tenant_id', f.tenant_id, 'name', f.name, 'description', f.description, 'type', f.type,
+             'mime_type', f.mime_type, 'size', f.size, 'group_id', f.group_id, 'fileable_type', f.fileable_type,
+             'fileable_id', f.fileable_id, 'thumbnail_key', f.thumbnail_key, 'created_at', f.created_at,
+             'updated_at', f.updated_at, 'deleted_at', f.deleted_at) END AS file
+      FROM page
+      JOIN messages m ON m.tenant_id = $1 AND m.id = page.id
+      LEFT JOIN messages q ON q.tenant_id = $1 AND q.id = m.quoted_message_id
+      LEFT JOIN files f ON f.tenant_id = $1 AND f.id = m.file_id AND f.deleted_at IS NULL
+     ORDER BY m.created_at DESC, m.id DESC`;
+}
+
+/** Reads of messages: pages come from (tenant, conversation, created_at, id) alone; totals from the conversation's counter. */
+export class MessageFinder {
+  constructor(private readonly db: Queryable) {}
+
+  async page(tenantId: number, conversationId: number, limit: number, offset: number): Promise<MessageView[]> {
+    const result = await this.db.query<MessageRow>(
+      messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+                    ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`),
+      [tenantId, conversationId, limit, offset],
+    );
+    return result.rows.map(toView);
+  }
+
+  async total(tenantId: number, conversationId: number): Promise<number> {
+    const result = await this.db.query<{ message_count: number }>(
+      'SELECT message_count FROM conversations WHERE tenant_id = $1 AND id = $2',
+      [tenantId, conversationId],
+    );
+    return result.rows[0]?.message_count ?? 0;
+  }
+
+  async findInConversation(tenantId: number, conversationId: number, messageId: number): Promise<MessageView | null> {
+    const result = await this.db.query<MessageRow>(
+      messagesSql('SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3'),
+      [tenantId, conversationId, messageId],
+    );
+    return result.rows[0] ? toView(result.rows[0]) : null;
+  }
+}

@@ -1,0 +1,73 @@
+import { formatTimestamp } from '../../platform/clock.js';
+import { fileResource, type FileView, type LinkContext } from '../files/file.resource.js';
+
+export interface MessageView {
+  id: number;
+  tenant_id: number;
+  conversation_id: number;
+  user_id: number | null;
+  user_name: string | null;
+  is_customer: boolean;
+  message_type: string;
+  message: string | null;
+  quoted_message_id: number | null;
+  quoted_text: string | null;
+  is_deleted: boolean;
+  is_edited: boolean;
+  edited_by_user_name: string | null;
+  deleted_by_user_name: string | null;
+  read_at: Date | null;
+  source: string;
+  provider: string;
+  provider_message_id: string | null;
+  provider_timestamp: Date | null;
+  delivery_status: string | null;
+  failure_reason: string | null;
+  delivery_updated_at: Date | null;
+  extra_metadata: Record<string, unknown>;
+  created_at: Date;
+  file: FileView | null;
+}
+
+/** The metadata text (api-conversations.md §1.4): the fixed keys first, in order, then the message's extra keys. */
+export function metadataText(message: MessageView): string {
+  return JSON.stringify({
+    source: message.source,
+    provider: message.provider,
+    provider_message_id: message.provider_message_id,
+    provider_timestamp: formatTimestamp(message.provider_timestamp),
+    quoted_message_id: message.quoted_message_id,
+    delivery_status: message.delivery_status,
+    failure_reason: message.failure_reason,
+    delivery_updated_at: formatTimestamp(message.delivery_updated_at),
+    ...message.extra_metadata,
+  });
+}
+
+/** ConversationMessageResource (api-conversations.md §1.3), key by key. */
+export function messageResource(message: MessageView, links: LinkContext) {
+  const file = message.file ? fileResource(message.file, links) : null;
+  return {
+    id: message.id,
+    conversation_id: message.conversation_id,
+    user_id: message.user_id,
+    user_name: message.user_name,
+    is_customer: message.is_customer,
+    message_type: message.message_type,
+    message: message.message,
+    quoted_text: message.quoted_text,
+    is_deleted: message.is_deleted,
+    is_edited: message.is_edited,
+    edited_by_user_name: message.edited_by_user_name,
+    deleted_by_user_name: message.deleted_by_user_name,
+    read_at: formatTimestamp(message.read_at),
+    metadata: metadataText(message),
+    created_at: formatTimestamp(message.created_at),
+    file,
+    file_temporary_url: file ? file.temporary_url : null,
+  };
+}
+
+export function sendResult(messageId: number, conversationId: number, status: 'queued' | 'sent' | 'failed' = 'queued') {
+  return { status, message_id: String(messageId), conversation_id: String(conversationId) };
+}

@@ -1,0 +1,23 @@
+import { defineRoute } from '../../../http/define-route.js';
+import { loadConversation } from '../../conversations/load-conversation.js';
+import { MessageFinder } from '../message.finder.js';
+import { messageResource } from '../message.resource.js';
+import { linkContext } from '../link-context.js';
+
+export const listMessages = defineRoute({
+  method: 'GET',
+  url: '/api/v1/conversations/:id/messages',
+  permission: 'conversations.view',
+  scopes: ['conversations:read'],
+  summary: 'List messages',
+  description: 'Newest first (created_at, then id); deleted messages are listed with is_deleted true.',
+  tags: ['Messages'],
+  paginated: true,
+  load: loadConversation,
+  handler: async ({ deps, tenantId, loaded, page, paginate, raw }) => {
+    const finder = new MessageFinder(deps.db);
+    const [rows, total] = await Promise.all([finder.page(tenantId, loaded.id, page.perPage, page.offset), finder.total(tenantId, loaded.id)]);
+    const links = linkContext(deps, raw);
+    return paginate(rows.map((row) => messageResource(row, links)), total);
+  },
+});

@@ -1,0 +1,25 @@
+import type { Queryable } from '../../platform/db/db.js';
+
+/** Defaults of the tenant settings object (product.md §9); stored settings are merged over them. */
+export const DEFAULT_TENANT_SETTINGS = {
+  agent: {
+    debounce_seconds: 3,
+    handoff_pause_minutes: 60,
+    block_ttl_seconds: 86400 as number | null,
+    handoff_message: 'Thanks for your message! A member of our team will reply shortly.' as string | null,
+    instructions: null as string | null,
+    knowledge_language: 'english',
+  },
+  flood: { enabled: true, max_messages: 20, window_seconds: 60, block_ttl_seconds: 3600 as number | null },
+};
+
+export type TenantSettings = typeof DEFAULT_TENANT_SETTINGS;
+
+export async function loadTenantSettings(db: Queryable, tenantId: number): Promise<TenantSettings> {
+  const result = await db.query<{ settings: Partial<TenantSettings> }>('SELECT settings FROM tenants WHERE id = $1', [tenantId]);
+  const stored = result.rows[0]?.settings ?? {};
+  return {
+    agent: { ...DEFAULT_TENANT_SETTINGS.agent, ...(stored.agent ?? {}) },
+    flood: { ...DEFAULT_TENANT_SETTINGS.flood, ...(stored.flood ?? {}) },
+  };
+}

@@ -1,0 +1,153 @@
+import crypto from 'node:crypto';
+import type { Db, Queryable } from '../db/db.js';
+import type { Clock } from '../clock.js';
+import { buryJob, claimJobs, completeJob, releaseJob, retryDelaySeconds, retryJob, type ClaimedJob } from './job-queue.js';
+
+/** A handler does its work and commits its own effects together with the job's completion through `complete`. */
+export interface JobContext {
+  job: ClaimedJob;
+  db: Db;
+  now: Date;
+  /** Commits `work` and the job's deletion in one transaction (exactly-once effects). */
+  complete(work?: (tx: Queryable) => Promise<void>): Promise<void>;
+}
+
+export type JobHandler = (context: JobContext) => Promise<void>;
+
+/** Thrown by a handler for a failure that must be retried later, optionally at a time the provider asked for. */
+export class RetryableJobError extends Error {
+  constructor(message: string, readonly retryAfterSeconds: number | null = null) {
+    super(message);
+  }
+}
+
+export interface WorkerLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface WorkerOptions {
+  db: Db;
+  clock: Clock;
+  handlers: Record<string, JobHandler>;
+  concurrency: number;
+  logger: WorkerLogger;
+  leaseSeconds?: number;
+  pollIntervalMs?: number;
+  /** The jitter source (tests pin it so retry times are predictable). */
+  random?: () => number;
+}
+
+export class JobWorker {
+  readonly workerId = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  private running = new Set<Promise<void>>();
+  private stopped = true;
+  private wakeUp: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  /** Tells an idle worker that work was just committed, so it need not wait for the next poll. */
+  notify(): void {
+    this.wakeUp?.();
+  }
+
+  /** Claims and runs whatever is runnable now, until nothing is left; returns how many jobs ran (tests drive time). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.claim(this.options.concurrency);
+      if (claimed.length === 0) return total;
+      await Promise.all(claimed.map((job) => this.execute(job)));
+      total += claimed.length;
+    }
+  }
+
+  async stop(timeoutMs = 8000): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.all([this.loop, ...this.running]), deadline]);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const free = this.options.concurrency - this.running.size;
+      let claimed: ClaimedJob[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.claim(free);
+        } catch (error) {
+          this.options.logger.error({ err: error }, 'job claim failed');
+        }
+      }
+      for (const job of claimed) {
+        if (this.stopped) {
+          await releaseJob(this.options.db, job.id, this.workerId).catch(() => undefined);
+          continue;
+        }
+        const execution = this.execute(job).finally(() => this.running.delete(execution));
+        this.running.add(execution);
+      }
+      if (claimed.length === 0 || this.running.size >= this.options.concurrency) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, this.options.pollIntervalMs ?? 250);
+      function finish() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = finish;
+      for (const execution of this.running) void execution.then(finish, finish);
+    });
+  }
+
+  private claim(limit: number): Promise<ClaimedJob[]> {
+    return claimJobs(this.options.db, { workerId: this.workerId, limit, now: this.options.clock.now(), leaseSeconds: this.options.leaseSeconds ?? 120 });
+  }
+
+  private async execute(job: ClaimedJob): Promise<void> {
+    const { db, clock, logger } = this.options;
+    const handler = this.options.handlers[job.type];
+    const started = Date.now();
+    try {
+      if (!handler) throw new Error(`No handler for job type ${job.type}.`);
+      let completed = false;
+      await handler({
+        job,
+        db,
+        now: clock.now(),
+        complete: async (work) => {
+          await db.transaction(async (tx) => {
+            if (work) await work(tx);
+            await completeJob(tx, job.id, this.workerId);
+          });
+          completed = true;
+        },
+      });
+      if (!completed) await completeJob(db, job.id, this.workerId);
+      logger.info({ job: job.id, type: job.type, attempt: job.attempts, ms: Date.now() - started }, 'job done');
+    } catch (error) {
+      const message = (error as Error)?.message ?? String(error);
+      if (job.attempts >= job.max_attempts || !handler) {
+        await buryJob(db, job.id, this.workerId, message).catch(() => undefined);
+        logger.error({ job: job.id, type: job.type, attempt: job.attempts, error: message }, 'job dead');
+        return;
+      }
+      const retryAfter = error instanceof RetryableJobError ? error.retryAfterSeconds : null;
+      const runAt = new Date(clock.now().getTime() + retryDelaySeconds(job.attempts, retryAfter, this.options.random) * 1000);
+      await retryJob(db, job.id, this.workerId, runAt, message).catch(() => undefined);
+      logger.warn({ job: job.id, type: job.type, attempt: job.attempts, error: message }, 'job retry scheduled');
+    }
+  }
+}
