@@ -8,20 +8,24 @@
  *   npm run bench:data -- --json           # once, with DATABASE_URL
  *   DATABASE_URL=postgres://… npm run bench:list
  *
- * Shapes 1–5 start `node dist/cli.js serve` on DATABASE_URL, unless BENCH_URL points at a running server. Results are
- * appended to bench/RESULTS.md as a new dated section. Flags: --shapes 1,2,6 --duration 10 --warmup 3
- * --connections 50 --tool auto|wrk|autocannon --search TERM --seed FILE --no-write --note TEXT.
- * BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server processes this script starts.
+ * Shapes 1–5 start `node dist/cli.js serve` on DATABASE_URL (after applying pending migrations and, when they or
+ * anything else left dead tuples, a VACUUM (ANALYZE)), unless BENCH_URL points at a running server. Each shape:
+ * one checked request per distinct tenant (status 200, non-empty page), an optional wait for the machine to calm
+ * down, 3 s warm-up, 10 s measured; every response other than 200 is an error. With a server it started, the
+ * script also reports CPU milliseconds per request of the server and of its PostgreSQL backends (from /proc).
+ * Results are appended to bench/RESULTS.md as a new dated section; the exit code is 1 when a shape had errors.
+ * Flags: see USAGE below. BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server
+ * processes this script starts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { benchRoot, defaultSeedFile, type BenchSeed } from './common.js';
 import { autocannonTool, wrkInstalled, wrkTool, type BenchRequest, type LoadTool, type Measurement } from './load-tool.js';
 import { runCli, startServer, type RunningServer } from './server-process.js';
+import { CpuSampler, cpuPressure, machineBusyPercent, type CpuUsage } from './cpu-sampler.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
 const PG_TARGET = { minRps: 2500, maxP99Ms: 60 };
@@ -47,6 +51,11 @@ interface ShapeResult {
   measurement: Measurement | null;
   check: string;
   failure: string | null;
+  cpu: CpuUsage | null;
+  /** Fewer than two responses per connection: most of the offered load never finished, the numbers mean nothing. */
+  tooSlow?: boolean;
+  /** p99 over half the run: the slowest requests had no time to finish, so p99 is a lower bound. */
+  tailTruncated?: boolean;
 }
 
 class UsageError extends Error {}
@@ -98,6 +107,7 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:list -- [flags]
   --threads N          wrk threads (2)
   --search TERM        the rare search term (an address of one big-tenant conversation)
   --seed FILE          the seed object of bench:data (bench/.data/seed.json)
+  --quiet-wait SECONDS before each shape, wait up to this long for the machine to be mostly idle (60; 0 = never)
   --no-write           do not append to bench/RESULTS.md
   --note TEXT          a note for the RESULTS.md section
 
@@ -127,6 +137,7 @@ function readOptions(argv: string[]) {
         search: { type: 'string' },
         seed: { type: 'string' },
         'no-write': { type: 'boolean', default: false },
+        'quiet-wait': { type: 'string' },
         note: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -154,6 +165,7 @@ function readOptions(argv: string[]) {
     search: values.search ?? null,
     seedFile: path.resolve(values.seed ?? defaultSeedFile()),
     write: !(values['no-write'] ?? false),
+    quietWait: values['quiet-wait'] === '0' ? 0 : positiveInteger(values['quiet-wait'], 'quiet-wait', 60),
     note: values.note ?? null,
   };
 }
@@ -213,23 +225,37 @@ async function waitUntilIdle(baseUrl: string, timeoutMs = 180_000): Promise<void
   log(`the server at ${baseUrl} is still busy after ${timeoutMs / 1000} s`);
 }
 
-async function measure(tool: LoadTool, options: ReturnType<typeof readOptions>, shape: Shape, baseUrl: string, requests: BenchRequest[]): Promise<ShapeResult> {
+type Options = ReturnType<typeof readOptions>;
+
+async function measure(tool: LoadTool, options: Options, shape: Shape, baseUrl: string, requests: BenchRequest[], sampler: CpuSampler | null): Promise<ShapeResult> {
   try {
-    return await measureShape(tool, options, shape, baseUrl, requests);
+    return await measureShape(tool, options, shape, baseUrl, requests, sampler);
   } catch (error) {
     const failure = `failed: ${(error as Error).message}`;
     log(`shape ${shape.id} (${shape.label}) ${failure}`);
-    return { shape, measurement: null, check: failure, failure };
+    return { shape, measurement: null, check: failure, failure, cpu: null };
   } finally {
     await waitUntilIdle(baseUrl);
   }
 }
 
-async function measureShape(tool: LoadTool, options: ReturnType<typeof readOptions>, shape: Shape, baseUrl: string, requests: BenchRequest[]): Promise<ShapeResult> {
+/** On a shared machine, wait (up to --quiet-wait seconds) until other work leaves the cores mostly idle. */
+async function waitForQuietMachine(seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  const deadline = Date.now() + seconds * 1000;
+  let busy = await machineBusyPercent(2000);
+  if (busy === null || busy < 30) return;
+  log(`the machine is ${busy.toFixed(0)}% busy before the shape; waiting up to ${seconds} s for it to calm down`);
+  while (busy !== null && busy >= 30 && Date.now() < deadline) busy = await machineBusyPercent(2000);
+  if (busy !== null && busy >= 30) log(`still ${busy.toFixed(0)}% busy; measuring anyway (see the "other" CPU column)`);
+}
+
+async function measureShape(tool: LoadTool, options: Options, shape: Shape, baseUrl: string, requests: BenchRequest[], sampler: CpuSampler | null): Promise<ShapeResult> {
   const checked = await precheck(baseUrl, requests);
+  await waitForQuietMachine(options.quietWait);
   if (!checked.ok) {
     log(`shape ${shape.id} (${shape.label}) pre-check failed: ${checked.check}`);
-    return { shape, measurement: null, check: checked.check, failure: checked.check };
+    return { shape, measurement: null, check: checked.check, failure: checked.check, cpu: null };
   }
   if (options.warmup > 0) {
     log(`shape ${shape.id} (${shape.label}): warm-up ${options.warmup} s`);
@@ -238,23 +264,61 @@ async function measureShape(tool: LoadTool, options: ReturnType<typeof readOptio
   }
   log(`shape ${shape.id} (${shape.label}): ${options.duration} s at ${options.connections} connections`);
   const loadBefore = os.loadavg()[0]!;
+  await sampler?.refreshBackends();
+  const before = sampler?.snapshot();
   const measurement = await tool.run({ baseUrl, requests, durationSeconds: options.duration, connections: options.connections });
+  const cpu = sampler && before ? sampler.usage(before, sampler.snapshot(), measurement.requests) : null;
   if (measurement.requests === 0) {
     measurement.errors += options.connections;
     measurement.errorDetail = [measurement.errorDetail, `no response within ${options.duration} s`].filter(Boolean).join('; ');
   }
+  // wrk and autocannon only count finished requests: with responses this slow most of the load never finished.
+  const tooSlow = measurement.requests < 2 * options.connections;
+  const tailTruncated = measurement.p99Ms >= (options.duration * 1000) / 2;
   log(
     `  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50Ms.toFixed(1)} ms, p99 ${measurement.p99Ms.toFixed(1)} ms, ` +
       `${measurement.errors} errors${measurement.errorDetail ? ` (${measurement.errorDetail})` : ''}; ${checked.check}; ` +
-      `load average before ${loadBefore.toFixed(2)}`,
+      `load average before ${loadBefore.toFixed(2)}${cpu ? `; CPU ${cpuText(cpu)}` : ''}`,
   );
-  return { shape, measurement, check: `${checked.check}; load ${loadBefore.toFixed(2)}`, failure: null };
+  return { shape, measurement, check: `${checked.check}; load ${loadBefore.toFixed(2)}`, failure: null, cpu, tooSlow, tailTruncated };
 }
 
 /** The newest WhatsApp conversation address at or below g = 123457 that bench:data seeded for the big tenant. */
 function defaultSearchTerm(bigTotal: number): string {
   const g = 4 * Math.floor((Math.max(1, Math.min(bigTotal, 123_457)) - 1) / 4) + 1;
   return `+1556${String(g).padStart(7, '0')}`;
+}
+
+/**
+ * The server applies pending migrations when it starts; one that rewrites conversations (or any bulk write since
+ * bench:data) leaves dead tuples and a cleared visibility map, which turns the index-only page scans into heap
+ * fetches. Apply them first and VACUUM (ANALYZE) what needs it, so every run measures the state bench:data leaves.
+ */
+async function prepareDatabase(databaseUrl: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  const migrated = await runCli(['migrate'], { ...env, DATABASE_URL: databaseUrl });
+  const applied = Number(/\((\d+) applied\)/.exec(migrated)?.[1] ?? 0);
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'flextell-bench' });
+  await client.connect();
+  try {
+    const stats = await client.query<{ relname: string; live: number; dead: number; pages: number; visible: number }>(
+      `SELECT s.relname, s.n_live_tup::float8 AS live, s.n_dead_tup::float8 AS dead, c.relpages::float8 AS pages, c.relallvisible::float8 AS visible
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.relname IN ('conversations', 'customers', 'messages', 'channels', 'conversation_counts')`,
+    );
+    const stale = stats.rows.filter((row) => row.dead > 0.05 * Math.max(row.live, 1) || (row.pages > 100 && row.visible < 0.9 * row.pages));
+    if (applied === 0 && stale.length === 0) return null;
+    const reason =
+      `${applied > 0 ? `${applied} pending migration(s) applied; ` : ''}` +
+      stale.map((row) => `${row.relname}: ${Math.round(row.dead)} dead tuples, ${Math.round((100 * row.visible) / Math.max(row.pages, 1))}% pages all-visible`).join(', ');
+    log(`VACUUM (ANALYZE) before measuring (${reason}) …`);
+    const started = performance.now();
+    await client.query('VACUUM (ANALYZE)');
+    const note = `VACUUM (ANALYZE) before the run took ${((performance.now() - started) / 1000).toFixed(1)} s (${reason})`;
+    log(note);
+    return note;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 async function postgresInfo(url: string | undefined): Promise<string> {
@@ -284,12 +348,35 @@ function machineInfo(): string {
   return `nproc ${os.availableParallelism()}, ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`;
 }
 
+/** Other people edit src/ while benchmarks run: name the newest source file so a section can be matched to the code. */
+function sourceState(): string {
+  let newest = { file: '', mtime: 0 };
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const mtime = fs.statSync(full).mtimeMs;
+        if (mtime > newest.mtime) newest = { file: full, mtime };
+      }
+    }
+  };
+  try {
+    walk(path.join(benchRoot(), 'src'));
+    walk(path.join(benchRoot(), 'migrations'));
+  } catch {
+    return 'unknown';
+  }
+  return `newest file ${path.relative(benchRoot(), newest.file)} modified ${new Date(newest.mtime).toISOString().replace(/\.\d+Z$/, 'Z')}`;
+}
+
 const formatLoad = () => os.loadavg().map((value) => value.toFixed(2)).join(' / ');
 
 function pgliteVersion(): string {
   try {
-    const require = createRequire(import.meta.url);
-    return (require('@electric-sql/pglite/package.json') as { version: string }).version;
+    // The package's exports map hides package.json from require(); read it from node_modules.
+    const manifest = path.join(benchRoot(), 'node_modules', '@electric-sql', 'pglite', 'package.json');
+    return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
@@ -297,14 +384,21 @@ function pgliteVersion(): string {
 
 const fmt = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+function cpuText(cpu: CpuUsage): string {
+  const postgres = cpu.postgresMsPerRequest === null ? 'in-process' : cpu.postgresMsPerRequest.toFixed(2);
+  return `server ${cpu.serverMsPerRequest.toFixed(2)} / PG ${postgres} ms per request, machine ${cpu.machineBusyPercent.toFixed(0)}% busy (other ${cpu.otherPercent.toFixed(0)}%)`;
+}
+
 function verdict(result: ShapeResult): string {
   const { measurement, shape } = result;
   if (!measurement) return 'not run';
   if (measurement.errors > 0) return 'INVALID (errors)';
+  if (result.tooSlow) return 'INVALID (too slow to measure: most requests unfinished)';
   const rpsOk = measurement.rps >= shape.target.minRps;
   const p99Ok = shape.target.maxP99Ms === null || measurement.p99Ms <= shape.target.maxP99Ms;
-  if (rpsOk && p99Ok) return 'met';
-  return `missed (${[rpsOk ? '' : 'req/s', p99Ok ? '' : 'p99'].filter(Boolean).join(', ')})`;
+  const tail = result.tailTruncated ? '; p99 is a lower bound (tail longer than half the run)' : '';
+  if (rpsOk && p99Ok) return `met${tail}`;
+  return `missed (${[rpsOk ? '' : 'req/s', p99Ok ? '' : 'p99'].filter(Boolean).join(', ')})${tail}`;
 }
 
 function targetText(shape: Shape): string {
@@ -313,15 +407,17 @@ function targetText(shape: Shape): string {
 
 function table(results: ShapeResult[]): string {
   const lines = [
-    '| # | shape | req/s | p50 ms | p99 ms | errors | requests | target | result | response check; 1-min load before |',
-    '|---|---|---:|---:|---:|---:|---:|---|---|---|',
+    '| # | shape | req/s | p50 ms | p99 ms | errors | requests | target | result | CPU ms/request: server / PG | machine busy (other) | response check; 1-min load before |',
+    '|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|',
   ];
   for (const result of results) {
     const m = result.measurement;
     lines.push(
       `| ${result.shape.id} | ${result.shape.label} | ${m ? fmt(m.rps, 0) : '–'} | ${m ? fmt(m.p50Ms, 1) : '–'} | ${m ? fmt(m.p99Ms, 1) : '–'} | ` +
         `${m ? `${m.errors}${m.errorDetail ? ` (${m.errorDetail})` : ''}` : '–'} | ${m ? fmt(m.requests, 0) : '–'} | ${targetText(result.shape)} | ` +
-        `${verdict(result)} | ${(result.failure ?? result.check).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+        `${verdict(result)} | ${result.cpu ? `${result.cpu.serverMsPerRequest.toFixed(2)} / ${result.cpu.postgresMsPerRequest === null ? 'in-process' : result.cpu.postgresMsPerRequest.toFixed(2)}` : '–'} | ` +
+        `${result.cpu ? `${result.cpu.machineBusyPercent.toFixed(0)}% (${result.cpu.otherPercent.toFixed(0)}%)` : '–'} | ` +
+        `${(result.failure ?? result.check).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
     );
   }
   return lines.join('\n');
@@ -358,32 +454,38 @@ async function main(): Promise<void> {
   delete serverEnv.BENCH_URL;
   const startedAt = new Date();
   const startLoad = formatLoad();
+  const sourceAtStart = sourceState();
   log(`tool: ${tool.description}`);
 
   const context: ShapeContext = { big: seed, small: seed.small_tenants, pglite: null, searchTerm: options.search ?? '' };
   const results: ShapeResult[] = [];
+  const notes: string[] = options.note ? [options.note] : [];
   const temporaryDirs: string[] = [];
   let server: RunningServer | null = null;
   try {
     if (postgresShapes.length > 0) {
       let baseUrl: string;
+      let sampler: CpuSampler | null = null;
       if (benchUrl) {
         baseUrl = benchUrl;
         log(`using the running server at ${baseUrl}`);
       } else {
+        const prepared = await prepareDatabase(databaseUrl!, serverEnv);
+        if (prepared) notes.push(prepared);
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-bench-pg-'));
         temporaryDirs.push(dataDir);
         log('starting the server on DATABASE_URL …');
         server = await startServer({ ...serverEnv, DATABASE_URL: databaseUrl, FLEXTELL_DATA_DIR: dataDir }, nodeArgs);
         baseUrl = server.url;
         log(`server pid ${server.pid} at ${baseUrl}`);
+        if (CpuSampler.available()) sampler = CpuSampler.create(server.pid, databaseUrl);
       }
       if (!context.searchTerm) {
         const first = await precheck(baseUrl, [{ path: LIST, headers: headersOf(seed) }]);
         context.searchTerm = defaultSearchTerm(first.total);
       }
       for (const shape of postgresShapes) {
-        results.push(await measure(tool, options, shape, baseUrl, shape.requests(context)));
+        results.push(await measure(tool, options, shape, baseUrl, shape.requests(context), sampler));
       }
       await server?.stop();
       server = null;
@@ -400,7 +502,8 @@ async function main(): Promise<void> {
       log('starting the PGlite server …');
       server = await startServer(pgliteEnv, nodeArgs);
       log(`server pid ${server.pid} at ${server.url}`);
-      results.push(await measure(tool, options, shape, server.url, shape.requests(context)));
+      const pgliteSampler = CpuSampler.available() ? CpuSampler.create(server.pid, undefined) : null;
+      results.push(await measure(tool, options, shape, server.url, shape.requests(context), pgliteSampler));
       await server.stop();
       server = null;
     }
@@ -419,13 +522,15 @@ async function main(): Promise<void> {
       '',
       `## Run of ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}`,
       '',
-      `- Machine: ${machineInfo()}; load average (1/5/15 min) at the start ${startLoad}, at the end ${formatLoad()}`,
+      `- Machine: ${machineInfo()}; load average (1/5/15 min) at the start ${startLoad}, at the end ${formatLoad()}` +
+        `${cpuPressure() ? `; CPU pressure (some, avg60) at the end ${cpuPressure()}` : ''}`,
       `- Node ${process.version}; PostgreSQL ${await postgresInfo(databaseUrl)}; PGlite ${pgliteVersion()}`,
       `- Tool: ${tool.description}; ${options.connections} connections; ${options.warmup} s warm-up + ${options.duration} s per shape`,
       `- Server: ${benchUrl ? `running server at ${benchUrl}` : '`node dist/cli.js serve` started by the script'}, LOG_LEVEL=warn, ` +
         `FLEXTELL_RATE_LIMIT_PER_MINUTE=1000000000${nodeArgs.length ? `, node ${nodeArgs.join(' ')}` : ''}`,
+      `- Code: src/ and migrations/ at the start of the run: ${sourceAtStart} (npm run bench:list builds dist/ from them)`,
       `- Data: big tenant ${seed.tenant_id}, ${seed.small_tenants.length} small tenants; search term \`${context.searchTerm}\``,
-      ...(options.note ? [`- Note: ${options.note}`] : []),
+      ...notes.map((note) => `- Note: ${note}`),
       '',
       rendered,
       '',
@@ -434,7 +539,7 @@ async function main(): Promise<void> {
     fs.appendFileSync(file, section);
     log(`appended to ${path.relative(benchRoot(), file)}`);
   }
-  if (results.some((result) => !result.measurement || result.measurement.errors > 0)) {
+  if (results.some((result) => !result.measurement || result.measurement.errors > 0 || result.tooSlow)) {
     log('the run had errors: it is not a valid result');
     process.exitCode = 1;
   }

@@ -165,7 +165,7 @@ async function main(): Promise<void> {
           `vacuum ${formatSeconds(vacuumSeconds)})`,
       );
 
-      const result: BenchSeed = { ...big, small_tenants: small };
+      const result: BenchSeed = { ...big, small_tenants: small.sort((a, b) => a.tenant_id - b.tenant_id) };
       const line = JSON.stringify(result);
       fs.mkdirSync(path.dirname(options.out), { recursive: true });
       fs.writeFileSync(options.out, line + '\n', { mode: 0o600 });

@@ -16,6 +16,8 @@ CREATE TABLE conversations (
   last_message_type            text,
   last_message_is_customer     boolean,
   unread_count                 integer NOT NULL DEFAULT 0,
+  -- Exact message-list total, kept in the same transaction as message inserts.
+  message_count                integer NOT NULL DEFAULT 0,
   -- A pause is in effect while agent_paused and (agent_expires_at IS NULL OR agent_expires_at > now).
   agent_paused                 boolean NOT NULL DEFAULT false,
   agent_expires_at             timestamptz(0),
@@ -101,3 +103,19 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_conversation ON messages (tenant_id, conversation_id, created_at DESC, id DESC);
 CREATE UNIQUE INDEX messages_provider_id ON messages (tenant_id, channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE INDEX messages_unread ON messages (tenant_id, conversation_id) WHERE is_customer AND read_at IS NULL AND NOT is_deleted;
+-- The reply window runs from the latest customer message (channels.md §7.5).
+CREATE INDEX messages_customer_latest ON messages (tenant_id, conversation_id, created_at DESC) WHERE is_customer;
+
+-- The audit of message edits (the previous text is kept, not exposed in this version).
+CREATE SEQUENCE message_edits_id_seq;
+CREATE TABLE message_edits (
+  tenant_id          bigint NOT NULL REFERENCES tenants (id),
+  id                 bigint NOT NULL DEFAULT nextval('message_edits_id_seq'),
+  message_id         bigint NOT NULL,
+  previous_text      text,
+  edited_by_user_id  bigint,
+  edited_by_name     text NOT NULL,
+  edited_at          timestamptz(0) NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  FOREIGN KEY (tenant_id, message_id) REFERENCES messages (tenant_id, id)
+);

@@ -6,6 +6,7 @@ import type { AccessTokens } from './modules/oauth/access-tokens.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { FileLinks } from './modules/files/file-links.js';
 import type { AdapterRegistry } from './modules/delivery/adapters.js';
+import type { FileStorage } from './platform/storage/storage.js';
 
 /** Everything a request needs, built once per process (or per test file) and passed down explicitly. */
 export interface AppDeps {
@@ -16,8 +17,11 @@ export interface AppDeps {
   tokens: AccessTokens;
   limiter: RateLimiter;
   fileLinks: FileLinks;
+  /** Uploaded file bytes: local disk or S3 (STORAGE_DRIVER). */
+  storage: FileStorage;
   adapters: AdapterRegistry;
   /** Wakes this process's job workers after a commit that enqueued work (they also poll). */
   notifyJobs: () => void;
-  lifecycle: { shuttingDown: boolean };
+  /** `inFlight` counts running API handlers, so shutdown closes the database only after the last one. */
+  lifecycle: { shuttingDown: boolean; inFlight: number };
 }

@@ -8,6 +8,7 @@ import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
 import { installApiPipeline, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
+import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
@@ -111,7 +112,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   installApiPipeline(app, deps);
-  for (const route of apiRoutes) mountRoute(app, deps, route);
+  for (const route of apiRoutes) if (!isMultipartRoute(route)) mountRoute(app, deps, route);
+  // Multipart parsing lives in its own scope so every other route keeps the JSON body rules.
+  await app.register(async (scope) => {
+    await installMultipart(scope);
+    for (const route of apiRoutes) if (isMultipartRoute(route)) mountRoute(scope, deps, route);
+  });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;

@@ -12,6 +12,7 @@ import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from './http/r
 import path from 'node:path';
 import { FileLinks } from './modules/files/file-links.js';
 import { AdapterRegistry } from './modules/delivery/adapters.js';
+import { createStorage } from './platform/storage/create-storage.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
@@ -44,5 +45,5 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
   );
   const fileLinks = new FileLinks(box.derive('file-links'), config.fileUrlTtlSeconds);
   const adapters = options.adapters ?? new AdapterRegistry();
-  return { config, db, clock, box, tokens, limiter, fileLinks, adapters, notifyJobs: () => undefined, lifecycle: { shuttingDown: false } };
+  return { config, db, clock, box, tokens, limiter, fileLinks, storage: createStorage(config), adapters, notifyJobs: () => undefined, lifecycle: { shuttingDown: false, inFlight: 0 } };
 }

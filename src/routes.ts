@@ -11,6 +11,8 @@ import { disableAgent, enableAgent, getAgentStatus } from './modules/agent/route
 import { getAiSuggestion, sendAiSuggestion } from './modules/suggestions/routes/ai-suggestion.js';
 import { listChannels } from './modules/channels/routes/list-channels.js';
 import { listAccountTenants } from './modules/account/routes/list-account-tenants.js';
+import { sendMediaMessage } from './modules/messages/routes/send-media.js';
+import { getFileContent, getFileThumbnail } from './modules/files/routes/file-content.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -29,4 +31,7 @@ export const apiRoutes: AnyRoute[] = [
   sendAiSuggestion,
   listChannels,
   listAccountTenants,
+  sendMediaMessage,
+  getFileContent,
+  getFileThumbnail,
 ];

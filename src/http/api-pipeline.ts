@@ -7,6 +7,7 @@ import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define
 import { SCOPES } from '../modules/oauth/scopes.js';
 import { clientIp } from './request-info.js';
 import { pageOffset } from './pagination.js';
+import type { RateLimitDecision } from './rate-limit.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -30,10 +31,11 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.url.startsWith(API_PREFIX + '/') && request.url !== API_PREFIX) return;
     const route = request.routeOptions.config?.definition;
-    if (route && isUnauthenticatedRoute(route)) return;
+    // Token-less routes (signed file links) are keyed by client IP whatever Authorization says (api-conversations.md §3.6).
+    const unauthenticated = route !== undefined && isUnauthenticatedRoute(route);
 
     const header = rawTenantHeader(request.headers['x-tenant']);
-    const token = request.headers.authorization === undefined && !route ? null : await authenticate(request, deps.tokens);
+    const token = unauthenticated || (request.headers.authorization === undefined && !route) ? null : await authenticate(request, deps.tokens);
     let access: TenantAccess | AppError | null = null;
     if (token && !(token instanceof AppError) && route?.permission !== 'none') {
       access = await resolveTenant(deps.db, token, header);
@@ -50,14 +52,14 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
     reply.header('X-RateLimit-Reset', String(decision.resetAtSeconds));
 
     if (!route) return; // the not-found handler answers 404 or 405
+    if (unauthenticated) {
+      if (decision.exceeded) throw tooManyRequests(decision);
+      return;
+    }
     if (!token) throw new AppError('unauthorized', MESSAGES.unauthorized);
     if (token instanceof AppError) throw token;
     if (access instanceof AppError) throw access;
-    if (decision.exceeded) {
-      throw new AppError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
-        headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-      });
-    }
+    if (decision.exceeded) throw tooManyRequests(decision);
     const context: RequestContext = {
       token,
       principal: token.principal,
@@ -69,6 +71,12 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
       throw new AppError('forbidden', MESSAGES.forbidden);
     }
     request.apiContext = context;
+  });
+}
+
+function tooManyRequests(decision: RateLimitDecision): AppError {
+  return new AppError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
+    headers: { 'Retry-After': String(decision.retryAfterSeconds) },
   });
 }
 

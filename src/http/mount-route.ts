@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import type { AnyRoute, ApiRequest, PageRequest } from './define-route.js';
 import { AppError, MESSAGES, type FieldErrors } from './errors.js';
@@ -56,10 +56,62 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
   };
 }
 
+/** The paginator's `meta.path` of this request (laravel-pagination.md §6). */
+function metaPath(request: FastifyRequest, trustProxy: boolean): string {
+  return requestBaseUrl({
+    hostHeader: request.headers.host,
+    scheme: requestScheme(request, trustProxy),
+    serverAddress: request.socket.localAddress
+      ? { address: request.socket.localAddress, port: request.socket.localPort ?? 0, family: request.socket.localFamily }
+      : undefined,
+    path: request.url.split('?')[0]!,
+  });
+}
+
 /**
- * Registers one API route: the pipeline (api-pipeline.ts) has already checked steps 2–6; this runs the query
- * transport check, the path resources (404), validation of query and body (422, all fields at once), then the handler.
+ * Steps 7–9 of api.md §3 for one request, the pipeline (api-pipeline.ts) having checked steps 2–6: the query
+ * transport check, the path resources (404), validation of query and body (422, all fields at once), the handler.
  */
+async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const context = request.apiContext!;
+  const query = readQuery(request.url);
+  request.phpQuery = query;
+  let page: PageRequest = pageRequest(15, 1);
+  const base = {
+    deps,
+    context,
+    get tenantId(): number {
+      if (!context || context.tenantId === null) throw new Error(`${route.url} is not tenant-scoped.`);
+      return context.tenantId;
+    },
+    params: request.params as Record<string, string>,
+    raw: request,
+    reply,
+    get page() {
+      return page;
+    },
+    paginate: <T>(data: T[], total: number) =>
+      buildPaginator({ data, total, perPage: page.perPage, currentPage: page.currentPage, query, path: metaPath(request, deps.config.trustProxy) }),
+  };
+  const loaded = route.load ? await route.load(base) : undefined;
+
+  const errors: FieldErrors = {};
+  if (route.paginated) {
+    const perPage = validatePerPage(query.get('per_page'));
+    if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
+    else errors.per_page = [perPage.message];
+  }
+  const ruleContext = { tenantId: context?.tenantId ?? null, db: deps.db, loaded };
+  const queryValues = route.query ? await validateFields(route.query, queryInput(query), 'query', ruleContext, errors) : {};
+  const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
+  const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};
+  throwIfInvalid(errors);
+
+  const apiRequest: ApiRequest<any, any, any> = Object.assign(Object.create(base), { loaded, query: queryValues, body: bodyValues });
+  return route.handler(apiRequest);
+}
+
+/** Registers one API route; running handlers are counted so shutdown closes the database after the last one. */
 export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute): void {
   app.route({
     method: route.method,
@@ -67,58 +119,12 @@ export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute)
     config: { definition: route },
     schema: openApiSchema(route),
     handler: async (request, reply) => {
-      const context = request.apiContext!;
-      const query = readQuery(request.url);
-      request.phpQuery = query;
-      let page: PageRequest = pageRequest(15, 1);
-      const base = {
-        deps,
-        context,
-        get tenantId(): number {
-          if (context.tenantId === null) throw new Error(`${route.url} is not tenant-scoped.`);
-          return context.tenantId;
-        },
-        params: request.params as Record<string, string>,
-        raw: request,
-        reply,
-        get page() {
-          return page;
-        },
-        paginate<T>(data: T[], total: number) {
-          return buildPaginator({
-            data,
-            total,
-            perPage: page.perPage,
-            currentPage: page.currentPage,
-            query,
-            path: requestBaseUrl({
-              hostHeader: request.headers.host,
-              scheme: requestScheme(request, deps.config.trustProxy),
-              serverAddress: request.socket.localAddress
-                ? { address: request.socket.localAddress, port: request.socket.localPort ?? 0, family: request.socket.localFamily }
-                : undefined,
-              path: request.url.split('?')[0]!,
-            }),
-          });
-        },
-      };
-      const loaded = route.load ? await route.load(base) : undefined;
-
-      const errors: FieldErrors = {};
-      const queryFields = queryInput(query);
-      if (route.paginated) {
-        const perPage = validatePerPage(query.get('per_page'));
-        if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
-        else errors.per_page = [perPage.message];
+      deps.lifecycle.inFlight++;
+      try {
+        return await runRoute(deps, route, request, reply);
+      } finally {
+        deps.lifecycle.inFlight--;
       }
-      const ruleContext = { tenantId: context.tenantId, db: deps.db, loaded };
-      const queryValues = route.query ? await validateFields(route.query, queryFields, 'query', ruleContext, errors) : {};
-      const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
-      const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};
-      throwIfInvalid(errors);
-
-      const apiRequest: ApiRequest<any, any, any> = Object.assign(Object.create(base), { loaded, query: queryValues, body: bodyValues });
-      return route.handler(apiRequest);
     },
   });
 }

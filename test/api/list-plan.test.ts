@@ -103,7 +103,7 @@ describe('conversation list plan', () => {
       const tenantId = await planTenant();
       const { seen, result } = await capturedFinderQueries(tenantId, { channelType, offset: 0 });
       expect(result.rows).toHaveLength(15);
-      const pageQuery = seen.find((query) => /^\s*WITH page AS \(/.test(query.text));
+      const pageQuery = seen.find((query) => /\bpage AS (MATERIALIZED )?\(/.test(query.text));
       expect(pageQuery, seen.map((query) => query.text).join('\n---\n')).toBeDefined();
       const plan = await explain(pageQuery!.text, pageQuery!.params);
       const detail = JSON.stringify(plan);

@@ -264,3 +264,214 @@ export async function applicationToken(h: Harness, seed: SeedResult, scopes: rea
   });
   return minted.token;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages, agent pause and AI suggestions (api-conversations.md §1.3–§1.8).
+
+export const MESSAGE_KEYS = [
+  'id', 'conversation_id', 'user_id', 'user_name', 'is_customer', 'message_type', 'message', 'quoted_text', 'is_deleted',
+  'is_edited', 'edited_by_user_name', 'deleted_by_user_name', 'read_at', 'metadata', 'created_at', 'file', 'file_temporary_url',
+];
+export const METADATA_KEYS = [
+  'source', 'provider', 'provider_message_id', 'provider_timestamp', 'quoted_message_id', 'delivery_status', 'failure_reason',
+  'delivery_updated_at',
+];
+export const SEND_RESULT_KEYS = ['status', 'message_id', 'conversation_id'];
+export const AGENT_STATUS_KEYS = ['agent_disabled', 'agent_expires_at', 'agent_disabled_by_user_name', 'remaining_minutes'];
+export const SUGGESTION_KEYS = [
+  'id', 'conversation_id', 'original_text', 'final_text', 'status', 'rating', 'pending_actions', 'trigger_chat_log_ids',
+  'has_new_messages', 'sent_at', 'created_at', 'updated_at',
+];
+export const NOT_FOUND_CONVERSATION = { error: 'not_found', message: 'Conversation not found.' };
+export const NOT_FOUND_MESSAGE = { error: 'not_found', message: 'Message not found.' };
+
+/** The first listed (newest) conversation of the seed on a channel type. */
+export async function conversationOn(h: Harness, seed: SeedResult, type: 'whatsapp' | 'instagram' | 'website' | 'telegram'): Promise<any> {
+  const response = await listConversations(h, seed, `?channel_type=${type}`);
+  expect(response.status, response.body).toBe(200);
+  expect(response.json.data.length, `a ${type} conversation exists`).toBeGreaterThan(0);
+  return response.json.data[0];
+}
+
+/** GET /api/v1/conversations/{id} → data (asserts 200). */
+export async function getConversation(h: Harness, token: string, id: number): Promise<any> {
+  const response = await h.request({ url: `/api/v1/conversations/${id}`, token });
+  expect(response.status, response.body).toBe(200);
+  return response.json.data;
+}
+
+/** GET /api/v1/conversations/{id}/messages (+ query). */
+export function listMessages(h: Harness, token: string, id: number, query = ''): Promise<TestResponse> {
+  return h.request({ url: `/api/v1/conversations/${id}/messages${query}`, token });
+}
+
+/** Every message of a conversation, newest first, as the API lists them (asserts 200 on each page). */
+export async function allMessages(h: Harness, token: string, id: number): Promise<any[]> {
+  const rows: any[] = [];
+  for (let page = 1; ; page++) {
+    const response = await listMessages(h, token, id, `?per_page=100&page=${page}`);
+    expect(response.status, response.body).toBe(200);
+    rows.push(...response.json.data);
+    if (page >= response.json.meta.last_page) return rows;
+  }
+}
+
+/** One listed message of a conversation by id. */
+export async function listedMessage(h: Harness, token: string, conversationId: number, messageId: number): Promise<any> {
+  const row = (await allMessages(h, token, conversationId)).find((message) => message.id === messageId);
+  expect(row, `message ${messageId} is listed`).toBeDefined();
+  return row;
+}
+
+/** POST /api/v1/conversations/{id}/messages. */
+export function sendText(h: Harness, token: string, id: number, body: unknown): Promise<TestResponse> {
+  return h.request({ method: 'POST', url: `/api/v1/conversations/${id}/messages`, token, body });
+}
+
+/** Sends a text and returns the new message id (asserts 200). */
+export async function sentMessageId(h: Harness, token: string, id: number, text: string): Promise<number> {
+  const response = await sendText(h, token, id, { message: text });
+  expect(response.status, response.body).toBe(200);
+  return Number(response.json.data.message_id);
+}
+
+export interface InsertedMessage {
+  isCustomer?: boolean;
+  text?: string | null;
+  messageType?: string;
+  source?: string;
+  at?: Date;
+  /** Keep the conversation's counters and preview as inbound ingestion would (default true). */
+  bump?: boolean;
+}
+
+/**
+ * A messages row written directly (an inbound customer message by default, at the clock's now), with the
+ * conversation's message_count, unread_count and last_message_* kept as the server keeps them.
+ */
+export async function insertMessage(h: Harness, tenantId: number, conversationId: number, input: InsertedMessage = {}): Promise<number> {
+  const at = input.at ?? h.clock.now();
+  const isCustomer = input.isCustomer ?? true;
+  const [conversation] = await sql(h, 'SELECT channel_id, channel_type FROM conversations WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
+  const text = input.text === undefined ? 'hi' : input.text;
+  const [row] = await sql<{ id: number }>(
+    h,
+    `INSERT INTO messages (tenant_id, conversation_id, channel_id, is_customer, message_type, message, source, provider, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+    [tenantId, conversationId, conversation!.channel_id, isCustomer, input.messageType ?? 'text', text,
+      input.source ?? (isCustomer ? 'customer' : 'user'), conversation!.channel_type, at],
+  );
+  const id = Number(row!.id);
+  if (input.bump ?? true) {
+    // The newest message is the one with the latest created_at, then the largest id (this id is the largest).
+    await sql(
+      h,
+      `UPDATE conversations SET message_count = message_count + 1, unread_count = unread_count + $4::int,
+              last_message_id = CASE WHEN newer THEN $3 ELSE last_message_id END,
+              last_message = CASE WHEN newer THEN $5 ELSE last_message END,
+              last_message_at = CASE WHEN newer THEN $6 ELSE last_message_at END,
+              last_message_type = CASE WHEN newer THEN $7 ELSE last_message_type END,
+              last_message_is_customer = CASE WHEN newer THEN $8 ELSE last_message_is_customer END
+         FROM (SELECT (last_message_at IS NULL OR last_message_at <= $6::timestamptz) AS newer FROM conversations
+                WHERE tenant_id = $1 AND id = $2) AS n
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, conversationId, id, isCustomer ? 1 : 0, text, at, input.messageType ?? 'text', isCustomer],
+    );
+  }
+  return id;
+}
+
+/** conversations.message_count and the number of message rows of a conversation. */
+export async function messageCounts(h: Harness, tenantId: number, conversationId: number): Promise<{ counter: number; rows: number }> {
+  const [row] = await sql(
+    h,
+    `SELECT c.message_count AS counter, (SELECT count(*)::int FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id) AS rows
+       FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2`,
+    [tenantId, conversationId],
+  );
+  return { counter: Number(row!.counter), rows: Number(row!.rows) };
+}
+
+/** A member of the seed's tenant holding exactly these permissions (a custom role), with a personal token. */
+export async function memberWith(h: Harness, seed: SeedResult, name: string, permissions: string[]): Promise<{ userId: number; token: string }> {
+  const userId = await createUser(h, name);
+  const role = await createRole(h, seed.tenant_id, `${name} role ${userId}`, permissions);
+  await addMembership(h, seed.tenant_id, userId, [role]);
+  return { userId, token: await h.token(userId) };
+}
+
+/** A member of the seed's tenant with a system role (Owner, Admin, Agent, Viewer), with a personal token. */
+export async function memberAs(h: Harness, seed: SeedResult, name: string, role: string): Promise<{ userId: number; token: string }> {
+  const userId = await createUser(h, name);
+  await addMembership(h, seed.tenant_id, userId, [role]);
+  return { userId, token: await h.token(userId) };
+}
+
+/** Sets keys of a channel's settings (e.g. agent_mode). */
+export async function setChannelSettings(h: Harness, tenantId: number, channelId: number, settings: Record<string, unknown>): Promise<void> {
+  await sql(h, 'UPDATE channels SET settings = settings || $3::jsonb WHERE tenant_id = $1 AND id = $2', [tenantId, channelId, JSON.stringify(settings)]);
+}
+
+/** The seeded Owner's name. */
+export async function userName(h: Harness, userId: number): Promise<string> {
+  const [row] = await sql(h, 'SELECT name FROM users WHERE id = $1', [userId]);
+  return row!.name as string;
+}
+
+/** Everything a rejected send must leave as it was (api-conversations.md §3.8: nothing stored on any 4xx). */
+export async function sendSnapshot(h: Harness, seed: SeedResult, conversationId: number) {
+  const list = await listMessages(h, seed.access_token, conversationId);
+  const [jobs] = await sql(h, 'SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1', [seed.tenant_id]);
+  return {
+    total: list.json.meta.total,
+    counts: await messageCounts(h, seed.tenant_id, conversationId),
+    conversation: await getConversation(h, seed.access_token, conversationId),
+    jobs: Number(jobs!.n),
+  };
+}
+
+/** POST /api/v1/conversations on the seed's channel of this type; returns the new conversation's id (asserts 201). */
+export async function newConversation(h: Harness, seed: SeedResult, type: 'whatsapp' | 'instagram' | 'website' | 'telegram', address: string): Promise<number> {
+  const response = await postConversation(h, seed, { channel_id: seed.channels[type], address });
+  expect(response.status, response.body).toBe(201);
+  return response.json.data.id;
+}
+
+/** [agent_disabled, agent_expires_at, agent_disabled_by_user_name, remaining_minutes] */
+export type AgentState = [boolean, string | null, string | null, string | null];
+export const NOT_PAUSED: AgentState = [false, null, null, null];
+
+/** GET …/agent answers exactly this status, and the conversation resource (GET one and its list item) agrees (§1.6). */
+export async function expectAgent(h: Harness, seed: SeedResult, conversationId: number, expected: AgentState): Promise<void> {
+  const response = await h.request({ url: `/api/v1/conversations/${conversationId}/agent`, token: seed.access_token });
+  expect(response.status, response.body).toBe(200);
+  const data = Object.fromEntries(AGENT_STATUS_KEYS.map((key, index) => [key, expected[index]]));
+  expectExactJson(response.json, { success: 'Agent status retrieved successfully.', data });
+  const conversation = await getConversation(h, seed.access_token, conversationId);
+  expect([conversation.agent_disabled, conversation.agent_expires_at, conversation.agent_disabled_by_user_name]).toEqual(expected.slice(0, 3));
+  expectExactJson((await allConversations(h, seed)).find((row) => row.id === conversationId), conversation);
+}
+
+/** The seed's tenant setting agent.handoff_pause_minutes (product.md §9), written directly. */
+export async function setHandoffMinutes(h: Harness, tenantId: number, minutes: number): Promise<void> {
+  await sql(h, `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{agent}', COALESCE(settings->'agent', '{}'::jsonb) || $2::jsonb) WHERE id = $1`,
+    [tenantId, JSON.stringify({ handoff_pause_minutes: minutes })]);
+}
+
+/**
+ * A pending AI draft made with the agent's own service (api-conversations.md §5), answering the conversation's
+ * customer messages; returns its id and the trigger ids ascending.
+ */
+export async function createDraft(h: Harness, seed: SeedResult, conversationId: number, text: string, pendingActions: Array<{ type: string } & Record<string, unknown>> = []) {
+  const { createSuggestion } = await import('../../src/modules/suggestions/suggestion.service.js');
+  const triggers = (await allMessages(h, seed.access_token, conversationId)).filter((row) => row.is_customer).map((row) => row.id as number);
+  const id = await h.deps.db.transaction((tx) =>
+    createSuggestion(tx, seed.tenant_id, conversationId, { originalText: text, triggerMessageIds: triggers, pendingActions }, h.clock.now()));
+  return { id: Number(id), triggers: [...triggers].sort((a, b) => a - b) };
+}
+
+/** The stored state of an AI suggestion. */
+export async function suggestionRow(h: Harness, seed: SeedResult, id: number): Promise<Record<string, any>> {
+  const [row] = await sql(h, 'SELECT status, final_text, sent_at FROM ai_suggestions WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, id]);
+  return row!;
+}

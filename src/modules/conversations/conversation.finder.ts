@@ -14,18 +14,8 @@ export function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-interface ConversationRow {
-  id: number;
-  address: string;
-  last_message_id: number | null;
-  last_message: string | null;
-  last_message_at: Date | null;
-  last_message_type: string | null;
-  last_message_is_customer: boolean | null;
-  unread_count: number;
-  agent_paused: boolean;
-  agent_expires_at: Date | null;
-  agent_disabled_by_name: string | null;
+/** The flat row of the page query: the view's own columns plus prefixed customer and channel columns. */
+type ConversationRow = Omit<ConversationView, 'customer' | 'channel' | 'blacklist'> & {
   customer_id: number;
   customer_first_name: string | null;
   customer_last_name: string | null;
@@ -40,7 +30,7 @@ interface ConversationRow {
     id: number; tenant_id: number; reason: never; note: string | null; blocked_at: string; expires_at: string | null;
     is_active: boolean; metadata: Record<string, unknown>; created_at: string; updated_at: string; deleted_at: string | null;
   };
-}
+};
 
 const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
 
@@ -72,28 +62,32 @@ function toView(row: ConversationRow): ConversationView {
 }
 
 /**
- * The joined columns of one page of conversations. `page` is a CTE of ids; the active
- * blacklist entry comes from a lateral subquery so an expired entry disappears the second it expires.
+ * One round trip for a page: the total (from the counters, or counted for a search) and the page rows. Page ids
+ * come from the inbox index alone; each is then joined through a LATERAL subquery with OFFSET 0, which keeps the
+ * per-row nested loop even in a generic (prepared) plan. The active blacklist entry is read at `now`, so an entry
+ * disappears the second it expires.
  */
-function joinPageSql(pageCte: string): string {
-  return `WITH page AS (${pageCte})
-    SELECT c.id, c.address, c.last_message_id, c.last_message, c.last_message_at, c.last_message_type,
-           c.last_message_is_customer, c.unread_count, c.agent_paused, c.agent_expires_at, c.agent_disabled_by_name,
-           cu.id AS customer_id, cu.first_name AS customer_first_name, cu.last_name AS customer_last_name,
-           cu.phone_number AS customer_phone_number, cu.email AS customer_email, cu.avatar_url AS customer_avatar_url,
-           ch.id AS channel_id, ch.name AS channel_name, ch.type AS channel_type, ch.address AS channel_address,
-           (SELECT json_build_object('id', b.id, 'tenant_id', b.tenant_id, 'reason', b.reason, 'note', b.note,
-                     'blocked_at', b.blocked_at, 'expires_at', b.expires_at, 'is_active', b.is_active,
-                     'metadata', b.metadata, 'created_at', b.created_at, 'updated_at', b.updated_at, 'deleted_at', b.deleted_at)
-              FROM channel_blacklists b
-             WHERE b.tenant_id = $1 AND b.channel_id = c.channel_id AND b.customer_id = c.customer_id
-               AND b.deleted_at IS NULL AND b.is_active AND (b.expires_at IS NULL OR b.expires_at > $2)
-             ORDER BY b.id DESC LIMIT 1) AS blacklist
-      FROM page
-      JOIN conversations c ON c.tenant_id = $1 AND c.id = page.id
-      JOIN customers cu ON cu.tenant_id = $1 AND cu.id = c.customer_id
-      JOIN channels ch ON ch.tenant_id = $1 AND ch.id = c.channel_id
-     ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC`;
+function pageSql(totalSql: string, pageIdsSql: string): string {
+  return `WITH total AS (${totalSql}), page AS MATERIALIZED (${pageIdsSql})
+    SELECT total.total, item.* FROM total LEFT JOIN (page CROSS JOIN LATERAL (
+      SELECT c.id, c.address, c.last_message_id, c.last_message, c.last_message_at, c.last_message_type,
+             c.last_message_is_customer, c.unread_count, c.agent_paused, c.agent_expires_at, c.agent_disabled_by_name,
+             cu.id AS customer_id, cu.first_name AS customer_first_name, cu.last_name AS customer_last_name,
+             cu.phone_number AS customer_phone_number, cu.email AS customer_email, cu.avatar_url AS customer_avatar_url,
+             ch.id AS channel_id, ch.name AS channel_name, ch.type AS channel_type, ch.address AS channel_address,
+             (SELECT json_build_object('id', b.id, 'tenant_id', b.tenant_id, 'reason', b.reason, 'note', b.note,
+                       'blocked_at', b.blocked_at, 'expires_at', b.expires_at, 'is_active', b.is_active,
+                       'metadata', b.metadata, 'created_at', b.created_at, 'updated_at', b.updated_at, 'deleted_at', b.deleted_at)
+                FROM channel_blacklists b
+               WHERE b.tenant_id = $1 AND b.channel_id = c.channel_id AND b.customer_id = c.customer_id
+                 AND b.deleted_at IS NULL AND b.is_active AND (b.expires_at IS NULL OR b.expires_at > $2)
+               ORDER BY b.id DESC LIMIT 1) AS blacklist
+        FROM conversations c
+        JOIN customers cu ON cu.tenant_id = $1 AND cu.id = c.customer_id
+        JOIN channels ch ON ch.tenant_id = $1 AND ch.id = c.channel_id
+       WHERE c.tenant_id = $1 AND c.id = page.id
+      OFFSET 0) item) ON true
+    ORDER BY item.last_message_at DESC NULLS LAST, item.id DESC`;
 }
 
 /**
@@ -113,43 +107,30 @@ export class ConversationFinder {
     if (filter.search) {
       params.push(containsPattern(filter.search));
       const pattern = `lower($${params.length})`;
-      where.push(`(lower(c.address) LIKE ${pattern} OR c.customer_id IN (
-        SELECT cu.id FROM customers cu WHERE cu.tenant_id = $1 AND cu.search_text LIKE ${pattern}))`);
+      // Two indexed lookups joined by UNION: an OR across both tables would scan every conversation of the tenant.
+      where.push(`c.id IN (
+        SELECT a.id FROM conversations a WHERE a.tenant_id = $1 AND lower(a.address) LIKE ${pattern}
+        UNION
+        SELECT b.id FROM conversations b WHERE b.tenant_id = $1 AND b.customer_id IN (
+          SELECT cu.id FROM customers cu WHERE cu.tenant_id = $1 AND cu.search_text LIKE ${pattern}))`);
     }
-    const filterParams = params.slice(2);
+    const totalSql = filter.search
+      ? `SELECT count(*)::bigint AS total FROM conversations c WHERE ${where.join(' AND ')}`
+      : `SELECT COALESCE(sum(total), 0)::bigint AS total FROM conversation_counts WHERE tenant_id = $1 ${filter.channelType ? 'AND channel_type = $3' : ''}`;
     params.push(filter.limit, filter.offset);
-    const pageCte = `SELECT c.id FROM conversations c WHERE ${where.join(' AND ')}
+    const pageIdsSql = `SELECT c.id FROM conversations c WHERE ${where.join(' AND ')}
         ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC
         LIMIT $${params.length - 1} OFFSET $${params.length}`;
-    const [page, total] = await Promise.all([
-      this.db.query<ConversationRow>(joinPageSql(pageCte), params),
-      this.total(tenantId, filter, where, filterParams),
-    ]);
-    return { rows: page.rows.map(toView), total };
+    const result = await this.db.query<ConversationRow & { total: number }>(pageSql(totalSql, pageIdsSql), params);
+    const total = Number(result.rows[0]?.total ?? 0);
+    return { rows: result.rows.filter((row) => row.id !== null).map(toView), total };
   }
 
   async findById(tenantId: number, conversationId: number, now: Date): Promise<ConversationView | null> {
     const result = await this.db.query<ConversationRow>(
-      joinPageSql('SELECT id FROM conversations WHERE tenant_id = $1 AND id = $3'),
+      pageSql('SELECT 1 AS total', 'SELECT id FROM conversations WHERE tenant_id = $1 AND id = $3'),
       [tenantId, now, conversationId],
     );
-    return result.rows[0] ? toView(result.rows[0]) : null;
-  }
-
-  private async total(tenantId: number, filter: ConversationListFilter, where: string[], filterParams: unknown[]): Promise<number> {
-    if (!filter.search) {
-      const counted = await this.db.query<{ total: number }>(
-        `SELECT COALESCE(sum(total), 0)::bigint AS total FROM conversation_counts WHERE tenant_id = $1 ${filter.channelType ? 'AND channel_type = $2' : ''}`,
-        [tenantId, ...filterParams],
-      );
-      return Number(counted.rows[0]?.total ?? 0);
-    }
-    // Renumber the placeholders: the count query has no `now` parameter.
-    const sql = `SELECT count(*)::bigint AS total FROM conversations c WHERE ${where.join(' AND ')}`.replace(
-      /\$(\d+)/g,
-      (_match, index: string) => (index === '1' ? '$1' : `$${Number(index) - 1}`),
-    );
-    const counted = await this.db.query<{ total: number }>(sql, [tenantId, ...filterParams]);
-    return Number(counted.rows[0]?.total ?? 0);
+    return result.rows[0]?.id ? toView(result.rows[0]) : null;
   }
 }

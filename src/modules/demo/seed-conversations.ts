@@ -34,9 +34,10 @@ export async function insertDemoConversations(
   await tx.query('TRUNCATE seed_plan');
   // Every conversation gets its own address on its channel; WhatsApp keys are the address digits.
   await tx.query(
-    `INSERT INTO seed_plan (g, n, u, last_at, channel_index, address, address_key)
+    `INSERT INTO seed_plan (g, n, u, last_at, channel_index, address, address_key, conversation_id)
      SELECT g, n, u, last_at, channel_index, address,
-            CASE WHEN channel_index = 1 THEN regexp_replace(address, '[^0-9]', '', 'g') ELSE address END
+            CASE WHEN channel_index = 1 THEN regexp_replace(address, '[^0-9]', '', 'g') ELSE address END,
+            nextval('conversations_id_seq')
        FROM (SELECT g,
                     CASE WHEN g % 3 = 0 THEN 3 + (g / 3) % 2 ELSE 2 + 2 * (g % 2) END AS n,
                     CASE WHEN g % 3 = 0 THEN 1 + (g / 3) % 2 ELSE 0 END AS u,
@@ -49,57 +50,49 @@ export async function insertDemoConversations(
                FROM generate_series($4::int, $5::int) AS g) planned`,
     [now, spanSeconds, Math.max(options.total, 1), options.first, options.last],
   );
+  // Message ids are drawn first (over rows sorted oldest conversation first, so later messages get larger ids),
+  // letting each conversation be written once, complete with last_message_id and message_count.
+  await tx.query('DROP TABLE IF EXISTS seed_messages');
   await tx.query(
-    `INSERT INTO conversations (tenant_id, channel_id, channel_type, customer_id, address, address_key,
+    `CREATE TEMP TABLE seed_messages ON COMMIT DROP AS
+     SELECT nextval('messages_id_seq') AS id, ordered.* FROM (
+       SELECT p.g, j, p.n, (j % 2 = 1 OR j > p.n - p.u) AS is_customer, j > p.n - p.u AS unread,
+              p.last_at - make_interval(mins => 2 * (p.n - j)) AS at
+         FROM seed_plan p CROSS JOIN LATERAL generate_series(1, p.n) AS j
+        ORDER BY p.g DESC, j) ordered`,
+  );
+  await tx.query(
+    `INSERT INTO conversations (tenant_id, id, channel_id, channel_type, customer_id, address, address_key, last_message_id, message_count,
                                 last_message_at, last_message, last_message_type, last_message_is_customer, unread_count, created_at, updated_at)
-     SELECT $1, ($2::bigint[])[p.channel_index], ($3::text[])[p.channel_index], cu.id, p.address, p.address_key,
-            p.last_at,
+     SELECT $1, p.conversation_id, ($2::bigint[])[p.channel_index], ($3::text[])[p.channel_index], cu.id, p.address, p.address_key,
+            last.id, p.n, p.last_at,
             CASE WHEN p.u > 0 THEN (${sqlTextArray(CUSTOMER_LINES)})[1 + (p.g + p.n) % ${CUSTOMER_LINES.length}]
                  ELSE (${sqlTextArray(OWNER_LINES)})[1 + (p.g + p.n) % ${OWNER_LINES.length}] END,
             'text', p.u > 0, p.u,
             p.last_at - make_interval(mins => 2 * (p.n - 1)), p.last_at
        FROM seed_plan p
+       JOIN seed_messages last ON last.g = p.g AND last.j = p.n
        JOIN customers cu ON cu.tenant_id = $1 AND cu.deleted_at IS NULL
                         AND cu.phone_number = ${PHONE(`(p.g - 1) % ${options.customers} + 1`)}`,
     [tenantId, options.channelIds, options.channelTypes],
   );
   await tx.query(
-    `UPDATE seed_plan p SET conversation_id = c.id FROM conversations c
-      WHERE c.tenant_id = $1 AND c.channel_id = ($2::bigint[])[p.channel_index] AND c.address_key = p.address_key`,
-    [tenantId, options.channelIds],
-  );
-  await tx.query(
-    `WITH planned AS (
-       -- Ids are drawn over the sorted rows, so older messages always have smaller ids.
-       SELECT nextval('messages_id_seq') AS id, ordered.* FROM (
-         SELECT p.conversation_id, ($2::bigint[])[p.channel_index] AS channel_id, ($3::text[])[p.channel_index] AS provider,
-                (j % 2 = 1 OR j > p.n - p.u) AS is_customer, j > p.n - p.u AS unread,
-                p.last_at - make_interval(mins => 2 * (p.n - j)) AS at, p.g, j, p.n
-           FROM seed_plan p CROSS JOIN LATERAL generate_series(1, p.n) AS j
-          ORDER BY p.g DESC, j) ordered)
-     INSERT INTO messages (tenant_id, id, conversation_id, channel_id, user_id, user_name, is_customer, message_type, message,
+    `INSERT INTO messages (tenant_id, id, conversation_id, channel_id, user_id, user_name, is_customer, message_type, message,
                            read_at, source, provider, provider_message_id, provider_timestamp, delivery_status, delivery_updated_at,
                            created_at, updated_at)
-     SELECT $1, id, conversation_id, channel_id,
-            CASE WHEN is_customer THEN NULL ELSE $4::bigint END, CASE WHEN is_customer THEN NULL ELSE $5 END,
-            is_customer, 'text',
-            CASE WHEN is_customer THEN (${sqlTextArray(CUSTOMER_LINES)})[1 + (g + j) % ${CUSTOMER_LINES.length}]
-                 ELSE (${sqlTextArray(OWNER_LINES)})[1 + (g + j) % ${OWNER_LINES.length}] END,
-            CASE WHEN unread THEN NULL ELSE at + interval '30 seconds' END,
-            CASE WHEN is_customer THEN 'customer' ELSE 'user' END, provider,
-            CASE WHEN is_customer THEN NULL ELSE 'sandbox-' || id END,
-            CASE WHEN is_customer THEN at END,
-            CASE WHEN is_customer THEN NULL ELSE 'read' END,
-            CASE WHEN is_customer THEN NULL ELSE at + interval '30 seconds' END,
-            at, at
-       FROM planned`,
+     SELECT $1, m.id, p.conversation_id, ($2::bigint[])[p.channel_index],
+            CASE WHEN m.is_customer THEN NULL ELSE $4::bigint END, CASE WHEN m.is_customer THEN NULL ELSE $5 END,
+            m.is_customer, 'text',
+            CASE WHEN m.is_customer THEN (${sqlTextArray(CUSTOMER_LINES)})[1 + (m.g + m.j) % ${CUSTOMER_LINES.length}]
+                 ELSE (${sqlTextArray(OWNER_LINES)})[1 + (m.g + m.j) % ${OWNER_LINES.length}] END,
+            CASE WHEN m.unread THEN NULL ELSE m.at + interval '30 seconds' END,
+            CASE WHEN m.is_customer THEN 'customer' ELSE 'user' END, ($3::text[])[p.channel_index],
+            CASE WHEN m.is_customer THEN NULL ELSE 'sandbox-' || m.id END,
+            CASE WHEN m.is_customer THEN m.at END,
+            CASE WHEN m.is_customer THEN NULL ELSE 'read' END,
+            CASE WHEN m.is_customer THEN NULL ELSE m.at + interval '30 seconds' END,
+            m.at, m.at
+       FROM seed_messages m JOIN seed_plan p ON p.g = m.g`,
     [tenantId, options.channelIds, options.channelTypes, options.owner.id, options.owner.name],
-  );
-  await tx.query(
-    `UPDATE conversations c SET last_message_id = m.last_id, message_count = m.total
-       FROM (SELECT p.conversation_id, max(m.id) AS last_id, count(*) AS total FROM seed_plan p
-               JOIN messages m ON m.tenant_id = $1 AND m.conversation_id = p.conversation_id GROUP BY p.conversation_id) m
-      WHERE c.tenant_id = $1 AND c.id = m.conversation_id`,
-    [tenantId],
   );
 }

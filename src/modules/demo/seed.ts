@@ -106,6 +106,9 @@ export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promi
     return { tenantId, owner, email, channels };
   });
 
+  // Fresh statistics for the planner: PGlite has no autovacuum, and PostgreSQL's would come only later.
+  await deps.db.query('ANALYZE');
+
   const { token } = await deps.tokens.mint({
     userId: seeded.owner.id,
     clientId: PERSONAL_CLIENT,

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Db, DbSession, Queryable, QueryResult } from './db.js';
 
@@ -12,8 +13,27 @@ const types = {
   },
 };
 
+const statementNames = new Map<string, string>();
+
+/**
+ * Parameterised statements run as named prepared statements: each connection plans a query text once instead of
+ * on every call (planning costs more than executing the hot list queries). Query texts are fixed in the code, so
+ * the set of names stays small.
+ */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `s${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
-  const result = await client.query(sql, params as unknown[] | undefined);
+  const result =
+    params && params.length > 0
+      ? await client.query({ name: statementName(sql), text: sql, values: params })
+      : await client.query(sql);
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
 }
 

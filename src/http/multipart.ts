@@ -1,0 +1,47 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import type { AnyRoute } from './define-route.js';
+import { AppError } from './errors.js';
+
+export const MULTIPART_CONTENT_TYPE = 'The Content-Type must be multipart/form-data.';
+
+export interface MultipartLimits {
+  /** A Content-Length above this is refused before a byte is read. */
+  maxContentLength: number;
+  tooLargeMessage: string;
+}
+
+const limitsByRoute = new WeakMap<AnyRoute, MultipartLimits>();
+
+/** Marks a route as taking multipart/form-data; app.ts mounts it in the multipart scope below. */
+export function multipartRoute<R extends AnyRoute>(route: R, limits: MultipartLimits): R {
+  limitsByRoute.set(route, limits);
+  return route;
+}
+
+export function isMultipartRoute(route: AnyRoute): boolean {
+  return limitsByRoute.has(route);
+}
+
+/**
+ * Prepares an encapsulated scope for multipart routes: there, and only there, multipart/form-data is accepted (the
+ * parts are read by the handler, as a stream) and every other non-empty body is 415 (api.md §2.1). Every other route
+ * keeps the JSON parsers of body-parsers.ts, so a multipart body sent to them is still 415.
+ */
+export async function installMultipart(scope: FastifyInstance): Promise<void> {
+  scope.removeAllContentTypeParsers();
+  await scope.register(multipart);
+  scope.addContentTypeParser('*', (request, _payload, done) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (request.headers['transfer-encoding'] !== undefined || length > 0) done(new AppError('unsupported_media_type', MULTIPART_CONTENT_TYPE), undefined);
+    else done(null, {});
+  });
+  // Body transport (api.md §3 step 7) runs before the path ids are looked up: an oversized announcement ends here.
+  scope.addHook('preValidation', async (request) => {
+    const definition = request.routeOptions.config?.definition;
+    const limits = definition && limitsByRoute.get(definition);
+    if (limits && Number(request.headers['content-length'] ?? 0) > limits.maxContentLength) {
+      throw new AppError('payload_too_large', limits.tooLargeMessage, { headers: { Connection: 'close' } });
+    }
+  });
+}
