@@ -33,3 +33,6 @@ export function formatSeconds(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${(seconds - minutes * 60).toFixed(0)} s`;
 }
+
+/** The last name bench:data gives three customers of the big tenant, searched by bench:list's "rare term" shape. */
+export const RARE_LAST_NAME = 'Quixote';

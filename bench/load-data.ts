@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { createDeps, openDatabase } from '../src/bootstrap.js';
 import { seedDemoTenant, type SeedResult } from '../src/modules/demo/seed.js';
+import { RARE_LAST_NAME } from './common.js';
 import { cliIssuer } from '../src/server.js';
 import { benchRoot, defaultSeedFile, formatSeconds, type BenchSeed } from './common.js';
 import { runCli } from './server-process.js';
@@ -126,6 +127,11 @@ async function main(): Promise<void> {
       });
       const bigSeconds = (performance.now() - bigStarted) / 1000;
       log(`big tenant ${big.tenant_id} done in ${formatSeconds(bigSeconds)}`);
+      // Seeded names repeat (16 × 16), so give three customers a name nobody else has: the "rare term" of bench:list.
+      await db.query(
+        `UPDATE customers SET last_name = $2 WHERE tenant_id = $1 AND id IN (SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 3 OFFSET 1000)`,
+        [big.tenant_id, RARE_LAST_NAME],
+      );
 
       log(`${options.smallTenants} small tenants: ${options.smallConversations} conversations, ${options.smallCustomers} customers each (${options.concurrency} at a time)`);
       const smallStarted = performance.now();

@@ -121,7 +121,10 @@ export class ConversationFinder {
     const pageIdsSql = `SELECT c.id FROM conversations c WHERE ${where.join(' AND ')}
         ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC
         LIMIT $${params.length - 1} OFFSET $${params.length}`;
-    const result = await this.db.query<ConversationRow & { total: number }>(pageSql(totalSql, pageIdsSql), params);
+    // A generic plan cannot see the search pattern, so it cannot tell that the trigram indexes find few rows.
+    const result = await this.db.query<ConversationRow & { total: number }>(pageSql(totalSql, pageIdsSql), params, {
+      planPerCall: filter.search !== null,
+    });
     const total = Number(result.rows[0]?.total ?? 0);
     return { rows: result.rows.filter((row) => row.id !== null).map(toView), total };
   }

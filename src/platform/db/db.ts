@@ -7,8 +7,16 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Plan this call for its actual values instead of reusing a prepared (generic) plan. For queries whose best plan
+   * depends on the values, such as LIKE patterns that a trigram index serves only when it can see them.
+   */
+  planPerCall?: boolean;
+}
+
 export interface Queryable {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
 }
 
 export interface DbSession extends Queryable {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import type { Db, DbSession, Queryable, QueryResult } from './db.js';
+import type { Db, DbSession, Queryable, QueryOptions, QueryResult } from './db.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -29,16 +29,16 @@ function statementName(sql: string): string {
   return name;
 }
 
-async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>> {
   const result =
-    params && params.length > 0
+    params && params.length > 0 && !options?.planPerCall
       ? await client.query({ name: statementName(sql), text: sql, values: params })
-      : await client.query(sql);
+      : await client.query(sql, params as unknown[] | undefined);
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
 }
 
 async function inTransaction<T>(client: pg.PoolClient, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  const tx: Queryable = { query: (sql, params) => runQuery(client, sql, params) };
+  const tx: Queryable = { query: (sql, params, options) => runQuery(client, sql, params, options) };
   await client.query('BEGIN');
   try {
     const result = await work(tx);
@@ -57,7 +57,7 @@ export function openPostgres(url: string, poolSize: number): Db {
 
   return {
     kind: 'postgres',
-    query: (sql, params) => runQuery(pool, sql, params),
+    query: (sql, params, options) => runQuery(pool, sql, params, options),
     async transaction(work) {
       const client = await pool.connect();
       try {
@@ -69,7 +69,7 @@ export function openPostgres(url: string, poolSize: number): Db {
     async session(work) {
       const client = await pool.connect();
       const session: DbSession = {
-        query: (sql, params) => runQuery(client, sql, params),
+        query: (sql, params, options) => runQuery(client, sql, params, options),
         exec: async (sql) => {
           await client.query(sql);
         },
