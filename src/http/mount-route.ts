@@ -101,7 +101,7 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
     if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
     else errors.per_page = [perPage.message];
   }
-  const ruleContext = { tenantId: context?.tenantId ?? null, db: deps.db, loaded };
+  const ruleContext = { tenantId: context?.tenantId ?? null, db: deps.db, loaded, now: deps.clock.now() };
   const queryValues = route.query ? await validateFields(route.query, queryInput(query), 'query', ruleContext, errors) : {};
   const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
   const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};

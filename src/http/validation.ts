@@ -48,24 +48,70 @@ function toBoolean(value: unknown, source: InputSource): boolean | null {
   return null;
 }
 
-type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'array' | 'object' | 'date';
+type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'array' | 'object' | 'date' | 'any';
 
 export interface RuleContext {
   tenantId: number | null;
   db: Queryable;
   /** What the route's `load` found for the path ids (e.g. the conversation a quoted message must belong to). */
   loaded: any;
+  /** The request time (the injectable clock), for rules such as before_or_equal:today. */
+  now?: Date;
 }
 
+/** What a check sees besides the value: the whole input and the fields validated before this one. */
+export interface CheckContext extends RuleContext {
+  field: string;
+  attribute: string;
+  input: Record<string, unknown>;
+  /** Values of the fields declared earlier that passed their rules (absent when they failed). */
+  values: Record<string, unknown>;
+}
+
+/** A message for this field, per-key messages (array elements: `role_ids.0`), or null when the value passes. */
+type CheckResult = string | Record<string, string> | null;
+type Check = (value: any, context: CheckContext) => CheckResult | Promise<CheckResult>;
 type ExistsCheck = (value: any, context: RuleContext) => Promise<boolean>;
 
+const EMAIL_LOCAL = /^[^\s@"<>(),;:\\[\]]{1,64}$/u;
+const EMAIL_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
+
+/** api-directory.md §3.4: local@domain, two or more labels, the last one at least two letters. */
+export function isEmail(text: string): boolean {
+  const at = text.lastIndexOf('@');
+  if (at <= 0) return false;
+  const local = text.slice(0, at);
+  const labels = text.slice(at + 1).split('.');
+  if (!EMAIL_LOCAL.test(local) || labels.length < 2 || !labels.every((label) => EMAIL_LABEL.test(label))) return false;
+  return /^\p{L}{2,}$/u.test(labels[labels.length - 1]!);
+}
+
+/** Laravel's `url` restricted to http and https. */
+export function isHttpUrl(text: string): boolean {
+  if (!/^https?:\/\/[^\s/?#]+/i.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * One field's rules. The type rule runs first; every other rule runs in the order it was declared, as
+ * Laravel does, and the first failure is the field's one message.
+ */
 export class FieldRule<Output = unknown> {
   private isRequired = false;
   private isNullable = false;
   private minimum: number | null = null;
   private maximum: number | null = null;
-  private existsCheck: ExistsCheck | null = null;
   private requiredWhen: { field: string; value: string } | null = null;
+  private readonly checks: Check[] = [];
   private text: string | undefined;
 
   constructor(
@@ -85,12 +131,18 @@ export class FieldRule<Output = unknown> {
 
   min(value: number): this {
     this.minimum = value;
-    return this;
+    return this.rule((checked, { attribute }) => {
+      const size = sizeOf(checked);
+      return size !== null && size.amount < value ? `The ${attribute} field must be at least ${value}${size.unit}.` : null;
+    });
   }
 
   max(value: number): this {
     this.maximum = value;
-    return this;
+    return this.rule((checked, { attribute }) => {
+      const size = sizeOf(checked);
+      return size !== null && size.amount > value ? `The ${attribute} field must not be greater than ${value}${size.unit}.` : null;
+    });
   }
 
   /** Laravel's required_if: required when another field of the same input has this value. */
@@ -101,7 +153,64 @@ export class FieldRule<Output = unknown> {
 
   /** `exists`: an id of the current tenant; anything else reads "The selected … is invalid." */
   exists(check: ExistsCheck): this {
-    this.existsCheck = check;
+    return this.rule(async (value, context) => ((await check(value, context)) ? null : `The selected ${context.attribute} is invalid.`));
+  }
+
+  email(): this {
+    return this.rule((value: string, { attribute }) => (isEmail(value) ? null : `The ${attribute} field must be a valid email address.`));
+  }
+
+  url(): this {
+    return this.rule((value: string, { attribute }) => (isHttpUrl(value) ? null : `The ${attribute} field must be a valid URL.`));
+  }
+
+  /** Laravel's `regex`-style format rule with a predicate. */
+  format(predicate: (value: Output) => boolean): this {
+    return this.rule((value: Output, { attribute }) => (predicate(value) ? null : `The ${attribute} field format is invalid.`));
+  }
+
+  /** `confirmed`: `{field}_confirmation` must equal the value; the error goes under this field. */
+  confirmed(): this {
+    return this.rule((value, { field, attribute, input }) =>
+      input[`${field}_confirmation`] === value ? null : `The ${attribute} field confirmation does not match.`,
+    );
+  }
+
+  /** `gte:other`: compared only when the other field is present and passed its own rules. */
+  gte(other: string): this {
+    return this.rule((value: number, { attribute, values }) => {
+      const bound = values[other];
+      return typeof bound === 'number' && value < bound ? `The ${attribute} field must be greater than or equal to ${bound}.` : null;
+    });
+  }
+
+  /** `before_or_equal:today`, on the UTC calendar date of the value. */
+  beforeOrEqualToday(): this {
+    return this.rule((value: Date, { attribute, now }) =>
+      utcDay(value) <= utcDay(now ?? new Date()) ? null : `The ${attribute} field must be a date before or equal to today.`,
+    );
+  }
+
+  /** Rules for every element of an array; failures are reported as `field.N` (Laravel's wildcard rules). */
+  each(element: FieldRule<any>): this {
+    return this.rule(async (value: unknown[], context) => {
+      const failures: Record<string, string> = {};
+      const converted: unknown[] = [];
+      for (const [index, item] of value.entries()) {
+        const key = `${context.field}.${index}`;
+        const result = await element.checkAs(key, key, true, item, 'body', context, context.input, context.values);
+        if (result.ok) converted.push(result.value);
+        else Object.assign(failures, result.errors);
+      }
+      if (Object.keys(failures).length > 0) return failures;
+      value.splice(0, value.length, ...converted);
+      return null;
+    });
+  }
+
+  /** Any other rule, in declaration order: return the message (or per-key messages), or null to pass. */
+  rule(check: Check): this {
+    this.checks.push(check);
     return this;
   }
 
@@ -110,7 +219,7 @@ export class FieldRule<Output = unknown> {
     return this;
   }
 
-  /** Returns the converted value, or the message of the first rule that fails. */
+  /** Returns the converted value, or the messages of the first rule that fails. */
   async check(
     field: string,
     present: boolean,
@@ -118,9 +227,22 @@ export class FieldRule<Output = unknown> {
     source: InputSource,
     context: RuleContext,
     input: Record<string, unknown> = {},
-  ): Promise<{ ok: true; value: Output | null | undefined } | { ok: false; message: string }> {
-    const attribute = attributeName(field);
-    const fail = (message: string) => ({ ok: false as const, message });
+    values: Record<string, unknown> = {},
+  ): Promise<{ ok: true; value: Output | null | undefined } | { ok: false; errors: Record<string, string> }> {
+    return this.checkAs(field, attributeName(field), present, raw, source, context, input, values);
+  }
+
+  private async checkAs(
+    field: string,
+    attribute: string,
+    present: boolean,
+    raw: unknown,
+    source: InputSource,
+    context: RuleContext,
+    input: Record<string, unknown>,
+    values: Record<string, unknown>,
+  ): Promise<{ ok: true; value: Output | null | undefined } | { ok: false; errors: Record<string, string> }> {
+    const fail = (message: string) => ({ ok: false as const, errors: { [field]: message } });
     const missing = raw === null || raw === undefined || (Array.isArray(raw) && raw.length === 0);
     if (this.isRequired && missing) return fail(`The ${attribute} field is required.`);
     const when = this.requiredWhen;
@@ -130,58 +252,22 @@ export class FieldRule<Output = unknown> {
     if (!present) return { ok: true, value: undefined };
     if (raw === null && this.isNullable) return { ok: true, value: null };
 
-    let value: unknown;
-    switch (this.kind) {
-      case 'string':
-        if (typeof raw !== 'string') return fail(`The ${attribute} field must be a string.`);
-        value = raw;
-        break;
-      case 'integer':
-        value = toInteger(raw);
-        if (value === null) return fail(`The ${attribute} field must be an integer.`);
-        break;
-      case 'boolean':
-        value = toBoolean(raw, source);
-        if (value === null) return fail(`The ${attribute} field must be true or false.`);
-        break;
-      case 'enum':
-        if (typeof raw !== 'string' || !this.choices.includes(raw)) return fail(`The selected ${attribute} is invalid.`);
-        value = raw;
-        break;
-      case 'array':
-        if (!Array.isArray(raw)) return fail(`The ${attribute} field must be an array.`);
-        value = raw;
-        break;
-      case 'object':
-        if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail(`The ${attribute} field must be an object.`);
-        value = raw;
-        break;
-      case 'date': {
-        const parsed = typeof raw === 'string' ? parseIsoDate(raw) : null;
-        if (!parsed) return fail(`The ${attribute} field must be a valid date.`);
-        value = parsed;
-        break;
-      }
+    const converted = convert(this.kind, raw, source, this.choices);
+    if (!converted.ok) return fail(converted.message.replace('{attr}', attribute));
+    const checkContext: CheckContext = { ...context, field, attribute, input, values };
+    for (const check of this.checks) {
+      const result = await check(converted.value, checkContext);
+      if (typeof result === 'string') return fail(result);
+      if (result) return { ok: false, errors: result };
     }
-    const sizeMessage = this.checkSize(attribute, value);
-    if (sizeMessage) return fail(sizeMessage);
-    if (this.existsCheck && !(await this.existsCheck(value, context))) return fail(`The selected ${attribute} is invalid.`);
-    return { ok: true, value: value as Output };
-  }
-
-  private checkSize(attribute: string, value: unknown): string | null {
-    const size =
-      typeof value === 'string' ? [...value].length : Array.isArray(value) ? value.length : typeof value === 'number' ? value : null;
-    if (size === null) return null;
-    const unit = typeof value === 'string' ? ' characters' : Array.isArray(value) ? ' items' : '';
-    if (this.minimum !== null && size < this.minimum) return `The ${attribute} field must be at least ${this.minimum}${unit}.`;
-    if (this.maximum !== null && size > this.maximum) return `The ${attribute} field must not be greater than ${this.maximum}${unit}.`;
-    return null;
+    return { ok: true, value: converted.value as Output };
   }
 
   jsonSchema(): Record<string, unknown> {
-    const type = { string: 'string', integer: 'integer', boolean: 'boolean', enum: 'string', array: 'array', object: 'object', date: 'string' }[this.kind];
-    const schema: Record<string, unknown> = { type, ...(this.isNullable ? { nullable: true } : {}) };
+    const type = { string: 'string', integer: 'integer', boolean: 'boolean', enum: 'string', array: 'array', object: 'object', date: 'string', any: undefined }[
+      this.kind
+    ];
+    const schema: Record<string, unknown> = { ...(type ? { type } : {}), ...(this.isNullable ? { nullable: true } : {}) };
     if (this.kind === 'enum') schema.enum = [...this.choices];
     if (this.kind === 'date') schema.format = 'date-time';
     const sizeKeys = this.kind === 'string' ? ['minLength', 'maxLength'] : this.kind === 'array' ? ['minItems', 'maxItems'] : ['minimum', 'maximum'];
@@ -193,6 +279,42 @@ export class FieldRule<Output = unknown> {
 
   get isRequiredField(): boolean {
     return this.isRequired;
+  }
+}
+
+function sizeOf(value: unknown): { amount: number; unit: string } | null {
+  if (typeof value === 'string') return { amount: [...value].length, unit: ' characters' };
+  if (Array.isArray(value)) return { amount: value.length, unit: ' items' };
+  if (typeof value === 'number') return { amount: value, unit: '' };
+  return null;
+}
+
+/** The type rule: converts the raw input or gives its message ({attr} stands for the attribute). */
+function convert(kind: Kind, raw: unknown, source: InputSource, choices: readonly string[]): { ok: true; value: unknown } | { ok: false; message: string } {
+  const fail = (message: string) => ({ ok: false as const, message });
+  switch (kind) {
+    case 'string':
+      return typeof raw === 'string' ? { ok: true, value: raw } : fail('The {attr} field must be a string.');
+    case 'integer': {
+      const value = toInteger(raw);
+      return value === null ? fail('The {attr} field must be an integer.') : { ok: true, value };
+    }
+    case 'boolean': {
+      const value = toBoolean(raw, source);
+      return value === null ? fail('The {attr} field must be true or false.') : { ok: true, value };
+    }
+    case 'enum':
+      return typeof raw === 'string' && choices.includes(raw) ? { ok: true, value: raw } : fail('The selected {attr} is invalid.');
+    case 'array':
+      return Array.isArray(raw) ? { ok: true, value: [...raw] } : fail('The {attr} field must be an array.');
+    case 'object':
+      return raw && typeof raw === 'object' && !Array.isArray(raw) ? { ok: true, value: raw } : fail('The {attr} field must be an object.');
+    case 'date': {
+      const parsed = typeof raw === 'string' ? parseIsoDate(raw) : null;
+      return parsed ? { ok: true, value: parsed } : fail('The {attr} field must be a valid date.');
+    }
+    case 'any':
+      return { ok: true, value: raw };
   }
 }
 
@@ -217,6 +339,8 @@ export const rule = {
   array: () => new FieldRule<unknown[]>('array'),
   object: () => new FieldRule<Record<string, unknown>>('object'),
   date: () => new FieldRule<Date>('date'),
+  /** No type rule: the value as sent (JSON), for fields whose own rules decide (e.g. metadata object or list). */
+  any: () => new FieldRule<unknown>('any'),
 };
 
 export type Fields = Record<string, FieldRule<any>>;
@@ -233,9 +357,9 @@ export async function validateFields<F extends Fields>(
   const values: Record<string, unknown> = {};
   for (const [name, fieldRule] of Object.entries(fields)) {
     const present = Object.prototype.hasOwnProperty.call(input, name);
-    const result = await fieldRule.check(name, present, input[name], source, context, input);
+    const result = await fieldRule.check(name, present, input[name], source, context, input, values);
     if (result.ok) values[name] = result.value;
-    else errors[name] = [result.message];
+    else for (const [key, message] of Object.entries(result.errors)) errors[key] = [message];
   }
   return values as Values<F>;
 }
