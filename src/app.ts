@@ -12,6 +12,7 @@ import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
+import { permissionMatrixMarkdown } from './http/permission-matrix.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -104,7 +105,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Flextell-compatible API', version: '1.0.0', description: 'Public API v1 and its extensions.' },
+      info: { title: 'Flextell-compatible API', version: '1.0.0', description: `Public API v1 and its extensions.\n\n${permissionMatrixMarkdown(apiRoutes)}` },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     hideUntagged: true,

@@ -7,7 +7,7 @@ import { buildPaginator, requestBaseUrl, resolvePage, validatePerPage } from './
 import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema } from './validation.js';
 import { pageRequest } from './api-pipeline.js';
 import { requestScheme } from './request-info.js';
-import { SCOPES } from '../modules/oauth/scopes.js';
+import { rolesText, scopeText } from './permission-matrix.js';
 
 function rawQueryString(url: string): string {
   const start = url.indexOf('?');
@@ -30,8 +30,7 @@ function queryInput(query: PhpMap): Record<string, unknown> {
 }
 
 function describeAccess(route: AnyRoute): string {
-  const scopes = route.scopes === 'full-access' ? `full access (${SCOPES.join(', ')})` : route.scopes.join(' or ') || 'none';
-  return `Permission: \`${route.permission}\` · Scope: ${scopes}`;
+  return `Permission: \`${route.permission}\` (${rolesText(route)}) · Scope: ${scopeText(route)}`;
 }
 
 function openApiSchema(route: AnyRoute): Record<string, unknown> {

@@ -1,0 +1,129 @@
+import type { Harness } from './harness.js';
+import type { SeedResult } from '../../src/modules/demo/seed.js';
+import type { Scope } from '../../src/modules/oauth/scopes.js';
+import { conversationOn, createDraft, sentMessageId, sql } from './factories.js';
+import { multipartBody, PNG_BYTES } from './multipart.js';
+
+/**
+ * api.md §12, the endpoint index, as data: `METHOD /path` → permission and scopes (any one suffices).
+ * It lists endpoints not built yet too; the matrix test checks every registered route against it.
+ */
+export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly Scope[] | 'full-access' }> = {
+  'GET /api/v1/conversations': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'POST /api/v1/conversations': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'GET /api/v1/conversations/:id': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'POST /api/v1/conversations/:id/read': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'GET /api/v1/conversations/:id/messages': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'POST /api/v1/conversations/:id/messages': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'POST /api/v1/conversations/:id/messages/media': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'PUT /api/v1/conversations/:id/messages/:messageId': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'DELETE /api/v1/conversations/:id/messages/:messageId': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'GET /api/v1/conversations/:id/agent': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'POST /api/v1/conversations/:id/agent/disable': { permission: 'conversations.manage_agent', scopes: ['conversations:write'] },
+  'POST /api/v1/conversations/:id/agent/enable': { permission: 'conversations.manage_agent', scopes: ['conversations:write'] },
+  'GET /api/v1/conversations/:id/ai-suggestion': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'POST /api/v1/conversations/:id/ai-suggestion/send': { permission: 'conversations.reply', scopes: ['conversations:write'] },
+  'GET /api/v1/customers': { permission: 'customers.view', scopes: ['customers:read'] },
+  'POST /api/v1/customers': { permission: 'customers.manage', scopes: ['customers:write'] },
+  'GET /api/v1/customers/:id': { permission: 'customers.view', scopes: ['customers:read'] },
+  'PUT /api/v1/customers/:id': { permission: 'customers.manage', scopes: ['customers:write'] },
+  'DELETE /api/v1/customers/:id': { permission: 'customers.manage', scopes: ['customers:write'] },
+  'GET /api/v1/users': { permission: 'users.view', scopes: ['users:read'] },
+  'POST /api/v1/users': { permission: 'users.manage', scopes: ['users:write'] },
+  'GET /api/v1/users/:id': { permission: 'users.view', scopes: ['users:read'] },
+  'PUT /api/v1/users/:id': { permission: 'users.manage', scopes: ['users:write'] },
+  'DELETE /api/v1/users/:id': { permission: 'users.manage', scopes: ['users:write'] },
+  'GET /api/v1/users/:id/roles': { permission: 'users.view', scopes: ['users:read'] },
+  'PUT /api/v1/users/:id/roles': { permission: 'users.manage', scopes: ['users:write'] },
+  'GET /api/v1/roles': { permission: 'roles.view', scopes: ['users:read'] },
+  'GET /api/v1/roles/:id': { permission: 'roles.view', scopes: ['users:read'] },
+  'GET /api/v1/account/roles': { permission: 'member', scopes: ['account:read'] },
+  'GET /api/v1/account/tenants': { permission: 'none', scopes: ['account:read'] },
+  'GET /api/v1/channel-blacklists': { permission: 'blacklist.view', scopes: ['conversations:read', 'blacklist:write'] },
+  'POST /api/v1/channel-blacklists': { permission: 'blacklist.manage', scopes: ['blacklist:write'] },
+  'PUT /api/v1/channel-blacklists/:id': { permission: 'blacklist.manage', scopes: ['blacklist:write'] },
+  'DELETE /api/v1/channel-blacklists/:id': { permission: 'blacklist.manage', scopes: ['blacklist:write'] },
+  'GET /api/v1/channels': { permission: 'channels.view', scopes: ['conversations:read', 'channels:write'] },
+  'GET /api/v1/channels/:id': { permission: 'channels.view', scopes: ['conversations:read', 'channels:write'] },
+  'POST /api/v1/channels': { permission: 'channels.manage', scopes: ['channels:write'] },
+  'PUT /api/v1/channels/:id': { permission: 'channels.manage', scopes: ['channels:write'] },
+  'GET /api/v1/conversations/:id/reply-window': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'GET /api/v1/channel-blacklists/:id/quarantined-messages': { permission: 'blacklist.view', scopes: ['blacklist:write'] },
+  'GET /api/v1/applications': { permission: 'applications.manage', scopes: 'full-access' },
+  'POST /api/v1/applications': { permission: 'applications.manage', scopes: 'full-access' },
+  'GET /api/v1/applications/:id': { permission: 'applications.manage', scopes: 'full-access' },
+  'PUT /api/v1/applications/:id': { permission: 'applications.manage', scopes: 'full-access' },
+  'POST /api/v1/applications/:id/secret': { permission: 'applications.manage', scopes: 'full-access' },
+  'DELETE /api/v1/applications/:id': { permission: 'applications.manage', scopes: 'full-access' },
+  'GET /api/v1/knowledge-articles': { permission: 'knowledge.view', scopes: ['conversations:read', 'channels:write'] },
+  'POST /api/v1/knowledge-articles': { permission: 'knowledge.manage', scopes: ['channels:write'] },
+  'GET /api/v1/knowledge-articles/:id': { permission: 'knowledge.view', scopes: ['conversations:read', 'channels:write'] },
+  'PUT /api/v1/knowledge-articles/:id': { permission: 'knowledge.manage', scopes: ['channels:write'] },
+  'DELETE /api/v1/knowledge-articles/:id': { permission: 'knowledge.manage', scopes: ['channels:write'] },
+  'GET /api/v1/conversations/:id/agent-runs': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'GET /api/v1/agent-runs/:id': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'GET /api/v1/tenant-settings': { permission: 'channels.view', scopes: ['conversations:read', 'channels:write'] },
+  'PUT /api/v1/tenant-settings': { permission: 'channels.manage', scopes: ['channels:write'] },
+};
+
+export interface SampleRequest {
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  payload?: Buffer;
+}
+
+type Sample = (h: Harness, seed: SeedResult) => Promise<SampleRequest>;
+
+/** A telegram conversation: it has no reply window, so sends always pass the channel rules. */
+async function telegramConversation(h: Harness, seed: SeedResult): Promise<number> {
+  return (await conversationOn(h, seed, 'telegram')).id as number;
+}
+
+const onConversation = (suffix: string, body?: unknown): Sample => async (h, seed) => ({
+  url: `/api/v1/conversations/${await telegramConversation(h, seed)}${suffix}`,
+  ...(body === undefined ? {} : { body }),
+});
+
+/** A text the owner sent, so members may edit or delete it. */
+const onOwnMessage = (body?: unknown): Sample => async (h, seed) => {
+  const conversation = await telegramConversation(h, seed);
+  const message = await sentMessageId(h, seed.access_token, conversation, 'Sample message');
+  return { url: `/api/v1/conversations/${conversation}/messages/${message}`, ...(body === undefined ? {} : { body }) };
+};
+
+const withDraft = (suffix: string, body?: unknown): Sample => async (h, seed) => {
+  const conversation = await telegramConversation(h, seed);
+  await sql(h, "UPDATE ai_suggestions SET status = 'discarded' WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'", [seed.tenant_id, conversation]);
+  await createDraft(h, seed, conversation, 'A drafted answer');
+  return { url: `/api/v1/conversations/${conversation}${suffix}`, ...(body === undefined ? {} : { body }) };
+};
+
+/**
+ * One valid request per registered route (a fresh resource per call where the request consumes it), so the
+ * matrix test can expect success and not merely "not refused".
+ */
+export const SAMPLE_REQUESTS: Record<string, Sample> = {
+  'GET /api/v1/conversations': async () => ({ url: '/api/v1/conversations' }),
+  'POST /api/v1/conversations': async (_h, seed) => ({
+    url: '/api/v1/conversations',
+    body: { channel_id: seed.channels.telegram, address: `sample-${Math.random().toString(36).slice(2)}` },
+  }),
+  'GET /api/v1/conversations/:id': onConversation(''),
+  'POST /api/v1/conversations/:id/read': onConversation('/read'),
+  'GET /api/v1/conversations/:id/messages': onConversation('/messages'),
+  'POST /api/v1/conversations/:id/messages': onConversation('/messages', { message: 'Hello from the matrix' }),
+  'POST /api/v1/conversations/:id/messages/media': async (h, seed) => {
+    const { payload, contentType } = multipartBody([{ name: 'file', filename: 'label.png', contentType: 'image/png', data: PNG_BYTES }]);
+    return { url: `/api/v1/conversations/${await telegramConversation(h, seed)}/messages/media`, payload, headers: { 'content-type': contentType } };
+  },
+  'PUT /api/v1/conversations/:id/messages/:messageId': onOwnMessage({ message: 'Edited by the matrix' }),
+  'DELETE /api/v1/conversations/:id/messages/:messageId': onOwnMessage(),
+  'GET /api/v1/conversations/:id/agent': onConversation('/agent'),
+  'POST /api/v1/conversations/:id/agent/disable': onConversation('/agent/disable', { duration_minutes: 30 }),
+  'POST /api/v1/conversations/:id/agent/enable': onConversation('/agent/enable'),
+  'GET /api/v1/conversations/:id/ai-suggestion': withDraft('/ai-suggestion'),
+  'POST /api/v1/conversations/:id/ai-suggestion/send': withDraft('/ai-suggestion/send', { send_source: 'suggestion_as_is' }),
+  'GET /api/v1/channels': async () => ({ url: '/api/v1/channels' }),
+  'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
+};
