@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { enqueueJob } from '../../platform/jobs/job-queue.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../platform/jobs/job-queue.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
 import { agentPauseInEffect } from '../conversations/conversation.resource.js';
@@ -29,29 +29,41 @@ export interface SendHooks {
   after?: (tx: Queryable, messageId: number) => Promise<void>;
 }
 
-/** Inserts an outbound message and moves the conversation's preview to it; the caller holds the conversation lock. */
+/**
+ * Inserts an outbound message, moves the conversation's preview to it and queues its delivery job in one
+ * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock.
+ */
 async function insertOutbound(tx: Queryable, conversation: ConversationRecord, actor: Actor, outbound: OutboundMessage, now: Date): Promise<number> {
   const inserted = await tx.query<{ id: number }>(
-    `INSERT INTO messages (tenant_id, conversation_id, channel_id, user_id, user_name, application_id, is_customer, message_type,
-                           message, quoted_message_id, source, provider, delivery_status, delivery_updated_at, extra_metadata,
-                           created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12) RETURNING id`,
+    `WITH message AS (
+       INSERT INTO messages (tenant_id, conversation_id, channel_id, user_id, user_name, application_id, is_customer, message_type,
+                             message, quoted_message_id, source, provider, delivery_status, delivery_updated_at, extra_metadata,
+                             created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12) RETURNING id),
+     preview AS (
+       UPDATE conversations SET last_message_id = (SELECT id FROM message), last_message = $8, last_message_at = $12,
+              last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12
+        WHERE tenant_id = $1 AND id = $2),
+     delivery AS (
+       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at)
+       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12 FROM message)
+     SELECT id FROM message`,
     [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
       outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,
-      JSON.stringify(outbound.extraMetadata ?? {})],
+      JSON.stringify(outbound.extraMetadata ?? {}), DELIVER_MESSAGE_JOB, deliveryOrderingKey(conversation.tenant_id, conversation.id),
+      DEFAULT_MAX_ATTEMPTS],
   );
   const messageId = inserted.rows[0]!.id;
   if (outbound.attachFile) {
     const fileId = await outbound.attachFile(tx, messageId);
     await tx.query('UPDATE messages SET file_id = $3 WHERE tenant_id = $1 AND id = $2', [conversation.tenant_id, messageId, fileId]);
   }
-  await tx.query(
-    `UPDATE conversations SET last_message_id = $3, last_message = $4, last_message_at = $5, last_message_type = $6,
-            last_message_is_customer = false, message_count = message_count + 1, updated_at = $5
-      WHERE tenant_id = $1 AND id = $2`,
-    [conversation.tenant_id, conversation.id, messageId, outbound.text, now, outbound.messageType],
-  );
   return messageId;
+}
+
+/** Deliveries of one conversation run one at a time, in the order the messages were sent. */
+function deliveryOrderingKey(tenantId: number, conversationId: number): string {
+  return `conversation:${tenantId}:${conversationId}`;
 }
 
 async function applyHandoffPause(tx: Queryable, conversation: ConversationRecord, actor: Actor, now: Date): Promise<void> {
@@ -91,13 +103,6 @@ export async function sendMessage(
     await assertCanSend(tx, conversation, now);
     const messageId = await insertOutbound(tx, conversation, actor, message, now);
     if (message.applyHandoffPause) await applyHandoffPause(tx, conversation, actor, now);
-    await enqueueJob(tx, {
-      tenantId,
-      type: DELIVER_MESSAGE_JOB,
-      payload: { message_id: messageId },
-      orderingKey: `conversation:${tenantId}:${conversationId}`,
-      runAt: now,
-    });
     await hooks.after?.(tx, messageId);
     return messageId;
   });
