@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { addMembership, apiTime, createUser, expectError, expectExactJson, expectValidationError, memberAs, sql, userName } from '../support/factories.js';
+import {
+  addMembership, apiTime, createUser, expectError, expectExactJson, expectValidationError, memberAs, postConversation, sql, userName,
+} from '../support/factories.js';
 import {
   CUSTOMER_KEYS, NOT_FOUND_CUSTOMER, deleteCustomer, emptyTenant, getCustomer, listedIds, newCustomer, postCustomer, putCustomer,
 } from '../support/customers.js';
@@ -288,6 +290,20 @@ describe('DELETE /customers/{id}', () => {
     expect(await listedIds(h, seed)).toEqual([kept.id]);
     const [row] = await sql(h, 'SELECT deleted_at FROM customers WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, gone.id]);
     expect(row!.deleted_at).not.toBeNull();
+  });
+
+  it('a WhatsApp conversation attaches to the live customer with that phone; the conversation keeps showing it after the delete', async () => {
+    const seed = await emptyTenant(h);
+    const customer = await newCustomer(h, seed, { first_name: 'Ceyda', phone_number: '+90 555 111 22 33' });
+    const start = (address: string) => postConversation(h, seed, { channel_id: seed.channels.whatsapp, address });
+    const conversation = await start('905551112233');
+    expect(conversation.status, conversation.body).toBe(201);
+    expect(conversation.json.data.customer).toMatchObject({ id: customer.id, first_name: 'Ceyda', phone_number: '+905551112233' });
+    await deleteCustomer(h, seed, customer.id);
+    const kept = await h.request({ url: `/api/v1/conversations/${conversation.json.data.id}`, token: seed.access_token });
+    expect(kept.json.data.customer.id).toBe(customer.id);
+    const fresh = await start('+90 555 111 22 33');
+    expect(fresh.json.data.id).toBe(conversation.json.data.id);
   });
 });
 

@@ -23,7 +23,7 @@ function duplicateAsValidationError(error: unknown): never {
 export async function createCustomer(db: Queryable, tenantId: number, input: CustomerInput, now: Date): Promise<number> {
   const countryId = input.country_id ?? null;
   const columns: CustomerColumns = {
-    first_name: (input.first_name as string | null | undefined) ?? null,
+    first_name: input.first_name ?? null,
     last_name: input.last_name ?? null,
     phone_number: input.phone_number ? await storedPhone(db, input.phone_number, countryId) : null,
     email: input.email ?? null,
@@ -46,7 +46,7 @@ export async function createCustomer(db: Queryable, tenantId: number, input: Cus
 export async function changeCustomer(db: Queryable, tenantId: number, customer: CustomerRecord, input: CustomerInput, now: Date): Promise<void> {
   const countryId = input.country_id === undefined ? customer.country_id : input.country_id;
   const changes: Partial<CustomerColumns> = {
-    first_name: input.first_name as string | undefined,
+    first_name: input.first_name,
     last_name: input.last_name,
     phone_number: input.phone_number ? await storedPhone(db, input.phone_number, countryId) : input.phone_number,
     email: input.email,

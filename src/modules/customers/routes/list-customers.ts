@@ -3,14 +3,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { CUSTOMER_SORT_COLUMNS, CustomerFinder } from '../customer.finder.js';
 import { customerResource, GENDERS } from '../customer.resource.js';
-
-/** The last day someone born on it is `years` old today (UTC); 29 February falls back to the 28th. */
-export function birthdayCutoff(today: Date, years: number): string {
-  const year = today.getUTCFullYear() - years;
-  const month = today.getUTCMonth();
-  const lastDayOfMonth = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(year, month, Math.min(today.getUTCDate(), lastDayOfMonth))).toISOString().slice(0, 10);
-}
+import { latestBirthDateForAge } from '../age.js';
 
 export const listCustomers = defineRoute({
   method: 'GET',
@@ -38,8 +31,9 @@ export const listCustomers = defineRoute({
     const { rows, total } = await new CustomerFinder(deps.db).list(tenantId, {
       search: query.search ?? null,
       gender: query.gender ?? null,
-      bornOnOrBefore: typeof query.min_age === 'number' ? birthdayCutoff(today, query.min_age) : null,
-      bornAfter: typeof query.max_age === 'number' ? birthdayCutoff(today, query.max_age + 1) : null,
+      bornOnOrBefore: typeof query.min_age === 'number' ? latestBirthDateForAge(today, query.min_age) : null,
+      // At most max_age: not yet max_age + 1.
+      bornAfter: typeof query.max_age === 'number' ? latestBirthDateForAge(today, query.max_age + 1) : null,
       sortBy: query.sort_by ?? 'created_at',
       descending: query.sort_order ? query.sort_order === 'desc' : !query.sort_by,
       limit: page.perPage,
