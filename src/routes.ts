@@ -13,6 +13,11 @@ import { listChannels } from './modules/channels/routes/list-channels.js';
 import { listAccountTenants } from './modules/account/routes/list-account-tenants.js';
 import { sendMediaMessage } from './modules/messages/routes/send-media.js';
 import { getFileContent, getFileThumbnail } from './modules/files/routes/file-content.js';
+import { listCustomers } from './modules/customers/routes/list-customers.js';
+import { createCustomer } from './modules/customers/routes/create-customer.js';
+import { getCustomer } from './modules/customers/routes/get-customer.js';
+import { updateCustomer } from './modules/customers/routes/update-customer.js';
+import { deleteCustomer } from './modules/customers/routes/delete-customer.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -34,4 +39,9 @@ export const apiRoutes: AnyRoute[] = [
   sendMediaMessage,
   getFileContent,
   getFileThumbnail,
+  listCustomers,
+  createCustomer,
+  getCustomer,
+  updateCustomer,
+  deleteCustomer,
 ];

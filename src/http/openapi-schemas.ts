@@ -92,3 +92,26 @@ export const channelSchema = object({
 });
 
 export const tenantSchema = object({ id: integer, name: string, logo_url: nullable(string), roles: { type: 'array', items: string } });
+
+/** MessageResult (api.md §11): the answer of deletes and actions. */
+export const messageResultSchema = object({ message: { type: 'string', example: 'Customer deleted successfully.' } });
+
+export const customerSchema = object({
+  id: integer,
+  first_name: nullable(string),
+  last_name: nullable(string),
+  phone_number: nullable({ type: 'string', example: '+905551112233' }),
+  email: nullable(string),
+  date_of_birth: nullable({ type: 'string', format: 'date-time', example: '1990-05-17T00:00:00Z' }),
+  gender: nullable({ type: 'string', enum: ['male', 'female', 'other'] }),
+  country_name: nullable(string),
+  identity_number: nullable(string),
+  job: nullable(string),
+  address: nullable(string),
+  default_channel_id: nullable(integer),
+  avatar_url: nullable(string),
+  related_user: nullable(object({ id: integer, name: string })),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: nullable(timestamp),
+});

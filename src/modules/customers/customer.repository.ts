@@ -1,0 +1,112 @@
+import type { Queryable } from '../../platform/db/db.js';
+import { notFound } from '../../http/errors.js';
+import type { Gender } from './customer.resource.js';
+
+export const CUSTOMER_NOT_FOUND = 'Customer not found.';
+
+/** What the write paths need of a live customer: its id and the values uniqueness and phone parsing depend on. */
+export interface CustomerRecord {
+  id: number;
+  country_id: number | null;
+}
+
+/** The stored columns a create or update writes (already normalised). */
+export interface CustomerColumns {
+  first_name: string | null;
+  last_name: string | null;
+  phone_number: string | null;
+  email: string | null;
+  /** YYYY-MM-DD */
+  date_of_birth: string | null;
+  gender: Gender | null;
+  country_id: number | null;
+  identity_number: string | null;
+  job: string | null;
+  address: string | null;
+  default_channel_id: number | null;
+  related_user_id: number | null;
+}
+
+const COLUMNS: readonly (keyof CustomerColumns)[] = [
+  'first_name', 'last_name', 'phone_number', 'email', 'date_of_birth', 'gender', 'country_id', 'identity_number', 'job',
+  'address', 'default_channel_id', 'related_user_id',
+];
+
+export async function findCustomerRecord(db: Queryable, tenantId: number, customerId: number): Promise<CustomerRecord | null> {
+  const result = await db.query<CustomerRecord>(
+    'SELECT id, country_id FROM customers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL',
+    [tenantId, customerId],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function requireCustomer(db: Queryable, tenantId: number, customerId: number | null): Promise<CustomerRecord> {
+  const customer = customerId === null ? null : await findCustomerRecord(db, tenantId, customerId);
+  if (!customer) throw notFound(CUSTOMER_NOT_FOUND);
+  return customer;
+}
+
+/** The ISO alpha-2 code of a country id, or null when there is no such country. */
+export async function countryAlpha2(db: Queryable, countryId: number): Promise<string | null> {
+  // countries.id is a smallint: compare as bigint so an out-of-range id is simply unknown.
+  const result = await db.query<{ alpha2: string }>('SELECT alpha2 FROM countries WHERE id = $1::bigint', [countryId]);
+  return result.rows[0]?.alpha2 ?? null;
+}
+
+/** A live (not removed) member of the tenant whose account is not deleted. */
+export async function isLiveMember(db: Queryable, tenantId: number, userId: number): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+      WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.deleted_at IS NULL AND u.deleted_at IS NULL`,
+    [tenantId, userId],
+  );
+  return result.rows.length > 0;
+}
+
+export async function isPhoneTaken(db: Queryable, tenantId: number, phone: string, exceptId: number | null): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM customers
+      WHERE tenant_id = $1 AND phone_number = $2 AND deleted_at IS NULL AND ($3::bigint IS NULL OR id <> $3::bigint)`,
+    [tenantId, phone, exceptId],
+  );
+  return result.rows.length > 0;
+}
+
+export async function isEmailTaken(db: Queryable, tenantId: number, email: string, exceptId: number | null): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM customers
+      WHERE tenant_id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL AND ($3::bigint IS NULL OR id <> $3::bigint)`,
+    [tenantId, email, exceptId],
+  );
+  return result.rows.length > 0;
+}
+
+export async function insertCustomer(db: Queryable, tenantId: number, columns: CustomerColumns, now: Date): Promise<number> {
+  const values = COLUMNS.map((column) => columns[column]);
+  const placeholders = COLUMNS.map((_, index) => `$${index + 3}`).join(', ');
+  const result = await db.query<{ id: number }>(
+    `INSERT INTO customers (tenant_id, created_at, updated_at, ${COLUMNS.join(', ')})
+     VALUES ($1, $2, $2, ${placeholders}) RETURNING id`,
+    [tenantId, now, ...values],
+  );
+  return result.rows[0]!.id;
+}
+
+/** Writes the given columns only (a partial update) and always moves updated_at. */
+export async function updateCustomer(db: Queryable, tenantId: number, customerId: number, changes: Partial<CustomerColumns>, now: Date): Promise<void> {
+  const columns = COLUMNS.filter((column) => changes[column] !== undefined);
+  const assignments = columns.map((column, index) => `${column} = $${index + 4}`);
+  await db.query(
+    `UPDATE customers SET ${['updated_at = $3', ...assignments].join(', ')}
+      WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+    [tenantId, customerId, now, ...columns.map((column) => changes[column])],
+  );
+}
+
+export async function softDeleteCustomer(db: Queryable, tenantId: number, customerId: number, now: Date): Promise<void> {
+  await db.query('UPDATE customers SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [
+    tenantId,
+    customerId,
+    now,
+  ]);
+}

@@ -1,0 +1,50 @@
+import { formatTimestamp } from '../../platform/clock.js';
+
+export const GENDERS = ['male', 'female', 'other'] as const;
+export type Gender = (typeof GENDERS)[number];
+
+/** A customer row with what its resource shows from other tables (country name, assigned member), loaded by the finder. */
+export interface CustomerView {
+  id: number;
+  first_name: string | null;
+  last_name: string | null;
+  phone_number: string | null;
+  email: string | null;
+  /** The calendar date, YYYY-MM-DD. */
+  date_of_birth: string | null;
+  gender: Gender | null;
+  country_name: string | null;
+  identity_number: string | null;
+  job: string | null;
+  address: string | null;
+  default_channel_id: number | null;
+  avatar_url: string | null;
+  related_user_id: number | null;
+  related_user_name: string | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+/** CustomerResource (api-directory.md §3.1), key by key. */
+export function customerResource(view: CustomerView) {
+  return {
+    id: view.id,
+    first_name: view.first_name,
+    last_name: view.last_name,
+    phone_number: view.phone_number,
+    email: view.email,
+    date_of_birth: view.date_of_birth === null ? null : `${view.date_of_birth}T00:00:00Z`,
+    gender: view.gender,
+    country_name: view.country_name,
+    identity_number: view.identity_number,
+    job: view.job,
+    address: view.address,
+    default_channel_id: view.default_channel_id,
+    avatar_url: view.avatar_url,
+    related_user: view.related_user_id === null ? null : { id: view.related_user_id, name: view.related_user_name ?? '' },
+    created_at: formatTimestamp(view.created_at),
+    updated_at: formatTimestamp(view.updated_at),
+    deleted_at: formatTimestamp(view.deleted_at),
+  };
+}

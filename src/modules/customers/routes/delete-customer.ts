@@ -1,0 +1,24 @@
+import { defineRoute } from '../../../http/define-route.js';
+import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
+import { softDeleteCustomer } from '../customer.repository.js';
+import { loadCustomer } from '../load-customer.js';
+
+const DELETED = 'Customer deleted successfully.';
+
+export const deleteCustomer = defineRoute({
+  method: 'DELETE',
+  url: '/api/v1/customers/:id',
+  permission: 'customers.manage',
+  scopes: ['customers:write'],
+  summary: 'Delete a customer',
+  description:
+    'Soft delete: the customer answers 404 from then on and leaves the lists; its phone number and email are free ' +
+    'again. Its conversations, messages and blacklist entries are kept.',
+  tags: ['Customers'],
+  responseSchema: envelopeSchema(messageResultSchema),
+  load: loadCustomer,
+  handler: async ({ deps, tenantId, loaded }) => {
+    await softDeleteCustomer(deps.db, tenantId, loaded.id, deps.clock.now());
+    return { success: DELETED, data: { message: DELETED } };
+  },
+});
