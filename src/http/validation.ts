@@ -107,6 +107,7 @@ function utcDay(date: Date): string {
  */
 export class FieldRule<Output = unknown> {
   private isRequired = false;
+  private onlyWhenPresent = false;
   private isNullable = false;
   private minimum: number | null = null;
   private maximum: number | null = null;
@@ -121,6 +122,12 @@ export class FieldRule<Output = unknown> {
 
   required(): this {
     this.isRequired = true;
+    return this;
+  }
+
+  /** Laravel's `sometimes`: an absent field passes; a present one meets every rule (PUT's `required` fields). */
+  sometimes(): this {
+    this.onlyWhenPresent = true;
     return this;
   }
 
@@ -243,6 +250,7 @@ export class FieldRule<Output = unknown> {
     values: Record<string, unknown>,
   ): Promise<{ ok: true; value: Output | null | undefined } | { ok: false; errors: Record<string, string> }> {
     const fail = (message: string) => ({ ok: false as const, errors: { [field]: message } });
+    if (!present && this.onlyWhenPresent) return { ok: true, value: undefined };
     const missing = raw === null || raw === undefined || (Array.isArray(raw) && raw.length === 0);
     if (this.isRequired && missing) return fail(`The ${attribute} field is required.`);
     const when = this.requiredWhen;
@@ -278,7 +286,7 @@ export class FieldRule<Output = unknown> {
   }
 
   get isRequiredField(): boolean {
-    return this.isRequired;
+    return this.isRequired && !this.onlyWhenPresent;
   }
 }
 

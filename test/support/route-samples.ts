@@ -99,6 +99,17 @@ const withDraft = (suffix: string, body?: unknown): Sample => async (h, seed) =>
   return { url: `/api/v1/conversations/${conversation}${suffix}`, ...(body === undefined ? {} : { body }) };
 };
 
+/** A customer of the seed's tenant made for this call (deletes and updates consume nothing shared). */
+async function freshCustomer(h: Harness, seed: SeedResult): Promise<number> {
+  const rows = await sql<{ id: number }>(h, "INSERT INTO customers (tenant_id, first_name) VALUES ($1, 'Sample') RETURNING id", [seed.tenant_id]);
+  return Number(rows[0]!.id);
+}
+
+const onCustomer = (body?: unknown): Sample => async (h, seed) => ({
+  url: `/api/v1/customers/${await freshCustomer(h, seed)}`,
+  ...(body === undefined ? {} : { body }),
+});
+
 /**
  * One valid request per registered route (a fresh resource per call where the request consumes it), so the
  * matrix test can expect success and not merely "not refused".
@@ -124,6 +135,11 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'POST /api/v1/conversations/:id/agent/enable': onConversation('/agent/enable'),
   'GET /api/v1/conversations/:id/ai-suggestion': withDraft('/ai-suggestion'),
   'POST /api/v1/conversations/:id/ai-suggestion/send': withDraft('/ai-suggestion/send', { send_source: 'suggestion_as_is' }),
+  'GET /api/v1/customers': async () => ({ url: '/api/v1/customers?search=sample&sort_by=first_name' }),
+  'POST /api/v1/customers': async () => ({ url: '/api/v1/customers', body: { first_name: 'Ceyda', last_name: 'Zed', country_id: 792 } }),
+  'GET /api/v1/customers/:id': onCustomer(),
+  'PUT /api/v1/customers/:id': onCustomer({ job: 'Captain' }),
+  'DELETE /api/v1/customers/:id': onCustomer(),
   'GET /api/v1/channels': async () => ({ url: '/api/v1/channels' }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
 };

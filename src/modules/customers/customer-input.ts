@@ -1,5 +1,5 @@
 import { parseFilterInt } from '../../http/pagination.js';
-import { rule, type CheckContext, type Fields, type FieldRule } from '../../http/validation.js';
+import { rule, type CheckContext, type Fields } from '../../http/validation.js';
 import type { Queryable } from '../../platform/db/db.js';
 import { findChannel } from '../channels/channel.repository.js';
 import { countryAlpha2, isEmailTaken, isLiveMember, isPhoneTaken, type CustomerRecord } from './customer.repository.js';
@@ -38,21 +38,10 @@ async function emailUnique(value: string, context: CheckContext): Promise<string
   return (await isEmailTaken(context.db, context.tenantId!, value, ownId(context))) ? `The ${context.attribute} has already been taken.` : null;
 }
 
-/** PUT's first_name: may be absent, but when present it is required (Laravel's sometimes|required|string). */
-function requiredWhenPresent(): FieldRule<string> {
-  return rule
-    .any()
-    .rule((value, { attribute }) =>
-      value === null ? `The ${attribute} field is required.` : typeof value === 'string' ? null : `The ${attribute} field must be a string.`,
-    )
-    .max(255)
-    .describe('Required when present; cannot be cleared.') as unknown as FieldRule<string>;
-}
-
 /** The fields of POST and PUT /customers (§3.6, §3.8), rules in the documented order; `partial` for PUT. */
 export function customerFields(partial: boolean) {
   return {
-    first_name: partial ? requiredWhenPresent() : rule.string().required().max(255),
+    first_name: partial ? rule.string().sometimes().required().max(255) : rule.string().required().max(255),
     last_name: rule.string().nullable().max(255),
     phone_number: rule.string().nullable().max(20).format(isValidPhoneInput).rule(phoneUnique).describe('Any common format; stored in E.164 when possible.'),
     email: rule.string().nullable().email().max(255).rule(emailUnique),
