@@ -1,3 +1,4 @@
+import { containsPattern } from '../../platform/db/like-pattern.js';
 import type { Queryable } from '../../platform/db/db.js';
 import type { ChannelType } from '../channels/channel-types.js';
 import type { ConversationView } from './conversation.resource.js';
@@ -7,11 +8,6 @@ export interface ConversationListFilter {
   channelType: ChannelType | null;
   limit: number;
   offset: number;
-}
-
-/** LIKE pattern for a literal, case-insensitive substring: %, _ and \ match themselves. */
-export function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
 /** The flat row of the page query: the view's own columns plus prefixed customer and channel columns. */

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { containsPattern } from '../conversations/conversation.finder.js';
+import { containsPattern } from '../../platform/db/like-pattern.js';
 import type { CustomerView, Gender } from './customer.resource.js';
 import { digitsOf } from './phone.js';
 
