@@ -13,6 +13,10 @@ import { listChannels } from './modules/channels/routes/list-channels.js';
 import { listAccountTenants } from './modules/account/routes/list-account-tenants.js';
 import { sendMediaMessage } from './modules/messages/routes/send-media.js';
 import { getFileContent, getFileThumbnail } from './modules/files/routes/file-content.js';
+import { listBlacklistEntries } from './modules/blacklist/routes/list-blacklist-entries.js';
+import { blockCustomer } from './modules/blacklist/routes/block-customer.js';
+import { updateBlacklistEntry } from './modules/blacklist/routes/update-blacklist-entry.js';
+import { unblockCustomer } from './modules/blacklist/routes/unblock-customer.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -34,4 +38,8 @@ export const apiRoutes: AnyRoute[] = [
   sendMediaMessage,
   getFileContent,
   getFileThumbnail,
+  listBlacklistEntries,
+  blockCustomer,
+  updateBlacklistEntry,
+  unblockCustomer,
 ];

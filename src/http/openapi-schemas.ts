@@ -38,6 +38,9 @@ export function envelopeSchema(data: Schema): Schema {
   return object({ success: { type: 'string', example: 'Conversation created successfully.' }, data });
 }
 
+/** MessageResult: what deletes answer in `data` (api.md §11). */
+export const messageResultSchema = object({ message: { type: 'string', example: 'Customer unblocked successfully.' } });
+
 export const channelTypeSchema: Schema = { type: 'string', enum: ['whatsapp', 'instagram', 'website', 'telegram'] };
 
 export const blacklistSchema = object({
