@@ -54,9 +54,8 @@ export async function insertUnlessBlocked(tx: Queryable, tenantId: number, entry
 export async function blockCustomer(db: Db, tenantId: number, request: BlockRequest, now: Date): Promise<number> {
   const blockedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const expiresAt = request.ttlSeconds === null ? null : new Date(blockedAt.getTime() + request.ttlSeconds * 1000);
-  const id = await db.transaction((tx) =>
-    insertUnlessBlocked(tx, tenantId, { ...request, blockedAt, expiresAt }, now),
-  );
+  const { ttlSeconds: _ttl, ...entry } = request;
+  const id = await db.transaction((tx) => insertUnlessBlocked(tx, tenantId, { ...entry, blockedAt, expiresAt }, now));
   if (id === null) throw alreadyBlocked();
   return id;
 }
@@ -67,6 +66,7 @@ export async function blockCustomer(db: Db, tenantId: number, request: BlockRequ
  */
 export async function updateBlacklistEntry(db: Db, tenantId: number, entryId: number, update: EntryUpdate, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
+    // The pair lock comes before the row lock, in the same order as every other write of the pair.
     const { channel_id: channelId, customer_id: customerId } = await requireEntry(tx, tenantId, entryId);
     await lockChannelCustomer(tx, tenantId, channelId, customerId);
     const entry = await requireEntry(tx, tenantId, entryId, true);
