@@ -18,6 +18,10 @@ import { createCustomer } from './modules/customers/routes/create-customer.js';
 import { getCustomer } from './modules/customers/routes/get-customer.js';
 import { updateCustomer } from './modules/customers/routes/update-customer.js';
 import { deleteCustomer } from './modules/customers/routes/delete-customer.js';
+import { listBlacklistEntries } from './modules/blacklist/routes/list-blacklist-entries.js';
+import { blockCustomer } from './modules/blacklist/routes/block-customer.js';
+import { updateBlacklistEntry } from './modules/blacklist/routes/update-blacklist-entry.js';
+import { unblockCustomer } from './modules/blacklist/routes/unblock-customer.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -44,4 +48,8 @@ export const apiRoutes: AnyRoute[] = [
   getCustomer,
   updateCustomer,
   deleteCustomer,
+  listBlacklistEntries,
+  blockCustomer,
+  updateBlacklistEntry,
+  unblockCustomer,
 ];

@@ -38,6 +38,9 @@ export function envelopeSchema(data: Schema): Schema {
   return object({ success: { type: 'string', example: 'Conversation created successfully.' }, data });
 }
 
+/** MessageResult: what deletes answer in `data` (api.md §11). */
+export const messageResultSchema = object({ message: { type: 'string', example: 'Customer deleted successfully.' } });
+
 export const channelTypeSchema: Schema = { type: 'string', enum: ['whatsapp', 'instagram', 'website', 'telegram'] };
 
 export const blacklistSchema = object({
@@ -93,8 +96,6 @@ export const channelSchema = object({
 
 export const tenantSchema = object({ id: integer, name: string, logo_url: nullable(string), roles: { type: 'array', items: string } });
 
-/** MessageResult (api.md §11): the answer of deletes and actions. */
-export const messageResultSchema = object({ message: { type: 'string', example: 'Customer deleted successfully.' } });
 
 export const customerSchema = object({
   id: integer,

@@ -110,6 +110,17 @@ const onCustomer = (body?: unknown): Sample => async (h, seed) => ({
   ...(body === undefined ? {} : { body }),
 });
 
+/** An active block of a fresh customer on the seed's telegram channel. */
+const onBlacklistEntry = (body?: unknown): Sample => async (h, seed) => {
+  const customer = await freshCustomer(h, seed);
+  const rows = await sql<{ id: number }>(
+    h,
+    `INSERT INTO channel_blacklists (tenant_id, channel_id, customer_id, reason, blocked_at) VALUES ($1, $2, $3, 'manual', now()) RETURNING id`,
+    [seed.tenant_id, seed.channels.telegram, customer],
+  );
+  return { url: `/api/v1/channel-blacklists/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
+};
+
 /**
  * One valid request per registered route (a fresh resource per call where the request consumes it), so the
  * matrix test can expect success and not merely "not refused".
@@ -140,6 +151,13 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/customers/:id': onCustomer(),
   'PUT /api/v1/customers/:id': onCustomer({ job: 'Captain' }),
   'DELETE /api/v1/customers/:id': onCustomer(),
+  'GET /api/v1/channel-blacklists': async () => ({ url: '/api/v1/channel-blacklists?active=1' }),
+  'POST /api/v1/channel-blacklists': async (h, seed) => ({
+    url: '/api/v1/channel-blacklists',
+    body: { channel_id: seed.channels.telegram, customer_id: await freshCustomer(h, seed), reason: 'manual', ttl_seconds: 3600 },
+  }),
+  'PUT /api/v1/channel-blacklists/:id': onBlacklistEntry({ note: 'Calmer now', metadata: { source: 'matrix' } }),
+  'DELETE /api/v1/channel-blacklists/:id': onBlacklistEntry(),
   'GET /api/v1/channels': async () => ({ url: '/api/v1/channels' }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
 };

@@ -10,6 +10,19 @@ export const BLACKLIST_REASON_LABELS = {
 } as const;
 
 export type BlacklistReason = keyof typeof BLACKLIST_REASON_LABELS;
+export const BLACKLIST_REASONS = Object.keys(BLACKLIST_REASON_LABELS) as BlacklistReason[];
+
+/**
+ * api-directory.md §8.2: an entry blocks while switched on, not deleted and not expired; it stops exactly at
+ * `expires_at`. SQL readers use `activeEntryCondition` (blacklist.repository.ts), the same rule.
+ */
+export function isEntryActive(entry: { is_active: boolean; expires_at: Date | null; deleted_at: Date | null }, now: Date): boolean {
+  return entry.is_active && entry.deleted_at === null && !isEntryExpired(entry.expires_at, now);
+}
+
+export function isEntryExpired(expiresAt: Date | null, now: Date): boolean {
+  return expiresAt !== null && expiresAt.getTime() <= now.getTime();
+}
 
 /** What the serializer needs: the entry plus the channel and customer summaries, loaded by the finder. */
 export interface BlacklistView {
@@ -30,7 +43,6 @@ export interface BlacklistView {
 
 /** ChannelBlacklistResource (api-directory.md §8.3); derived fields are computed from the clock at read time. */
 export function blacklistResource(entry: BlacklistView, now: Date) {
-  const isExpired = entry.expires_at !== null && entry.expires_at.getTime() <= now.getTime();
   return {
     id: entry.id,
     tenant_id: entry.tenant_id,
@@ -41,7 +53,7 @@ export function blacklistResource(entry: BlacklistView, now: Date) {
     expires_at: formatTimestamp(entry.expires_at),
     is_active: entry.is_active,
     is_permanent: entry.expires_at === null,
-    is_expired: isExpired,
+    is_expired: isEntryExpired(entry.expires_at, now),
     remaining_time: remainingTime(entry.expires_at, now),
     metadata: entry.metadata && Object.keys(entry.metadata).length > 0 ? entry.metadata : {},
     created_at: formatTimestamp(entry.created_at),

@@ -2,6 +2,7 @@ import { containsPattern } from '../../platform/db/like-pattern.js';
 import type { Queryable } from '../../platform/db/db.js';
 import type { ChannelType } from '../channels/channel-types.js';
 import type { ConversationView } from './conversation.resource.js';
+import { activeEntryCondition } from '../blacklist/blacklist.repository.js';
 
 export interface ConversationListFilter {
   search: string | null;
@@ -76,7 +77,7 @@ function pageSql(totalSql: string, pageIdsSql: string): string {
                        'metadata', b.metadata, 'created_at', b.created_at, 'updated_at', b.updated_at, 'deleted_at', b.deleted_at)
                 FROM channel_blacklists b
                WHERE b.tenant_id = $1 AND b.channel_id = c.channel_id AND b.customer_id = c.customer_id
-                 AND b.deleted_at IS NULL AND b.is_active AND (b.expires_at IS NULL OR b.expires_at > $2)
+                 AND ${activeEntryCondition('b', '$2')}
                ORDER BY b.id DESC LIMIT 1) AS blacklist
         FROM conversations c
         JOIN customers cu ON cu.tenant_id = $1 AND cu.id = c.customer_id

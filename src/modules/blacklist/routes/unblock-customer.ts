@@ -1,0 +1,22 @@
+import { defineRoute } from '../../../http/define-route.js';
+import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
+import { unblockEntry } from '../blacklist.service.js';
+import { loadBlacklistEntry } from '../load-blacklist-entry.js';
+
+const UNBLOCKED = 'Customer unblocked successfully.';
+
+export const unblockCustomer = defineRoute({
+  method: 'DELETE',
+  url: '/api/v1/channel-blacklists/:id',
+  permission: 'blacklist.manage',
+  scopes: ['blacklist:write'],
+  summary: 'Unblock (delete) a blacklist entry',
+  description: 'Switches the entry off and soft-deletes it; it then answers 404 and leaves every list. Works on active, inactive and expired entries.',
+  tags: ['Channel blacklist'],
+  responseSchema: envelopeSchema(messageResultSchema),
+  load: loadBlacklistEntry,
+  handler: async ({ deps, tenantId, loaded }) => {
+    await unblockEntry(deps.db, tenantId, loaded.id, deps.clock.now());
+    return { success: UNBLOCKED, data: { message: UNBLOCKED } };
+  },
+});
