@@ -13,6 +13,16 @@ import { listChannels } from './modules/channels/routes/list-channels.js';
 import { listAccountTenants } from './modules/account/routes/list-account-tenants.js';
 import { sendMediaMessage } from './modules/messages/routes/send-media.js';
 import { getFileContent, getFileThumbnail } from './modules/files/routes/file-content.js';
+import { listUsers } from './modules/users/routes/list-users.js';
+import { createUser } from './modules/users/routes/create-user.js';
+import { getUser } from './modules/users/routes/get-user.js';
+import { updateUser } from './modules/users/routes/update-user.js';
+import { deleteUser } from './modules/users/routes/delete-user.js';
+import { listUserRoles } from './modules/users/routes/list-user-roles.js';
+import { syncUserRoles } from './modules/users/routes/sync-user-roles.js';
+import { listRoles } from './modules/roles/routes/list-roles.js';
+import { getRole } from './modules/roles/routes/get-role.js';
+import { getAccountRoles } from './modules/account/routes/account-roles.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -34,4 +44,14 @@ export const apiRoutes: AnyRoute[] = [
   sendMediaMessage,
   getFileContent,
   getFileThumbnail,
+  listUsers,
+  createUser,
+  getUser,
+  updateUser,
+  deleteUser,
+  listUserRoles,
+  syncUserRoles,
+  listRoles,
+  getRole,
+  getAccountRoles,
 ];

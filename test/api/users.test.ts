@@ -1,0 +1,497 @@
+/**
+ * GET/POST /api/v1/users, GET/PUT/DELETE /api/v1/users/{id} (api-directory.md §4; Owner rules: owner-rules.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import type { SeedResult } from '../../src/modules/demo/seed.js';
+import {
+  TIMESTAMP, addMembership, apiTime, expectError, expectExactJson, expectPaginatorShape, expectValidationError,
+  memberAs, roleId, sql,
+} from '../support/factories.js';
+import {
+  FORBIDDEN, USER_KEYS, USER_NOT_FOUND, createdUser, deleteUser, directorySnapshot, freshEmail, newUserBody, postUser, putUser,
+} from '../support/users.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const accountCount = async () => Number((await sql(h, 'SELECT count(*)::int AS n FROM users'))[0]!.n);
+
+async function listUsers(seed: SeedResult, query = '', token = seed.access_token) {
+  const response = await h.request({ url: `/api/v1/users${query}`, token });
+  expect(response.status, response.body).toBe(200);
+  expectPaginatorShape(response.json);
+  return response.json;
+}
+
+const listedIds = async (seed: SeedResult, query = '') => (await listUsers(seed, query)).data.map((user: any) => user.id);
+
+describe('POST /users', () => {
+  it('creates a new account and its membership, answering 201 with the exact UserResource', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const [admin, agent] = [await roleId(h, seed.tenant_id, 'Admin'), await roleId(h, seed.tenant_id, 'Agent')];
+    const email = freshEmail('deniz');
+    const response = await postUser(h, seed.access_token, {
+      name: '  Deniz Kaya ', email, password: ' secret pass ', password_confirmation: ' secret pass ', title: 'Support',
+      phone: '+905559998877', emergency_contact_name: 'Ayşe', emergency_contact_surname: '', emergency_contact_phone_number: '+905550000000',
+      blood_group: '0+', language: ['Turkish', 'English', 'Turkish'], avatar_url: 'https://cdn.example.test/a.png', is_active: true,
+      bio: 'Hi', role_ids: [agent, String(admin), agent], last_login_ip: '10.0.0.1', password_hash: 'x',
+    });
+    expect(response.status, response.body).toBe(201);
+    const id = response.json.data.id;
+    expect(Number.isInteger(id)).toBe(true);
+    const now = apiTime(h.clock.now());
+    const expected = {
+      success: 'User created successfully.',
+      data: {
+        id, name: 'Deniz Kaya', email, title: 'Support', phone: '+905559998877', emergency_contact_name: 'Ayşe',
+        emergency_contact_surname: null, emergency_contact_phone_number: '+905550000000', blood_group: '0+',
+        language: ['Turkish', 'English'], avatar_url: 'https://cdn.example.test/a.png', is_active: true, bio: 'Hi',
+        last_login_at: null, last_login_ip: null, created_at: now, updated_at: now, deleted_at: null,
+        roles: [{ id: admin, name: 'Admin' }, { id: agent, name: 'Agent' }],
+      },
+    };
+    expectExactJson(response.json, expected);
+    expect(Object.keys(response.json.data)).toEqual(USER_KEYS);
+    expect(response.body).not.toContain('password');
+    expect(response.body).not.toContain('argon2');
+
+    // The password is stored as an argon2id PHC string, untrimmed.
+    const [stored] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [id]);
+    expect(stored!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const { verify } = await import('@node-rs/argon2');
+    expect(await verify(stored!.password_hash, ' secret pass ')).toBe(true);
+    const memberships = await sql(h, 'SELECT tenant_id, is_active, deleted_at FROM memberships WHERE user_id = $1', [id]);
+    expect(memberships).toEqual([{ tenant_id: seed.tenant_id, is_active: true, deleted_at: null }]);
+
+    const fetched = await h.request({ url: `/api/v1/users/${id}`, token: seed.access_token });
+    expectExactJson(fetched.json, { success: 'User retrieved successfully.', data: expected.data });
+    const listed = (await listUsers(seed)).data.find((user: any) => user.id === id);
+    expectExactJson(listed, expected.data);
+  });
+
+  it('defaults to an active member with no role, no language and null profile fields', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const email = freshEmail();
+    const response = await postUser(h, seed.access_token, { name: 'Plain', email, password: '12345678', password_confirmation: '12345678', role_ids: null, language: null });
+    expect(response.status, response.body).toBe(201);
+    const data = response.json.data;
+    expect(data).toMatchObject({ name: 'Plain', email, title: null, phone: null, blood_group: null, language: [], avatar_url: null, is_active: true, bio: null, roles: [] });
+    const suspended = await postUser(h, seed.access_token, newUserBody({ is_active: '0' }));
+    expect(suspended.status).toBe(201);
+    expect(suspended.json.data.is_active).toBe(false);
+    // A suspended member cannot use this tenant.
+    const token = await h.token(suspended.json.data.id);
+    expectError(await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id }), 403, 'tenant_forbidden');
+  });
+
+  it('answers every documented 422 message, all failing fields at once in the listed order, and stores nothing', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const before = await accountCount();
+    expectValidationError(await postUser(h, seed.access_token, {}), {
+      name: ['The name field is required.'],
+      email: ['The email field is required.'],
+      password: ['The password field is required.'],
+    });
+    const foreignRole = await roleId(h, other.tenant_id, 'Agent');
+    const response = await postUser(h, seed.access_token, {
+      name: 'x'.repeat(256), email: 'not-an-email', password: 'short', password_confirmation: 'short', phone: '1'.repeat(21),
+      title: 7, emergency_contact_name: 'n'.repeat(256), emergency_contact_surname: ['x'], emergency_contact_phone_number: '2'.repeat(21),
+      blood_group: 'ABCDEFGHIJK', language: ['Turkish', 'German'], avatar_url: 'ftp://files.example.test/a.png', is_active: 'yes',
+      bio: 'b'.repeat(1001), role_ids: [foreignRole],
+    });
+    expectValidationError(response, {
+      name: ['The name field must not be greater than 255 characters.'],
+      email: ['The email field must be a valid email address.'],
+      password: ['The password field must be at least 8 characters.'],
+      phone: ['The phone field must not be greater than 20 characters.'],
+      title: ['The title field must be a string.'],
+      emergency_contact_name: ['The emergency contact name field must not be greater than 255 characters.'],
+      emergency_contact_surname: ['The emergency contact surname field must be a string.'],
+      emergency_contact_phone_number: ['The emergency contact phone number field must not be greater than 20 characters.'],
+      blood_group: ['The blood group field must not be greater than 10 characters.'],
+      'language.1': ['The selected language.1 is invalid.'],
+      avatar_url: ['The avatar url field must be a valid URL.'],
+      is_active: ['The is active field must be true or false.'],
+      bio: ['The bio field must not be greater than 1000 characters.'],
+      'role_ids.0': ['The selected role_ids.0 is invalid.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ password: 'long enough', password_confirmation: 'long enougH' })), {
+      password: ['The password field confirmation does not match.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ password: 'long enough', password_confirmation: undefined })), {
+      password: ['The password field confirmation does not match.'],
+    });
+    for (const password of ['', '        ', null]) {
+      expectValidationError(await postUser(h, seed.access_token, newUserBody({ password, password_confirmation: password })), {
+        password: ['The password field is required.'],
+      });
+    }
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ password: 12345678, password_confirmation: 12345678 })), {
+      password: ['The password field must be a string.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ password: 'p'.repeat(256), password_confirmation: 'p'.repeat(256) })), {
+      password: ['The password field must not be greater than 255 characters.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ email: `a@${Array.from({ length: 4 }, () => 'd'.repeat(63)).join('.')}.test` })), {
+      email: ['The email field must not be greater than 255 characters.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ language: 'Turkish', role_ids: 'Agent' })), {
+      language: ['The language field must be an array.'],
+      role_ids: ['The role ids field must be an array.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ role_ids: ['abc', 1.5] })), {
+      'role_ids.0': ['The role_ids.0 field must be an integer.'],
+      'role_ids.1': ['The role_ids.1 field must be an integer.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ role_ids: [await roleId(h, seed.tenant_id, 'Agent'), 999999999] })), {
+      'role_ids.1': ['The selected role_ids.1 is invalid.'],
+    });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ name: '   ', is_active: null })), {
+      name: ['The name field is required.'],
+      is_active: ['The is active field must be true or false.'],
+    });
+    expect(await accountCount()).toBe(before);
+  });
+
+  it('refuses an email any account uses, in any tenant, removed or not, compared case-insensitively', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const here = await createdUser(h, seed.access_token);
+    const there = await createdUser(h, other.access_token);
+    const removed = await createdUser(h, other.access_token);
+    await sql(h, 'UPDATE users SET deleted_at = $2 WHERE id = $1', [removed.id, h.clock.now()]);
+    const before = await accountCount();
+    for (const email of [here.email, there.email.toUpperCase(), removed.email, seed.email]) {
+      expectValidationError(await postUser(h, seed.access_token, newUserBody({ email })), { email: ['The email has already been taken.'] });
+    }
+    expect(await accountCount()).toBe(before);
+  });
+
+  it('creates one account when two requests race for the same email', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const email = freshEmail('race');
+    const answers = await Promise.all([
+      postUser(h, seed.access_token, newUserBody({ email })),
+      postUser(h, other.access_token, newUserBody({ email: email.toUpperCase() })),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 422]);
+    expectValidationError(answers.find((answer) => answer.status === 422)!, { email: ['The email has already been taken.'] });
+    expect(await sql(h, 'SELECT count(*)::int AS n FROM users WHERE lower(email) = lower($1)', [email])).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('GET /users/{id}', () => {
+  it("answers 404 for another tenant's user, a removed member, an unknown or malformed id", async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const removed = await createdUser(h, seed.access_token);
+    expect((await deleteUser(h, seed.access_token, removed.id)).status).toBe(200);
+    for (const id of [other.user_id, removed.id, 999999999, 'abc', '-1', '1.5']) {
+      const response = await h.request({ url: `/api/v1/users/${id}`, token: seed.access_token });
+      expect(response.status, String(id)).toBe(404);
+      expectExactJson(response.json, USER_NOT_FOUND);
+    }
+    const own = await h.request({ url: `/api/v1/users/00${seed.user_id}`, token: seed.access_token });
+    expect(own.json.data).toMatchObject({ id: seed.user_id, name: 'Demo Owner', email: seed.email, roles: [{ name: 'Owner' }] });
+  });
+
+  it('shows last_login_at / last_login_ip and updated_at as the later of account and membership', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const user = await createdUser(h, seed.access_token);
+    const login = new Date('2026-10-01T08:30:15.700Z');
+    await sql(h, 'UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [user.id, login, '2001:db8::1']);
+    await sql(h, 'UPDATE memberships SET updated_at = $3 WHERE tenant_id = $1 AND user_id = $2', [seed.tenant_id, user.id, new Date('2030-01-01T00:00:00Z')]);
+    const data = (await h.request({ url: `/api/v1/users/${user.id}`, token: seed.access_token })).json.data;
+    expect([data.last_login_at, data.last_login_ip, data.updated_at]).toEqual(['2026-10-01T08:30:16Z', '2001:db8::1', '2030-01-01T00:00:00Z']);
+    expect(data.created_at).toMatch(TIMESTAMP);
+  });
+});
+
+describe('GET /users', () => {
+  it("lists only this tenant's live members, newest first, with the Laravel paginator", async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    await createdUser(h, other.access_token);
+    h.clock.advance(60);
+    const first = await createdUser(h, seed.access_token, { name: 'First' });
+    h.clock.advance(60);
+    const second = await createdUser(h, seed.access_token, { name: 'Second' });
+    const body = await listUsers(seed, '?per_page=2&foo=bar');
+    expect(body.data.map((user: any) => user.id)).toEqual([second.id, first.id]);
+    for (const user of body.data) expect(Object.keys(user)).toEqual(USER_KEYS);
+    expect(body.meta).toMatchObject({ current_page: 1, from: 1, last_page: 2, per_page: 2, to: 2, total: 3, path: 'http://127.0.0.1:8080/api/v1/users' });
+    expect(body.links.next).toBe('http://127.0.0.1:8080/api/v1/users?per_page=2&foo=bar&page=2');
+    const page2 = await listUsers(seed, '?per_page=2&page=2');
+    expect(page2.data.map((user: any) => user.id)).toEqual([seed.user_id]);
+    // Same created_at: ties broken by id in the sort direction.
+    const tied = [await createdUser(h, seed.access_token), await createdUser(h, seed.access_token)];
+    expect((await listedIds(seed)).slice(0, 2)).toEqual([tied[1].id, tied[0].id]);
+    expect((await listedIds(seed, '?sort_order=asc')).slice(-2)).toEqual([tied[0].id, tied[1].id]);
+  });
+
+  it('sorts by name, email, created_at, updated_at and last_login_at, case-insensitively, nulls last', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const suffix = `${Date.now()}@sort.test`;
+    const bob = await createdUser(h, seed.access_token, { name: 'bob', email: `B.${suffix}` });
+    h.clock.advance(10);
+    const alice = await createdUser(h, seed.access_token, { name: 'Alice', email: `c.${suffix}` });
+    h.clock.advance(10);
+    const carol = await createdUser(h, seed.access_token, { name: 'Carol', email: `a.${suffix}` });
+    const scope = '&search=sort.test';
+    expect(await listedIds(seed, `?sort_by=name${scope}`)).toEqual([alice.id, bob.id, carol.id]);
+    expect(await listedIds(seed, `?sort_by=name&sort_order=desc${scope}`)).toEqual([carol.id, bob.id, alice.id]);
+    expect(await listedIds(seed, `?sort_by=email${scope}`)).toEqual([carol.id, bob.id, alice.id]);
+    expect(await listedIds(seed, `?sort_by=created_at${scope}`)).toEqual([bob.id, alice.id, carol.id]);
+    expect(await listedIds(seed, scope.replace('&', '?'))).toEqual([carol.id, alice.id, bob.id]);
+    h.clock.advance(10);
+    expect((await putUser(h, seed.access_token, bob.id, { title: 'Lead' })).status).toBe(200);
+    expect(await listedIds(seed, `?sort_by=updated_at&sort_order=desc${scope}`)).toEqual([bob.id, carol.id, alice.id]);
+    await sql(h, 'UPDATE users SET last_login_at = $2 WHERE id = $1', [alice.id, new Date('2026-01-01T00:00:00Z')]);
+    await sql(h, 'UPDATE users SET last_login_at = $2 WHERE id = $1', [carol.id, new Date('2026-02-01T00:00:00Z')]);
+    expect(await listedIds(seed, `?sort_by=last_login_at${scope}`)).toEqual([alice.id, carol.id, bob.id]);
+    expect(await listedIds(seed, `?sort_by=last_login_at&sort_order=desc${scope}`)).toEqual([carol.id, alice.id, bob.id]);
+  });
+
+  it('filters by search (literal % and _), is_active, role and trashed', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const agentRole = await roleId(h, seed.tenant_id, 'Agent');
+    const percent = await createdUser(h, seed.access_token, { name: '100% Sure_Thing', role_ids: [agentRole] });
+    const plain = await createdUser(h, seed.access_token, { name: '100 Sure Thing', is_active: false });
+    const byEmail = await createdUser(h, seed.access_token, { name: 'Mail Match', email: freshEmail('ZEBRA') });
+    expect(await listedIds(seed, '?search=100%25')).toEqual([percent.id]);
+    expect(await listedIds(seed, '?search=sure_')).toEqual([percent.id]);
+    expect(await listedIds(seed, '?search=SURE')).toEqual([plain.id, percent.id]);
+    expect(await listedIds(seed, '?search=zebra')).toEqual([byEmail.id]);
+    expect(await listedIds(seed, '?search=%20%20')).toHaveLength(4);
+    expect(await listedIds(seed, '?is_active=false')).toEqual([plain.id]);
+    expect(await listedIds(seed, '?is_active=0&search=sure')).toEqual([plain.id]);
+    expect(await listedIds(seed, '?is_active=1&search=sure')).toEqual([percent.id]);
+    expect(await listedIds(seed, '?role=agent')).toEqual([percent.id]);
+    expect(await listedIds(seed, '?role=OWNER')).toEqual([seed.user_id]);
+    expect(await listedIds(seed, '?role=Nobody')).toEqual([]);
+    expect(await listedIds(seed, '?trashed=1')).toEqual([]);
+
+    expect((await deleteUser(h, seed.access_token, percent.id)).status).toBe(200);
+    const trashed = await listUsers(seed, '?trashed=true');
+    expect(trashed.data.map((user: any) => user.id)).toEqual([percent.id]);
+    expect(trashed.data[0].deleted_at).toBe(apiTime(h.clock.now()));
+    expect(Object.keys(trashed.data[0])).toEqual(USER_KEYS);
+    expect(await listedIds(seed, '?trashed=0')).not.toContain(percent.id);
+    expect(await listedIds(seed, '?trashed=false&search=sure')).toEqual([plain.id]);
+  });
+
+  it('answers 422 for invalid filters', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const response = await h.request({
+      url: `/api/v1/users?search=${'s'.repeat(256)}&sort_by=Name&sort_order=up&is_active=yes&role=${'r'.repeat(256)}&trashed=maybe&per_page=0`,
+      token: seed.access_token,
+    });
+    expectValidationError(response, {
+      per_page: ['The per page field must be at least 1.'],
+      search: ['The search field must not be greater than 255 characters.'],
+      sort_by: ['The selected sort by is invalid.'],
+      sort_order: ['The selected sort order is invalid.'],
+      is_active: ['The is active field must be true or false.'],
+      role: ['The role field must not be greater than 255 characters.'],
+      trashed: ['The trashed field must be true or false.'],
+    });
+  });
+});
+
+describe('PUT /users/{id}', () => {
+  it('updates only the present fields and answers the UserResource', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const user = await createdUser(h, seed.access_token, { title: 'Support', phone: '+905551112233', language: ['English'] });
+    h.clock.advance(120);
+    const response = await putUser(h, seed.access_token, user.id, { title: '', bio: '  New bio ', language: ['Other', 'Other', 'Turkish'], name: 'Renamed' });
+    expect(response.status, response.body).toBe(200);
+    expectExactJson(response.json, {
+      success: 'User updated successfully.',
+      data: { ...user, name: 'Renamed', title: null, bio: 'New bio', language: ['Other', 'Turkish'], updated_at: apiTime(h.clock.now()) },
+    });
+    // Nothing present, or nothing different: updated_at stays.
+    h.clock.advance(120);
+    const same = await putUser(h, seed.access_token, user.id, { name: 'Renamed', phone: '+905551112233', is_active: true, role_ids: null });
+    expect(same.status).toBe(200);
+    expect(same.json.data).toEqual(response.json.data);
+    const empty = await putUser(h, seed.access_token, user.id, {});
+    expect(empty.json.data).toEqual(response.json.data);
+    // language null clears it; is_active is the membership's and moves updated_at too.
+    const cleared = await putUser(h, seed.access_token, user.id, { language: null, is_active: false });
+    expect(cleared.json.data).toMatchObject({ language: [], is_active: false, updated_at: apiTime(h.clock.now()) });
+  });
+
+  it('replaces roles with role_ids ([] removes all, null leaves them)', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const [admin, agent, viewer] = await Promise.all(['Admin', 'Agent', 'Viewer'].map((name) => roleId(h, seed.tenant_id, name)));
+    const user = await createdUser(h, seed.access_token, { role_ids: [agent] });
+    const replaced = await putUser(h, seed.access_token, user.id, { role_ids: [viewer, admin, viewer] });
+    expect(replaced.json.data.roles).toEqual([{ id: admin, name: 'Admin' }, { id: viewer, name: 'Viewer' }]);
+    expect((await putUser(h, seed.access_token, user.id, { role_ids: null })).json.data.roles).toHaveLength(2);
+    expect((await putUser(h, seed.access_token, user.id, { role_ids: [] })).json.data.roles).toEqual([]);
+  });
+
+  it('answers the 422 messages of PUT, 404 before 422, and changes nothing', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const user = await createdUser(h, seed.access_token);
+    const taken = await createdUser(h, other.access_token);
+    const before = await directorySnapshot(h, seed.tenant_id);
+    expectValidationError(await putUser(h, seed.access_token, user.id, { name: null, email: '', password: null }), {
+      name: ['The name field is required.'],
+      email: ['The email field is required.'],
+      password: ['The password field is required.'],
+    });
+    expectValidationError(await putUser(h, seed.access_token, user.id, { email: taken.email.toUpperCase(), password: 'newpassword' }), {
+      email: ['The email has already been taken.'],
+      password: ['The password field confirmation does not match.'],
+    });
+    expectValidationError(await putUser(h, seed.access_token, user.id, { email: 'x@', password: 'short', password_confirmation: 'short', blood_group: 'ABCDEFGHIJK' }), {
+      email: ['The email field must be a valid email address.'],
+      password: ['The password field must be at least 8 characters.'],
+      blood_group: ['The blood group field must not be greater than 10 characters.'],
+    });
+    expectValidationError(await putUser(h, seed.access_token, user.id, { role_ids: [await roleId(h, other.tenant_id, 'Viewer')], is_active: 'true' }), {
+      is_active: ['The is active field must be true or false.'],
+      'role_ids.0': ['The selected role_ids.0 is invalid.'],
+    });
+    for (const id of [other.user_id, taken.id, 999999999]) {
+      const response = await putUser(h, seed.access_token, id, { name: null, role_ids: 'x' });
+      expect(response.status).toBe(404);
+      expectExactJson(response.json, USER_NOT_FOUND);
+    }
+    expect(await directorySnapshot(h, seed.tenant_id)).toEqual(before);
+  });
+
+  it('changes the email (not its own, whatever the case) and a new password revokes refresh tokens and sessions', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const user = await createdUser(h, seed.access_token);
+    const caseOnly = await putUser(h, seed.access_token, user.id, { email: user.email.toUpperCase() });
+    expect(caseOnly.status, caseOnly.body).toBe(200);
+    expect(caseOnly.json.data.email).toBe(user.email);
+    const email = freshEmail('moved');
+    expect((await putUser(h, seed.access_token, user.id, { email })).json.data.email).toBe(email);
+
+    const expires = new Date(h.clock.now().getTime() + 3600_000);
+    await sql(h, `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at)
+                  VALUES ($1, 'f', 'j', $2, $3, '', $4)`, [`rt-${user.id}`, user.id, '00000000-0000-4000-8000-000000000000', expires]);
+    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
+      [`ls-${user.id}`, user.id, h.clock.now(), expires]);
+    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
+      [`ls-owner-${seed.user_id}`, seed.user_id, h.clock.now(), expires]);
+    const [{ password_hash: oldHash }] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id]) as any[];
+    // The profile change alone revokes nothing.
+    await putUser(h, seed.access_token, user.id, { bio: 'x' });
+    expect(await sql(h, 'SELECT revoked_at FROM refresh_tokens WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: null }]);
+    h.clock.advance(30);
+    const response = await putUser(h, seed.access_token, user.id, { password: 'brand new pw', password_confirmation: 'brand new pw' });
+    expect(response.status, response.body).toBe(200);
+    expect(response.body).not.toContain('password');
+    expect(response.json.data.updated_at).toBe(apiTime(h.clock.now()));
+    const [{ password_hash: newHash }] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id]) as any[];
+    expect(newHash).not.toBe(oldHash);
+    const { verify } = await import('@node-rs/argon2');
+    expect(await verify(newHash, 'brand new pw')).toBe(true);
+    expect(await sql(h, 'SELECT revoked_at FROM refresh_tokens WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: h.clock.now() }]);
+    expect(await sql(h, 'SELECT revoked_at FROM login_sessions WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: h.clock.now() }]);
+    expect(await sql(h, 'SELECT revoked_at FROM login_sessions WHERE user_id = $1', [seed.user_id])).toEqual([{ revoked_at: null }]);
+  });
+
+  it('refuses email and password changes of an account that belongs to another tenant, but edits its profile everywhere', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const shared = await createdUser(h, seed.access_token);
+    await addMembership(h, other.tenant_id, shared.id, ['Viewer']);
+    const before = await directorySnapshot(h, seed.tenant_id);
+    expectValidationError(await putUser(h, seed.access_token, shared.id, { email: freshEmail(), password: 'new password', password_confirmation: 'new password' }), {
+      email: ['The email cannot be changed for a user who belongs to other tenants.'],
+      password: ['The password cannot be changed for a user who belongs to other tenants.'],
+    });
+    // unique and confirmed come first.
+    expectValidationError(await putUser(h, seed.access_token, shared.id, { email: other.email, password: 'new password' }), {
+      email: ['The email has already been taken.'],
+      password: ['The password field confirmation does not match.'],
+    });
+    expect(await directorySnapshot(h, seed.tenant_id)).toEqual(before);
+    // The same address (any case) is no change.
+    const renamed = await putUser(h, seed.access_token, shared.id, { email: shared.email.toUpperCase(), name: 'Shared Name' });
+    expect(renamed.status, renamed.body).toBe(200);
+    const elsewhere = await h.request({ url: `/api/v1/users/${shared.id}`, token: other.access_token });
+    expect(elsewhere.json.data).toMatchObject({ name: 'Shared Name', email: shared.email, roles: [{ name: 'Viewer' }] });
+    // Once the other membership is removed, the account is this tenant's alone again.
+    await sql(h, 'UPDATE memberships SET deleted_at = $3 WHERE tenant_id = $1 AND user_id = $2', [other.tenant_id, shared.id, h.clock.now()]);
+    expect((await putUser(h, seed.access_token, shared.id, { password: 'new password', password_confirmation: 'new password' })).status).toBe(200);
+  });
+});
+
+describe('DELETE /users/{id}', () => {
+  it('removes the membership only, unassigns customers without touching updated_at, and the user answers 404 here', async () => {
+    const seed = await h.seedTenant({ conversations: 0, customers: 3 });
+    const other = await h.seedTenant({ conversations: 0, customers: 1 });
+    const user = await createdUser(h, seed.access_token, { role_ids: [await roleId(h, seed.tenant_id, 'Agent')] });
+    await addMembership(h, other.tenant_id, user.id, ['Agent']);
+    const token = await h.token(user.id);
+    const customers = await sql(h, 'SELECT id, updated_at FROM customers WHERE tenant_id = $1 ORDER BY id', [seed.tenant_id]);
+    const assigned = customers.slice(0, 2).map((row) => row.id);
+    await sql(h, 'UPDATE customers SET related_user_id = $2 WHERE tenant_id = $1 AND id = ANY($3::bigint[])', [seed.tenant_id, user.id, assigned]);
+    await sql(h, 'UPDATE customers SET related_user_id = $2 WHERE tenant_id = $1', [other.tenant_id, user.id]);
+    expect((await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id })).status).toBe(200);
+
+    h.clock.advance(300);
+    const response = await deleteUser(h, seed.access_token, user.id);
+    expect(response.status, response.body).toBe(200);
+    expectExactJson(response.json, { success: 'User deleted successfully.', data: { message: 'User deleted successfully.' } });
+
+    expectExactJson((await h.request({ url: `/api/v1/users/${user.id}`, token: seed.access_token })).json, USER_NOT_FOUND);
+    expectExactJson((await deleteUser(h, seed.access_token, user.id)).json, USER_NOT_FOUND);
+    expect(await listedIds(seed)).not.toContain(user.id);
+    const trashed = (await listUsers(seed, '?trashed=1')).data;
+    expect(trashed.map((row: any) => row.id)).toEqual([user.id]);
+    expect(trashed[0]).toMatchObject({ deleted_at: apiTime(h.clock.now()), updated_at: apiTime(h.clock.now()), is_active: true });
+    expectError(await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id }), 403, 'tenant_forbidden', 'You do not have access to this tenant.');
+
+    const after = await sql(h, 'SELECT id, related_user_id, updated_at FROM customers WHERE tenant_id = $1 ORDER BY id', [seed.tenant_id]);
+    expect(after).toEqual(customers.map((row) => ({ id: row.id, related_user_id: null, updated_at: row.updated_at })));
+    // The account and its other tenant are untouched.
+    expect(await sql(h, 'SELECT related_user_id FROM customers WHERE tenant_id = $1', [other.tenant_id])).toEqual([{ related_user_id: user.id }]);
+    expect(await sql(h, 'SELECT deleted_at FROM users WHERE id = $1', [user.id])).toEqual([{ deleted_at: null }]);
+    const elsewhere = await h.request({ url: `/api/v1/users/${user.id}`, token: other.access_token });
+    expect(elsewhere.json.data).toMatchObject({ id: user.id, deleted_at: null, roles: [{ name: 'Agent' }] });
+    expect((await h.request({ url: '/api/v1/account/roles', token, tenant: other.tenant_id })).status).toBe(200);
+  });
+
+  it("answers 404 for another tenant's user and an unknown id", async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const other = await h.seedTenant({ conversations: 0 });
+    const before = await directorySnapshot(h, other.tenant_id);
+    for (const id of [other.user_id, 999999999, 'x']) expectExactJson((await deleteUser(h, seed.access_token, id as number)).json, USER_NOT_FOUND);
+    expect(await directorySnapshot(h, other.tenant_id)).toEqual(before);
+  });
+});
+
+describe('permissions', () => {
+  it('lets a Viewer read users but answers 403 forbidden on every write, before 404 and 422', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const viewer = await memberAs(h, seed, 'Viewer Person', 'Viewer');
+    const target = await createdUser(h, seed.access_token);
+    expect((await listUsers(seed, '', viewer.token)).meta.total).toBe(3);
+    expect((await h.request({ url: `/api/v1/users/${target.id}`, token: viewer.token })).status).toBe(200);
+    const before = await directorySnapshot(h, seed.tenant_id);
+    const writes = [
+      postUser(h, viewer.token, newUserBody()),
+      postUser(h, viewer.token, {}),
+      putUser(h, viewer.token, target.id, { name: 'Nope' }),
+      putUser(h, viewer.token, 999999999, { name: null }),
+      deleteUser(h, viewer.token, target.id),
+      h.request({ method: 'PUT', url: `/api/v1/users/${target.id}/roles`, token: viewer.token, body: { role_ids: [] } }),
+    ];
+    for (const response of await Promise.all(writes)) expectExactJson(response.json, FORBIDDEN);
+    expect(await directorySnapshot(h, seed.tenant_id)).toEqual(before);
+  });
+});
