@@ -47,10 +47,10 @@ describe('GET /roles and GET /roles/{id}', () => {
     const response = await h.request({ url: '/api/v1/roles', token: seed.access_token });
     expect(response.status, response.body).toBe(200);
     expectPaginatorShape(response.json);
-    const expected = [await systemRole(seed, 'Owner'), await systemRole(seed, 'Admin'), await systemRole(seed, 'Agent'), await systemRole(seed, 'Viewer')];
+    const expected: Array<Record<string, unknown>> = [await systemRole(seed, 'Owner'), await systemRole(seed, 'Admin'), await systemRole(seed, 'Agent'), await systemRole(seed, 'Viewer')];
     const [customRow] = await sql(h, 'SELECT created_at FROM roles WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, custom]);
     expected.push({
-      id: custom, tenant_id: seed.tenant_id, name: 'Night Shift', is_system: false as true, created_at: apiTime(customRow!.created_at),
+      id: custom, tenant_id: seed.tenant_id, name: 'Night Shift', is_system: false, created_at: apiTime(customRow!.created_at),
       updated_at: apiTime(customRow!.created_at), permissions_count: 2, permissions: catalogue([2, 4]),
     });
     expectExactJson(response.json.data, expected);
