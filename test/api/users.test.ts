@@ -140,6 +140,10 @@ describe('POST /users', () => {
     expectValidationError(await postUser(h, seed.access_token, newUserBody({ email: `a@${Array.from({ length: 4 }, () => 'd'.repeat(63)).join('.')}.test` })), {
       email: ['The email field must not be greater than 255 characters.'],
     });
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ language: ['turkish', 'English', 3] })), {
+      'language.0': ['The selected language.0 is invalid.'],
+      'language.2': ['The selected language.2 is invalid.'],
+    });
     expectValidationError(await postUser(h, seed.access_token, newUserBody({ language: 'Turkish', role_ids: 'Agent' })), {
       language: ['The language field must be an array.'],
       role_ids: ['The role ids field must be an array.'],

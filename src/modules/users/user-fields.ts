@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { rule, type FieldRule } from '../../http/validation.js';
+import { FieldRule, rule } from '../../http/validation.js';
 import { roleIdsRule } from '../roles/role-ids-rule.js';
 import type { UserView } from './user.finder.js';
 
@@ -61,16 +61,26 @@ function unsharedAccount(field: 'email' | 'password'): FieldRule<string> {
 }
 
 /** Laravel's `sometimes|required|…`: an absent field passes, a present null or blank one is required, else `inner`. */
-function whenPresent(inner: FieldRule<string>, ...after: Array<FieldRule<string>>): FieldRule<string> {
-  return rule.any().rule(async (value, context) => {
-    if (value === null || (typeof value === 'string' && value.trim() === '')) return `The ${context.attribute} field is required.`;
-    for (const fieldRule of [inner, ...after]) {
-      const result = await fieldRule.check(context.field, true, value, 'body', context, context.input, context.values);
-      if (!result.ok) return result.errors;
-    }
-    return null;
-  }) as FieldRule<string>;
+class WhenPresent extends FieldRule<string> {
+  constructor(private readonly inner: FieldRule<string>, after: Array<FieldRule<string>>) {
+    super('any');
+    this.rule(async (value, context) => {
+      if (value === null || (typeof value === 'string' && value.trim() === '')) return `The ${context.attribute} field is required.`;
+      for (const fieldRule of [inner, ...after]) {
+        const result = await fieldRule.check(context.field, true, value, 'body', context, context.input, context.values);
+        if (!result.ok) return result.errors;
+      }
+      return null;
+    });
+  }
+
+  /** Documented like the inner rule: optional, but never null. */
+  override jsonSchema(): Record<string, unknown> {
+    return this.inner.jsonSchema();
+  }
 }
+
+const whenPresent = (inner: FieldRule<string>, ...after: Array<FieldRule<string>>): FieldRule<string> => new WhenPresent(inner, after);
 
 const profileFields = () => ({
   phone: rule.string().nullable().max(20),
