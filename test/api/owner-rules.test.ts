@@ -91,7 +91,7 @@ describe('Owner protection', () => {
     expect((await deleteUser(h, seed.access_token, member.id)).status).toBe(200);
   });
 
-  it('runs after 404 and 422: validation errors win over Owner protection', async () => {
+  it('runs after 404 and 422, and before the last-Owner rule', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const other = await h.seedTenant({ conversations: 0 });
     const { owner } = await roles(seed);
@@ -100,6 +100,12 @@ describe('Owner protection', () => {
     expectValidationError(await syncRoles(h, adminMember.token, seed.user_id, 'Owner'), { role_ids: ['The role ids field must be an array.'] });
     expectValidationError(await postUser(h, adminMember.token, newUserBody({ role_ids: [owner], email: 'bad' })), { email: ['The email field must be a valid email address.'] });
     expectExactJson((await deleteUser(h, adminMember.token, other.user_id)).json, USER_NOT_FOUND);
+    // And Owner protection comes before the last-Owner rule: the sole Owner, touched by an Admin, answers 403, not 409.
+    await expectRefusedWithoutChange(seed, OWNER_ONLY, [
+      () => deleteUser(h, adminMember.token, seed.user_id),
+      () => syncRoles(h, adminMember.token, seed.user_id, []),
+      () => putUser(h, adminMember.token, seed.user_id, { is_active: false }),
+    ]);
   });
 });
 

@@ -1,16 +1,11 @@
 /**
- * GET/POST /api/v1/users, GET/PUT/DELETE /api/v1/users/{id} (api-directory.md §4; Owner rules: owner-rules.test.ts).
+ * GET/POST /api/v1/users and GET /api/v1/users/{id} (api-directory.md §4.1–§4.5; updates and removal:
+ * users-update.test.ts; Owner rules: owner-rules.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  TIMESTAMP, addMembership, apiTime, expectError, expectExactJson, expectPaginatorShape, expectValidationError,
-  memberAs, roleId, sql,
-} from '../support/factories.js';
-import {
-  FORBIDDEN, USER_KEYS, USER_NOT_FOUND, createdUser, deleteUser, directorySnapshot, freshEmail, newUserBody, postUser, putUser,
-} from '../support/users.js';
+import { TIMESTAMP, apiTime, expectError, expectExactJson, expectValidationError, roleId, sql } from '../support/factories.js';
+import { USER_KEYS, USER_NOT_FOUND, createdUser, deleteUser, freshEmail, listUsers, listedIds, newUserBody, postUser, putUser } from '../support/users.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,15 +14,6 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const accountCount = async () => Number((await sql(h, 'SELECT count(*)::int AS n FROM users'))[0]!.n);
-
-async function listUsers(seed: SeedResult, query = '', token = seed.access_token) {
-  const response = await h.request({ url: `/api/v1/users${query}`, token });
-  expect(response.status, response.body).toBe(200);
-  expectPaginatorShape(response.json);
-  return response.json;
-}
-
-const listedIds = async (seed: SeedResult, query = '') => (await listUsers(seed, query)).data.map((user: any) => user.id);
 
 describe('POST /users', () => {
   it('creates a new account and its membership, answering 201 with the exact UserResource', async () => {
@@ -69,7 +55,7 @@ describe('POST /users', () => {
 
     const fetched = await h.request({ url: `/api/v1/users/${id}`, token: seed.access_token });
     expectExactJson(fetched.json, { success: 'User retrieved successfully.', data: expected.data });
-    const listed = (await listUsers(seed)).data.find((user: any) => user.id === id);
+    const listed = (await listUsers(h, seed.access_token)).data.find((user: any) => user.id === id);
     expectExactJson(listed, expected.data);
   });
 
@@ -226,17 +212,17 @@ describe('GET /users', () => {
     const first = await createdUser(h, seed.access_token, { name: 'First' });
     h.clock.advance(60);
     const second = await createdUser(h, seed.access_token, { name: 'Second' });
-    const body = await listUsers(seed, '?per_page=2&foo=bar');
+    const body = await listUsers(h, seed.access_token, '?per_page=2&foo=bar');
     expect(body.data.map((user: any) => user.id)).toEqual([second.id, first.id]);
     for (const user of body.data) expect(Object.keys(user)).toEqual(USER_KEYS);
     expect(body.meta).toMatchObject({ current_page: 1, from: 1, last_page: 2, per_page: 2, to: 2, total: 3, path: 'http://127.0.0.1:8080/api/v1/users' });
     expect(body.links.next).toBe('http://127.0.0.1:8080/api/v1/users?per_page=2&foo=bar&page=2');
-    const page2 = await listUsers(seed, '?per_page=2&page=2');
+    const page2 = await listUsers(h, seed.access_token, '?per_page=2&page=2');
     expect(page2.data.map((user: any) => user.id)).toEqual([seed.user_id]);
     // Same created_at: ties broken by id in the sort direction.
     const tied = [await createdUser(h, seed.access_token), await createdUser(h, seed.access_token)];
-    expect((await listedIds(seed)).slice(0, 2)).toEqual([tied[1].id, tied[0].id]);
-    expect((await listedIds(seed, '?sort_order=asc')).slice(-2)).toEqual([tied[0].id, tied[1].id]);
+    expect((await listedIds(h, seed.access_token)).slice(0, 2)).toEqual([tied[1].id, tied[0].id]);
+    expect((await listedIds(h, seed.access_token, '?sort_order=asc')).slice(-2)).toEqual([tied[0].id, tied[1].id]);
   });
 
   it('sorts by name, email, created_at, updated_at and last_login_at, case-insensitively, nulls last', async () => {
@@ -248,18 +234,18 @@ describe('GET /users', () => {
     h.clock.advance(10);
     const carol = await createdUser(h, seed.access_token, { name: 'Carol', email: `a.${suffix}` });
     const scope = '&search=sort.test';
-    expect(await listedIds(seed, `?sort_by=name${scope}`)).toEqual([alice.id, bob.id, carol.id]);
-    expect(await listedIds(seed, `?sort_by=name&sort_order=desc${scope}`)).toEqual([carol.id, bob.id, alice.id]);
-    expect(await listedIds(seed, `?sort_by=email${scope}`)).toEqual([carol.id, bob.id, alice.id]);
-    expect(await listedIds(seed, `?sort_by=created_at${scope}`)).toEqual([bob.id, alice.id, carol.id]);
-    expect(await listedIds(seed, scope.replace('&', '?'))).toEqual([carol.id, alice.id, bob.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=name${scope}`)).toEqual([alice.id, bob.id, carol.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=name&sort_order=desc${scope}`)).toEqual([carol.id, bob.id, alice.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=email${scope}`)).toEqual([carol.id, bob.id, alice.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=created_at${scope}`)).toEqual([bob.id, alice.id, carol.id]);
+    expect(await listedIds(h, seed.access_token, scope.replace('&', '?'))).toEqual([carol.id, alice.id, bob.id]);
     h.clock.advance(10);
     expect((await putUser(h, seed.access_token, bob.id, { title: 'Lead' })).status).toBe(200);
-    expect(await listedIds(seed, `?sort_by=updated_at&sort_order=desc${scope}`)).toEqual([bob.id, carol.id, alice.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=updated_at&sort_order=desc${scope}`)).toEqual([bob.id, carol.id, alice.id]);
     await sql(h, 'UPDATE users SET last_login_at = $2 WHERE id = $1', [alice.id, new Date('2026-01-01T00:00:00Z')]);
     await sql(h, 'UPDATE users SET last_login_at = $2 WHERE id = $1', [carol.id, new Date('2026-02-01T00:00:00Z')]);
-    expect(await listedIds(seed, `?sort_by=last_login_at${scope}`)).toEqual([alice.id, carol.id, bob.id]);
-    expect(await listedIds(seed, `?sort_by=last_login_at&sort_order=desc${scope}`)).toEqual([carol.id, alice.id, bob.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=last_login_at${scope}`)).toEqual([alice.id, carol.id, bob.id]);
+    expect(await listedIds(h, seed.access_token, `?sort_by=last_login_at&sort_order=desc${scope}`)).toEqual([carol.id, alice.id, bob.id]);
   });
 
   it('filters by search (literal % and _), is_active, role and trashed', async () => {
@@ -268,26 +254,26 @@ describe('GET /users', () => {
     const percent = await createdUser(h, seed.access_token, { name: '100% Sure_Thing', role_ids: [agentRole] });
     const plain = await createdUser(h, seed.access_token, { name: '100 Sure Thing', is_active: false });
     const byEmail = await createdUser(h, seed.access_token, { name: 'Mail Match', email: freshEmail('ZEBRA') });
-    expect(await listedIds(seed, '?search=100%25')).toEqual([percent.id]);
-    expect(await listedIds(seed, '?search=sure_')).toEqual([percent.id]);
-    expect(await listedIds(seed, '?search=SURE')).toEqual([plain.id, percent.id]);
-    expect(await listedIds(seed, '?search=zebra')).toEqual([byEmail.id]);
-    expect(await listedIds(seed, '?search=%20%20')).toHaveLength(4);
-    expect(await listedIds(seed, '?is_active=false')).toEqual([plain.id]);
-    expect(await listedIds(seed, '?is_active=0&search=sure')).toEqual([plain.id]);
-    expect(await listedIds(seed, '?is_active=1&search=sure')).toEqual([percent.id]);
-    expect(await listedIds(seed, '?role=agent')).toEqual([percent.id]);
-    expect(await listedIds(seed, '?role=OWNER')).toEqual([seed.user_id]);
-    expect(await listedIds(seed, '?role=Nobody')).toEqual([]);
-    expect(await listedIds(seed, '?trashed=1')).toEqual([]);
+    expect(await listedIds(h, seed.access_token, '?search=100%25')).toEqual([percent.id]);
+    expect(await listedIds(h, seed.access_token, '?search=sure_')).toEqual([percent.id]);
+    expect(await listedIds(h, seed.access_token, '?search=SURE')).toEqual([plain.id, percent.id]);
+    expect(await listedIds(h, seed.access_token, '?search=zebra')).toEqual([byEmail.id]);
+    expect(await listedIds(h, seed.access_token, '?search=%20%20')).toHaveLength(4);
+    expect(await listedIds(h, seed.access_token, '?is_active=false')).toEqual([plain.id]);
+    expect(await listedIds(h, seed.access_token, '?is_active=0&search=sure')).toEqual([plain.id]);
+    expect(await listedIds(h, seed.access_token, '?is_active=1&search=sure')).toEqual([percent.id]);
+    expect(await listedIds(h, seed.access_token, '?role=agent')).toEqual([percent.id]);
+    expect(await listedIds(h, seed.access_token, '?role=OWNER')).toEqual([seed.user_id]);
+    expect(await listedIds(h, seed.access_token, '?role=Nobody')).toEqual([]);
+    expect(await listedIds(h, seed.access_token, '?trashed=1')).toEqual([]);
 
     expect((await deleteUser(h, seed.access_token, percent.id)).status).toBe(200);
-    const trashed = await listUsers(seed, '?trashed=true');
+    const trashed = await listUsers(h, seed.access_token, '?trashed=true');
     expect(trashed.data.map((user: any) => user.id)).toEqual([percent.id]);
     expect(trashed.data[0].deleted_at).toBe(apiTime(h.clock.now()));
     expect(Object.keys(trashed.data[0])).toEqual(USER_KEYS);
-    expect(await listedIds(seed, '?trashed=0')).not.toContain(percent.id);
-    expect(await listedIds(seed, '?trashed=false&search=sure')).toEqual([plain.id]);
+    expect(await listedIds(h, seed.access_token, '?trashed=0')).not.toContain(percent.id);
+    expect(await listedIds(h, seed.access_token, '?trashed=false&search=sure')).toEqual([plain.id]);
   });
 
   it('answers 422 for invalid filters', async () => {
@@ -305,197 +291,5 @@ describe('GET /users', () => {
       role: ['The role field must not be greater than 255 characters.'],
       trashed: ['The trashed field must be true or false.'],
     });
-  });
-});
-
-describe('PUT /users/{id}', () => {
-  it('updates only the present fields and answers the UserResource', async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const user = await createdUser(h, seed.access_token, { title: 'Support', phone: '+905551112233', language: ['English'] });
-    h.clock.advance(120);
-    const response = await putUser(h, seed.access_token, user.id, { title: '', bio: '  New bio ', language: ['Other', 'Other', 'Turkish'], name: 'Renamed' });
-    expect(response.status, response.body).toBe(200);
-    expectExactJson(response.json, {
-      success: 'User updated successfully.',
-      data: { ...user, name: 'Renamed', title: null, bio: 'New bio', language: ['Other', 'Turkish'], updated_at: apiTime(h.clock.now()) },
-    });
-    // Nothing present, or nothing different: updated_at stays.
-    h.clock.advance(120);
-    const same = await putUser(h, seed.access_token, user.id, { name: 'Renamed', phone: '+905551112233', is_active: true, role_ids: null });
-    expect(same.status).toBe(200);
-    expect(same.json.data).toEqual(response.json.data);
-    const empty = await putUser(h, seed.access_token, user.id, {});
-    expect(empty.json.data).toEqual(response.json.data);
-    // language null clears it; is_active is the membership's and moves updated_at too.
-    const cleared = await putUser(h, seed.access_token, user.id, { language: null, is_active: false });
-    expect(cleared.json.data).toMatchObject({ language: [], is_active: false, updated_at: apiTime(h.clock.now()) });
-  });
-
-  it('replaces roles with role_ids ([] removes all, null leaves them)', async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const [admin, agent, viewer] = await Promise.all(['Admin', 'Agent', 'Viewer'].map((name) => roleId(h, seed.tenant_id, name)));
-    const user = await createdUser(h, seed.access_token, { role_ids: [agent] });
-    const replaced = await putUser(h, seed.access_token, user.id, { role_ids: [viewer, admin, viewer] });
-    expect(replaced.json.data.roles).toEqual([{ id: admin, name: 'Admin' }, { id: viewer, name: 'Viewer' }]);
-    expect((await putUser(h, seed.access_token, user.id, { role_ids: null })).json.data.roles).toHaveLength(2);
-    expect((await putUser(h, seed.access_token, user.id, { role_ids: [] })).json.data.roles).toEqual([]);
-  });
-
-  it('answers the 422 messages of PUT, 404 before 422, and changes nothing', async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const other = await h.seedTenant({ conversations: 0 });
-    const user = await createdUser(h, seed.access_token);
-    const taken = await createdUser(h, other.access_token);
-    const before = await directorySnapshot(h, seed.tenant_id);
-    expectValidationError(await putUser(h, seed.access_token, user.id, { name: null, email: '', password: null }), {
-      name: ['The name field is required.'],
-      email: ['The email field is required.'],
-      password: ['The password field is required.'],
-    });
-    expectValidationError(await putUser(h, seed.access_token, user.id, { email: taken.email.toUpperCase(), password: 'newpassword' }), {
-      email: ['The email has already been taken.'],
-      password: ['The password field confirmation does not match.'],
-    });
-    expectValidationError(await putUser(h, seed.access_token, user.id, { email: 'x@', password: 'short', password_confirmation: 'short', blood_group: 'ABCDEFGHIJK' }), {
-      email: ['The email field must be a valid email address.'],
-      password: ['The password field must be at least 8 characters.'],
-      blood_group: ['The blood group field must not be greater than 10 characters.'],
-    });
-    expectValidationError(await putUser(h, seed.access_token, user.id, { role_ids: [await roleId(h, other.tenant_id, 'Viewer')], is_active: 'true' }), {
-      is_active: ['The is active field must be true or false.'],
-      'role_ids.0': ['The selected role_ids.0 is invalid.'],
-    });
-    for (const id of [other.user_id, taken.id, 999999999]) {
-      const response = await putUser(h, seed.access_token, id, { name: null, role_ids: 'x' });
-      expect(response.status).toBe(404);
-      expectExactJson(response.json, USER_NOT_FOUND);
-    }
-    expect(await directorySnapshot(h, seed.tenant_id)).toEqual(before);
-  });
-
-  it('changes the email (not its own, whatever the case) and a new password revokes refresh tokens and sessions', async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const user = await createdUser(h, seed.access_token);
-    const caseOnly = await putUser(h, seed.access_token, user.id, { email: user.email.toUpperCase() });
-    expect(caseOnly.status, caseOnly.body).toBe(200);
-    expect(caseOnly.json.data.email).toBe(user.email);
-    const email = freshEmail('moved');
-    expect((await putUser(h, seed.access_token, user.id, { email })).json.data.email).toBe(email);
-
-    const expires = new Date(h.clock.now().getTime() + 3600_000);
-    await sql(h, `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at)
-                  VALUES ($1, 'f', 'j', $2, $3, '', $4)`, [`rt-${user.id}`, user.id, '00000000-0000-4000-8000-000000000000', expires]);
-    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
-      [`ls-${user.id}`, user.id, h.clock.now(), expires]);
-    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
-      [`ls-owner-${seed.user_id}`, seed.user_id, h.clock.now(), expires]);
-    const [{ password_hash: oldHash }] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id]) as any[];
-    // The profile change alone revokes nothing.
-    await putUser(h, seed.access_token, user.id, { bio: 'x' });
-    expect(await sql(h, 'SELECT revoked_at FROM refresh_tokens WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: null }]);
-    h.clock.advance(30);
-    const response = await putUser(h, seed.access_token, user.id, { password: 'brand new pw', password_confirmation: 'brand new pw' });
-    expect(response.status, response.body).toBe(200);
-    expect(response.body).not.toContain('password');
-    expect(response.json.data.updated_at).toBe(apiTime(h.clock.now()));
-    const [{ password_hash: newHash }] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id]) as any[];
-    expect(newHash).not.toBe(oldHash);
-    const { verify } = await import('@node-rs/argon2');
-    expect(await verify(newHash, 'brand new pw')).toBe(true);
-    expect(await sql(h, 'SELECT revoked_at FROM refresh_tokens WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: h.clock.now() }]);
-    expect(await sql(h, 'SELECT revoked_at FROM login_sessions WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: h.clock.now() }]);
-    expect(await sql(h, 'SELECT revoked_at FROM login_sessions WHERE user_id = $1', [seed.user_id])).toEqual([{ revoked_at: null }]);
-  });
-
-  it('refuses email and password changes of an account that belongs to another tenant, but edits its profile everywhere', async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const other = await h.seedTenant({ conversations: 0 });
-    const shared = await createdUser(h, seed.access_token);
-    await addMembership(h, other.tenant_id, shared.id, ['Viewer']);
-    const before = await directorySnapshot(h, seed.tenant_id);
-    expectValidationError(await putUser(h, seed.access_token, shared.id, { email: freshEmail(), password: 'new password', password_confirmation: 'new password' }), {
-      email: ['The email cannot be changed for a user who belongs to other tenants.'],
-      password: ['The password cannot be changed for a user who belongs to other tenants.'],
-    });
-    // unique and confirmed come first.
-    expectValidationError(await putUser(h, seed.access_token, shared.id, { email: other.email, password: 'new password' }), {
-      email: ['The email has already been taken.'],
-      password: ['The password field confirmation does not match.'],
-    });
-    expect(await directorySnapshot(h, seed.tenant_id)).toEqual(before);
-    // The same address (any case) is no change.
-    const renamed = await putUser(h, seed.access_token, shared.id, { email: shared.email.toUpperCase(), name: 'Shared Name' });
-    expect(renamed.status, renamed.body).toBe(200);
-    const elsewhere = await h.request({ url: `/api/v1/users/${shared.id}`, token: other.access_token });
-    expect(elsewhere.json.data).toMatchObject({ name: 'Shared Name', email: shared.email, roles: [{ name: 'Viewer' }] });
-    // Once the other membership is removed, the account is this tenant's alone again.
-    await sql(h, 'UPDATE memberships SET deleted_at = $3 WHERE tenant_id = $1 AND user_id = $2', [other.tenant_id, shared.id, h.clock.now()]);
-    expect((await putUser(h, seed.access_token, shared.id, { password: 'new password', password_confirmation: 'new password' })).status).toBe(200);
-  });
-});
-
-describe('DELETE /users/{id}', () => {
-  it('removes the membership only, unassigns customers without touching updated_at, and the user answers 404 here', async () => {
-    const seed = await h.seedTenant({ conversations: 0, customers: 3 });
-    const other = await h.seedTenant({ conversations: 0, customers: 1 });
-    const user = await createdUser(h, seed.access_token, { role_ids: [await roleId(h, seed.tenant_id, 'Agent')] });
-    await addMembership(h, other.tenant_id, user.id, ['Agent']);
-    const token = await h.token(user.id);
-    const customers = await sql(h, 'SELECT id, updated_at FROM customers WHERE tenant_id = $1 ORDER BY id', [seed.tenant_id]);
-    const assigned = customers.slice(0, 2).map((row) => row.id);
-    await sql(h, 'UPDATE customers SET related_user_id = $2 WHERE tenant_id = $1 AND id = ANY($3::bigint[])', [seed.tenant_id, user.id, assigned]);
-    await sql(h, 'UPDATE customers SET related_user_id = $2 WHERE tenant_id = $1', [other.tenant_id, user.id]);
-    expect((await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id })).status).toBe(200);
-
-    h.clock.advance(300);
-    const response = await deleteUser(h, seed.access_token, user.id);
-    expect(response.status, response.body).toBe(200);
-    expectExactJson(response.json, { success: 'User deleted successfully.', data: { message: 'User deleted successfully.' } });
-
-    expectExactJson((await h.request({ url: `/api/v1/users/${user.id}`, token: seed.access_token })).json, USER_NOT_FOUND);
-    expectExactJson((await deleteUser(h, seed.access_token, user.id)).json, USER_NOT_FOUND);
-    expect(await listedIds(seed)).not.toContain(user.id);
-    const trashed = (await listUsers(seed, '?trashed=1')).data;
-    expect(trashed.map((row: any) => row.id)).toEqual([user.id]);
-    expect(trashed[0]).toMatchObject({ deleted_at: apiTime(h.clock.now()), updated_at: apiTime(h.clock.now()), is_active: true });
-    expectError(await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id }), 403, 'tenant_forbidden', 'You do not have access to this tenant.');
-
-    const after = await sql(h, 'SELECT id, related_user_id, updated_at FROM customers WHERE tenant_id = $1 ORDER BY id', [seed.tenant_id]);
-    expect(after).toEqual(customers.map((row) => ({ id: row.id, related_user_id: null, updated_at: row.updated_at })));
-    // The account and its other tenant are untouched.
-    expect(await sql(h, 'SELECT related_user_id FROM customers WHERE tenant_id = $1', [other.tenant_id])).toEqual([{ related_user_id: user.id }]);
-    expect(await sql(h, 'SELECT deleted_at FROM users WHERE id = $1', [user.id])).toEqual([{ deleted_at: null }]);
-    const elsewhere = await h.request({ url: `/api/v1/users/${user.id}`, token: other.access_token });
-    expect(elsewhere.json.data).toMatchObject({ id: user.id, deleted_at: null, roles: [{ name: 'Agent' }] });
-    expect((await h.request({ url: '/api/v1/account/roles', token, tenant: other.tenant_id })).status).toBe(200);
-  });
-
-  it("answers 404 for another tenant's user and an unknown id", async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const other = await h.seedTenant({ conversations: 0 });
-    const before = await directorySnapshot(h, other.tenant_id);
-    for (const id of [other.user_id, 999999999, 'x']) expectExactJson((await deleteUser(h, seed.access_token, id as number)).json, USER_NOT_FOUND);
-    expect(await directorySnapshot(h, other.tenant_id)).toEqual(before);
-  });
-});
-
-describe('permissions', () => {
-  it('lets a Viewer read users but answers 403 forbidden on every write, before 404 and 422', async () => {
-    const seed = await h.seedTenant({ conversations: 0 });
-    const viewer = await memberAs(h, seed, 'Viewer Person', 'Viewer');
-    const target = await createdUser(h, seed.access_token);
-    expect((await listUsers(seed, '', viewer.token)).meta.total).toBe(3);
-    expect((await h.request({ url: `/api/v1/users/${target.id}`, token: viewer.token })).status).toBe(200);
-    const before = await directorySnapshot(h, seed.tenant_id);
-    const writes = [
-      postUser(h, viewer.token, newUserBody()),
-      postUser(h, viewer.token, {}),
-      putUser(h, viewer.token, target.id, { name: 'Nope' }),
-      putUser(h, viewer.token, 999999999, { name: null }),
-      deleteUser(h, viewer.token, target.id),
-      h.request({ method: 'PUT', url: `/api/v1/users/${target.id}/roles`, token: viewer.token, body: { role_ids: [] } }),
-    ];
-    for (const response of await Promise.all(writes)) expectExactJson(response.json, FORBIDDEN);
-    expect(await directorySnapshot(h, seed.tenant_id)).toEqual(before);
   });
 });

@@ -1,7 +1,7 @@
 /** Helpers for the user, role and account tests (api-directory.md §4–§7). */
 import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
-import { sql } from './factories.js';
+import { expectPaginatorShape, sql } from './factories.js';
 
 export const USER_KEYS = [
   'id', 'name', 'email', 'title', 'phone', 'emergency_contact_name', 'emergency_contact_surname', 'emergency_contact_phone_number',
@@ -75,4 +75,17 @@ export async function roleNames(h: Harness, tenantId: number, userId: number): P
     [tenantId, userId],
   );
   return rows.map((row) => row.name);
+}
+
+/** GET /api/v1/users (+ query); asserts 200 and the paginator shape. */
+export async function listUsers(h: Harness, token: string, query = ''): Promise<any> {
+  const response = await h.request({ url: `/api/v1/users${query}`, token });
+  expect(response.status, response.body).toBe(200);
+  expectPaginatorShape(response.json);
+  return response.json;
+}
+
+/** The ids GET /api/v1/users lists (+ query), in order. */
+export async function listedIds(h: Harness, token: string, query = ''): Promise<number[]> {
+  return (await listUsers(h, token, query)).data.map((user: any) => user.id);
 }
