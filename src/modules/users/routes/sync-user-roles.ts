@@ -20,7 +20,7 @@ export const syncUserRoles = defineRoute({
   tags: ['Users'],
   responseSchema: envelopeSchema({ type: 'array', items: roleSchema }),
   load: loadMember,
-  body: { role_ids: roleIdsRule() },
+  body: { role_ids: roleIdsRule().describe('Required, [] allowed: exactly the roles the member ends up holding.') },
   handler: async ({ deps, tenantId, context, loaded, body }) => {
     // `required` here means present: [] is a valid answer (§5.3), so absent and null are refused by hand.
     if (body.role_ids === undefined || body.role_ids === null) throw validationError({ role_ids: ['The role ids field is required.'] });
