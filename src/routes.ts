@@ -22,6 +22,16 @@ import { listBlacklistEntries } from './modules/blacklist/routes/list-blacklist-
 import { blockCustomer } from './modules/blacklist/routes/block-customer.js';
 import { updateBlacklistEntry } from './modules/blacklist/routes/update-blacklist-entry.js';
 import { unblockCustomer } from './modules/blacklist/routes/unblock-customer.js';
+import { listUsers } from './modules/users/routes/list-users.js';
+import { createUser } from './modules/users/routes/create-user.js';
+import { getUser } from './modules/users/routes/get-user.js';
+import { updateUser } from './modules/users/routes/update-user.js';
+import { deleteUser } from './modules/users/routes/delete-user.js';
+import { listUserRoles } from './modules/users/routes/list-user-roles.js';
+import { syncUserRoles } from './modules/users/routes/sync-user-roles.js';
+import { listRoles } from './modules/roles/routes/list-roles.js';
+import { getRole } from './modules/roles/routes/get-role.js';
+import { getAccountRoles } from './modules/account/routes/account-roles.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -52,4 +62,14 @@ export const apiRoutes: AnyRoute[] = [
   blockCustomer,
   updateBlacklistEntry,
   unblockCustomer,
+  listUsers,
+  createUser,
+  getUser,
+  updateUser,
+  deleteUser,
+  listUserRoles,
+  syncUserRoles,
+  listRoles,
+  getRole,
+  getAccountRoles,
 ];

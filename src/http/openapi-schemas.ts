@@ -96,7 +96,6 @@ export const channelSchema = object({
 
 export const tenantSchema = object({ id: integer, name: string, logo_url: nullable(string), roles: { type: 'array', items: string } });
 
-
 export const customerSchema = object({
   id: integer,
   first_name: nullable(string),
@@ -115,4 +114,39 @@ export const customerSchema = object({
   created_at: timestamp,
   updated_at: timestamp,
   deleted_at: nullable(timestamp),
+});
+
+const idName = object({ id: integer, name: string });
+
+export const userSchema = object({
+  id: integer,
+  name: string,
+  email: string,
+  title: nullable(string),
+  phone: nullable(string),
+  emergency_contact_name: nullable(string),
+  emergency_contact_surname: nullable(string),
+  emergency_contact_phone_number: nullable(string),
+  blood_group: nullable(string),
+  language: { type: 'array', items: { type: 'string', enum: ['Turkish', 'English', 'Other'] } },
+  avatar_url: nullable(string),
+  is_active: boolean,
+  bio: nullable(string),
+  last_login_at: nullable(timestamp),
+  last_login_ip: nullable(string),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: nullable(timestamp),
+  roles: { type: 'array', items: idName },
+});
+
+export const roleSchema = object({
+  id: integer,
+  tenant_id: integer,
+  name: string,
+  is_system: boolean,
+  created_at: timestamp,
+  updated_at: timestamp,
+  permissions_count: integer,
+  permissions: { type: 'array', items: idName },
 });

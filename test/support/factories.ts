@@ -230,8 +230,12 @@ async function realId(h: Harness, seed: SeedResult, resource: string, param: str
       return seed.channels.whatsapp;
     case 'customers':
       return firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
-    case 'users':
-      return seed.user_id;
+    case 'users': {
+      // Not the seed's Owner: Owner protection (api-directory.md §2.2) would refuse a non-Owner caller with 403.
+      const member = await createUser(h, 'Listed Agent');
+      await addMembership(h, seed.tenant_id, member, ['Agent']);
+      return member;
+    }
     case 'roles':
       return firstId(h, `SELECT id FROM roles WHERE tenant_id = $1 ORDER BY id LIMIT 1`, [t]);
     case 'applications':

@@ -1,7 +1,7 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
-import { conversationOn, createDraft, sentMessageId, sql } from './factories.js';
+import { addMembership, conversationOn, createDraft, createUser, roleId, sentMessageId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
 /**
@@ -121,6 +121,15 @@ const onBlacklistEntry = (body?: unknown): Sample => async (h, seed) => {
   return { url: `/api/v1/channel-blacklists/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
 };
 
+/** An Agent of the seed's tenant made for this call: not an Owner, so Owner protection does not apply. */
+const onAgentMember = (suffix: string, body?: unknown): Sample => async (h, seed) => {
+  const userId = await createUser(h, 'Sample Agent');
+  await addMembership(h, seed.tenant_id, userId, ['Agent']);
+  return { url: `/api/v1/users/${userId}${suffix}`, ...(body === undefined ? {} : { body }) };
+};
+
+let sampleEmails = 0;
+
 /**
  * One valid request per registered route (a fresh resource per call where the request consumes it), so the
  * matrix test can expect success and not merely "not refused".
@@ -158,6 +167,19 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   }),
   'PUT /api/v1/channel-blacklists/:id': onBlacklistEntry({ note: 'Calmer now', metadata: { source: 'matrix' } }),
   'DELETE /api/v1/channel-blacklists/:id': onBlacklistEntry(),
+  'GET /api/v1/users': async () => ({ url: '/api/v1/users?role=Owner&sort_by=name' }),
+  'POST /api/v1/users': async () => ({
+    url: '/api/v1/users',
+    body: { name: 'Deniz Kaya', email: `matrix-${process.pid}-${++sampleEmails}@example.test`, password: 'correct horse', password_confirmation: 'correct horse' },
+  }),
+  'GET /api/v1/users/:id': onAgentMember(''),
+  'PUT /api/v1/users/:id': onAgentMember('', { title: 'Support lead' }),
+  'DELETE /api/v1/users/:id': onAgentMember(''),
+  'GET /api/v1/users/:id/roles': onAgentMember('/roles'),
+  'PUT /api/v1/users/:id/roles': async (h, seed) => ({ ...(await onAgentMember('/roles')(h, seed)), body: { role_ids: [await roleId(h, seed.tenant_id, 'Viewer')] } }),
+  'GET /api/v1/roles': async () => ({ url: '/api/v1/roles?search=a' }),
+  'GET /api/v1/roles/:id': async (h, seed) => ({ url: `/api/v1/roles/${await roleId(h, seed.tenant_id, 'Agent')}` }),
+  'GET /api/v1/account/roles': async () => ({ url: '/api/v1/account/roles' }),
   'GET /api/v1/channels': async () => ({ url: '/api/v1/channels' }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
 };
