@@ -392,7 +392,7 @@ function sqlProbe(databaseUrl: string): DeliveryProbe & { close(): Promise<void>
   const count = async (where: string) => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE ${where}`)).rows[0]?.n ?? 0);
   return {
     exact: true,
-    open: () => count("status IN ('pending', 'running')"),
+    open: () => count("status IN ('pending', 'running', 'waiting')"),
     dead: () => count("status = 'dead'"),
     close: () => pool.end(),
   };

@@ -26,20 +26,27 @@ interface DeliveryRow {
 
 const STATUS_ORDER = ['queued', 'sent', 'delivered', 'read'];
 
+type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; providerMessageId?: string; failureReason?: string | null; now: Date };
+
 /** Delivery statuses only move forward; `failed` may follow `queued` or `sent` (api-conversations.md §1.4). */
-export async function setDeliveryStatus(
-  tx: Queryable,
-  tenantId: number,
-  messageId: number,
-  update: { status: 'sent' | 'delivered' | 'read' | 'failed'; providerMessageId?: string; failureReason?: string | null; now: Date },
-): Promise<void> {
+function deliveryStatusStatement(tenantId: number, messageId: number, update: StatusUpdate, condition = 'true') {
   const allowedFrom = update.status === 'failed' ? ['queued', 'sent'] : STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(update.status));
-  await tx.query(
-    `UPDATE messages SET delivery_status = $3, delivery_updated_at = $4, failure_reason = $5,
-            provider_message_id = COALESCE(provider_message_id, $6), read_at = CASE WHEN $3 = 'read' THEN $4 ELSE read_at END, updated_at = $4
-      WHERE tenant_id = $1 AND id = $2 AND delivery_status = ANY($7::text[])`,
-    [tenantId, messageId, update.status, update.now, update.failureReason ?? null, update.providerMessageId ?? null, allowedFrom],
-  );
+  return {
+    text: `UPDATE messages SET delivery_status = $3, delivery_updated_at = $4, failure_reason = $5,
+                  provider_message_id = COALESCE(provider_message_id, $6), read_at = CASE WHEN $3 = 'read' THEN $4 ELSE read_at END, updated_at = $4
+            WHERE tenant_id = $1 AND id = $2 AND delivery_status = ANY($7::text[]) AND ${condition}`,
+    params: [tenantId, messageId, update.status, update.now, update.failureReason ?? null, update.providerMessageId ?? null, allowedFrom],
+  };
+}
+
+export async function setDeliveryStatus(tx: Queryable, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
+  const statement = deliveryStatusStatement(tenantId, messageId, update);
+  await tx.query(statement.text, statement.params);
+}
+
+/** The status change commits with the job's completion, in one statement, and only while this worker holds the job. */
+function completeWithStatus(context: JobContext, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
+  return context.completeWith(deliveryStatusStatement(tenantId, messageId, update, 'EXISTS (SELECT 1 FROM finished)'));
 }
 
 async function loadDelivery(db: Queryable, tenantId: number, messageId: number): Promise<DeliveryRow | null> {
@@ -85,17 +92,15 @@ export function deliverMessageHandler(adapters: AdapterRegistry) {
     const delivery = toDelivery(row);
     try {
       const outcome = await adapters.adapterFor(delivery.channel).send(delivery);
-      await context.complete((tx) =>
-        setDeliveryStatus(tx, tenantId, messageId, { status: outcome.status, providerMessageId: outcome.providerMessageId, now: context.now }),
-      );
+      await completeWithStatus(context, tenantId, messageId, { status: outcome.status, providerMessageId: outcome.providerMessageId, now: context.now });
     } catch (error) {
       const reason = (error as Error).message;
       if (error instanceof PermanentDeliveryError) {
-        return context.complete((tx) => setDeliveryStatus(tx, tenantId, messageId, { status: 'failed', failureReason: reason, now: context.now }));
+        return completeWithStatus(context, tenantId, messageId, { status: 'failed', failureReason: reason, now: context.now });
       }
       if (context.job.attempts >= context.job.max_attempts) {
         const finalReason = `Provider unavailable after ${context.job.attempts} attempts: ${reason}`;
-        return context.complete((tx) => setDeliveryStatus(tx, tenantId, messageId, { status: 'failed', failureReason: finalReason, now: context.now }));
+        return completeWithStatus(context, tenantId, messageId, { status: 'failed', failureReason: finalReason, now: context.now });
       }
       throw new RetryableJobError(reason, error instanceof TransientDeliveryError ? error.retryAfterSeconds : null);
     }

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../../platform/jobs/job-queue.js';
+import { DEFAULT_MAX_ATTEMPTS, initialJobStatus } from '../../platform/jobs/job-queue.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
 import { agentPauseInEffect } from '../conversations/conversation.resource.js';
@@ -45,8 +45,8 @@ async function insertOutbound(tx: Queryable, conversation: ConversationRecord, a
               last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12
         WHERE tenant_id = $1 AND id = $2),
      delivery AS (
-       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at)
-       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12 FROM message)
+       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
+       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12, ${initialJobStatus('$15')} FROM message)
      SELECT id FROM message`,
     [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
       outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,

@@ -3,7 +3,9 @@ import type { Queryable } from '../db/db.js';
 /**
  * The durable job queue (product.md §10): a job is a row committed in the same transaction as the change that
  * caused it; workers claim with FOR UPDATE SKIP LOCKED under a lease, so a worker that dies leaves its jobs to be
- * claimed again when the lease runs out. Jobs that share an ordering key run one at a time, in id order.
+ * claimed again when the lease runs out. Jobs that share an ordering key run one at a time, in id order: a job
+ * queued behind an open job of its key is stored as `waiting` and becomes `pending` when the one ahead finishes.
+ * Enqueuers of one key must serialise among themselves (sends hold the conversation's row lock).
  */
 export interface NewJob {
   tenantId: number | null;
@@ -25,10 +27,17 @@ export interface ClaimedJob {
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** SQL for the status of a new job whose ordering key is the given parameter (`$4` → `initialJobStatus('$4')`). */
+export function initialJobStatus(orderingKeyParam: string): string {
+  return `CASE WHEN ${orderingKeyParam}::text IS NOT NULL AND EXISTS (
+            SELECT 1 FROM jobs open WHERE open.ordering_key = ${orderingKeyParam}::text AND open.status IN ('pending', 'running', 'waiting'))
+          THEN 'waiting' ELSE 'pending' END`;
+}
+
 export async function enqueueJob(tx: Queryable, job: NewJob): Promise<number> {
   const result = await tx.query<{ id: number }>(
-    `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $5, $5) RETURNING id`,
+    `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $5, $5, ${initialJobStatus('$4')}) RETURNING id`,
     [job.tenantId, job.type, JSON.stringify(job.payload), job.orderingKey ?? null, job.runAt, job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
   return result.rows[0]!.id;
@@ -54,10 +63,45 @@ export async function claimJobs(db: Queryable, options: { workerId: string; limi
   return result.rows;
 }
 
-/** Done jobs are deleted: the queue table holds only work that is left, which keeps claims cheap. */
-export async function completeJob(tx: Queryable, jobId: number, workerId: string): Promise<boolean> {
-  const result = await tx.query('DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = $3', [jobId, workerId, 'running']);
-  return result.rowCount > 0;
+/** Makes the oldest waiting job of the finished job's key runnable (`finished`: a CTE returning ordering_key). */
+const PROMOTE_NEXT = `promoted AS (
+   UPDATE jobs SET status = 'pending', updated_at = now()
+    WHERE id = (SELECT w.id FROM jobs w, finished
+                 WHERE w.ordering_key = finished.ordering_key AND w.status = 'waiting' ORDER BY w.id LIMIT 1))`;
+
+/**
+ * Done jobs are deleted (the queue table holds only work that is left, which keeps claims cheap) and the next job
+ * of their key is promoted, in one statement. `statement`, when given, runs in the same statement: it sees the
+ * deletion as the CTE `finished` (one row when this worker still held the job), so its effect can be made
+ * conditional on it, and its own parameters come first ($1…$n).
+ */
+export async function completeJob(tx: Queryable, jobId: number, workerId: string, statement?: { text: string; params: unknown[] }): Promise<boolean> {
+  const params = statement?.params ?? [];
+  const id = `$${params.length + 1}`;
+  const worker = `$${params.length + 2}`;
+  const result = await tx.query<{ finished: number }>(
+    `WITH finished AS (DELETE FROM jobs WHERE id = ${id} AND locked_by = ${worker} AND status = 'running' RETURNING ordering_key),
+          ${PROMOTE_NEXT}${statement ? `, effect AS (${statement.text})` : ''}
+     SELECT count(*)::int AS finished FROM finished`,
+    [...params, jobId, workerId],
+  );
+  return result.rows[0]!.finished > 0;
+}
+
+/**
+ * The safety net of the waiting state: a job enqueued while the one ahead of it was finishing may find no one left
+ * to promote it. Makes the oldest waiting job of every key without a runnable job pending; cheap, run now and then.
+ */
+export async function promoteOrphanedJobs(db: Queryable): Promise<number> {
+  const result = await db.query(
+    `UPDATE jobs SET status = 'pending', updated_at = now()
+      WHERE id IN (
+        SELECT DISTINCT ON (w.ordering_key) w.id FROM jobs w
+         WHERE w.status = 'waiting'
+           AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.ordering_key = w.ordering_key AND o.status IN ('pending', 'running'))
+         ORDER BY w.ordering_key, w.id)`,
+  );
+  return result.rowCount;
 }
 
 export async function retryJob(db: Queryable, jobId: number, workerId: string, runAt: Date, error: string): Promise<void> {
@@ -68,10 +112,14 @@ export async function retryJob(db: Queryable, jobId: number, workerId: string, r
   );
 }
 
+/** A dead job stays for inspection; it no longer holds up its key. */
 export async function buryJob(db: Queryable, jobId: number, workerId: string, error: string): Promise<void> {
   await db.query(
-    `UPDATE jobs SET status = 'dead', locked_until = NULL, locked_by = NULL, last_error = $3, updated_at = now()
-      WHERE id = $1 AND locked_by = $2`,
+    `WITH finished AS (
+       UPDATE jobs SET status = 'dead', locked_until = NULL, locked_by = NULL, last_error = $3, updated_at = now()
+        WHERE id = $1 AND locked_by = $2 RETURNING ordering_key),
+     ${PROMOTE_NEXT}
+     SELECT 1`,
     [jobId, workerId, error.slice(0, 2000)],
   );
 }

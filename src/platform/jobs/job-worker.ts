@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/db.js';
 import type { Clock } from '../clock.js';
-import { buryJob, claimJobs, completeJob, releaseJob, retryDelaySeconds, retryJob, type ClaimedJob } from './job-queue.js';
+import { buryJob, claimJobs, completeJob, promoteOrphanedJobs, releaseJob, retryDelaySeconds, retryJob, type ClaimedJob } from './job-queue.js';
+
+const ORPHAN_SWEEP_INTERVAL_MS = 10_000;
 
 /** A handler does its work and commits its own effects together with the job's completion through `complete`. */
 export interface JobContext {
@@ -10,6 +12,11 @@ export interface JobContext {
   now: Date;
   /** Commits `work` and the job's deletion in one transaction (exactly-once effects). */
   complete(work?: (tx: Queryable) => Promise<void>): Promise<void>;
+  /**
+   * The same with one SQL statement run together with the deletion, in a single round trip; it can read the CTE
+   * `finished` (one row while this worker still holds the job) to apply only then.
+   */
+  completeWith(statement: { text: string; params: unknown[] }): Promise<void>;
 }
 
 export type JobHandler = (context: JobContext) => Promise<void>;
@@ -45,6 +52,7 @@ export class JobWorker {
   private stopped = true;
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private lastOrphanSweep = 0;
 
   constructor(private readonly options: WorkerOptions) {}
 
@@ -62,6 +70,7 @@ export class JobWorker {
   /** Claims and runs whatever is runnable now, until nothing is left; returns how many jobs ran (tests drive time). */
   async drain(): Promise<number> {
     let total = 0;
+    await promoteOrphanedJobs(this.options.db);
     for (;;) {
       const claimed = await this.claim(this.options.concurrency);
       if (claimed.length === 0) return total;
@@ -83,6 +92,7 @@ export class JobWorker {
       let claimed: ClaimedJob[] = [];
       if (free > 0) {
         try {
+          await this.sweepOrphans();
           claimed = await this.claim(free);
         } catch (error) {
           this.options.logger.error({ err: error }, 'job claim failed');
@@ -112,6 +122,13 @@ export class JobWorker {
     });
   }
 
+  private async sweepOrphans(): Promise<void> {
+    if (Date.now() - this.lastOrphanSweep < ORPHAN_SWEEP_INTERVAL_MS) return;
+    this.lastOrphanSweep = Date.now();
+    const promoted = await promoteOrphanedJobs(this.options.db);
+    if (promoted > 0) this.options.logger.info({ promoted }, 'waiting jobs promoted');
+  }
+
   private claim(limit: number): Promise<ClaimedJob[]> {
     return claimJobs(this.options.db, { workerId: this.workerId, limit, now: this.options.clock.now(), leaseSeconds: this.options.leaseSeconds ?? 120 });
   }
@@ -132,6 +149,10 @@ export class JobWorker {
             if (work) await work(tx);
             await completeJob(tx, job.id, this.workerId);
           });
+          completed = true;
+        },
+        completeWith: async (statement) => {
+          await completeJob(db, job.id, this.workerId, statement);
           completed = true;
         },
       });
