@@ -131,6 +131,20 @@ export class AccessTokens {
     this.records.set(jti, { at: Date.now(), token: null });
   }
 
+  /** Revokes every access token of a refresh family, applied to this process's cache at once. */
+  async revokeFamily(familyId: string): Promise<void> {
+    const revoked = await this.db.query<{ jti: string }>(
+      'UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING jti',
+      [familyId, this.clock.now()],
+    );
+    for (const row of revoked.rows) this.records.set(row.jti, { at: Date.now(), token: null });
+  }
+
+  /** Forgets cached records so a bulk revocation (a deleted application) applies in this process at once. */
+  forgetRecords(): void {
+    this.records.clear();
+  }
+
   private async findKey(token: string): Promise<SigningKey | null> {
     let kid: unknown;
     let alg: unknown;
