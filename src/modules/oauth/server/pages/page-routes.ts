@@ -1,4 +1,28 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
+import type { RawBody } from '../form.js';
+import { showAuthorize, submitDecision } from './authorize.js';
+import { sendMessagePage } from './html.js';
+import { showLogin, submitLogin, submitLogout } from './login.js';
 
-export function registerPages(_scope: FastifyInstance, _deps: AppDeps): void {}
+type FormHandler = (deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams) => Promise<FastifyReply>;
+
+/** The pages post ordinary HTML forms; anything else is a 400 page, never an OAuth JSON error. */
+function withForm(deps: AppDeps, handler: FormHandler) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as RawBody | undefined;
+    if (!body?.contentType || !/^application\/x-www-form-urlencoded\s*(;.*)?$/i.test(body.contentType)) {
+      return sendMessagePage(reply, 400, 'The form could not be read.');
+    }
+    return handler(deps, request, reply, new URLSearchParams(body.text));
+  };
+}
+
+/** Login, logout and consent pages (oauth.md §4). */
+export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
+  scope.get('/oauth/login', (request, reply) => showLogin(deps, request, reply));
+  scope.post('/oauth/login', withForm(deps, submitLogin));
+  scope.post('/oauth/logout', withForm(deps, submitLogout));
+  scope.get('/oauth/authorize', (request, reply) => showAuthorize(deps, request, reply));
+  scope.post('/oauth/authorize', withForm(deps, submitDecision));
+}
