@@ -72,7 +72,8 @@ export class AccessTokens {
   }
 
   publicJwks() {
-    return this.keys.map((key) => key.publicJwk);
+    // jsonb reorders keys; the JWKS shows them in the order of oauth.md §9, public parameters only.
+    return this.keys.map(({ publicJwk: jwk }) => ({ kty: jwk.kty, kid: jwk.kid, use: jwk.use, alg: jwk.alg, n: jwk.n, e: jwk.e }));
   }
 
   async mint(request: MintRequest): Promise<{ token: string; jti: string; expiresAt: Date }> {
