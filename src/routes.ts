@@ -13,6 +13,9 @@ import { listChannels } from './modules/channels/routes/list-channels.js';
 import { listAccountTenants } from './modules/account/routes/list-account-tenants.js';
 import { sendMediaMessage } from './modules/messages/routes/send-media.js';
 import { getFileContent, getFileThumbnail } from './modules/files/routes/file-content.js';
+import {
+  createApplication, deleteApplicationRoute, getApplication, listApplicationsRoute, regenerateApplicationSecret, updateApplicationRoute,
+} from './modules/oauth/applications/routes/application-routes.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -34,4 +37,10 @@ export const apiRoutes: AnyRoute[] = [
   sendMediaMessage,
   getFileContent,
   getFileThumbnail,
+  listApplicationsRoute,
+  createApplication,
+  getApplication,
+  updateApplicationRoute,
+  regenerateApplicationSecret,
+  deleteApplicationRoute,
 ];
