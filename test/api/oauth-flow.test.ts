@@ -187,6 +187,9 @@ describe('login page (§4.1, §4.2, §13.7)', () => {
     }
     const [user] = await sql(h, 'SELECT last_login_at FROM users WHERE id = $1', [seed.user_id]);
     expect(user!.last_login_at).toBeNull();
+    // `Origin: null` (what Chromium sends under Referrer-Policy: no-referrer) leaves the decision to the token.
+    const opaque = await browser.post('/oauth/login', { ...credentials, _csrf: csrf }, { origin: 'null' });
+    expect(opaque.response.status).toBe(303);
     // No cookie at all: a fresh browser has no session.
     const stranger = await new TestBrowser(base).post('/oauth/login', { ...credentials, _csrf: csrf });
     expect(stranger.response.status).toBe(403);

@@ -75,7 +75,9 @@ export async function endSession(deps: AppDeps, session: BrowserSession): Promis
  */
 export async function checkCsrf(deps: AppDeps, request: FastifyRequest, form: URLSearchParams): Promise<BrowserSession | null> {
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== new URL(publicBaseUrl(request, deps.config)).origin) return null;
+  // Our pages send Referrer-Policy: no-referrer, under which Chromium sends `Origin: null` even for same-origin
+  // form posts: an opaque origin says nothing, so it counts as not sent and the CSRF token decides.
+  if (origin !== undefined && origin !== 'null' && origin !== new URL(publicBaseUrl(request, deps.config)).origin) return null;
   const session = await loadSession(deps, request);
   const sent = form.get('_csrf');
   if (!session || !sent || !constantTimeEqual(sent, session.csrfToken)) return null;
