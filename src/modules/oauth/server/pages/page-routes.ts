@@ -25,4 +25,18 @@ export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
   scope.post('/oauth/logout', withForm(deps, submitLogout));
   scope.get('/oauth/authorize', (request, reply) => showAuthorize(deps, request, reply));
   scope.post('/oauth/authorize', withForm(deps, submitDecision));
+
+  // §13.8: a method a page does not take answers an HTML page, not the API's JSON 405.
+  const pages: Record<string, string[]> = { '/oauth/login': ['GET', 'HEAD', 'POST'], '/oauth/logout': ['POST'], '/oauth/authorize': ['GET', 'HEAD', 'POST'] };
+  for (const [url, allowed] of Object.entries(pages)) {
+    const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => !allowed.includes(method));
+    scope.route({
+      method: others,
+      url,
+      handler: async (request, reply) => {
+        reply.header('Allow', allowed.join(', '));
+        return sendMessagePage(reply, 405, `The ${request.method} method is not supported for this page.`);
+      },
+    });
+  }
 }
