@@ -73,6 +73,15 @@ describe('limits and lifetimes', () => {
     expect((await browser.get('/oauth/login')).html).not.toContain('You are signed in.');
   });
 
+  it('an oversized body: an HTML 413 page on the pages, an OAuth invalid_request on the token endpoint', async () => {
+    const payload = `email=${'a'.repeat(1_100_000)}`;
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const page = await h.request({ method: 'POST', url: '/oauth/login', headers, payload });
+    expect(page.status).toBe(413);
+    expect(String(page.headers['content-type'])).toContain('text/html');
+    expectOAuthError(await h.request({ method: 'POST', url: '/oauth/token', headers, payload }), 400, 'invalid_request', 'The request body is too large.');
+  });
+
   it('a method a page does not take → 405 HTML page with Allow', async () => {
     const response = await h.request({ method: 'DELETE', url: '/oauth/login' });
     expect(response.status).toBe(405);

@@ -7,6 +7,12 @@ import { OAuthError } from './oauth-error.js';
 import type { RawBody } from './form.js';
 import { registerTokenEndpoints } from './token-endpoints.js';
 import { registerPages } from './pages/page-routes.js';
+import { sendMessagePage } from './pages/html.js';
+
+/** The HTML pages answer failures with a page, the JSON endpoints with an OAuth error body. */
+function isPage(url: string): boolean {
+  return /^\/oauth\/(login|logout|authorize)(\?|\/|$)/.test(url);
+}
 
 function metadata(base: string) {
   return {
@@ -40,6 +46,11 @@ export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promis
     done(null, body);
   });
   scope.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+    if (isPage(request.url)) {
+      const status = 'statusCode' in error && error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (status === 500) request.log.error({ err: error }, 'oauth page failed');
+      return sendMessagePage(reply, status, status === 500 ? 'Something went wrong on our side. Please try again.' : 'The request could not be read.');
+    }
     const oauthError =
       error instanceof OAuthError
         ? error
