@@ -102,7 +102,9 @@ describe('POST /applications', () => {
     expect((await create(allowed.token, ZEBRA)).status).toBe(201);
     const narrow = await h.token(seed.user_id, { scopes: SCOPES.filter((scope) => scope !== 'account:read') });
     const refused = await create(narrow, ZEBRA);
-    expectError(refused, 403, 'insufficient_scope');
+    expectError(refused, 403, 'insufficient_scope', 'The access token does not have the required scope: account:read.');
+    const two = await h.token(seed.user_id, { scopes: SCOPES.filter((scope) => scope !== 'account:read' && scope !== 'users:read') });
+    expectError(await create(two, ZEBRA), 403, 'insufficient_scope', 'The access token does not have the required scope: users:read and account:read.');
     expect(refused.headers['www-authenticate']).toContain(`scope="${SCOPES.join(' ')}"`);
   });
 });
