@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
+import bcrypt from 'bcryptjs';
 import { sql } from '../support/factories.js';
 import { createClient, pkcePair, type TestClient } from '../support/oauth.js';
 import { TestBrowser, hiddenValue, listen, logIn } from '../support/oauth-browser.js';
@@ -231,6 +232,17 @@ describe('login page (§4.1, §4.2, §13.7)', () => {
     const client = await createClient(h, seed.tenant_id);
     const after = await browser.get(authorizeUrl(client));
     expect(after.response.headers.get('location')).toMatch(/^\/oauth\/login\?return_to=/);
+  });
+
+  it('a legacy bcrypt ($2y$) hash signs in once and is replaced by argon2id', async () => {
+    const seed = await h.seedTenant();
+    const legacy = bcrypt.hashSync('laravel-secret', 4).replace(/^\$2b\$/, '$2y$');
+    await h.deps.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [seed.user_id, legacy]);
+    expect((await logIn(new TestBrowser(base), seed.email, 'wrong')).status).toBe(401);
+    expect((await logIn(new TestBrowser(base), seed.email, 'laravel-secret')).status).toBe(303);
+    const [row] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [seed.user_id]);
+    expect(row!.password_hash).toMatch(/^\$argon2id\$/);
+    expect((await logIn(new TestBrowser(base), seed.email, 'laravel-secret')).status).toBe(303);
   });
 
   it('an account without an active membership cannot sign in', async () => {

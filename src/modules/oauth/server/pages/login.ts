@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { verify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
 import type { AppDeps } from '../../../../app-deps.js';
 import { clientIp } from '../../../../http/request-info.js';
 import { hashPassword } from '../../../users/user.repository.js';
@@ -66,8 +67,16 @@ async function findLoginUser(deps: AppDeps, email: string): Promise<LoginUser | 
   return result.rows[0] ?? null;
 }
 
-async function passwordMatches(user: LoginUser | null, password: string): Promise<boolean> {
+const LEGACY_BCRYPT = /^\$2[aby]\$\d\d\$/;
+
+/** argon2id; legacy bcrypt ($2y$, from Laravel) is accepted once and replaced by an argon2id hash (§4.2). */
+async function passwordMatches(deps: AppDeps, user: LoginUser | null, password: string): Promise<boolean> {
   const stored = user?.password_hash ?? null;
+  if (user && stored && LEGACY_BCRYPT.test(stored)) {
+    if (!(await bcrypt.compare(password, stored).catch(() => false))) return false;
+    await deps.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(password)]);
+    return true;
+  }
   if (!stored || !stored.startsWith('$argon2')) {
     await verify(await DUMMY_HASH, password).catch(() => false);
     return false;
@@ -101,7 +110,7 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
     return sendMessagePage(reply, 429, `Too many failed sign-in attempts. Try again in ${retryAfter} seconds.`);
   }
   const user = email === '' ? null : await findLoginUser(deps, email);
-  if (!(await passwordMatches(user, password)) || !user?.can_log_in) {
+  if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
     await deps.db.query('INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)', [key, deps.clock.now()]);
     return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
   }
