@@ -71,6 +71,11 @@ export class AccessTokens {
     this.lastKeyReload = Date.now();
   }
 
+  /** Reloads the keys when the last load is older than `maxAgeMs` (the JWKS must show another process's rotation). */
+  async refreshKeys(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.lastKeyReload >= maxAgeMs) await this.reloadKeys();
+  }
+
   publicJwks() {
     // jsonb reorders keys; the JWKS shows them in the order of oauth.md §9, public parameters only.
     return this.keys.map(({ publicJwk: jwk }) => ({ kty: jwk.kty, kid: jwk.kid, use: jwk.use, alg: jwk.alg, n: jwk.n, e: jwk.e }));

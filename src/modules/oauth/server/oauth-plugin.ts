@@ -71,8 +71,8 @@ export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promis
     return metadata(publicBaseUrl(request, deps.config));
   });
   scope.get('/.well-known/jwks.json', async (_request, reply) => {
-    // Another process may have rotated the key; the JWKS must show it.
-    await deps.tokens.reloadKeys();
+    // Another process may have rotated the key; the JWKS must show it (looked up at most every few seconds).
+    await deps.tokens.refreshKeys(5000);
     reply.header('Cache-Control', 'public, max-age=300');
     return { keys: deps.tokens.publicJwks() };
   });

@@ -111,7 +111,10 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
   }
   const user = email === '' ? null : await findLoginUser(deps, email);
   if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
-    await deps.db.query('INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)', [key, deps.clock.now()]);
+    const now = deps.clock.now();
+    // Failures that left the window are never counted again: drop them so the table stays small.
+    await deps.db.query('DELETE FROM login_failures WHERE key = $1 AND failed_at <= $2', [key, new Date(now.getTime() - FAILURE_WINDOW_MS)]);
+    await deps.db.query('INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)', [key, now]);
     return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
   }
 
