@@ -48,6 +48,16 @@ export async function listApplications(db: Queryable, tenantId: number, limit: n
   return { rows: rows.rows.map(toRecord), total: Number(count.rows[0]!.total) };
 }
 
+/** The applications of several tenants at once (the Applications page), newest first within each tenant. */
+export async function listApplicationsOfTenants(db: Queryable, tenantIds: number[]): Promise<Array<ApplicationRecord & { tenant_id: number }>> {
+  if (tenantIds.length === 0) return [];
+  const result = await db.query<ApplicationRecord & { tenant_id: number }>(
+    `SELECT tenant_id, ${COLUMNS} FROM oauth_clients WHERE tenant_id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY tenant_id, id DESC LIMIT 1000`,
+    [tenantIds],
+  );
+  return result.rows.map((row) => ({ ...toRecord(row), tenant_id: Number(row.tenant_id) }));
+}
+
 export async function insertApplication(
   db: Queryable,
   tenantId: number,

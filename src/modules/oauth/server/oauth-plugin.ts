@@ -11,7 +11,7 @@ import { sendMessagePage } from './pages/html.js';
 
 /** The HTML pages answer failures with a page, the JSON endpoints with an OAuth error body. */
 function isPage(url: string): boolean {
-  return /^\/oauth\/(login|logout|authorize)(\?|\/|$)/.test(url);
+  return /^\/oauth\/(login|logout|authorize|applications)(\?|\/|$)/.test(url);
 }
 
 function metadata(base: string) {

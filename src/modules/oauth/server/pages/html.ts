@@ -10,7 +10,7 @@ const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1f2328;margin:0;padding:24px 12px}
 main{max-width:420px;margin:0 auto;background:#fff;border-radius:10px;padding:24px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
 h1{font-size:1.3rem;margin:0 0 16px}label{display:block;margin:12px 0 4px;font-weight:600}
-input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:10px;font-size:1rem;border:1px solid #c9ccd1;border-radius:6px}
+input[type=email],input[type=password],input[type=text],textarea,select{width:100%;box-sizing:border-box;padding:10px;font-size:1rem;border:1px solid #c9ccd1;border-radius:6px}
 button{padding:10px 18px;font-size:1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;margin-top:16px;cursor:pointer}
 button.secondary{background:#fff;color:#1f2328;border-color:#c9ccd1}.error{color:#b42318}.notice{color:#1a7f37}
 ul{padding-left:20px}li{margin:6px 0}.small{font-size:.9rem;color:#57606a}form.inline{display:inline}`;

@@ -4,6 +4,7 @@ import type { RawBody } from '../form.js';
 import { showAuthorize, submitDecision } from './authorize.js';
 import { sendMessagePage } from './html.js';
 import { showLogin, submitLogin, submitLogout } from './login.js';
+import { createFromPage, deleteFromPage, showApplications } from './applications-page.js';
 
 type FormHandler = (deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams) => Promise<FastifyReply>;
 
@@ -25,9 +26,13 @@ export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
   scope.post('/oauth/logout', withForm(deps, submitLogout));
   scope.get('/oauth/authorize', (request, reply) => showAuthorize(deps, request, reply));
   scope.post('/oauth/authorize', withForm(deps, submitDecision));
+  scope.get('/oauth/applications', (request, reply) => showApplications(deps, request, reply));
+  scope.post('/oauth/applications', withForm(deps, createFromPage));
+  scope.post('/oauth/applications/delete', withForm(deps, deleteFromPage));
 
   // §13.8: a method a page does not take answers an HTML page, not the API's JSON 405.
-  const pages: Record<string, string[]> = { '/oauth/login': ['GET', 'HEAD', 'POST'], '/oauth/logout': ['POST'], '/oauth/authorize': ['GET', 'HEAD', 'POST'] };
+  const pages: Record<string, string[]> = { '/oauth/login': ['GET', 'HEAD', 'POST'], '/oauth/logout': ['POST'], '/oauth/authorize': ['GET', 'HEAD', 'POST'],
+    '/oauth/applications': ['GET', 'HEAD', 'POST'], '/oauth/applications/delete': ['POST'] };
   for (const [url, allowed] of Object.entries(pages)) {
     const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => !allowed.includes(method));
     scope.route({
