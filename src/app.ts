@@ -13,6 +13,7 @@ import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
 import { permissionMatrixMarkdown } from './http/permission-matrix.js';
+import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -119,6 +120,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     await installMultipart(scope);
     for (const route of apiRoutes) if (isMultipartRoute(route)) mountRoute(scope, deps, route);
   });
+
+  // OAuth endpoints and pages (oauth.md §1) live outside /api with their own body parsing and error bodies.
+  await app.register(async (scope) => oauthServer(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;

@@ -32,6 +32,9 @@ import { syncUserRoles } from './modules/users/routes/sync-user-roles.js';
 import { listRoles } from './modules/roles/routes/list-roles.js';
 import { getRole } from './modules/roles/routes/get-role.js';
 import { getAccountRoles } from './modules/account/routes/account-roles.js';
+import {
+  createApplication, deleteApplicationRoute, getApplication, listApplicationsRoute, regenerateApplicationSecret, updateApplicationRoute,
+} from './modules/oauth/applications/routes/application-routes.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -72,4 +75,10 @@ export const apiRoutes: AnyRoute[] = [
   listRoles,
   getRole,
   getAccountRoles,
+  listApplicationsRoute,
+  createApplication,
+  getApplication,
+  updateApplicationRoute,
+  regenerateApplicationSecret,
+  deleteApplicationRoute,
 ];

@@ -11,9 +11,13 @@ import type { RateLimitDecision } from './rate-limit.js';
 
 export const API_PREFIX = '/api/v1';
 
-function insufficientScope(route: AnyRoute): AppError {
+function insufficientScope(route: AnyRoute, context: RequestContext): AppError {
   const needed = route.scopes === 'full-access' ? [...SCOPES] : [...route.scopes];
-  return new AppError('insufficient_scope', `The access token does not have the required scope: ${needed.join(' or ')}.`, {
+  // Full access needs every scope: name the ones missing (oauth.md §13.10); elsewhere any one of the route's will do.
+  const text = route.scopes === 'full-access'
+    ? needed.filter((scope) => !context.token.scopes.has(scope)).join(' and ')
+    : needed.join(' or ');
+  return new AppError('insufficient_scope', `The access token does not have the required scope: ${text}.`, {
     headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${needed.join(' ')}"` },
   });
 }
@@ -66,7 +70,7 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
       tenantId: access?.tenantId ?? null,
       permissions: access?.permissions ?? new Set(),
     };
-    if (!hasScope(route, context)) throw insufficientScope(route);
+    if (!hasScope(route, context)) throw insufficientScope(route, context);
     if (route.permission !== 'none' && route.permission !== 'member' && !context.permissions.has(route.permission)) {
       throw new AppError('forbidden', MESSAGES.forbidden);
     }

@@ -239,7 +239,8 @@ async function realId(h: Harness, seed: SeedResult, resource: string, param: str
     case 'roles':
       return firstId(h, `SELECT id FROM roles WHERE tenant_id = $1 ORDER BY id LIMIT 1`, [t]);
     case 'applications':
-      return firstId(h, 'SELECT id FROM oauth_clients WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
+      // A fresh application: deleting the seed's own Demo App would revoke the very token making the call.
+      return firstId(h, `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential) VALUES ($1, gen_random_uuid(), 'Security probe', true) RETURNING id`, [t]);
     case 'channel-blacklists': {
       const customer = await firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
       return customer === null ? null : insertBlacklist(h, { tenantId: t, channelId: seed.channels.whatsapp, customerId: customer });

@@ -130,6 +130,16 @@ const onAgentMember = (suffix: string, body?: unknown): Sample => async (h, seed
 
 let sampleEmails = 0;
 
+/** An application of the seed's tenant made for this call (not the seed's Demo App, whose token the seed uses). */
+const onApplication = (suffix: string, body?: unknown): Sample => async (h, seed) => {
+  const rows = await sql<{ id: number }>(
+    h,
+    `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential, redirect_uris) VALUES ($1, gen_random_uuid(), 'Sample app', true, '["https://app.example.test/callback"]') RETURNING id`,
+    [seed.tenant_id],
+  );
+  return { url: `/api/v1/applications/${rows[0]!.id}${suffix}`, ...(body === undefined ? {} : { body }) };
+};
+
 /**
  * One valid request per registered route (a fresh resource per call where the request consumes it), so the
  * matrix test can expect success and not merely "not refused".
@@ -180,6 +190,15 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/roles': async () => ({ url: '/api/v1/roles?search=a' }),
   'GET /api/v1/roles/:id': async (h, seed) => ({ url: `/api/v1/roles/${await roleId(h, seed.tenant_id, 'Agent')}` }),
   'GET /api/v1/account/roles': async () => ({ url: '/api/v1/account/roles' }),
+  'GET /api/v1/applications': async () => ({ url: '/api/v1/applications' }),
+  'POST /api/v1/applications': async () => ({
+    url: '/api/v1/applications',
+    body: { name: 'Matrix app', redirect_uris: ['https://app.example.test/callback'], confidential: true, scopes: ['conversations:read'] },
+  }),
+  'GET /api/v1/applications/:id': onApplication(''),
+  'PUT /api/v1/applications/:id': onApplication('', { name: 'Renamed app' }),
+  'POST /api/v1/applications/:id/secret': onApplication('/secret'),
+  'DELETE /api/v1/applications/:id': onApplication(''),
   'GET /api/v1/channels': async () => ({ url: '/api/v1/channels' }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
 };

@@ -71,8 +71,14 @@ export class AccessTokens {
     this.lastKeyReload = Date.now();
   }
 
+  /** Reloads the keys when the last load is older than `maxAgeMs` (the JWKS must show another process's rotation). */
+  async refreshKeys(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.lastKeyReload >= maxAgeMs) await this.reloadKeys();
+  }
+
   publicJwks() {
-    return this.keys.map((key) => key.publicJwk);
+    // jsonb reorders keys; the JWKS shows them in the order of oauth.md §9, public parameters only.
+    return this.keys.map(({ publicJwk: jwk }) => ({ kty: jwk.kty, kid: jwk.kid, use: jwk.use, alg: jwk.alg, n: jwk.n, e: jwk.e }));
   }
 
   async mint(request: MintRequest): Promise<{ token: string; jti: string; expiresAt: Date }> {
@@ -129,6 +135,20 @@ export class AccessTokens {
   async revoke(jti: string): Promise<void> {
     await this.db.query('UPDATE access_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL', [jti, this.clock.now()]);
     this.records.set(jti, { at: Date.now(), token: null });
+  }
+
+  /** Revokes every access token of a refresh family, applied to this process's cache at once. */
+  async revokeFamily(familyId: string): Promise<void> {
+    const revoked = await this.db.query<{ jti: string }>(
+      'UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING jti',
+      [familyId, this.clock.now()],
+    );
+    for (const row of revoked.rows) this.records.set(row.jti, { at: Date.now(), token: null });
+  }
+
+  /** Forgets cached records so a bulk revocation (a deleted application) applies in this process at once. */
+  forgetRecords(): void {
+    this.records.clear();
   }
 
   private async findKey(token: string): Promise<SigningKey | null> {

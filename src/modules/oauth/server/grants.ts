@@ -1,0 +1,135 @@
+import type { AppDeps } from '../../../app-deps.js';
+import { constantTimeEqual } from '../../../platform/crypto.js';
+import { isScope, orderScopes, type Scope } from '../scopes.js';
+import type { OAuthClient } from './clients.js';
+import { OAuthError, invalidScope, missingParameter } from './oauth-error.js';
+import { param } from './form.js';
+import { PKCE_VALUE, s256 } from './pkce.js';
+import { grantScopes, parseScopeParam } from './scope-param.js';
+import { hashOpaque, issueTokens, newFamilyId, revokeFamily, userCanLogIn, type TokenResponse } from './token-issuer.js';
+
+export interface GrantContext {
+  deps: AppDeps;
+  client: OAuthClient;
+  params: Map<string, string>;
+  issuer: string;
+}
+
+const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+
+function storedScopes(text: string): Scope[] {
+  return orderScopes(text.split(' ').filter(isScope));
+}
+
+interface CodeRow {
+  user_id: number;
+  client_id: string;
+  redirect_uri: string;
+  scopes: string;
+  code_challenge: string | null;
+  used_at: Date | null;
+  expires_at: Date;
+  family_id: string | null;
+}
+
+/** oauth.md §5 authorization_code. A failed exchange leaves the code usable; a second use revokes the first's tokens. */
+export async function exchangeCode({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
+  const code = param(params, 'code');
+  const redirectUri = param(params, 'redirect_uri');
+  const verifier = param(params, 'code_verifier');
+  if (code === null) throw missingParameter('code');
+  if (redirectUri === null) throw missingParameter('redirect_uri');
+  if (verifier !== null && !PKCE_VALUE.test(verifier)) {
+    throw new OAuthError('invalid_request', 'The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~".');
+  }
+  const hash = hashOpaque(code);
+  const found = await deps.db.query<CodeRow>(
+    `SELECT user_id, client_id::text AS client_id, redirect_uri, scopes, code_challenge, used_at, expires_at, family_id
+       FROM authorization_codes WHERE code_hash = $1`,
+    [hash],
+  );
+  const row = found.rows[0];
+  if (!row || row.client_id !== client.clientId) throw invalidGrant('The authorization code is invalid.');
+  if (row.used_at) {
+    if (row.family_id) await revokeFamily(deps, row.family_id);
+    throw invalidGrant('The authorization code has already been used.');
+  }
+  const now = deps.clock.now();
+  if (now.getTime() >= new Date(row.expires_at).getTime()) throw invalidGrant('The authorization code has expired.');
+  if (row.redirect_uri !== redirectUri) throw invalidGrant('The redirect_uri does not match the one of the authorization request.');
+  if (row.code_challenge !== null) {
+    if (verifier === null) throw invalidGrant('The code_verifier is required for this authorization code.');
+    if (!constantTimeEqual(s256(verifier), row.code_challenge)) throw invalidGrant('The code_verifier does not match the code challenge.');
+  } else if (verifier !== null) {
+    throw invalidGrant('The authorization request did not carry a code challenge.');
+  }
+  const userId = Number(row.user_id);
+  if (!(await userCanLogIn(deps, userId))) throw invalidGrant('The user can no longer sign in.');
+  const scopes = storedScopes(row.scopes).filter((scope) => client.scopes.includes(scope));
+  if (scopes.length === 0) throw invalidScope();
+
+  const familyId = newFamilyId();
+  // The conditional update is the single-use guard: of two concurrent exchanges only one wins.
+  const claimed = await deps.db.query(
+    'UPDATE authorization_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1 AND used_at IS NULL',
+    [hash, now, familyId],
+  );
+  if (claimed.rowCount === 0) throw invalidGrant('The authorization code has already been used.');
+  return issueTokens(deps, { userId, clientId: client.clientId, tenantId: null, scopes, issuer, familyId });
+}
+
+interface RefreshRow {
+  family_id: string;
+  user_id: number;
+  client_id: string;
+  scopes: string;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+  expires_at: Date;
+}
+
+/** oauth.md §6: rotation without grace; a used token revokes its whole family. */
+export async function refresh({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
+  const presented = param(params, 'refresh_token');
+  if (presented === null) throw missingParameter('refresh_token');
+  const requested = parseScopeParam(param(params, 'scope'));
+  const hash = hashOpaque(presented);
+  const found = await deps.db.query<RefreshRow>(
+    `SELECT family_id, user_id, client_id::text AS client_id, scopes, rotated_at, revoked_at, expires_at
+       FROM refresh_tokens WHERE token_hash = $1`,
+    [hash],
+  );
+  const row = found.rows[0];
+  if (!row || row.client_id !== client.clientId) throw invalidGrant('The refresh token is invalid.');
+  if (row.revoked_at) throw invalidGrant('The refresh token has been revoked.');
+  if (row.rotated_at) {
+    await revokeFamily(deps, row.family_id);
+    throw invalidGrant('The refresh token has already been used.');
+  }
+  const now = deps.clock.now();
+  if (now.getTime() >= new Date(row.expires_at).getTime()) throw invalidGrant('The refresh token has expired.');
+  const userId = Number(row.user_id);
+  if (!(await userCanLogIn(deps, userId))) throw invalidGrant('The user can no longer sign in.');
+
+  // Scopes removed from the application since are dropped; a refresh may narrow but never widen (§13.3).
+  const held = storedScopes(row.scopes).filter((scope) => client.scopes.includes(scope));
+  const scopes = grantScopes(requested, held);
+  if (scopes.length === 0) throw invalidScope();
+
+  const claimed = await deps.db.query(
+    'UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL',
+    [hash, now],
+  );
+  if (claimed.rowCount === 0) {
+    await revokeFamily(deps, row.family_id);
+    throw invalidGrant('The refresh token has already been used.');
+  }
+  return issueTokens(deps, { userId, clientId: client.clientId, tenantId: null, scopes, issuer, familyId: row.family_id });
+}
+
+/** oauth.md §5 client_credentials: the application itself, bound to its owning tenant, no refresh token. */
+export async function clientCredentials({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
+  const scopes = grantScopes(parseScopeParam(param(params, 'scope')), client.scopes);
+  if (scopes.length === 0) throw invalidScope();
+  return issueTokens(deps, { userId: null, clientId: client.clientId, tenantId: client.tenantId, scopes, issuer, familyId: null });
+}

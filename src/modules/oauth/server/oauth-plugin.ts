@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../../app-deps.js';
+import { JSON_BODY_LIMIT } from '../../../http/body-parsers.js';
+import { publicBaseUrl } from '../../../http/request-info.js';
+import { SCOPES } from '../scopes.js';
+import { OAuthError } from './oauth-error.js';
+import type { RawBody } from './form.js';
+import { registerTokenEndpoints } from './token-endpoints.js';
+import { registerPages } from './pages/page-routes.js';
+import { sendMessagePage } from './pages/html.js';
+
+/** The HTML pages answer failures with a page, the JSON endpoints with an OAuth error body. */
+function isPage(url: string): boolean {
+  return /^\/oauth\/(login|logout|authorize|applications)(\?|\/|$)/.test(url);
+}
+
+function metadata(base: string) {
+  return {
+    issuer: base,
+    authorization_endpoint: `${base}/oauth/authorize`,
+    token_endpoint: `${base}/oauth/token`,
+    revocation_endpoint: `${base}/oauth/revoke`,
+    introspection_endpoint: `${base}/oauth/introspect`,
+    jwks_uri: `${base}/.well-known/jwks.json`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    scopes_supported: [...SCOPES],
+    service_documentation: `${base}/docs`,
+    ui_locales_supported: ['en'],
+  };
+}
+
+/**
+ * The authorization server outside /api (oauth.md §1), in its own scope: bodies stay raw text so each endpoint
+ * judges the content type itself, and errors use OAuth's body instead of the API envelope.
+ */
+export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (request, text, done) => {
+    const body: RawBody = { contentType: request.headers['content-type'], text: String(text) };
+    done(null, body);
+  });
+  scope.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+    if (isPage(request.url)) {
+      const status = 'statusCode' in error && error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (status === 500) request.log.error({ err: error }, 'oauth page failed');
+      return sendMessagePage(reply, status, status === 500 ? 'Something went wrong on our side. Please try again.' : 'The request could not be read.');
+    }
+    const oauthError =
+      error instanceof OAuthError
+        ? error
+        : error.statusCode === 413
+          ? new OAuthError('invalid_request', 'The request body is too large.')
+          : new OAuthError('server_error', 'An unexpected error occurred.');
+    if (oauthError.status >= 500) request.log.error({ err: error }, 'oauth endpoint failed');
+    for (const [name, value] of Object.entries(oauthError.headers)) reply.header(name, value);
+    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return reply.code(oauthError.status).send(oauthError.toBody());
+  });
+
+  registerTokenEndpoints(scope, deps);
+  registerPages(scope, deps);
+
+  scope.get('/.well-known/oauth-authorization-server', async (request, reply) => {
+    reply.header('Cache-Control', 'public, max-age=300');
+    return metadata(publicBaseUrl(request, deps.config));
+  });
+  scope.get('/.well-known/jwks.json', async (_request, reply) => {
+    // Another process may have rotated the key; the JWKS must show it (looked up at most every few seconds).
+    await deps.tokens.refreshKeys(5000);
+    reply.header('Cache-Control', 'public, max-age=300');
+    return { keys: deps.tokens.publicJwks() };
+  });
+}

@@ -1,0 +1,173 @@
+import crypto from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../../../app-deps.js';
+import { sha256Hex } from '../../../../platform/crypto.js';
+import { SCOPE_DESCRIPTIONS } from '../../scopes.js';
+import type { Scope } from '../../scopes.js';
+import { findClient, type OAuthClient } from '../clients.js';
+import { OAuthError } from '../oauth-error.js';
+import { PKCE_VALUE } from '../pkce.js';
+import { redirectOrigin, redirectUriMatches, withParams } from '../redirect-uris.js';
+import { grantScopes, parseScopeParam } from '../scope-param.js';
+import { userCanLogIn } from '../token-issuer.js';
+import { checkCsrf, loadSession, type BrowserSession } from './browser-session.js';
+import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
+
+const PENDING_MS = 10 * 60 * 1000;
+const CODE_MS = 10 * 60 * 1000;
+
+interface ValidRequest {
+  client: OAuthClient;
+  redirectUri: string;
+  scopes: Scope[];
+  state: string | null;
+  challenge: string | null;
+}
+
+function queryParams(request: FastifyRequest): { params: Map<string, string>; repeated: Set<string> } {
+  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+  const params = new Map<string, string>();
+  const repeated = new Set<string>();
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (params.has(name)) repeated.add(name);
+    else params.set(name, value);
+  }
+  return { params, repeated };
+}
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? null : value);
+
+/** An error of §3 step 2: answered by a redirect to the client, never a page. */
+class RedirectError {
+  constructor(
+    readonly error: 'invalid_request' | 'unsupported_response_type' | 'invalid_scope',
+    readonly description: string,
+  ) {}
+}
+
+function requestedScopes(params: Map<string, string>, client: OAuthClient): Scope[] {
+  try {
+    const scopes = grantScopes(parseScopeParam(nonEmpty(params.get('scope'))), client.scopes);
+    if (scopes.length > 0) return scopes;
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+  }
+  throw new RedirectError('invalid_scope', 'The requested scope is invalid, unknown, or not allowed for this application.');
+}
+
+/** §3 step 2 and §13.6: every check that answers with a redirect to the client. */
+function validateRedirected(params: Map<string, string>, repeated: Set<string>, client: OAuthClient, redirectUri: string): ValidRequest {
+  if (repeated.size > 0) throw new RedirectError('invalid_request', `The ${[...repeated][0]} parameter was sent more than once.`);
+  const responseType = nonEmpty(params.get('response_type'));
+  if (responseType === null) throw new RedirectError('invalid_request', 'The request is missing the response_type parameter.');
+  if (responseType !== 'code') throw new RedirectError('unsupported_response_type', 'The response type must be code.');
+  const challenge = nonEmpty(params.get('code_challenge'));
+  const method = nonEmpty(params.get('code_challenge_method'));
+  if (method !== null && challenge === null) throw new RedirectError('invalid_request', 'The code_challenge_method was sent without a code_challenge.');
+  if (method !== null && method !== 'S256') throw new RedirectError('invalid_request', 'The code_challenge_method must be S256.');
+  if (challenge !== null && !PKCE_VALUE.test(challenge)) throw new RedirectError('invalid_request', 'The code_challenge is malformed.');
+  if (challenge === null && !client.confidential) throw new RedirectError('invalid_request', 'A code_challenge (PKCE, S256) is required for this client.');
+  const scopes = requestedScopes(params, client);
+  return { client, redirectUri, scopes, state: params.get('state') ?? null, challenge };
+}
+
+function redirectTo(reply: FastifyReply, uri: string): FastifyReply {
+  return reply.code(302).header('Location', uri).header('Cache-Control', 'no-store').send('');
+}
+
+/** GET /oauth/authorize (oauth.md §3). */
+export async function showAuthorize(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { params, repeated } = queryParams(request);
+  const clientId = nonEmpty(params.get('client_id'));
+  const client = clientId !== null && !repeated.has('client_id') ? await findClient(deps.db, clientId) : null;
+  if (!client) return sendMessagePage(reply, 400, PAGE_MESSAGES.unknownClient);
+  const redirectUri = nonEmpty(params.get('redirect_uri'));
+  if (redirectUri === null || repeated.has('redirect_uri') || !redirectUriMatches(client.redirectUris, redirectUri)) {
+    return sendMessagePage(reply, 400, PAGE_MESSAGES.unknownRedirect);
+  }
+  let valid: ValidRequest;
+  try {
+    valid = validateRedirected(params, repeated, client, redirectUri);
+  } catch (error) {
+    if (!(error instanceof RedirectError)) throw error;
+    return redirectTo(reply, withParams(redirectUri, { error: error.error, error_description: error.description, state: params.get('state') ?? null }));
+  }
+
+  const session = await loadSession(deps, request);
+  if (!session || session.userId === null || !(await userCanLogIn(deps, session.userId))) {
+    return redirectTo(reply, `/oauth/login?return_to=${encodeURIComponent(request.url)}`);
+  }
+  const requestId = crypto.randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
+  await deps.db.query(
+    `INSERT INTO authorization_requests (id_hash, session_id_hash, client_id, redirect_uri, scopes, state, code_challenge, expires_at, created_at)
+     VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
+    [sha256Hex(requestId), session.idHash, client.clientId, valid.redirectUri, valid.scopes.join(' '), valid.state, valid.challenge,
+      new Date(now.getTime() + PENDING_MS), now],
+  );
+  return renderConsent(deps, reply, session, valid, requestId);
+}
+
+async function renderConsent(deps: AppDeps, reply: FastifyReply, session: BrowserSession, valid: ValidRequest, requestId: string): Promise<FastifyReply> {
+  const user = await deps.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [session.userId]);
+  const tenants = await deps.db.query<{ name: string }>(
+    `SELECT t.name FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+      WHERE m.user_id = $1 AND m.deleted_at IS NULL AND m.is_active ORDER BY t.name LIMIT 50`,
+    [session.userId],
+  );
+  const host = redirectOrigin(valid.redirectUri) ?? valid.redirectUri;
+  const name = escapeHtml(valid.client.name);
+  const body = `<h1>${name} wants to access your Flextell account</h1>
+<p class="small">Signed in as <strong>${escapeHtml(user.rows[0]?.email ?? '')}</strong></p>
+<form class="inline" method="post" action="/oauth/logout">${hidden('_csrf', session.csrfToken)}<button type="submit" class="secondary">Sign out</button></form>
+<p>${name} will be able to:</p>
+<ul>${valid.scopes.map((scope) => `<li><strong>${escapeHtml(scope)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[scope])}</li>`).join('')}</ul>
+<p>in these organisations: ${tenants.rows.map((row) => `<strong>${escapeHtml(row.name)}</strong>`).join(', ')}</p>
+<p class="small">After your decision you will return to <strong>${escapeHtml(host)}</strong>.</p>
+<form method="post" action="/oauth/authorize">
+${hidden('_csrf', session.csrfToken)}${hidden('request_id', requestId)}
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>`;
+  return sendPage(reply, 200, `Authorize ${valid.client.name} — Flextell`, body, redirectOrigin(valid.redirectUri));
+}
+
+interface PendingRow {
+  client_id: string;
+  redirect_uri: string;
+  scopes: string;
+  state: string | null;
+  code_challenge: string | null;
+}
+
+/** POST /oauth/authorize: the user's decision (oauth.md §4.2). */
+export async function submitDecision(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {
+  const session = await checkCsrf(deps, request, form);
+  if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);
+  if (session.userId === null) return redirectTo(reply, '/oauth/login');
+  const requestId = form.get('request_id') ?? '';
+  const now = deps.clock.now();
+  const found = await deps.db.query<PendingRow>(
+    `SELECT client_id::text AS client_id, redirect_uri, scopes, state, code_challenge FROM authorization_requests
+      WHERE id_hash = $1 AND session_id_hash = $2 AND used_at IS NULL AND expires_at > $3`,
+    [sha256Hex(requestId), session.idHash, now],
+  );
+  const pending = found.rows[0];
+  if (!pending) return sendMessagePage(reply, 400, PAGE_MESSAGES.expiredRequest);
+  const decision = form.get('decision');
+  if (decision !== 'approve' && decision !== 'deny') return sendMessagePage(reply, 400, PAGE_MESSAGES.badDecision);
+  const claimed = await deps.db.query('UPDATE authorization_requests SET used_at = $2 WHERE id_hash = $1 AND used_at IS NULL', [sha256Hex(requestId), now]);
+  if (claimed.rowCount === 0 || !(await findClient(deps.db, pending.client_id))) return sendMessagePage(reply, 400, PAGE_MESSAGES.expiredRequest);
+
+  if (decision === 'deny') {
+    return redirectTo(reply, withParams(pending.redirect_uri, { error: 'access_denied', error_description: 'The user denied the request.', state: pending.state }));
+  }
+  const code = crypto.randomBytes(32).toString('base64url');
+  await deps.db.query(
+    `INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, created_at)
+     VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
+    [sha256Hex(code), session.userId, pending.client_id, pending.redirect_uri, pending.scopes, pending.code_challenge,
+      pending.code_challenge ? 'S256' : null, new Date(now.getTime() + CODE_MS), now],
+  );
+  return redirectTo(reply, withParams(pending.redirect_uri, { code, state: pending.state }));
+}

@@ -1,0 +1,85 @@
+import crypto from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../../../app-deps.js';
+import { constantTimeEqual, sha256Hex } from '../../../../platform/crypto.js';
+import { publicBaseUrl, requestScheme } from '../../../../http/request-info.js';
+
+export const SESSION_COOKIE = 'flextell_session';
+const IDLE_MS = 2 * 3600 * 1000;
+const ABSOLUTE_MS = 12 * 3600 * 1000;
+
+export interface BrowserSession {
+  idHash: string;
+  userId: number | null;
+  csrfToken: string;
+}
+
+function readCookie(request: FastifyRequest, name: string): string | null {
+  const header = request.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return null;
+}
+
+function isSecure(request: FastifyRequest, deps: AppDeps): boolean {
+  return deps.config.publicUrl?.startsWith('https:') === true || requestScheme(request, deps.config.trustProxy) === 'https';
+}
+
+function setCookie(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, value: string): void {
+  const secure = isSecure(request, deps) ? '; Secure' : '';
+  reply.header('Set-Cookie', `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Lax; Path=/${secure}`);
+}
+
+/** The live session of the request's cookie (oauth.md §4.1: 2 h idle, 12 h total), touched on use. */
+export async function loadSession(deps: AppDeps, request: FastifyRequest): Promise<BrowserSession | null> {
+  const cookie = readCookie(request, SESSION_COOKIE);
+  if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+  const now = deps.clock.now();
+  const result = await deps.db.query<{ id_hash: string; user_id: number | null; csrf_token: string }>(
+    `UPDATE login_sessions SET last_seen_at = $2
+      WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
+      RETURNING id_hash, user_id, csrf_token`,
+    [sha256Hex(cookie), now, new Date(now.getTime() - IDLE_MS)],
+  );
+  const row = result.rows[0];
+  return row ? { idHash: row.id_hash, userId: row.user_id === null ? null : Number(row.user_id), csrfToken: row.csrf_token } : null;
+}
+
+/** A new session (anonymous, or bound to a user at login) with a new id and CSRF token, sent as the cookie. */
+export async function startSession(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, userId: number | null): Promise<BrowserSession> {
+  const value = crypto.randomBytes(32).toString('base64url');
+  const session = { idHash: sha256Hex(value), userId, csrfToken: crypto.randomBytes(32).toString('base64url') };
+  const now = deps.clock.now();
+  await deps.db.query(
+    `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $4)`,
+    [session.idHash, userId, session.csrfToken, now, new Date(now.getTime() + ABSOLUTE_MS)],
+  );
+  setCookie(request, reply, deps, value);
+  return session;
+}
+
+export async function ensureSession(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<BrowserSession> {
+  return (await loadSession(deps, request)) ?? startSession(deps, request, reply, null);
+}
+
+export async function endSession(deps: AppDeps, session: BrowserSession): Promise<void> {
+  await deps.db.query('UPDATE login_sessions SET revoked_at = $2 WHERE id_hash = $1', [session.idHash, deps.clock.now()]);
+}
+
+/**
+ * oauth.md §4.1: a POST needs the session's CSRF token and, when the browser sends Origin, this server's origin.
+ * Returns the session when the form may proceed.
+ */
+export async function checkCsrf(deps: AppDeps, request: FastifyRequest, form: URLSearchParams): Promise<BrowserSession | null> {
+  const origin = request.headers.origin;
+  // Our pages send Referrer-Policy: no-referrer, under which Chromium sends `Origin: null` even for same-origin
+  // form posts: an opaque origin says nothing, so it counts as not sent and the CSRF token decides.
+  if (origin !== undefined && origin !== 'null' && origin !== new URL(publicBaseUrl(request, deps.config)).origin) return null;
+  const session = await loadSession(deps, request);
+  const sent = form.get('_csrf');
+  if (!session || !sent || !constantTimeEqual(sent, session.csrfToken)) return null;
+  return session;
+}

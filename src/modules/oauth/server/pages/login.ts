@@ -1,0 +1,137 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { verify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+import type { AppDeps } from '../../../../app-deps.js';
+import { clientIp } from '../../../../http/request-info.js';
+import { hashPassword } from '../../../users/user.repository.js';
+import { checkCsrf, endSession, ensureSession, startSession, type BrowserSession } from './browser-session.js';
+import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
+
+const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+// Verified when the email is unknown, so both outcomes cost the same time.
+const DUMMY_HASH = hashPassword('not-a-real-password');
+
+/** §4.2: only relative /oauth/ paths are followed after login (never //host). */
+export function safeReturnTo(value: string | null | undefined): string | null {
+  if (!value || !value.startsWith('/oauth/') || value.startsWith('//') || /[\\\r\n]/.test(value)) return null;
+  return value;
+}
+
+export function renderLogin(
+  reply: FastifyReply,
+  status: number,
+  session: BrowserSession,
+  options: { returnTo?: string | null; email?: string; error?: string; notice?: string },
+): FastifyReply {
+  const message = options.error
+    ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>`
+    : options.notice
+      ? `<p class="notice">${escapeHtml(options.notice)}</p>`
+      : '';
+  return sendPage(
+    reply,
+    status,
+    'Sign in — Flextell',
+    `<h1>Sign in to Flextell</h1>${message}
+<form method="post" action="/oauth/login">
+${hidden('_csrf', session.csrfToken)}${hidden('return_to', options.returnTo ?? '')}
+<label for="email">Email</label>
+<input type="email" id="email" name="email" autocomplete="username" required value="${escapeHtml(options.email ?? '')}">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+export async function showLogin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const session = await ensureSession(deps, request, reply);
+  const returnTo = safeReturnTo((request.query as Record<string, string | undefined>).return_to);
+  const notice = session.userId !== null && !returnTo ? PAGE_MESSAGES.signedIn : undefined;
+  return renderLogin(reply, 200, session, { returnTo, ...(notice ? { notice } : {}) });
+}
+
+interface LoginUser {
+  id: number;
+  password_hash: string | null;
+  can_log_in: boolean;
+}
+
+async function findLoginUser(deps: AppDeps, email: string): Promise<LoginUser | null> {
+  const result = await deps.db.query<LoginUser>(
+    `SELECT u.id, u.password_hash,
+            EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active) AS can_log_in
+       FROM users u WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL`,
+    [email],
+  );
+  return result.rows[0] ?? null;
+}
+
+const LEGACY_BCRYPT = /^\$2[aby]\$\d\d\$/;
+
+/** argon2id; legacy bcrypt ($2y$, from Laravel) is accepted once and replaced by an argon2id hash (§4.2). */
+async function passwordMatches(deps: AppDeps, user: LoginUser | null, password: string): Promise<boolean> {
+  const stored = user?.password_hash ?? null;
+  if (user && stored && LEGACY_BCRYPT.test(stored)) {
+    if (!(await bcrypt.compare(password, stored).catch(() => false))) return false;
+    await deps.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(password)]);
+    return true;
+  }
+  if (!stored || !stored.startsWith('$argon2')) {
+    await verify(await DUMMY_HASH, password).catch(() => false);
+    return false;
+  }
+  return verify(stored, password).catch(() => false);
+}
+
+/** §13.7: failures of the last 15 minutes for (lower-cased email, IP); null when another attempt is allowed. */
+async function retryAfterSeconds(deps: AppDeps, key: string): Promise<number | null> {
+  const now = deps.clock.now().getTime();
+  const result = await deps.db.query<{ failures: string; oldest: Date | null }>(
+    'SELECT count(*) AS failures, min(failed_at) AS oldest FROM login_failures WHERE key = $1 AND failed_at > $2',
+    [key, new Date(now - FAILURE_WINDOW_MS)],
+  );
+  const row = result.rows[0]!;
+  if (Number(row.failures) < deps.config.loginRateLimit || !row.oldest) return null;
+  return Math.max(1, Math.ceil((new Date(row.oldest).getTime() + FAILURE_WINDOW_MS - now) / 1000));
+}
+
+export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {
+  const session = await checkCsrf(deps, request, form);
+  if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);
+  const email = (form.get('email') ?? '').trim();
+  const password = form.get('password') ?? '';
+  const returnTo = safeReturnTo(form.get('return_to'));
+  const key = `${email.toLowerCase()}|${clientIp(request, deps.config.trustProxy)}`;
+
+  const retryAfter = await retryAfterSeconds(deps, key);
+  if (retryAfter !== null) {
+    reply.header('Retry-After', String(retryAfter));
+    return sendMessagePage(reply, 429, `Too many failed sign-in attempts. Try again in ${retryAfter} seconds.`);
+  }
+  const user = email === '' ? null : await findLoginUser(deps, email);
+  if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
+    const now = deps.clock.now();
+    // Failures that left the window are never counted again: drop them so the table stays small.
+    await deps.db.query('DELETE FROM login_failures WHERE key = $1 AND failed_at <= $2', [key, new Date(now.getTime() - FAILURE_WINDOW_MS)]);
+    await deps.db.query('INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)', [key, now]);
+    return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
+  }
+
+  await deps.db.query('DELETE FROM login_failures WHERE key = $1', [key]);
+  await deps.db.query('UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [
+    user.id, deps.clock.now(), clientIp(request, deps.config.trustProxy),
+  ]);
+  // A new session id at login: a session fixed before sign-in is worth nothing after it.
+  await endSession(deps, session);
+  await startSession(deps, request, reply, Number(user.id));
+  return reply.code(303).header('Location', returnTo ?? '/oauth/login').send('');
+}
+
+export async function submitLogout(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {
+  const session = await checkCsrf(deps, request, form);
+  if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);
+  await endSession(deps, session);
+  await startSession(deps, request, reply, null);
+  return reply.code(303).header('Location', '/oauth/login').send('');
+}

@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import type { AppDeps } from '../../../app-deps.js';
+import { sha256Hex } from '../../../platform/crypto.js';
+import { orderScopes, type Scope } from '../scopes.js';
+
+export const ACCESS_TOKEN_SECONDS = 3600;
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
+
+export interface TokenResponse {
+  token_type: 'Bearer';
+  expires_in: number;
+  access_token: string;
+  refresh_token?: string;
+  scope: string;
+}
+
+export function newFamilyId(): string {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+export function hashOpaque(token: string): string {
+  return sha256Hex(token);
+}
+
+/**
+ * Mints the access token (and for user grants a refresh token of the same family). expires_in is the configured
+ * lifetime itself, never recomputed from a clock that may have ticked in between.
+ */
+export async function issueTokens(
+  deps: AppDeps,
+  grant: { userId: number | null; clientId: string; tenantId: number | null; scopes: readonly Scope[]; issuer: string; familyId: string | null },
+): Promise<TokenResponse> {
+  const scopes = orderScopes(grant.scopes);
+  const access = await deps.tokens.mint({
+    userId: grant.userId,
+    clientId: grant.clientId,
+    tenantId: grant.tenantId,
+    scopes,
+    lifetimeSeconds: ACCESS_TOKEN_SECONDS,
+    issuer: grant.issuer,
+    familyId: grant.familyId,
+  });
+  let refreshToken: string | null = null;
+  if (grant.userId !== null && grant.familyId !== null) {
+    const refresh = crypto.randomBytes(64).toString('base64url');
+    const now = deps.clock.now();
+    await deps.db.query(
+      `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8)`,
+      [hashOpaque(refresh), grant.familyId, access.jti, grant.userId, grant.clientId, scopes.join(' '),
+        new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000), now],
+    );
+    refreshToken = refresh;
+  }
+  // Key order of oauth.md §5.
+  return {
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_SECONDS,
+    access_token: access.token,
+    ...(refreshToken !== null ? { refresh_token: refreshToken } : {}),
+    scope: scopes.join(' '),
+  };
+}
+
+/** oauth.md §6: every refresh token and every access token of the family stop working at once. */
+export async function revokeFamily(deps: AppDeps, familyId: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL', [familyId, now]);
+  await deps.tokens.revokeFamily(familyId);
+}
+
+/** A user may hold tokens only while the account exists and has an active membership somewhere (oauth.md §6). */
+export async function userCanLogIn(deps: AppDeps, userId: number): Promise<boolean> {
+  const result = await deps.db.query(
+    `SELECT 1 FROM users u JOIN memberships m ON m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active
+      WHERE u.id = $1 AND u.deleted_at IS NULL LIMIT 1`,
+    [userId],
+  );
+  return result.rowCount > 0;
+}

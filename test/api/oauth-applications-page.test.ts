@@ -1,0 +1,85 @@
+/** The Applications page of the browser UI: register (secret shown once), list and delete, with CSRF and permission. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { memberAs, sql } from '../support/factories.js';
+import { TestBrowser, hiddenValue, listen, logIn } from '../support/oauth-browser.js';
+import { postForm } from '../support/oauth.js';
+import { hashPassword } from '../../src/modules/users/user.repository.js';
+
+let h: Harness;
+let base: string;
+beforeAll(async () => {
+  h = await createHarness();
+  base = await listen(h);
+});
+afterAll(async () => h?.close());
+
+async function post(browser: TestBrowser, path: string, csrfFrom: string, fields: Record<string, string>, extra: Array<[string, string]> = []) {
+  const body = new URLSearchParams({ _csrf: hiddenValue(csrfFrom, '_csrf'), ...fields });
+  for (const [name, value] of extra) body.append(name, value);
+  const response = await fetch(new URL(path, base), {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `flextell_session=${browser.cookie('flextell_session')}` },
+    body: body.toString(),
+  });
+  return { response, html: await response.text() };
+}
+
+describe('Applications page', () => {
+  it('needs a signed-in user; registers an application showing its secret once; lists and deletes', async () => {
+    const seed = await h.seedTenant();
+    const browser = new TestBrowser(base);
+    expect((await browser.get('/oauth/applications')).response.headers.get('location')).toBe('/oauth/login?return_to=%2Foauth%2Fapplications');
+    expect((await logIn(browser, seed.email, seed.password, '/oauth/applications')).headers.get('location')).toBe('/oauth/applications');
+    const page = await browser.get('/oauth/applications');
+    expect(page.response.status).toBe(200);
+    expect(page.html).toContain('Demo App');
+
+    const invalid = await post(browser, '/oauth/applications', page.html, { tenant_id: String(seed.tenant_id), name: '', redirect_uris: 'http://evil.example/cb', confidential: '1' });
+    expect(invalid.response.status).toBe(422);
+    expect(invalid.html).toContain('The name field is required.');
+    expect(invalid.html).toContain('The redirect_uris.0 field must use https (http is allowed only for 127.0.0.1, [::1] and localhost).');
+    expect(invalid.html).toContain('The scopes field must have at least 1 items.');
+
+    const created = await post(browser, '/oauth/applications', page.html,
+      { tenant_id: String(seed.tenant_id), name: 'CRM <sync>', redirect_uris: 'https://crm.example/cb\r\nhttp://127.0.0.1/cb', confidential: '1' },
+      [['scopes', 'customers:read'], ['scopes', 'conversations:read']]);
+    expect(created.response.status).toBe(201);
+    expect(created.html).toContain('CRM &lt;sync&gt;');
+    const clientId = /client_id: <code>([^<]+)<\/code>/.exec(created.html)![1]!;
+    const secret = /client_secret: <code>([^<]+)<\/code>/.exec(created.html)![1]!;
+    const token = await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+    expect(token.json.scope).toBe('conversations:read customers:read');
+
+    const listed = await browser.get('/oauth/applications');
+    expect(listed.html).toContain(clientId);
+    expect(listed.html).not.toContain(secret);
+    const [row] = await sql(h, 'SELECT id FROM oauth_clients WHERE client_id = $1', [clientId]);
+    const deleted = await post(browser, '/oauth/applications/delete', listed.html, { tenant_id: String(seed.tenant_id), id: String(row!.id) });
+    expect(deleted.response.status).toBe(303);
+    expect((await browser.get('/oauth/applications')).html).not.toContain(clientId);
+    expect((await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: secret })).status).toBe(401);
+  });
+
+  it('refuses a missing CSRF token and organisations where the user lacks applications.manage', async () => {
+    const seed = await h.seedTenant();
+    const other = await h.seedTenant();
+    const agent = await memberAs(h, seed, 'Agent', 'Agent');
+    const [user] = await sql(h, 'SELECT email FROM users WHERE id = $1', [agent.userId]);
+    await h.deps.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [agent.userId, await hashPassword('agent-password')]);
+    const browser = new TestBrowser(base);
+    await logIn(browser, user!.email, 'agent-password');
+    const page = await browser.get('/oauth/applications');
+    expect(page.html).toContain('You may not manage applications in any organisation.');
+    const withCsrf = (await browser.get('/oauth/login')).html; // the same session's token, from a page with a form
+    const fields = { tenant_id: String(seed.tenant_id), name: 'x', redirect_uris: 'https://a.example/cb', confidential: '1', scopes: 'users:read' };
+    const refused = await post(browser, '/oauth/applications', withCsrf, fields);
+    expect(refused.response.status).toBe(403);
+    expect(refused.html).toContain('You may not manage applications in this organisation.');
+    expect((await post(browser, '/oauth/applications', withCsrf, { ...fields, tenant_id: String(other.tenant_id) })).response.status).toBe(403);
+    expect(await sql(h, `SELECT 1 FROM oauth_clients WHERE name = 'x'`)).toEqual([]);
+    const forged = await browser.post('/oauth/applications', { ...fields, _csrf: 'x'.repeat(43) });
+    expect(forged.response.status).toBe(403);
+    expect(forged.html).toContain('This form has expired.');
+  });
+});
