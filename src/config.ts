@@ -76,7 +76,7 @@ export const CONFIG_VARIABLES: Array<{ name: string; default: string; descriptio
   { name: 'LLM_MODEL', default: '', description: 'model name (required with LLM_BASE_URL)' },
   { name: 'LLM_TIMEOUT_MS', default: '30000', description: 'timeout of one model call' },
   { name: 'LLM_MAX_TOKENS', default: '512', description: 'max_tokens of one model call' },
-  { name: 'JOB_CONCURRENCY', default: '4', description: 'jobs run at once per process' },
+  { name: 'JOB_CONCURRENCY', default: '16', description: 'jobs run at once per process (a job holds a database connection only while it queries, not while the provider answers)' },
 ];
 
 export class ConfigError extends Error {
@@ -208,7 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: reader.integer('LLM_TIMEOUT_MS', 30000, 1, 600000),
       maxTokens: reader.integer('LLM_MAX_TOKENS', 512, 1, 1000000),
     },
-    jobConcurrency: reader.integer('JOB_CONCURRENCY', 4, 1, 1000),
+    jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

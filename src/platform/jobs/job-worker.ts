@@ -53,8 +53,11 @@ export class JobWorker {
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private lastOrphanSweep = 0;
+  private readonly claimBatch: number;
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(private readonly options: WorkerOptions) {
+    this.claimBatch = Math.max(1, Math.ceil(options.concurrency / 4));
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -90,7 +93,8 @@ export class JobWorker {
     while (!this.stopped) {
       const free = this.options.concurrency - this.running.size;
       let claimed: ClaimedJob[] = [];
-      if (free > 0) {
+      // Claims are batched: one claim statement for a quarter of the slots, not one per finished job.
+      if (free > 0 && (this.running.size === 0 || free >= this.claimBatch)) {
         try {
           await this.sweepOrphans();
           claimed = await this.claim(free);
