@@ -2,6 +2,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
 import { unblockEntry } from '../blacklist.service.js';
 import { loadBlacklistEntry } from '../load-blacklist-entry.js';
+import { messageResult } from '../../../http/message-result.js';
 
 const UNBLOCKED = 'Customer unblocked successfully.';
 
@@ -17,6 +18,6 @@ export const unblockCustomer = defineRoute({
   load: loadBlacklistEntry,
   handler: async ({ deps, tenantId, loaded }) => {
     await unblockEntry(deps.db, tenantId, loaded.id, deps.clock.now());
-    return { success: UNBLOCKED, data: { message: UNBLOCKED } };
+    return messageResult(UNBLOCKED);
   },
 });

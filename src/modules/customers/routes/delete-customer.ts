@@ -2,6 +2,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
 import { softDeleteCustomer } from '../customer.repository.js';
 import { loadCustomer } from '../load-customer.js';
+import { messageResult } from '../../../http/message-result.js';
 
 const DELETED = 'Customer deleted successfully.';
 
@@ -19,6 +20,6 @@ export const deleteCustomer = defineRoute({
   load: loadCustomer,
   handler: async ({ deps, tenantId, loaded }) => {
     await softDeleteCustomer(deps.db, tenantId, loaded.id, deps.clock.now());
-    return { success: DELETED, data: { message: DELETED } };
+    return messageResult(DELETED);
   },
 });

@@ -2,6 +2,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { actorOf } from '../../conversations/actor.js';
 import { deleteMessage as remove } from '../message-changes.js';
 import { loadConversationMessage } from '../load-message.js';
+import { messageResult } from '../../../http/message-result.js';
 
 const DELETED = 'Message deleted successfully.';
 
@@ -16,6 +17,6 @@ export const deleteMessage = defineRoute({
   load: loadConversationMessage,
   handler: async ({ deps, tenantId, loaded, context }) => {
     await remove(deps.db, tenantId, loaded.conversation.id, loaded.messageId, actorOf(context.principal), deps.clock.now());
-    return { success: DELETED, data: { message: DELETED } };
+    return messageResult(DELETED);
   },
 });

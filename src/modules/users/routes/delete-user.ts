@@ -2,6 +2,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
 import { loadMember } from '../load-member.js';
 import { removeMember } from '../user.service.js';
+import { messageResult } from '../../../http/message-result.js';
 
 const DELETED = 'User deleted successfully.';
 
@@ -20,6 +21,6 @@ export const deleteUser = defineRoute({
   load: loadMember,
   handler: async ({ deps, tenantId, context, loaded }) => {
     await removeMember(deps, { tenantId, principal: context.principal }, loaded.id);
-    return { success: DELETED, data: { message: DELETED } };
+    return messageResult(DELETED);
   },
 });

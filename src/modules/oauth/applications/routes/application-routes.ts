@@ -9,6 +9,7 @@ import {
 } from '../application.repository.js';
 import { applicationResource, applicationSchema } from '../application.resource.js';
 import { SCOPE_LIST_DESCRIPTION, redirectUrisMessages, scopesMessages } from '../application-rules.js';
+import { messageResult } from '../../../../http/message-result.js';
 
 const envelope = (data: Record<string, unknown>) => ({ type: 'object', properties: { success: { type: 'string' }, data } });
 const TAGS = ['Applications'];
@@ -131,6 +132,6 @@ export const deleteApplicationRoute = defineRoute({
   load,
   handler: async ({ deps, tenantId, loaded }) => {
     await deleteApplication(deps, tenantId, loaded);
-    return { success: 'Application deleted successfully.', data: { message: 'Application deleted successfully.' } };
+    return messageResult('Application deleted successfully.');
   },
 });
