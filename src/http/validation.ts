@@ -32,7 +32,8 @@ export function attributeName(field: string): string {
   return field.replace(/_/g, ' ');
 }
 
-function toInteger(value: unknown): number | null {
+/** The `integer` rule's conversion: a JSON integer or an integer string within the safe range, else null. */
+export function toInteger(value: unknown): number | null {
   if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : null;
   if (typeof value !== 'string') return null;
   const parsed = parseFilterInt(value);

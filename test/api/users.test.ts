@@ -141,6 +141,11 @@ describe('POST /users', () => {
     expectValidationError(await postUser(h, seed.access_token, newUserBody({ role_ids: [await roleId(h, seed.tenant_id, 'Agent'), 999999999] })), {
       'role_ids.1': ['The selected role_ids.1 is invalid.'],
     });
+    // Each element is checked on its own (Laravel's role_ids.*): both kinds of failure in one answer.
+    expectValidationError(await postUser(h, seed.access_token, newUserBody({ role_ids: ['abc', 999999999, await roleId(h, seed.tenant_id, 'Agent')] })), {
+      'role_ids.0': ['The role_ids.0 field must be an integer.'],
+      'role_ids.1': ['The selected role_ids.1 is invalid.'],
+    });
     expectValidationError(await postUser(h, seed.access_token, newUserBody({ name: '   ', is_active: null })), {
       name: ['The name field is required.'],
       is_active: ['The is active field must be true or false.'],

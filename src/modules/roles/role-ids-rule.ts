@@ -1,4 +1,4 @@
-import { rule, type FieldRule } from '../../http/validation.js';
+import { rule, toInteger, type FieldRule } from '../../http/validation.js';
 import { knownRoleIds } from './role.repository.js';
 
 /**
@@ -6,12 +6,21 @@ import { knownRoleIds } from './role.repository.js';
  * ("The selected role_ids.0 is invalid.", also for another tenant's id). The ids are looked up in one query.
  */
 export function roleIdsRule(): FieldRule<number[]> {
-  return (rule.array().nullable().each(rule.integer()) as FieldRule<any>).rule(async (ids: number[], { db, tenantId, field }) => {
-    const known = await knownRoleIds(db, tenantId!, ids);
-    const failures: Record<string, string> = {};
-    ids.forEach((id, index) => {
-      if (!known.has(id)) failures[`${field}.${index}`] = `The selected ${field}.${index} is invalid.`;
-    });
-    return Object.keys(failures).length > 0 ? failures : null;
-  });
+  // Laravel checks every element on its own: a non-integer and an unknown id in one list are both reported. The
+  // known ids are looked up in one query for the whole list.
+  return rule
+    .array()
+    .nullable()
+    .rule(async (items: unknown[], { db, tenantId, field }) => {
+      const ids = items.map(toInteger);
+      const known = await knownRoleIds(db, tenantId!, ids.filter((id): id is number => id !== null));
+      const failures: Record<string, string> = {};
+      ids.forEach((id, index) => {
+        if (id === null) failures[`${field}.${index}`] = `The ${field}.${index} field must be an integer.`;
+        else if (!known.has(id)) failures[`${field}.${index}`] = `The selected ${field}.${index} is invalid.`;
+      });
+      if (Object.keys(failures).length > 0) return failures;
+      items.splice(0, items.length, ...ids);
+      return null;
+    }) as FieldRule<any>;
 }
