@@ -11,6 +11,8 @@ export interface ConversationRecord {
   customer_id: number;
   address: string;
   last_message_id: number | null;
+  /** Kept exact in the same transaction as every message insert: the message list's total. */
+  message_count: number;
   unread_count: number;
   agent_paused: boolean;
   agent_expires_at: Date | null;
@@ -25,7 +27,7 @@ export const CONVERSATION_NOT_FOUND = 'Conversation not found.';
 /** Loads a conversation of the tenant; `lock` takes its row lock for the rest of the transaction. */
 export async function findConversation(db: Queryable, tenantId: number, conversationId: number, lock = false): Promise<ConversationRecord | null> {
   const result = await db.query<ConversationRecord>(
-    `SELECT c.id, c.tenant_id, c.channel_id, c.channel_type, c.customer_id, c.address, c.last_message_id, c.unread_count,
+    `SELECT c.id, c.tenant_id, c.channel_id, c.channel_type, c.customer_id, c.address, c.last_message_id, c.message_count, c.unread_count,
             c.agent_paused, c.agent_expires_at, c.agent_disabled_by_name,
             ch.is_active AS channel_is_active, ch.settings AS channel_settings, ch.secrets AS channel_secrets
        FROM conversations c JOIN channels ch ON ch.tenant_id = c.tenant_id AND ch.id = c.channel_id

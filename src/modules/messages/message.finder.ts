@@ -49,14 +49,6 @@ export class MessageFinder {
     return result.rows.map(toView);
   }
 
-  async total(tenantId: number, conversationId: number): Promise<number> {
-    const result = await this.db.query<{ message_count: number }>(
-      'SELECT message_count FROM conversations WHERE tenant_id = $1 AND id = $2',
-      [tenantId, conversationId],
-    );
-    return result.rows[0]?.message_count ?? 0;
-  }
-
   async findInConversation(tenantId: number, conversationId: number, messageId: number): Promise<MessageView | null> {
     const result = await this.db.query<MessageRow>(
       messagesSql('SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3'),

@@ -16,8 +16,8 @@ export const listMessages = defineRoute({
   load: loadConversation,
   handler: async ({ deps, tenantId, loaded, page, paginate, raw }) => {
     const finder = new MessageFinder(deps.db);
-    const [rows, total] = await Promise.all([finder.page(tenantId, loaded.id, page.perPage, page.offset), finder.total(tenantId, loaded.id)]);
+    const rows = await finder.page(tenantId, loaded.id, page.perPage, page.offset);
     const links = linkContext(deps, raw);
-    return paginate(rows.map((row) => messageResource(row, links)), total);
+    return paginate(rows.map((row) => messageResource(row, links)), Number(loaded.message_count));
   },
 });
