@@ -9,3 +9,5 @@ CREATE INDEX authorization_requests_by_expiry ON authorization_requests (expires
 CREATE INDEX login_sessions_by_expiry ON login_sessions (expires_at);
 CREATE INDEX login_sessions_by_last_seen ON login_sessions (last_seen_at);
 CREATE INDEX login_failures_by_time ON login_failures (failed_at);
+-- Revoking an account's refresh tokens (password change, last membership lost) finds them by user.
+CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id) WHERE revoked_at IS NULL;
