@@ -14,6 +14,7 @@ import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
 import { permissionMatrixMarkdown } from './http/permission-matrix.js';
 import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
+import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -110,6 +111,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     hideUntagged: true,
+    // The authorization server's routes carry no schema (raw bodies, OAuth errors): they are described separately.
+    transformObject: (document) => ('openapiObject' in document ? withOAuthDocumentation(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
