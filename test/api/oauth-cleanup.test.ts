@@ -138,4 +138,29 @@ describe('oauth_cleanup job', () => {
     expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: second.json.refresh_token, ...bodyCredentials(client) }),
       400, 'invalid_grant', 'The refresh token has been revoked.');
   });
+
+  it('an anonymous login form is accepted for at least 2 hours after it was served, not after 3; a page view renews it', async () => {
+    const seed = await h.seedTenant();
+    const browser = new TestBrowser(base);
+    const before = await count('login_sessions');
+    const stale = hiddenValue((await browser.get('/oauth/login')).html, '_csrf');
+    h.clock.advance(3 * 3600);
+    const refused = await browser.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: stale });
+    expect(refused.response.status).toBe(403);
+    expect(refused.html).toContain('This form has expired.');
+    // The same cookie, a page served now: its form works for two hours.
+    const fresh = hiddenValue((await browser.get('/oauth/login')).html, '_csrf');
+    expect(fresh).not.toBe(stale);
+    h.clock.advance(2 * 3600 - 1);
+    const wrong = await browser.post('/oauth/login', { email: seed.email, password: 'wrong', _csrf: fresh });
+    expect(wrong.response.status).toBe(401);
+    // Another cookie's token is refused.
+    const stranger = new TestBrowser(base);
+    await stranger.get('/oauth/login');
+    expect(stranger.cookie('flextell_session')).not.toBe(browser.cookie('flextell_session'));
+    expect((await stranger.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: fresh })).response.status).toBe(403);
+    expect(await count('login_sessions')).toBe(before);
+    expect((await browser.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: hiddenValue(wrong.html, '_csrf') })).response.status).toBe(303);
+    expect(await count('login_sessions')).toBe(before + 1);
+  });
 });

@@ -63,13 +63,30 @@ export async function startSession(deps: AppDeps, request: FastifyRequest, reply
 }
 
 /**
- * An anonymous session is not stored: its CSRF token is an HMAC of the cookie value, so a cookie-less GET of the
- * login page writes nothing (a crawler or a flood of page views cannot fill login_sessions). Only a login stores a
- * session. The token still binds the form to the cookie, which another site can neither read nor set.
+ * An anonymous session is not stored: its CSRF token is an HMAC of the cookie value and the hour, so a cookie-less
+ * GET of the login page writes nothing (a crawler or a flood of page views cannot fill login_sessions); only a login
+ * stores a session. The token binds the form to the cookie, which another site can neither read nor set, and it
+ * expires like an idle session: a form is accepted for 2 to 3 hours after the page was served.
  */
+const ANONYMOUS_HOUR_MS = 3600 * 1000;
+const ANONYMOUS_HOURS_ACCEPTED = IDLE_MS / ANONYMOUS_HOUR_MS + 1;
+
+function anonymousCsrfToken(deps: AppDeps, cookie: string, hour: number): string {
+  return Buffer.from(hmacSha256Hex(deps.box.derive('anonymous-session-csrf'), `${cookie}:${hour}`), 'hex').toString('base64url');
+}
+
 function anonymousSession(deps: AppDeps, cookie: string): BrowserSession {
-  const csrfToken = Buffer.from(hmacSha256Hex(deps.box.derive('anonymous-session-csrf'), cookie), 'hex').toString('base64url');
-  return { idHash: sha256Hex(cookie), userId: null, csrfToken };
+  const hour = Math.floor(deps.clock.now().getTime() / ANONYMOUS_HOUR_MS);
+  return { idHash: sha256Hex(cookie), userId: null, csrfToken: anonymousCsrfToken(deps, cookie, hour) };
+}
+
+/** The anonymous session of the cookie when `sent` is one of its tokens of the accepted hours. */
+function anonymousSessionWithToken(deps: AppDeps, cookie: string, sent: string): BrowserSession | null {
+  const hour = Math.floor(deps.clock.now().getTime() / ANONYMOUS_HOUR_MS);
+  for (let age = 0; age < ANONYMOUS_HOURS_ACCEPTED; age++) {
+    if (constantTimeEqual(sent, anonymousCsrfToken(deps, cookie, hour - age))) return anonymousSession(deps, cookie);
+  }
+  return null;
 }
 
 /** A new anonymous session: a new cookie value, nothing written. */
@@ -100,9 +117,10 @@ export async function checkCsrf(deps: AppDeps, request: FastifyRequest, form: UR
   // Our pages send Referrer-Policy: no-referrer, under which Chromium sends `Origin: null` even for same-origin
   // form posts: an opaque origin says nothing, so it counts as not sent and the CSRF token decides.
   if (origin !== undefined && origin !== 'null' && origin !== new URL(publicBaseUrl(request, deps.config)).origin) return null;
-  const cookie = readCookie(request, SESSION_COOKIE);
-  const session = (await loadSession(deps, request)) ?? (cookie && COOKIE_VALUE.test(cookie) ? anonymousSession(deps, cookie) : null);
   const sent = form.get('_csrf');
-  if (!session || !sent || !constantTimeEqual(sent, session.csrfToken)) return null;
-  return session;
+  if (!sent) return null;
+  const stored = await loadSession(deps, request);
+  if (stored) return constantTimeEqual(sent, stored.csrfToken) ? stored : null;
+  const cookie = readCookie(request, SESSION_COOKIE);
+  return cookie && COOKIE_VALUE.test(cookie) ? anonymousSessionWithToken(deps, cookie, sent) : null;
 }
