@@ -45,8 +45,8 @@ export async function enqueueJob(tx: Queryable, job: NewJob): Promise<number> {
 
 /**
  * A recurring job (product maintenance such as the OAuth cleanup): enqueued with its type as ordering key, and only
- * when no job of that key is open, so concurrent workers never pile up runs and at most one runs at a time.
- * Returns whether a job was enqueued.
+ * when no job of that key is open, so runs do not pile up; should two workers race past the check, the ordering key
+ * still runs their jobs one after the other. Returns whether a job was enqueued.
  */
 export async function enqueueRecurringJob(db: Queryable, type: string, now: Date): Promise<boolean> {
   const key = `recurring:${type}`;

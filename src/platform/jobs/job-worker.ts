@@ -135,7 +135,7 @@ export class JobWorker {
 
   /**
    * Enqueues each recurring job whose interval has passed in this process (a run already open is left alone).
-   * Returns the types enqueued. Failures are only logged: the next loop tries again.
+   * Returns the types enqueued. A failure is only logged: the next interval tries again.
    */
   async scheduleRecurring(): Promise<string[]> {
     const enqueued: string[] = [];
