@@ -14,6 +14,8 @@ import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
 import { permissionMatrixMarkdown } from './http/permission-matrix.js';
 import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
+import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
+import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -87,6 +89,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     const allowed = routeMethods.allowedMethods(path);
     if (allowed.length > 0) {
       reply.header('Allow', allowed.join(', '));
+      // api.md §1's JSON 405 also for the token endpoints, with the no-store every answer of theirs has (oauth.md §1).
+      if (isTokenEndpoint(path)) noStore(reply);
       throw new AppError('method_not_allowed', `The ${request.method} method is not supported for this route. Supported methods: ${allowed.join(', ')}.`);
     }
     return reply.code(404).send(new AppError('not_found', MESSAGES.routeNotFound).toBody());
@@ -110,6 +114,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     hideUntagged: true,
+    // The authorization server's routes carry no schema (raw bodies, OAuth errors): they are described separately.
+    transformObject: (document) => ('openapiObject' in document ? withOAuthDocumentation(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 

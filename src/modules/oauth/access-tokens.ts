@@ -48,6 +48,8 @@ interface TokenRecordRow {
 
 /** How long a token record (revocation, principal) may be served from memory: api.md §4 allows 2 s. */
 const RECORD_CACHE_MS = 2000;
+/** How stale this process's view of the signing keys may get (rotation, retired keys leaving the JWKS). */
+export const KEY_RELOAD_MS = 5000;
 
 /**
  * Mints and verifies the RS256 access tokens of oauth.md §9. Verification is local (signature, exp, nbf) plus one
@@ -67,7 +69,7 @@ export class AccessTokens {
   ) {}
 
   async reloadKeys(): Promise<void> {
-    this.keys = await loadSigningKeys(this.db, this.box);
+    this.keys = await loadSigningKeys(this.db, this.box, this.clock.now());
     this.lastKeyReload = Date.now();
   }
 
@@ -82,6 +84,8 @@ export class AccessTokens {
   }
 
   async mint(request: MintRequest): Promise<{ token: string; jti: string; expiresAt: Date }> {
+    // A rotation by the CLI or another process must reach this one's signing, not only its JWKS.
+    await this.refreshKeys(KEY_RELOAD_MS);
     const active = this.keys.find((key) => key.isActive && key.privateKey);
     if (!active?.privateKey) throw new Error('No active signing key is loaded.');
     const issuedAt = this.clock.now();

@@ -76,9 +76,19 @@ export async function rotateSigningKey(db: Queryable, box: SecretBox): Promise<s
   return storeActiveKey(db, box, generateKey());
 }
 
-export async function loadSigningKeys(db: Queryable, box: SecretBox): Promise<SigningKey[]> {
+/**
+ * The active key and the retired keys still needed (oauth.md §9): a retired key stays while an unrevoked token it
+ * signed has not expired at `now`, and is left out of the JWKS and of verification after that. Every minted token
+ * has its record (with its kid) before it is handed out, so a token of a key a lagging process still signs with
+ * keeps that key listed.
+ */
+export async function loadSigningKeys(db: Queryable, box: SecretBox, now: Date): Promise<SigningKey[]> {
   const result = await db.query<SigningKeyRow>(
-    'SELECT kid, public_jwk, private_key_encrypted, is_active FROM signing_keys ORDER BY is_active DESC, created_at DESC',
+    `SELECT kid, public_jwk, private_key_encrypted, is_active FROM signing_keys s
+      WHERE s.is_active
+         OR EXISTS (SELECT 1 FROM access_tokens t WHERE t.kid = s.kid AND t.revoked_at IS NULL AND t.expires_at > $1)
+      ORDER BY is_active DESC, created_at DESC`,
+    [now],
   );
   return result.rows.map((row) => {
     const privateKey = row.is_active

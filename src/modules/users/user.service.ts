@@ -125,6 +125,7 @@ export async function updateMember(deps: AppDeps, actor: Actor, userId: number, 
           now,
         ]);
       }
+      if (before.isActive && !after.isActive) await endGrantsWithoutMembership(tx, userId, now);
     }),
   );
 }
@@ -148,7 +149,19 @@ export async function removeMember(deps: AppDeps, actor: Actor, userId: number):
     // Roles go with the membership, so an account the operator adds back starts without its old Owner role.
     await tx.query('DELETE FROM membership_roles WHERE tenant_id = $1 AND user_id = $2', [actor.tenantId, userId]);
     await tx.query('UPDATE customers SET related_user_id = NULL WHERE tenant_id = $1 AND related_user_id = $2', [actor.tenantId, userId]);
+    if (before.isActive) await endGrantsWithoutMembership(tx, userId, now);
   });
+}
+
+/**
+ * oauth.md §4.1, §6: an account that lost its last active membership can no longer log in, so its login sessions and
+ * refresh tokens are revoked, as a password change does (they stay revoked if a membership comes back).
+ */
+async function endGrantsWithoutMembership(tx: Queryable, userId: number, now: Date): Promise<void> {
+  const active = await tx.query('SELECT 1 FROM memberships WHERE user_id = $1 AND deleted_at IS NULL AND is_active LIMIT 1', [userId]);
+  if (active.rowCount > 0) return;
+  await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
+  await tx.query('UPDATE login_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
 }
 
 function sameIds(a: number[], b: number[]): boolean {

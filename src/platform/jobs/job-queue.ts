@@ -43,6 +43,22 @@ export async function enqueueJob(tx: Queryable, job: NewJob): Promise<number> {
   return result.rows[0]!.id;
 }
 
+/**
+ * A recurring job (product maintenance such as the OAuth cleanup): enqueued with its type as ordering key, and only
+ * when no job of that key is open, so runs do not pile up; should two workers race past the check, the ordering key
+ * still runs their jobs one after the other. Returns whether a job was enqueued.
+ */
+export async function enqueueRecurringJob(db: Queryable, type: string, now: Date): Promise<boolean> {
+  const key = `recurring:${type}`;
+  const result = await db.query(
+    `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
+     SELECT NULL, $1, '{}'::jsonb, $2::text, $3, 1, $3, $3, 'pending'
+      WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $2::text AND status IN ('pending', 'running', 'waiting'))`,
+    [type, key, now],
+  );
+  return result.rowCount > 0;
+}
+
 /** Claims up to `limit` runnable jobs: pending and due, or running with an expired lease (their worker died). */
 export async function claimJobs(db: Queryable, options: { workerId: string; limit: number; now: Date; leaseSeconds: number }): Promise<ClaimedJob[]> {
   const result = await db.query<ClaimedJob>(

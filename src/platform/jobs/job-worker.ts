@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/db.js';
 import type { Clock } from '../clock.js';
-import { buryJob, claimJobs, completeJob, promoteOrphanedJobs, releaseJob, retryDelaySeconds, retryJob, type ClaimedJob } from './job-queue.js';
+import { buryJob, claimJobs, completeJob, enqueueRecurringJob, promoteOrphanedJobs, releaseJob, retryDelaySeconds, retryJob, type ClaimedJob } from './job-queue.js';
 
 const ORPHAN_SWEEP_INTERVAL_MS = 10_000;
 
@@ -44,6 +44,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** The jitter source (tests pin it so retry times are predictable). */
   random?: () => number;
+  /** Job types this worker enqueues every `everyMs` (unless one is already open): maintenance such as cleanups. */
+  recurring?: Array<{ type: string; everyMs: number }>;
 }
 
 export class JobWorker {
@@ -54,6 +56,7 @@ export class JobWorker {
   private loop: Promise<void> | null = null;
   private lastOrphanSweep = 0;
   private readonly claimBatch: number;
+  private readonly lastRecurring = new Map<string, number>();
 
   constructor(private readonly options: WorkerOptions) {
     this.claimBatch = Math.max(1, Math.ceil(options.concurrency / 4));
@@ -97,6 +100,7 @@ export class JobWorker {
       if (free > 0 && (this.running.size === 0 || free >= this.claimBatch)) {
         try {
           await this.sweepOrphans();
+          await this.scheduleRecurring();
           claimed = await this.claim(free);
         } catch (error) {
           this.options.logger.error({ err: error }, 'job claim failed');
@@ -131,6 +135,24 @@ export class JobWorker {
     this.lastOrphanSweep = Date.now();
     const promoted = await promoteOrphanedJobs(this.options.db);
     if (promoted > 0) this.options.logger.info({ promoted }, 'waiting jobs promoted');
+  }
+
+  /**
+   * Enqueues each recurring job whose interval has passed in this process (a run already open is left alone).
+   * Returns the types enqueued. A failure is only logged: the next interval tries again.
+   */
+  async scheduleRecurring(): Promise<string[]> {
+    const enqueued: string[] = [];
+    for (const { type, everyMs } of this.options.recurring ?? []) {
+      if (Date.now() - (this.lastRecurring.get(type) ?? -Infinity) < everyMs) continue;
+      this.lastRecurring.set(type, Date.now());
+      try {
+        if (await enqueueRecurringJob(this.options.db, type, this.options.clock.now())) enqueued.push(type);
+      } catch (error) {
+        this.options.logger.error({ err: error, type }, 'recurring job not enqueued');
+      }
+    }
+    return enqueued;
   }
 
   private claim(limit: number): Promise<ClaimedJob[]> {

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../../app-deps.js';
 import { JSON_BODY_LIMIT } from '../../../http/body-parsers.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
 import { SCOPES } from '../scopes.js';
+import { KEY_RELOAD_MS } from '../access-tokens.js';
 import { OAuthError } from './oauth-error.js';
 import type { RawBody } from './form.js';
 import { registerTokenEndpoints } from './token-endpoints.js';
@@ -72,7 +73,7 @@ export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promis
   });
   scope.get('/.well-known/jwks.json', async (_request, reply) => {
     // Another process may have rotated the key; the JWKS must show it (looked up at most every few seconds).
-    await deps.tokens.refreshKeys(5000);
+    await deps.tokens.refreshKeys(KEY_RELOAD_MS);
     reply.header('Cache-Control', 'public, max-age=300');
     return { keys: deps.tokens.publicJwks() };
   });

@@ -14,7 +14,12 @@ const GRANTS: Record<string, (context: GrantContext) => Promise<TokenResponse>> 
   client_credentials: clientCredentials,
 };
 
-function noStore(reply: FastifyReply): FastifyReply {
+/** The JSON endpoints whose every answer carries no-store (oauth.md §1), the 405 of a wrong method included. */
+export function isTokenEndpoint(path: string): boolean {
+  return /^\/oauth\/(token|revoke|introspect)\/?$/.test(path);
+}
+
+export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
 }
 

@@ -17,7 +17,7 @@ export const updateUser = defineRoute({
     'Partial: absent fields keep their value. `role_ids` replaces the roles (null leaves them, [] removes all). The email ' +
     'and password of an account that also belongs to another tenant cannot change (422). Changing an Owner or the Owner ' +
     'role needs an Owner caller (403); the tenant keeps at least one active Owner (409). A new password revokes the ' +
-    "account's refresh tokens and login sessions.",
+    "account's refresh tokens and login sessions, and so does deactivating the account's last active membership.",
   tags: ['Users'],
   responseSchema: envelopeSchema(userSchema),
   load: loadMember,

@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
 import { AppError } from '../../../../http/errors.js';
 import { PERMISSIONS } from '../../../roles/permissions.js';
-import { SCOPES, isScope, type Scope } from '../../scopes.js';
-import { redirectUrisMessages, scopesMessages } from '../../applications/application-rules.js';
+import { SCOPES } from '../../scopes.js';
+import { readApplicationForm } from './application-form.js';
 import {
   deleteApplication, findApplication, insertApplication, listApplicationsOfTenants, newClientSecret,
 } from '../../applications/application.repository.js';
@@ -11,10 +11,10 @@ import { checkCsrf, loadSession, type BrowserSession } from './browser-session.j
 import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
 
 const MANAGE_PERMISSION_ID = PERMISSIONS.indexOf('applications.manage') + 1;
-const PAGE = '/oauth/applications';
+export const PAGE = '/oauth/applications';
 
 /** The tenants where the signed-in user may manage applications (oauth.md §11's permission). */
-async function manageableTenants(deps: AppDeps, userId: number): Promise<Array<{ id: number; name: string }>> {
+export async function manageableTenants(deps: AppDeps, userId: number): Promise<Array<{ id: number; name: string }>> {
   const result = await deps.db.query<{ id: number; name: string }>(
     `SELECT DISTINCT t.id, t.name FROM memberships m
        JOIN tenants t ON t.id = m.tenant_id
@@ -27,12 +27,21 @@ async function manageableTenants(deps: AppDeps, userId: number): Promise<Array<{
   return result.rows.map((row) => ({ id: Number(row.id), name: row.name }));
 }
 
-interface PageState {
+export interface PageState {
   errors?: string[];
   created?: { clientId: string; secret: string | null; name: string };
+  /** A regenerated secret, shown in this answer only. */
+  regenerated?: { clientId: string; secret: string; name: string };
 }
 
-async function render(deps: AppDeps, reply: FastifyReply, session: BrowserSession, status: number, state: PageState = {}): Promise<FastifyReply> {
+function regeneratedNotice(state: PageState): string {
+  if (!state.regenerated) return '';
+  const { name, clientId, secret } = state.regenerated;
+  return `<div class="notice" role="status"><p>New client secret of <strong>${escapeHtml(name)}</strong> (client_id <code>${escapeHtml(clientId)}</code>):</p>
+<p>client_secret: <code>${escapeHtml(secret)}</code><br>Copy it now: it is shown only once. The old secret no longer works.</p></div>`;
+}
+
+export async function render(deps: AppDeps, reply: FastifyReply, session: BrowserSession, status: number, state: PageState = {}): Promise<FastifyReply> {
   const tenants = await manageableTenants(deps, session.userId!);
   const applications = await listApplicationsOfTenants(deps.db, tenants.map((tenant) => tenant.id));
   const csrf = hidden('_csrf', session.csrfToken);
@@ -46,6 +55,7 @@ ${state.created.secret ? `<p>client_secret: <code>${escapeHtml(state.created.sec
     const rows = applications.filter((application) => application.tenant_id === tenant.id).map((application) => `<li><strong>${escapeHtml(application.name)}</strong>
 (${application.confidential ? 'confidential' : 'public'})<br><span class="small">client_id ${escapeHtml(application.client_id)}<br>
 ${application.redirect_uris.map(escapeHtml).join('<br>')}<br>${escapeHtml(application.scopes.join(' '))}</span>
+<a href="${PAGE}/edit?tenant_id=${tenant.id}&amp;id=${application.id}">Edit</a>
 <form class="inline" method="post" action="${PAGE}/delete">${csrf}${hidden('tenant_id', String(tenant.id))}${hidden('id', String(application.id))}<button type="submit" class="secondary">Delete</button></form></li>`);
     return `<h2>${escapeHtml(tenant.name)}</h2>${rows.length ? `<ul>${rows.join('')}</ul>` : '<p class="small">No applications yet.</p>'}`;
   });
@@ -59,10 +69,10 @@ ${application.redirect_uris.map(escapeHtml).join('<br>')}<br>${escapeHtml(applic
 <label for="confidential">Type</label><select id="confidential" name="confidential"><option value="1">Confidential (a server; has a secret)</option><option value="0">Public (a browser or mobile app; PKCE)</option></select>
 <fieldset><legend>Scopes</legend>${SCOPES.map((scope) => `<label><input type="checkbox" name="scopes" value="${scope}" checked> ${scope}</label>`).join('')}</fieldset>
 <button type="submit">Register</button></form>`;
-  return sendPage(reply, status, 'Applications — Flextell', `<h1>Applications</h1>${created}${errors}${sections.join('')}${form}`);
+  return sendPage(reply, status, 'Applications — Flextell', `<h1>Applications</h1>${created}${regeneratedNotice(state)}${errors}${sections.join('')}${form}`);
 }
 
-async function signedIn(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<BrowserSession | null> {
+export async function signedIn(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<BrowserSession | null> {
   const session = await loadSession(deps, request);
   if (session && session.userId !== null) return session;
   reply.code(302).header('Location', `/oauth/login?return_to=${encodeURIComponent(PAGE)}`).send('');
@@ -75,7 +85,7 @@ export async function showApplications(deps: AppDeps, request: FastifyRequest, r
 }
 
 /** The form's tenant, when the user may manage applications there; null otherwise. */
-async function chosenTenant(deps: AppDeps, session: BrowserSession, form: URLSearchParams): Promise<number | null> {
+export async function chosenTenant(deps: AppDeps, session: BrowserSession, form: URLSearchParams): Promise<number | null> {
   const tenantId = Number(form.get('tenant_id'));
   const tenants = await manageableTenants(deps, session.userId!);
   return tenants.some((tenant) => tenant.id === tenantId) ? tenantId : null;
@@ -89,22 +99,13 @@ export async function createFromPage(deps: AppDeps, request: FastifyRequest, rep
   if (tenantId === null) return sendMessagePage(reply, 403, 'You may not manage applications in this organisation.');
 
   // The same rules and messages as POST /api/v1/applications.
-  const name = (form.get('name') ?? '').trim();
   const confidential = form.get('confidential') !== '0';
-  const redirectUris = (form.get('redirect_uris') ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  const scopes = form.getAll('scopes');
-  const errors: string[] = [];
-  if (name === '') errors.push('The name field is required.');
-  else if ([...name].length > 255) errors.push('The name field must not be greater than 255 characters.');
-  for (const messages of [redirectUrisMessages(redirectUris, confidential), scopesMessages(scopes)]) {
-    if (typeof messages === 'string') errors.push(messages);
-    else if (messages) errors.push(...Object.values(messages));
-  }
+  const { name, redirectUris, scopes, errors } = readApplicationForm(form, confidential);
   if (errors.length > 0) return render(deps, reply, session, 422, { errors });
 
   const secret = confidential ? newClientSecret() : null;
   const application = await insertApplication(deps.db, tenantId, {
-    name, redirectUris, confidential, scopes: scopes.filter(isScope) as Scope[], secret, userId: session.userId,
+    name, redirectUris, confidential, scopes, secret, userId: session.userId,
   }, deps.clock.now());
   return render(deps, reply, session, 201, { created: { clientId: application.client_id, secret, name } });
 }

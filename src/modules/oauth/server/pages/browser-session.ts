@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
-import { constantTimeEqual, sha256Hex } from '../../../../platform/crypto.js';
+import { constantTimeEqual, hmacSha256Hex, sha256Hex } from '../../../../platform/crypto.js';
 import { publicBaseUrl, requestScheme } from '../../../../http/request-info.js';
 
 export const SESSION_COOKIE = 'flextell_session';
 const IDLE_MS = 2 * 3600 * 1000;
 const ABSOLUTE_MS = 12 * 3600 * 1000;
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface BrowserSession {
   idHash: string;
@@ -36,7 +37,7 @@ function setCookie(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, 
 /** The live session of the request's cookie (oauth.md §4.1: 2 h idle, 12 h total), touched on use. */
 export async function loadSession(deps: AppDeps, request: FastifyRequest): Promise<BrowserSession | null> {
   const cookie = readCookie(request, SESSION_COOKIE);
-  if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+  if (!cookie || !COOKIE_VALUE.test(cookie)) return null;
   const now = deps.clock.now();
   const result = await deps.db.query<{ id_hash: string; user_id: number | null; csrf_token: string }>(
     `UPDATE login_sessions SET last_seen_at = $2
@@ -48,8 +49,8 @@ export async function loadSession(deps: AppDeps, request: FastifyRequest): Promi
   return row ? { idHash: row.id_hash, userId: row.user_id === null ? null : Number(row.user_id), csrfToken: row.csrf_token } : null;
 }
 
-/** A new session (anonymous, or bound to a user at login) with a new id and CSRF token, sent as the cookie. */
-export async function startSession(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, userId: number | null): Promise<BrowserSession> {
+/** A new stored session of a user (at login) with a new id and CSRF token, sent as the cookie. */
+export async function startSession(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, userId: number): Promise<BrowserSession> {
   const value = crypto.randomBytes(32).toString('base64url');
   const session = { idHash: sha256Hex(value), userId, csrfToken: crypto.randomBytes(32).toString('base64url') };
   const now = deps.clock.now();
@@ -61,8 +62,46 @@ export async function startSession(deps: AppDeps, request: FastifyRequest, reply
   return session;
 }
 
+/**
+ * An anonymous session is not stored: its CSRF token is an HMAC of the cookie value and the hour, so a cookie-less
+ * GET of the login page writes nothing (a crawler or a flood of page views cannot fill login_sessions); only a login
+ * stores a session. The token binds the form to the cookie, which another site can neither read nor set, and it
+ * expires like an idle session: a form is accepted for 2 to 3 hours after the page was served.
+ */
+const ANONYMOUS_HOUR_MS = 3600 * 1000;
+const ANONYMOUS_HOURS_ACCEPTED = IDLE_MS / ANONYMOUS_HOUR_MS + 1;
+
+function anonymousCsrfToken(deps: AppDeps, cookie: string, hour: number): string {
+  return Buffer.from(hmacSha256Hex(deps.box.derive('anonymous-session-csrf'), `${cookie}:${hour}`), 'hex').toString('base64url');
+}
+
+function anonymousSession(deps: AppDeps, cookie: string): BrowserSession {
+  const hour = Math.floor(deps.clock.now().getTime() / ANONYMOUS_HOUR_MS);
+  return { idHash: sha256Hex(cookie), userId: null, csrfToken: anonymousCsrfToken(deps, cookie, hour) };
+}
+
+/** The anonymous session of the cookie when `sent` is one of its tokens of the accepted hours. */
+function anonymousSessionWithToken(deps: AppDeps, cookie: string, sent: string): BrowserSession | null {
+  const hour = Math.floor(deps.clock.now().getTime() / ANONYMOUS_HOUR_MS);
+  for (let age = 0; age < ANONYMOUS_HOURS_ACCEPTED; age++) {
+    if (constantTimeEqual(sent, anonymousCsrfToken(deps, cookie, hour - age))) return anonymousSession(deps, cookie);
+  }
+  return null;
+}
+
+/** A new anonymous session: a new cookie value, nothing written. */
+export function startAnonymousSession(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): BrowserSession {
+  const value = crypto.randomBytes(32).toString('base64url');
+  setCookie(request, reply, deps, value);
+  return anonymousSession(deps, value);
+}
+
+/** The stored session of the cookie, else the anonymous session of the cookie (a new cookie when there is none). */
 export async function ensureSession(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<BrowserSession> {
-  return (await loadSession(deps, request)) ?? startSession(deps, request, reply, null);
+  const stored = await loadSession(deps, request);
+  if (stored) return stored;
+  const cookie = readCookie(request, SESSION_COOKIE);
+  return cookie && COOKIE_VALUE.test(cookie) ? anonymousSession(deps, cookie) : startAnonymousSession(deps, request, reply);
 }
 
 export async function endSession(deps: AppDeps, session: BrowserSession): Promise<void> {
@@ -78,8 +117,10 @@ export async function checkCsrf(deps: AppDeps, request: FastifyRequest, form: UR
   // Our pages send Referrer-Policy: no-referrer, under which Chromium sends `Origin: null` even for same-origin
   // form posts: an opaque origin says nothing, so it counts as not sent and the CSRF token decides.
   if (origin !== undefined && origin !== 'null' && origin !== new URL(publicBaseUrl(request, deps.config)).origin) return null;
-  const session = await loadSession(deps, request);
   const sent = form.get('_csrf');
-  if (!session || !sent || !constantTimeEqual(sent, session.csrfToken)) return null;
-  return session;
+  if (!sent) return null;
+  const stored = await loadSession(deps, request);
+  if (stored) return constantTimeEqual(sent, stored.csrfToken) ? stored : null;
+  const cookie = readCookie(request, SESSION_COOKIE);
+  return cookie && COOKIE_VALUE.test(cookie) ? anonymousSessionWithToken(deps, cookie, sent) : null;
 }

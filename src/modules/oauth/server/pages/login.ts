@@ -4,10 +4,10 @@ import bcrypt from 'bcryptjs';
 import type { AppDeps } from '../../../../app-deps.js';
 import { clientIp } from '../../../../http/request-info.js';
 import { hashPassword } from '../../../users/user.repository.js';
-import { checkCsrf, endSession, ensureSession, startSession, type BrowserSession } from './browser-session.js';
+import { checkCsrf, endSession, ensureSession, startAnonymousSession, startSession, type BrowserSession } from './browser-session.js';
+import { clearLoginFailures, loginKeys, loginRetryAfter, recordLoginFailure } from './login-limits.js';
 import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
 
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 // Verified when the email is unknown, so both outcomes cost the same time.
 const DUMMY_HASH = hashPassword('not-a-real-password');
 
@@ -84,41 +84,26 @@ async function passwordMatches(deps: AppDeps, user: LoginUser | null, password: 
   return verify(stored, password).catch(() => false);
 }
 
-/** §13.7: failures of the last 15 minutes for (lower-cased email, IP); null when another attempt is allowed. */
-async function retryAfterSeconds(deps: AppDeps, key: string): Promise<number | null> {
-  const now = deps.clock.now().getTime();
-  const result = await deps.db.query<{ failures: string; oldest: Date | null }>(
-    'SELECT count(*) AS failures, min(failed_at) AS oldest FROM login_failures WHERE key = $1 AND failed_at > $2',
-    [key, new Date(now - FAILURE_WINDOW_MS)],
-  );
-  const row = result.rows[0]!;
-  if (Number(row.failures) < deps.config.loginRateLimit || !row.oldest) return null;
-  return Math.max(1, Math.ceil((new Date(row.oldest).getTime() + FAILURE_WINDOW_MS - now) / 1000));
-}
-
 export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {
   const session = await checkCsrf(deps, request, form);
   if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);
   const email = (form.get('email') ?? '').trim();
   const password = form.get('password') ?? '';
   const returnTo = safeReturnTo(form.get('return_to'));
-  const key = `${email.toLowerCase()}|${clientIp(request, deps.config.trustProxy)}`;
+  const keys = loginKeys(email, clientIp(request, deps.config.trustProxy));
 
-  const retryAfter = await retryAfterSeconds(deps, key);
+  const retryAfter = await loginRetryAfter(deps, keys);
   if (retryAfter !== null) {
     reply.header('Retry-After', String(retryAfter));
     return sendMessagePage(reply, 429, `Too many failed sign-in attempts. Try again in ${retryAfter} seconds.`);
   }
   const user = email === '' ? null : await findLoginUser(deps, email);
   if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
-    const now = deps.clock.now();
-    // Failures that left the window are never counted again: drop them so the table stays small.
-    await deps.db.query('DELETE FROM login_failures WHERE key = $1 AND failed_at <= $2', [key, new Date(now.getTime() - FAILURE_WINDOW_MS)]);
-    await deps.db.query('INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)', [key, now]);
+    await recordLoginFailure(deps, keys);
     return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
   }
 
-  await deps.db.query('DELETE FROM login_failures WHERE key = $1', [key]);
+  await clearLoginFailures(deps, keys);
   await deps.db.query('UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [
     user.id, deps.clock.now(), clientIp(request, deps.config.trustProxy),
   ]);
@@ -132,6 +117,6 @@ export async function submitLogout(deps: AppDeps, request: FastifyRequest, reply
   const session = await checkCsrf(deps, request, form);
   if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);
   await endSession(deps, session);
-  await startSession(deps, request, reply, null);
+  startAnonymousSession(deps, request, reply);
   return reply.code(303).header('Location', '/oauth/login').send('');
 }

@@ -5,6 +5,7 @@ import { showAuthorize, submitDecision } from './authorize.js';
 import { sendMessagePage } from './html.js';
 import { showLogin, submitLogin, submitLogout } from './login.js';
 import { createFromPage, deleteFromPage, showApplications } from './applications-page.js';
+import { editFromPage, regenerateFromPage, showEdit } from './applications-edit-page.js';
 
 type FormHandler = (deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams) => Promise<FastifyReply>;
 
@@ -29,10 +30,14 @@ export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
   scope.get('/oauth/applications', (request, reply) => showApplications(deps, request, reply));
   scope.post('/oauth/applications', withForm(deps, createFromPage));
   scope.post('/oauth/applications/delete', withForm(deps, deleteFromPage));
+  scope.get('/oauth/applications/edit', (request, reply) => showEdit(deps, request, reply));
+  scope.post('/oauth/applications/edit', withForm(deps, editFromPage));
+  scope.post('/oauth/applications/secret', withForm(deps, regenerateFromPage));
 
   // §13.8: a method a page does not take answers an HTML page, not the API's JSON 405.
   const pages: Record<string, string[]> = { '/oauth/login': ['GET', 'HEAD', 'POST'], '/oauth/logout': ['POST'], '/oauth/authorize': ['GET', 'HEAD', 'POST'],
-    '/oauth/applications': ['GET', 'HEAD', 'POST'], '/oauth/applications/delete': ['POST'] };
+    '/oauth/applications': ['GET', 'HEAD', 'POST'], '/oauth/applications/delete': ['POST'], '/oauth/applications/edit': ['GET', 'HEAD', 'POST'],
+    '/oauth/applications/secret': ['POST'] };
   for (const [url, allowed] of Object.entries(pages)) {
     const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => !allowed.includes(method));
     scope.route({

@@ -1,0 +1,42 @@
+/**
+ * Wrong methods on the JSON endpoints of the authorization server. oauth.md names no 405 body for them (its §13.8
+ * covers the HTML pages only), and api.md §1 says an unrouted method answers 405 `method_not_allowed` with an Allow
+ * header as a JSON error body "for every prefix except the HTML pages of oauth.md": that is what is pinned here,
+ * with the no-store of oauth.md §1 on the three token endpoints.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { expectExactJson } from '../support/factories.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+describe('wrong methods on /oauth/token, /oauth/revoke, /oauth/introspect and /.well-known/*', () => {
+  const cases: Array<[string, string, string]> = [
+    ['GET', '/oauth/token', 'POST'],
+    ['PUT', '/oauth/revoke', 'POST'],
+    ['DELETE', '/oauth/introspect', 'POST'],
+    ['PATCH', '/oauth/token', 'POST'],
+    ['POST', '/.well-known/jwks.json', 'GET'],
+    ['DELETE', '/.well-known/oauth-authorization-server', 'GET'],
+    ['GET', '/oauth/token/', 'POST'],
+  ];
+  for (const [method, url, allow] of cases) {
+    it(`${method} ${url} → 405, Allow: ${allow}, the JSON error body of api.md §8`, async () => {
+      const response = await h.request({ method, url });
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+      expect(String(response.headers['content-type'])).toContain('application/json');
+      // oauth.md §1: every answer of the token, revocation and introspection endpoints is no-store.
+      expect(response.headers['cache-control']).toBe(url.startsWith('/oauth/') ? 'no-store' : undefined);
+      expect(response.headers.pragma).toBe(url.startsWith('/oauth/') ? 'no-cache' : undefined);
+      expectExactJson(response.json, {
+        error: 'method_not_allowed',
+        message: `The ${method} method is not supported for this route. Supported methods: ${allow}.`,
+      });
+    });
+  }
+});
