@@ -1,5 +1,5 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { loadConversation } from '../../conversations/load-conversation.js';
+import { loadConversationCount } from '../../conversations/load-conversation.js';
 import { MessageFinder } from '../message.finder.js';
 import { messageResource } from '../message.resource.js';
 import { linkContext } from '../link-context.js';
@@ -13,11 +13,11 @@ export const listMessages = defineRoute({
   description: 'Newest first (created_at, then id); deleted messages are listed with is_deleted true.',
   tags: ['Messages'],
   paginated: true,
-  load: loadConversation,
+  load: loadConversationCount,
   handler: async ({ deps, tenantId, loaded, page, paginate, raw }) => {
     const finder = new MessageFinder(deps.db);
     const rows = await finder.page(tenantId, loaded.id, page.perPage, page.offset);
     const links = linkContext(deps, raw);
-    return paginate(rows.map((row) => messageResource(row, links)), Number(loaded.message_count));
+    return paginate(rows.map((row) => messageResource(row, links)), loaded.message_count);
   },
 });
