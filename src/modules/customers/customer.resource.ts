@@ -1,25 +1,14 @@
 import { formatTimestamp } from '../../platform/clock.js';
+import type { CustomerColumns } from './customer.repository.js';
 
 export const GENDERS = ['male', 'female', 'other'] as const;
 export type Gender = (typeof GENDERS)[number];
 
-/** A customer row with what its resource shows from other tables (country name, assigned member), loaded by the finder. */
-export interface CustomerView {
+/** A customer row: the stored columns (country as its name) plus what its resource shows from other tables. */
+export interface CustomerView extends Omit<CustomerColumns, 'country_id'> {
   id: number;
-  first_name: string | null;
-  last_name: string | null;
-  phone_number: string | null;
-  email: string | null;
-  /** The calendar date, YYYY-MM-DD. */
-  date_of_birth: string | null;
-  gender: Gender | null;
   country_name: string | null;
-  identity_number: string | null;
-  job: string | null;
-  address: string | null;
-  default_channel_id: number | null;
   avatar_url: string | null;
-  related_user_id: number | null;
   related_user_name: string | null;
   created_at: Date;
   updated_at: Date;
