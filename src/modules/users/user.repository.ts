@@ -25,3 +25,12 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<{ i
   );
   return result.rows[0] ?? null;
 }
+
+/**
+ * Ends what lets the account back in without its password: every refresh token and login session (a password
+ * change, or the loss of its last active membership). Access tokens run out on their own within the hour.
+ */
+export async function revokeAccountGrants(tx: Queryable, userId: number, now: Date): Promise<void> {
+  await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
+  await tx.query('UPDATE login_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
+}

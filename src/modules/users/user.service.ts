@@ -6,7 +6,7 @@ import type { Principal } from '../oauth/access-tokens.js';
 import { enforceOwnerRules, lockTenantMemberships, memberState, type MemberState } from './owner-rules.js';
 import { EMAIL_TAKEN, emailTaken } from './user-fields.js';
 import { USER_NOT_FOUND } from './user.finder.js';
-import { hashPassword } from './user.repository.js';
+import { hashPassword, revokeAccountGrants } from './user.repository.js';
 
 /** Writes of the user directory (api-directory.md §4, §5.3): one transaction each, Owner rules checked inside. */
 export const PROFILE_COLUMNS = [
@@ -160,8 +160,7 @@ export async function removeMember(deps: AppDeps, actor: Actor, userId: number):
 async function endGrantsWithoutMembership(tx: Queryable, userId: number, now: Date): Promise<void> {
   const active = await tx.query('SELECT 1 FROM memberships WHERE user_id = $1 AND deleted_at IS NULL AND is_active LIMIT 1', [userId]);
   if (active.rowCount > 0) return;
-  await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
-  await tx.query('UPDATE login_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
+  await revokeAccountGrants(tx, userId, now);
 }
 
 function sameIds(a: number[], b: number[]): boolean {
@@ -198,8 +197,5 @@ async function updateAccount(tx: Queryable, userId: number, profile: Profile, pa
       WHERE id = $1`,
     params,
   );
-  if (passwordHash !== null) {
-    await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
-    await tx.query('UPDATE login_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, now]);
-  }
+  if (passwordHash !== null) await revokeAccountGrants(tx, userId, now);
 }
