@@ -28,25 +28,18 @@ const STATUS_ORDER = ['queued', 'sent', 'delivered', 'read'];
 
 type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; providerMessageId?: string; failureReason?: string | null; now: Date };
 
-/** Delivery statuses only move forward; `failed` may follow `queued` or `sent` (api-conversations.md §1.4). */
-function deliveryStatusStatement(tenantId: number, messageId: number, update: StatusUpdate, condition = 'true') {
+/**
+ * Delivery statuses only move forward; `failed` may follow `queued` or `sent` (api-conversations.md §1.4). The status
+ * commits with the job's completion, in one statement, and only while this worker still holds the job.
+ */
+function completeWithStatus(context: JobContext, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
   const allowedFrom = update.status === 'failed' ? ['queued', 'sent'] : STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(update.status));
-  return {
+  return context.completeWith({
     text: `UPDATE messages SET delivery_status = $3, delivery_updated_at = $4, failure_reason = $5,
                   provider_message_id = COALESCE(provider_message_id, $6), read_at = CASE WHEN $3 = 'read' THEN $4 ELSE read_at END, updated_at = $4
-            WHERE tenant_id = $1 AND id = $2 AND delivery_status = ANY($7::text[]) AND ${condition}`,
+            WHERE tenant_id = $1 AND id = $2 AND delivery_status = ANY($7::text[]) AND EXISTS (SELECT 1 FROM finished)`,
     params: [tenantId, messageId, update.status, update.now, update.failureReason ?? null, update.providerMessageId ?? null, allowedFrom],
-  };
-}
-
-export async function setDeliveryStatus(tx: Queryable, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
-  const statement = deliveryStatusStatement(tenantId, messageId, update);
-  await tx.query(statement.text, statement.params);
-}
-
-/** The status change commits with the job's completion, in one statement, and only while this worker holds the job. */
-function completeWithStatus(context: JobContext, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
-  return context.completeWith(deliveryStatusStatement(tenantId, messageId, update, 'EXISTS (SELECT 1 FROM finished)'));
+  });
 }
 
 async function loadDelivery(db: Queryable, tenantId: number, messageId: number): Promise<DeliveryRow | null> {
