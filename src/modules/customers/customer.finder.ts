@@ -1,3 +1,4 @@
+import { orderByClause, textSortKey, type SortDirection } from '../../http/list-sort.js';
 import type { Queryable } from '../../platform/db/db.js';
 import { containsPattern } from '../../platform/db/like-pattern.js';
 import type { CustomerView, Gender } from './customer.resource.js';
@@ -15,7 +16,7 @@ export interface CustomerListFilter {
   /** Born after this day (YYYY-MM-DD): at most max_age today. */
   bornAfter: string | null;
   sortBy: CustomerSortColumn;
-  descending: boolean;
+  direction: SortDirection;
   limit: number;
   offset: number;
 }
@@ -38,11 +39,8 @@ export function phoneSearchDigits(term: string): string | null {
   return digits === '' ? null : digits;
 }
 
-/** Text columns compare case-insensitively in code-point order, nulls last both ways, ties by id (§1.3). */
-function orderBy(column: CustomerSortColumn, descending: boolean): string {
-  const direction = descending ? 'DESC' : 'ASC';
-  const key = TEXT_COLUMNS.has(column) ? `lower(c.${column}) COLLATE "C"` : `c.${column}`;
-  return `${key} ${direction} NULLS LAST, c.id ${direction}`;
+function orderBy(column: CustomerSortColumn, direction: SortDirection): string {
+  return orderByClause(TEXT_COLUMNS.has(column) ? textSortKey(`c.${column}`) : `c.${column}`, direction, ['c.id']);
 }
 
 /** Reads of customers: the list with its filters and exact total, and one customer in the same shape. */
@@ -66,7 +64,7 @@ export class CustomerFinder {
     const whereSql = where.join(' AND ');
     const filterParams = [...params];
     const pageSql = `SELECT ${VIEW_COLUMNS} FROM customers c ${VIEW_JOINS}
-      WHERE ${whereSql} ORDER BY ${orderBy(filter.sortBy, filter.descending)}
+      WHERE ${whereSql} ORDER BY ${orderBy(filter.sortBy, filter.direction)}
       LIMIT ${add(filter.limit)} OFFSET ${add(filter.offset)}`;
     // A generic plan cannot see the search pattern, so it cannot tell that the trigram indexes find few rows.
     const options = { planPerCall: filter.search !== null };

@@ -1,3 +1,4 @@
+import { orderByClause, textSortKey, type SortDirection } from '../../http/list-sort.js';
 import type { Queryable } from '../../platform/db/db.js';
 import { notFound } from '../../http/errors.js';
 
@@ -34,15 +35,14 @@ export interface UserFilters {
   role: string | null;
   trashed: boolean;
   sortBy: UserSort;
-  direction: 'asc' | 'desc';
+  direction: SortDirection;
   limit: number;
   offset: number;
 }
 
-// Text sorts compare lower-cased code points, so both engines agree whatever the database collation (§1.3).
 const SORT_EXPRESSIONS: Record<UserSort, string> = {
-  name: 'lower(u.name) COLLATE "C"',
-  email: 'lower(u.email) COLLATE "C"',
+  name: textSortKey('u.name'),
+  email: textSortKey('u.email'),
   created_at: 'u.created_at',
   updated_at: 'greatest(u.updated_at, m.updated_at)',
   last_login_at: 'u.last_login_at',
@@ -82,11 +82,10 @@ export async function listMembers(db: Queryable, tenantId: number, filters: User
           SELECT 1 FROM membership_roles mr JOIN roles r ON r.tenant_id = mr.tenant_id AND r.id = mr.role_id
            WHERE mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id AND lower(r.name) = lower($5::text)))`;
   const params = [tenantId, filters.trashed, filters.search, filters.isActive, filters.role];
-  const direction = filters.direction === 'asc' ? 'ASC' : 'DESC';
   const [rows, count] = await Promise.all([
     db.query<UserView>(
       `SELECT ${USER_COLUMNS} FROM ${MEMBERS} WHERE ${where}
-        ORDER BY ${SORT_EXPRESSIONS[filters.sortBy]} ${direction} NULLS LAST, u.id ${direction}, m.id ${direction}
+        ORDER BY ${orderByClause(SORT_EXPRESSIONS[filters.sortBy], filters.direction, ['u.id', 'm.id'])}
         LIMIT $6 OFFSET $7`,
       [...params, filters.limit, filters.offset],
     ),

@@ -1,3 +1,4 @@
+import { resolveSort, sortQuery } from '../../../http/list-sort.js';
 import { customerSchema, paginatorSchema } from '../../../http/openapi-schemas.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
@@ -20,22 +21,22 @@ export const listCustomers = defineRoute({
   responseSchema: paginatorSchema(customerSchema),
   query: {
     search: rule.string().nullable().max(255).describe('Case-insensitive substring filter.'),
-    sort_by: rule.enum(CUSTOMER_SORT_COLUMNS).nullable(),
-    sort_order: rule.enum(['asc', 'desc'] as const).nullable(),
+    ...sortQuery(CUSTOMER_SORT_COLUMNS),
     gender: rule.enum(GENDERS).nullable(),
     min_age: rule.integer().nullable().min(0).max(150).describe('Age in full years today (UTC), at least.'),
     max_age: rule.integer().nullable().min(0).max(150).gte('min_age').describe('Age in full years today (UTC), at most.'),
   },
   handler: async ({ deps, tenantId, query, page, paginate }) => {
     const today = deps.clock.now();
+    const sort = resolveSort(query.sort_by, query.sort_order);
     const { rows, total } = await new CustomerFinder(deps.db).list(tenantId, {
       search: query.search ?? null,
       gender: query.gender ?? null,
       bornOnOrBefore: typeof query.min_age === 'number' ? latestBirthDateForAge(today, query.min_age) : null,
       // At most max_age: not yet max_age + 1.
       bornAfter: typeof query.max_age === 'number' ? latestBirthDateForAge(today, query.max_age + 1) : null,
-      sortBy: query.sort_by ?? 'created_at',
-      descending: query.sort_order ? query.sort_order === 'desc' : !query.sort_by,
+      sortBy: sort.column,
+      direction: sort.direction,
       limit: page.perPage,
       offset: page.offset,
     });

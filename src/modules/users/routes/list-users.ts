@@ -1,3 +1,4 @@
+import { resolveSort, sortQuery } from '../../../http/list-sort.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { paginatorSchema, userSchema } from '../../../http/openapi-schemas.js';
 import { rule } from '../../../http/validation.js';
@@ -18,20 +19,20 @@ export const listUsers = defineRoute({
   responseSchema: paginatorSchema(userSchema),
   query: {
     search: rule.string().nullable().max(255).describe('Case-insensitive substring of the name or email.'),
-    sort_by: rule.enum(USER_SORTS).nullable(),
-    sort_order: rule.enum(['asc', 'desc'] as const).nullable(),
+    ...sortQuery(USER_SORTS),
     is_active: rule.boolean().nullable().describe('Only active (true) or suspended (false) members.'),
     role: rule.string().nullable().max(255).describe('Only members holding the role of this name (case-insensitive).'),
     trashed: rule.boolean().nullable().describe('true: only members removed from this tenant.'),
   },
   handler: async ({ deps, tenantId, query, page, paginate }) => {
+    const sort = resolveSort(query.sort_by, query.sort_order);
     const { rows, total } = await listMembers(deps.db, tenantId, {
       search: query.search ?? null,
       isActive: query.is_active ?? null,
       role: query.role ?? null,
       trashed: query.trashed ?? false,
-      sortBy: query.sort_by ?? 'created_at',
-      direction: query.sort_order ?? (query.sort_by ? 'asc' : 'desc'),
+      sortBy: sort.column,
+      direction: sort.direction,
       limit: page.perPage,
       offset: page.offset,
     });
