@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { currentEngine } from '../support/test-database.js';
-import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { allConversations, expectExactJson, postConversation, sql } from '../support/factories.js';
 import {
-  ALREADY_BLOCKED, apiTimeIn, block, insertCustomer, listedEntry, listedIds, postBlock, putEntry, type TestCustomer,
+  ALREADY_BLOCKED, apiTimeIn, block, insertCustomer, listedEntry, listedIds, postBlock, putEntry, tenantWithCustomer,
 } from '../support/blacklist.js';
 
 let h: Harness;
@@ -16,11 +15,6 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => h?.close());
-
-async function tenantWithCustomer(): Promise<{ seed: SeedResult; customer: TestCustomer; channelId: number }> {
-  const seed = await h.seedTenant({ conversations: 0, customers: 0 });
-  return { seed, customer: await insertCustomer(h, seed.tenant_id), channelId: seed.channels.whatsapp };
-}
 
 describe('expiry', () => {
   it('a temporary entry is active one second before expires_at and expired exactly at it, everywhere at once', async () => {
@@ -54,7 +48,7 @@ describe('expiry', () => {
   });
 
   it('a permanent entry never expires', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const entry = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     h.clock.advance(11 * 365 * 86400);
     // The seed's token expired meanwhile; a fresh one reads the same entry.
@@ -66,7 +60,7 @@ describe('expiry', () => {
   });
 
   it('remaining_time follows the §8.2 examples and counts down with the clock', async () => {
-    const { seed, channelId } = await tenantWithCustomer();
+    const { seed, channelId } = await tenantWithCustomer(h);
     const cases: Array<[number, string]> = [
       [7200, '2 hours'], [7199, '2 hours'], [7500, '2 hours 5 minutes'], [3 * 86400, '3 days'], [86400 + 5 * 3600 + 1800, '1 day 5 hours'],
       [86400 + 1800, '1 day'], [90, '2 minutes'], [1, '1 minute'], [60, '1 minute'], [3660, '1 hour 1 minute'], [86400 + 60, '1 day'],
@@ -85,7 +79,7 @@ describe('expiry', () => {
   });
 
   it('PUT can revive an expired entry when no other is active, and answers 409 when one is', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const pair = { channel_id: channelId, customer_id: customer.id };
     const first = await block(h, seed, { ...pair, ttl_seconds: 10 });
     h.clock.advance(10);
@@ -107,7 +101,7 @@ describe('expiry', () => {
 
 describe('concurrent writes of one channel and customer', () => {
   it('ten simultaneous blocks: exactly one 201, nine 409, one stored entry', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const body = { channel_id: channelId, customer_id: customer.id, reason: 'rate_limit', ttl_seconds: 600 };
     const responses = await Promise.all(Array.from({ length: 10 }, () => postBlock(h, seed.access_token, body)));
     const statuses = responses.map((response) => response.status).sort();
@@ -121,7 +115,7 @@ describe('concurrent writes of one channel and customer', () => {
   // until all of them wait: without the per-pair lock each would have seen "no active entry" and inserted one.
   // PGlite has a single connection, so requests cannot wait on each other there: the case exists on PostgreSQL only.
   if (currentEngine() === 'postgres') it('blocks that all passed validation together still give exactly one 201 (PostgreSQL)', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const body = { channel_id: channelId, customer_id: customer.id, reason: 'manual' };
     const requests = 8; // the test pool has 10 connections: one holds the table lock, one stays free for the pipeline
     const responses = await h.deps.db.session(async (session) => {
@@ -145,7 +139,7 @@ describe('concurrent writes of one channel and customer', () => {
   });
 
   it('simultaneous reactivations of two inactive entries: exactly one succeeds', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const pair = { channel_id: channelId, customer_id: customer.id };
     const ids: number[] = [];
     for (let index = 0; index < 2; index++) {
@@ -164,7 +158,7 @@ describe('concurrent writes of one channel and customer', () => {
   });
 
   it('blocks of different customers do not wait for each other or conflict', async () => {
-    const { seed, channelId } = await tenantWithCustomer();
+    const { seed, channelId } = await tenantWithCustomer(h);
     const customers = await Promise.all(Array.from({ length: 5 }, () => insertCustomer(h, seed.tenant_id)));
     const responses = await Promise.all(customers.map((customer) => postBlock(h, seed.access_token, { channel_id: channelId, customer_id: customer.id, reason: 'manual' })));
     expect(responses.map((response) => response.status)).toEqual([201, 201, 201, 201, 201]);

@@ -12,7 +12,7 @@ import {
 } from '../support/factories.js';
 import {
   ALREADY_BLOCKED, ENTRY_NOT_FOUND, apiTimeIn, block, channelSummary, deleteEntry, insertCustomer, listEntries, listedEntry, listedIds,
-  postBlock, putEntry, type TestCustomer,
+  postBlock, putEntry, tenantWithCustomer,
 } from '../support/blacklist.js';
 
 let h: Harness;
@@ -21,19 +21,13 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function tenantWithCustomer(): Promise<{ seed: SeedResult; customer: TestCustomer; channelId: number }> {
-  const seed = await h.seedTenant({ conversations: 0, customers: 0 });
-  const customer = await insertCustomer(h, seed.tenant_id);
-  return { seed, customer, channelId: seed.channels.whatsapp };
-}
-
 async function storedEntries(seed: SeedResult): Promise<Array<Record<string, any>>> {
   return sql(h, 'SELECT id, is_active, deleted_at, metadata, note FROM channel_blacklists WHERE tenant_id = $1 ORDER BY id', [seed.tenant_id]);
 }
 
 describe('POST /channel-blacklists', () => {
   it('answers 201 with the ChannelBlacklistResource, keys in order, JSON types exact', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const now = h.clock.now();
     const response = await postBlock(h, seed.access_token, {
       channel_id: channelId, customer_id: customer.id, reason: 'abusive_language', ttl_seconds: 7200, note: 'Insults', metadata: { source: 'agent' },
@@ -61,7 +55,7 @@ describe('POST /channel-blacklists', () => {
   });
 
   it('without ttl_seconds (absent or null) blocks permanently; metadata defaults to {}; an array is stored keyed "0", "1"', async () => {
-    const { seed, customer } = await tenantWithCustomer();
+    const { seed, customer } = await tenantWithCustomer(h);
     const absent = await block(h, seed, { channel_id: seed.channels.whatsapp, customer_id: customer.id, reason: 'rate_limit' });
     expect(absent).toMatchObject({ reason_label: 'Rate limit', note: null, expires_at: null, is_permanent: true, is_expired: false, remaining_time: null });
     expectExactJson(absent.metadata, {});
@@ -81,7 +75,7 @@ describe('POST /channel-blacklists', () => {
   });
 
   it('an application token records no user; ttl_seconds 1 and 315360000 are accepted', async () => {
-    const { seed, customer } = await tenantWithCustomer();
+    const { seed, customer } = await tenantWithCustomer(h);
     const token = await applicationToken(h, seed);
     const response = await postBlock(h, token, { channel_id: seed.channels.whatsapp, customer_id: customer.id, reason: 'manual', ttl_seconds: 315360000 });
     expect(response.status, response.body).toBe(201);
@@ -94,7 +88,7 @@ describe('POST /channel-blacklists', () => {
   });
 
   it('answers 422 with every documented message, all failing fields at once, and stores nothing', async () => {
-    const { seed, customer } = await tenantWithCustomer();
+    const { seed, customer } = await tenantWithCustomer(h);
     const other = await h.seedTenant({ conversations: 0, customers: 0 });
     const foreignCustomer = await insertCustomer(h, other.tenant_id);
     const deleted = await insertCustomer(h, seed.tenant_id);
@@ -141,7 +135,7 @@ describe('POST /channel-blacklists', () => {
   });
 
   it('answers 409 for a second active block of the same channel and customer, 422 before 409, and changes nothing', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const first = await block(h, seed, { channel_id: channelId, customer_id: customer.id, ttl_seconds: 3600 });
     const again = await postBlock(h, seed.access_token, { channel_id: channelId, customer_id: customer.id, reason: 'rate_limit' });
     expectError(again, 409, 'conflict');
@@ -157,7 +151,7 @@ describe('POST /channel-blacklists', () => {
   });
 
   it('allows a new block after an unblock and after a deactivation', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const pair = { channel_id: channelId, customer_id: customer.id };
     const first = await block(h, seed, pair);
     expect((await deleteEntry(h, seed.access_token, first.id)).status).toBe(200);
@@ -172,7 +166,7 @@ describe('POST /channel-blacklists', () => {
 
 describe('PUT /channel-blacklists/{id}', () => {
   it('updates only the fields sent; blocked_at never changes; updated_at does; the reason label follows', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id, reason: 'manual', ttl_seconds: 7200, note: 'First', metadata: { source: 'agent' } });
     h.clock.advance(60);
     const response = await putEntry(h, seed.access_token, created.id, { reason: 'security_threat' });
@@ -191,7 +185,7 @@ describe('PUT /channel-blacklists/{id}', () => {
   });
 
   it('merges metadata into the stored object (the §8.6 example), null and {} change nothing', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id, ttl_seconds: 7200, metadata: { source: 'agent' } });
     const merged = await putEntry(h, seed.access_token, created.id, { metadata: { extra: 1 }, expires_at: null });
     expect(merged.status, merged.body).toBe(200);
@@ -209,7 +203,7 @@ describe('PUT /channel-blacklists/{id}', () => {
   });
 
   it('expires_at: a date is midnight UTC, offsets convert to UTC, fractions drop, a past value expires the entry', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     const cases: Array<[string, string]> = [
       ['2031-03-04', '2031-03-04T00:00:00Z'],
@@ -231,7 +225,7 @@ describe('PUT /channel-blacklists/{id}', () => {
   });
 
   it('answers 422 with the documented messages and changes nothing', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id, note: 'Kept', metadata: { k: 1 } });
     const cases: Array<[Record<string, unknown>, Record<string, string[]>]> = [
       [{ reason: null }, { reason: ['The selected reason is invalid.'] }],
@@ -262,8 +256,8 @@ describe('PUT /channel-blacklists/{id}', () => {
   });
 
   it("answers 404 for an unknown, another tenant's or an unblocked entry, before validation", async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
-    const other = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
+    const other = await tenantWithCustomer(h);
     const foreign = await block(h, other.seed, { channel_id: other.channelId, customer_id: other.customer.id });
     const gone = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     await deleteEntry(h, seed.access_token, gone.id);
@@ -276,7 +270,7 @@ describe('PUT /channel-blacklists/{id}', () => {
   });
 
   it('answers 409 when reactivating an entry while another one of the pair is active, and changes nothing', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const pair = { channel_id: channelId, customer_id: customer.id };
     const old = await block(h, seed, { ...pair, note: 'old' });
     await putEntry(h, seed.access_token, old.id, { is_active: false });
@@ -304,7 +298,7 @@ describe('PUT /channel-blacklists/{id}', () => {
 
 describe('DELETE /channel-blacklists/{id}', () => {
   it('unblocks: 200 with the MessageResult, then 404 everywhere; the row stays, switched off and deleted', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     h.clock.advance(30);
     const response = await deleteEntry(h, seed.access_token, created.id);
@@ -320,8 +314,8 @@ describe('DELETE /channel-blacklists/{id}', () => {
   });
 
   it("works on inactive and expired entries; another tenant's or an unknown id is 404", async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
-    const other = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
+    const other = await tenantWithCustomer(h);
     const foreign = await block(h, other.seed, { channel_id: other.channelId, customer_id: other.customer.id });
     const inactive = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     await putEntry(h, seed.access_token, inactive.id, { is_active: false });
@@ -336,7 +330,7 @@ describe('DELETE /channel-blacklists/{id}', () => {
 
 describe('GET /channel-blacklists', () => {
   async function fixture() {
-    const { seed, customer } = await tenantWithCustomer();
+    const { seed, customer } = await tenantWithCustomer(h);
     const second = await insertCustomer(h, seed.tenant_id, { first_name: 'Bora', email: 'bora@example.test' });
     const wa = seed.channels.whatsapp;
     const tg = seed.channels.telegram;
@@ -353,7 +347,7 @@ describe('GET /channel-blacklists', () => {
 
   it('lists live entries newest first in the Laravel paginator; deleted entries never, other tenants never', async () => {
     const { seed, ids } = await fixture();
-    const other = await tenantWithCustomer();
+    const other = await tenantWithCustomer(h);
     await block(h, other.seed, { channel_id: other.channelId, customer_id: other.customer.id });
     const response = await listEntries(h, seed.access_token);
     expect(response.status, response.body).toBe(200);
@@ -411,7 +405,7 @@ describe('GET /channel-blacklists', () => {
   });
 
   it('answers 422 for bad filter values', async () => {
-    const { seed } = await tenantWithCustomer();
+    const { seed } = await tenantWithCustomer(h);
     const cases: Array<[string, Record<string, string[]>]> = [
       ['?active=yes', { active: ['The active field must be true or false.'] }],
       ['?active=2', { active: ['The active field must be true or false.'] }],
@@ -432,7 +426,7 @@ describe('GET /channel-blacklists', () => {
 
 describe('permissions and scopes', () => {
   it('a Viewer can list but gets 403 on every write, whatever the id or body; an Agent can write', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     const viewer = await memberAs(h, seed, 'Vera Viewer', 'Viewer');
     expect(await listedIds(h, viewer.token)).toEqual([created.id]);
@@ -453,7 +447,7 @@ describe('permissions and scopes', () => {
   });
 
   it('the list takes conversations:read or blacklist:write; writes need blacklist:write', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const read = await h.token(seed.user_id, { scopes: ['conversations:read'] });
     const write = await h.token(seed.user_id, { scopes: ['blacklist:write'] });
     expect((await listEntries(h, read)).status).toBe(200);
@@ -496,7 +490,7 @@ describe("the conversations' blacklist field", () => {
   });
 
   it("a soft-deleted customer's entry keeps showing the customer", async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer();
+    const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id });
     await sql(h, 'UPDATE customers SET deleted_at = now() WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, customer.id]);
     expectExactJson(await listedEntry(h, seed, created.id), created);

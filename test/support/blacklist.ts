@@ -88,3 +88,9 @@ export async function listedEntry(h: Harness, seed: SeedResult, id: number): Pro
 export function apiTimeIn(h: Harness, seconds: number): string {
   return apiTime(new Date(h.clock.now().getTime() + seconds * 1000));
 }
+
+/** A tenant without demo data, one live customer of it, and the WhatsApp channel to block it on. */
+export async function tenantWithCustomer(h: Harness): Promise<{ seed: SeedResult; customer: TestCustomer; channelId: number }> {
+  const seed = await h.seedTenant({ conversations: 0, customers: 0 });
+  return { seed, customer: await insertCustomer(h, seed.tenant_id), channelId: seed.channels.whatsapp };
+}
