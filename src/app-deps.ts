@@ -4,6 +4,7 @@ import type { Clock } from './platform/clock.js';
 import type { SecretBox } from './platform/crypto.js';
 import type { AccessTokens } from './modules/oauth/access-tokens.js';
 import type { RateLimiter } from './http/rate-limit.js';
+import type { AccessCache } from './http/tenant.js';
 import type { FileLinks } from './modules/files/file-links.js';
 import type { AdapterRegistry } from './modules/delivery/adapters.js';
 import type { FileStorage } from './platform/storage/storage.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   box: SecretBox;
   tokens: AccessTokens;
   limiter: RateLimiter;
+  /** Members' tenant access per request, exact with respect to role and membership changes. */
+  access: AccessCache;
   fileLinks: FileLinks;
   /** Uploaded file bytes: local disk or S3 (STORAGE_DRIVER). */
   storage: FileStorage;

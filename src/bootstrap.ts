@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { loadEncryptionKey } from './platform/crypto.js';
 import { AccessTokens } from './modules/oauth/access-tokens.js';
 import { ensureSigningKey } from './modules/oauth/signing-keys.js';
+import { AccessCache } from './http/tenant.js';
 import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from './http/rate-limit.js';
 import path from 'node:path';
 import { FileLinks } from './modules/files/file-links.js';
@@ -43,7 +44,9 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
   const limiter = new RateLimiter(store, config.rateLimitPerMinute, () =>
     options.onWarning?.('The rate-limit store is unreachable; requests are not being limited.'),
   );
+  const access = new AccessCache();
+  await db.watchChanges(AccessCache.CHANNEL, access.onChange);
   const fileLinks = new FileLinks(box.derive('file-links'), config.fileUrlTtlSeconds);
   const adapters = options.adapters ?? new AdapterRegistry();
-  return { config, db, clock, box, tokens, limiter, fileLinks, storage: createStorage(config), adapters, notifyJobs: () => undefined, lifecycle: { shuttingDown: false, inFlight: 0 } };
+  return { config, db, clock, box, tokens, limiter, access, fileLinks, storage: createStorage(config), adapters, notifyJobs: () => undefined, lifecycle: { shuttingDown: false, inFlight: 0 } };
 }

@@ -42,7 +42,7 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
     const token = unauthenticated || (request.headers.authorization === undefined && !route) ? null : await authenticate(request, deps.tokens);
     let access: TenantAccess | AppError | null = null;
     if (token && !(token instanceof AppError) && route?.permission !== 'none') {
-      access = await resolveTenant(deps.db, token, header);
+      access = await resolveTenant(deps.db, deps.access, token, header);
     }
 
     // Routes outside any tenant ignore X-Tenant, so it must not split their counter either.

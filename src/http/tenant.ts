@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db/db.js';
+import { ChangeAwareCache } from '../platform/change-aware-cache.js';
 import { AppError, MESSAGES } from './errors.js';
 import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
 import { PERMISSIONS, permissionById, type Permission } from '../modules/roles/permissions.js';
@@ -16,24 +17,15 @@ export function rawTenantHeader(value: string | string[] | undefined): string | 
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/**
- * Resolves the request's tenant from the verified token and X-Tenant (api.md §5), and the principal's
- * permissions there, in one query. The tenant never comes from anywhere else.
- */
-export async function resolveTenant(db: Queryable, token: VerifiedToken, header: string | undefined): Promise<TenantAccess | AppError> {
-  let requested: number | null = null;
-  if (header !== undefined) {
-    if (!/^[0-9]{1,18}$/.test(header)) return new AppError('invalid_request', MESSAGES.tenantInvalid);
-    requested = Number(header);
-  }
-  const forbidden = new AppError('tenant_forbidden', MESSAGES.tenantForbidden);
-  const bound = token.boundTenantId;
-  if (requested !== null && bound !== null && requested !== bound) return forbidden;
-  const wanted = requested ?? bound;
+/** Up to two live memberships of a user (one when a tenant is wanted), with the permission set of each. */
+type MembershipAccess = TenantAccess[];
 
-  if (token.principal.kind === 'application') {
-    return { tenantId: token.principal.tenantId, permissions: ALL_PERMISSIONS };
-  }
+/** Members' tenant access, dropped whenever memberships, roles or role permissions change (migration 0013). */
+export class AccessCache extends ChangeAwareCache<MembershipAccess> {
+  static readonly CHANNEL = 'access';
+}
+
+async function loadMembershipAccess(db: Queryable, userId: number, wanted: number | null): Promise<MembershipAccess> {
   const result = await db.query<{ tenant_id: number; permission_ids: number[] }>(
     `SELECT m.tenant_id,
             COALESCE(array_agg(DISTINCT rp.permission_id) FILTER (WHERE rp.permission_id IS NOT NULL), '{}') AS permission_ids
@@ -44,15 +36,44 @@ export async function resolveTenant(db: Queryable, token: VerifiedToken, header:
       GROUP BY m.tenant_id
       ORDER BY m.tenant_id
       LIMIT 2`,
-    [token.principal.userId, wanted],
+    [userId, wanted],
   );
-  if (wanted !== null && result.rows.length === 0) return forbidden;
-  if (wanted === null && result.rows.length !== 1) return new AppError('tenant_required', MESSAGES.tenantRequired);
-  const row = result.rows[0]!;
-  const permissions = new Set<Permission>();
-  for (const id of row.permission_ids) {
-    const name = permissionById(Number(id));
-    if (name) permissions.add(name);
+  return result.rows.map((row) => {
+    const permissions = new Set<Permission>();
+    for (const id of row.permission_ids) {
+      const name = permissionById(Number(id));
+      if (name) permissions.add(name);
+    }
+    return { tenantId: Number(row.tenant_id), permissions };
+  });
+}
+
+/**
+ * Resolves the request's tenant from the verified token and X-Tenant (api.md §5), and the principal's
+ * permissions there, in one query (or from the access cache). The tenant never comes from anywhere else.
+ */
+export async function resolveTenant(
+  db: Queryable,
+  cache: AccessCache,
+  token: VerifiedToken,
+  header: string | undefined,
+): Promise<TenantAccess | AppError> {
+  let requested: number | null = null;
+  if (header !== undefined) {
+    if (!/^[0-9]{1,18}$/.test(header)) return new AppError('invalid_request', MESSAGES.tenantInvalid);
+    requested = Number(header);
   }
-  return { tenantId: Number(row.tenant_id), permissions };
+  const forbidden = () => new AppError('tenant_forbidden', MESSAGES.tenantForbidden);
+  const bound = token.boundTenantId;
+  if (requested !== null && bound !== null && requested !== bound) return forbidden();
+  const wanted = requested ?? bound;
+
+  if (token.principal.kind === 'application') {
+    return { tenantId: token.principal.tenantId, permissions: ALL_PERMISSIONS };
+  }
+  const userId = token.principal.userId;
+  const memberships = await cache.get(`${userId}:${wanted ?? ''}`, () => loadMembershipAccess(db, userId, wanted));
+  if (wanted !== null && memberships.length === 0) return forbidden();
+  if (wanted === null && memberships.length !== 1) return new AppError('tenant_required', MESSAGES.tenantRequired);
+  return memberships[0]!;
 }

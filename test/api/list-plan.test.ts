@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { Queryable } from '../../src/platform/db/db.js';
 import { ConversationFinder } from '../../src/modules/conversations/conversation.finder.js';
+import { MessageFinder } from '../../src/modules/messages/message.finder.js';
 import { sql } from '../support/factories.js';
 
 let h: Harness;
@@ -117,4 +118,70 @@ describe('conversation list plan', () => {
       expect(scans.map((node) => node['Index Name']), detail).toEqual([index]);
     });
   }
+});
+
+/** SQL text for one bound value (numbers, text, timestamps), for EXPLAIN EXECUTE of a prepared statement. */
+function literal(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The plan PostgreSQL reuses for every call of a statement sent with `genericPlan` (plan_cache_mode =
+ * force_generic_plan): the statement is prepared exactly as the app sends it, then explained for these values.
+ */
+async function explainGeneric(text: string, params: unknown[]): Promise<PlanNode> {
+  return h.deps.db.session(async (session) => {
+    await session.exec('SET plan_cache_mode = force_generic_plan');
+    try {
+      await session.query(text, params);
+      const [statement] = (await session.query<{ name: string }>('SELECT name FROM pg_prepared_statements WHERE statement = $1', [text])).rows;
+      const rows = (await session.query<Record<string, unknown>>(`EXPLAIN (FORMAT JSON) EXECUTE ${statement!.name}(${params.map(literal).join(', ')})`)).rows;
+      const raw = rows[0]!['QUERY PLAN'];
+      return ((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>)[0]!.Plan;
+    } finally {
+      await session.exec('RESET plan_cache_mode');
+    }
+  });
+}
+
+const hashOrMergeJoins = (plan: PlanNode) => collect(plan, (node) => node['Node Type'] === 'Hash Join' || node['Node Type'] === 'Merge Join');
+
+describe.runIf(process.env.TEST_ENGINE === 'postgres')('generic plans of the hot statements (PostgreSQL)', () => {
+  for (const channelType of [null, 'whatsapp'] as const) {
+    const index = channelType ? 'conversations_inbox_by_type' : 'conversations_inbox';
+    it(`the conversation page (channel_type ${String(channelType)}) pages ${index} and looks rows up by key`, async () => {
+      const tenantId = await planTenant();
+      const { seen } = await capturedFinderQueries(tenantId, { channelType, offset: 30 });
+      const pageQuery = seen.find((query) => /\bpage AS MATERIALIZED \(/.test(query.text))!;
+      const plan = await explainGeneric(pageQuery.text, pageQuery.params);
+      const detail = JSON.stringify(plan);
+      expect(seqScansOnConversations(plan), detail).toEqual([]);
+      expect(hashOrMergeJoins(plan), detail).toEqual([]);
+      const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'conversations').map((node) => node['Index Name']);
+      expect(scans, detail).toEqual([index, 'conversations_pkey']);
+    });
+  }
+
+  it('the message page pages messages_by_conversation and looks rows up by key', async () => {
+    const seed = await h.seedTenant({ conversations: 3 });
+    const [conversation] = await sql(h, 'SELECT id FROM conversations WHERE tenant_id = $1 LIMIT 1', [seed.tenant_id]);
+    await sql(h, 'ANALYZE messages');
+    const seen: Array<{ text: string; params: unknown[] }> = [];
+    const spy: Queryable = {
+      query: async (text, params) => {
+        seen.push({ text, params: params ?? [] });
+        return h.deps.db.query(text, params);
+      },
+    };
+    await new MessageFinder(spy).page(seed.tenant_id, Number(conversation!.id), 15, 0);
+    const plan = await explainGeneric(seen[0]!.text, seen[0]!.params);
+    const detail = JSON.stringify(plan);
+    // (files may be read by Seq Scan here: an empty table is cheapest to scan.)
+    expect(collect(plan, (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'messages'), detail).toEqual([]);
+    expect(hashOrMergeJoins(plan), detail).toEqual([]);
+    const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'messages').map((node) => node['Index Name']);
+    expect(scans, detail).toEqual(['messages_by_conversation', 'messages_pkey', 'messages_pkey']);
+  });
 });

@@ -27,7 +27,7 @@ export async function loadConversationCount(request: { deps: AppDeps; context: R
     : await request.deps.db.query<ConversationCount>('SELECT id, message_count FROM conversations WHERE tenant_id = $1 AND id = $2', [
         request.context.tenantId!,
         id,
-      ]);
+      ], { genericPlan: true });
   const row = result?.rows[0];
   if (!row) throw notFound(CONVERSATION_NOT_FOUND);
   return { id: Number(row.id), message_count: Number(row.message_count) };

@@ -17,9 +17,13 @@ function toView(row: MessageRow): MessageView {
   };
 }
 
-/** Columns of a page of messages; `page` is a CTE of message ids. The quoted text is read as it is now. */
+/**
+ * Columns of a page of messages; `page` is a CTE of message ids. The quoted text is read as it is now. Each id is
+ * joined through a LATERAL subquery with OFFSET 0, so even a generic (prepared) plan looks each one up by key.
+ */
 function messagesSql(pageCte: string): string {
-  return `WITH page AS (${pageCte})
+  return `WITH page AS MATERIALIZED (${pageCte})
+    SELECT item.* FROM page CROSS JOIN LATERAL (
     SELECT m.id, m.tenant_id, m.conversation_id, m.user_id, m.user_name, m.is_customer, m.message_type, m.message,
            m.quoted_message_id, q.message AS quoted_text, m.is_deleted, m.is_edited, m.edited_by_user_name,
            m.deleted_by_user_name, m.read_at, m.source, m.provider, m.provider_message_id, m.provider_timestamp,
@@ -29,11 +33,12 @@ function messagesSql(pageCte: string): string {
              'mime_type', f.mime_type, 'size', f.size, 'group_id', f.group_id, 'fileable_type', f.fileable_type,
              'fileable_id', f.fileable_id, 'thumbnail_key', f.thumbnail_key, 'created_at', f.created_at,
              'updated_at', f.updated_at, 'deleted_at', f.deleted_at) END AS file
-      FROM page
-      JOIN messages m ON m.tenant_id = $1 AND m.id = page.id
+      FROM messages m
       LEFT JOIN messages q ON q.tenant_id = $1 AND q.id = m.quoted_message_id
       LEFT JOIN files f ON f.tenant_id = $1 AND f.id = m.file_id AND f.deleted_at IS NULL
-     ORDER BY m.created_at DESC, m.id DESC`;
+     WHERE m.tenant_id = $1 AND m.id = page.id
+    OFFSET 0) item
+     ORDER BY item.created_at DESC, item.id DESC`;
 }
 
 /** Reads of messages: pages come from (tenant, conversation, created_at, id) alone; totals from the conversation's counter. */
@@ -45,6 +50,7 @@ export class MessageFinder {
       messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
                     ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`),
       [tenantId, conversationId, limit, offset],
+      { genericPlan: true },
     );
     return result.rows.map(toView);
   }

@@ -13,6 +13,12 @@ export interface QueryOptions {
    * depends on the values, such as LIKE patterns that a trigram index serves only when it can see them.
    */
   planPerCall?: boolean;
+  /**
+   * Run on a connection that reuses one generic plan per statement (PostgreSQL `plan_cache_mode =
+   * force_generic_plan`), so a call costs no planning. Only for hot statements whose generic plan is checked to
+   * use the same indexes as a custom one (test/api/list-plan.test.ts). Ignored inside a transaction and on PGlite.
+   */
+  genericPlan?: boolean;
 }
 
 export interface Queryable {
@@ -25,8 +31,24 @@ export interface DbSession extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
+/**
+ * What a change watcher hears: `changed` once a transaction that fired the channel's signal trigger
+ * (migration 0013) has committed; `lost` / `restored` when this process cannot / can again hear other processes'
+ * changes, so a cache must not serve in between.
+ */
+export type ChangeEvent = 'changed' | 'lost' | 'restored';
+
+/** The one NOTIFY channel of migration 0013's signal triggers; the payload names the logical channel. */
+export const CHANGE_NOTIFY_CHANNEL = 'flextell_changes';
+
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Calls `listener` on changes signalled on `channel` by any process. Changes this process commits are heard
+   * before its query or transaction promise resolves; other processes' changes shortly after they commit.
+   * Starts in the `restored` state when it resolves.
+   */
+  watchChanges(channel: string, listener: (event: ChangeEvent) => void): Promise<void>;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A dedicated connection for work that must stay on one session (advisory locks). */
   session<T>(work: (session: DbSession) => Promise<T>): Promise<T>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Db, DbSession, Queryable } from './db.js';
+import { CHANGE_NOTIFY_CHANNEL, type Db, type DbSession, type Queryable } from './db.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -48,6 +48,13 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
     query: base.query,
     transaction,
     session: (work) => work(session),
+    // One process owns the data directory, and PGlite delivers a NOTIFY before the committing call resolves.
+    async watchChanges(channel, listener) {
+      await database.listen(CHANGE_NOTIFY_CHANNEL, (payload) => {
+        if (payload === channel) listener('changed');
+      });
+      listener('restored');
+    },
     close: () => database.close(),
     dumpDataDir: () => database.dumpDataDir('none'),
   };

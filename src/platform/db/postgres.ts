@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Db, DbSession, Queryable, QueryOptions, QueryResult } from './db.js';
+import { PostgresChanges } from './postgres-changes.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -37,7 +38,7 @@ async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, param
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
 }
 
-async function inTransaction<T>(client: pg.PoolClient, work: (tx: Queryable) => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: pg.PoolClient, changes: PostgresChanges, work: (tx: Queryable) => Promise<T>): Promise<T> {
   const tx: Queryable = { query: (sql, params, options) => runQuery(client, sql, params, options) };
   await client.query('BEGIN');
   try {
@@ -47,6 +48,8 @@ async function inTransaction<T>(client: pg.PoolClient, work: (tx: Queryable) => 
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  } finally {
+    changes.settle(client);
   }
 }
 
@@ -54,14 +57,45 @@ export function openPostgres(url: string, poolSize: number): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'flextell' });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  const changes = new PostgresChanges(url);
+  pool.on('connect', (client) => changes.track(client));
+  // PostgreSQL keeps re-planning the hot list statements (their generic plans look costlier to it than they
+  // are: it prices LIMIT $n at a tenth of the tenant), which is most of their database time.
+  let genericPool: pg.Pool | null = null;
+  const genericPlans = () => {
+    if (!genericPool) {
+      genericPool = new pg.Pool({
+        connectionString: url, max: poolSize, types, application_name: 'flextell', options: '-c plan_cache_mode=force_generic_plan',
+      });
+      genericPool.on('error', () => undefined);
+      genericPool.on('connect', (client) => changes.track(client));
+    }
+    return genericPool;
+  };
+
+  /** A statement outside any transaction: committed when it returns, so its change signals are settled then. */
+  async function autocommit<T>(client: pg.PoolClient, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      changes.settle(client);
+    }
+  }
 
   return {
     kind: 'postgres',
-    query: (sql, params, options) => runQuery(pool, sql, params, options),
+    async query(sql, params, options) {
+      const client = await (options?.genericPlan && !options.planPerCall ? genericPlans() : pool).connect();
+      try {
+        return await autocommit(client, () => runQuery(client, sql, params, options));
+      } finally {
+        client.release();
+      }
+    },
     async transaction(work) {
       const client = await pool.connect();
       try {
-        return await inTransaction(client, work);
+        return await inTransaction(client, changes, work);
       } finally {
         client.release();
       }
@@ -69,11 +103,9 @@ export function openPostgres(url: string, poolSize: number): Db {
     async session(work) {
       const client = await pool.connect();
       const session: DbSession = {
-        query: (sql, params, options) => runQuery(client, sql, params, options),
-        exec: async (sql) => {
-          await client.query(sql);
-        },
-        transaction: (inner) => inTransaction(client, inner),
+        query: (sql, params, options) => autocommit(client, () => runQuery(client, sql, params, options)),
+        exec: (sql) => autocommit(client, async () => void (await client.query(sql))),
+        transaction: (inner) => inTransaction(client, changes, inner),
       };
       try {
         return await work(session);
@@ -81,6 +113,10 @@ export function openPostgres(url: string, poolSize: number): Db {
         client.release();
       }
     },
-    close: () => pool.end(),
+    watchChanges: (channel, listener) => changes.watch(channel, listener),
+    async close() {
+      await changes.close();
+      await Promise.all([pool.end(), genericPool?.end()]);
+    },
   };
 }
