@@ -41,14 +41,17 @@ function messagesSql(pageCte: string): string {
      ORDER BY item.created_at DESC, item.id DESC`;
 }
 
+const PAGE_SQL = messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+                    ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`);
+const FIND_SQL = messagesSql('SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3');
+
 /** Reads of messages: pages come from (tenant, conversation, created_at, id) alone; totals from the conversation's counter. */
 export class MessageFinder {
   constructor(private readonly db: Queryable) {}
 
   async page(tenantId: number, conversationId: number, limit: number, offset: number): Promise<MessageView[]> {
     const result = await this.db.query<MessageRow>(
-      messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
-                    ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`),
+      PAGE_SQL,
       [tenantId, conversationId, limit, offset],
       { genericPlan: true },
     );
@@ -57,7 +60,7 @@ export class MessageFinder {
 
   async findInConversation(tenantId: number, conversationId: number, messageId: number): Promise<MessageView | null> {
     const result = await this.db.query<MessageRow>(
-      messagesSql('SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3'),
+      FIND_SQL,
       [tenantId, conversationId, messageId],
     );
     return result.rows[0] ? toView(result.rows[0]) : null;
