@@ -11,7 +11,8 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export interface CpuSnapshot {
   at: number;
   server: number;
-  postgres: number;
+  /** Ticks per backend pid; a pool closes idle connections, so some may exit during a run. */
+  postgres: Map<number, number | null>;
   machineBusy: number;
   machineTotal: number;
 }
@@ -25,13 +26,14 @@ export interface CpuUsage {
   otherPercent: number;
 }
 
-function processTicks(pid: number): number {
+/** CPU ticks of a process so far, or null once it has exited. */
+function processTicks(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the full line)
   } catch {
-    return 0;
+    return null;
   }
 }
 
@@ -83,8 +85,8 @@ export class CpuSampler {
     const machine = machineTicks();
     return {
       at: performance.now(),
-      server: this.serverPid ? processTicks(this.serverPid) : 0,
-      postgres: this.backendPids.reduce((sum, pid) => sum + processTicks(pid), 0),
+      server: this.serverPid ? (processTicks(this.serverPid) ?? 0) : 0,
+      postgres: new Map(this.backendPids.map((pid) => [pid, processTicks(pid)])),
       machineBusy: machine.busy,
       machineTotal: machine.total,
     };
@@ -94,7 +96,12 @@ export class CpuSampler {
     if (!this.serverPid || requests <= 0 || after.machineTotal <= before.machineTotal) return null;
     const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
     const server = after.server - before.server;
-    const postgres = after.postgres - before.postgres;
+    // A backend that exited during the run was an idle pool connection closed by its timeout: left out.
+    let postgres = 0;
+    for (const [pid, start] of before.postgres) {
+      const end = after.postgres.get(pid);
+      if (start !== null && end !== null && end !== undefined) postgres += end - start;
+    }
     const busy = after.machineBusy - before.machineBusy;
     const total = after.machineTotal - before.machineTotal;
     return {
