@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
+import { currentEngine } from '../support/test-database.js';
 import { createUser, addMembership, expectError, memberWith, sql } from '../support/factories.js';
 import { ChangeAwareCache } from '../../src/platform/change-aware-cache.js';
 
@@ -91,7 +92,8 @@ describe('tenant access cache', () => {
   });
 });
 
-describe.runIf(process.env.TEST_ENGINE === 'postgres')('tenant access cache across processes (PostgreSQL)', () => {
+// PostgreSQL only (registered on that engine alone, never skipped).
+if (currentEngine() === 'postgres') describe('tenant access cache across processes (PostgreSQL)', () => {
   async function otherProcess<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: await databaseUrl() });
     await client.connect();

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
+import { currentEngine } from '../support/test-database.js';
 import type { Queryable } from '../../src/platform/db/db.js';
 import { ConversationFinder } from '../../src/modules/conversations/conversation.finder.js';
 import { MessageFinder } from '../../src/modules/messages/message.finder.js';
@@ -148,7 +149,8 @@ async function explainGeneric(text: string, params: unknown[]): Promise<PlanNode
 
 const hashOrMergeJoins = (plan: PlanNode) => collect(plan, (node) => node['Node Type'] === 'Hash Join' || node['Node Type'] === 'Merge Join');
 
-describe.runIf(process.env.TEST_ENGINE === 'postgres')('generic plans of the hot statements (PostgreSQL)', () => {
+// PostgreSQL only (registered on that engine alone, never skipped).
+if (currentEngine() === 'postgres') describe('generic plans of the hot statements (PostgreSQL)', () => {
   for (const channelType of [null, 'whatsapp'] as const) {
     const index = channelType ? 'conversations_inbox_by_type' : 'conversations_inbox';
     it(`the conversation page (channel_type ${String(channelType)}) pages ${index} and looks rows up by key`, async () => {
