@@ -20,12 +20,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { benchRoot, defaultSeedFile, RARE_LAST_NAME, type BenchSeed } from './common.js';
-import { autocannonTool, wrkInstalled, wrkTool, type BenchRequest, type LoadTool, type Measurement } from './load-tool.js';
-import { runCli, startServer, type RunningServer } from './server-process.js';
-import { CpuSampler, cpuPressure, machineBusyPercent, type CpuUsage } from './cpu-sampler.js';
+import { defaultSeedFile, isoSeconds, RARE_LAST_NAME, runScript, scriptLog, tenantHeaders, UsageError, type BenchSeed } from './common.js';
+import type { BenchRequest, LoadTool } from './load-tool.js';
+import { runCli, seedTenant, startServer, type RunningServer } from './server-process.js';
+import { CpuSampler } from './cpu-sampler.js';
+import { chooseLoadTool, LOAD_FLAGS_USAGE, readLoadRunFlags, RUN_FLAGS_USAGE } from './load-flags.js';
+import { failedPrecheck, measuredResult, measuredRun, measureOrFail, waitForQuietMachine, warmUp } from './load-run.js';
+import { benchNodeArgs, postgresInfo, runDescriptionLines, serverEnvironment, startRun, STARTED_SERVER } from './run-info.js';
+import { publishResults, resultsTable, type ResultsReport, type ShapeResult } from './shape-results.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
 const PG_TARGET = { minRps: 2500, maxP99Ms: 60 };
@@ -46,131 +49,63 @@ interface ShapeContext {
   searchTerm: string;
 }
 
-interface ShapeResult {
-  shape: Shape;
-  measurement: Measurement | null;
-  check: string;
-  failure: string | null;
-  cpu: CpuUsage | null;
-  /** Fewer than two responses per connection: most of the offered load never finished, the numbers mean nothing. */
-  tooSlow?: boolean;
-  /** p99 over half the run: the slowest requests had no time to finish, so p99 is a lower bound. */
-  tailTruncated?: boolean;
-}
-
-class UsageError extends Error {}
-
 const LIST = '/api/v1/conversations';
 
-const headersOf = (seed: SeedResult) => ({ Authorization: `Bearer ${seed.access_token}`, 'X-Tenant': String(seed.tenant_id) });
-
 const SHAPES: Shape[] = [
-  { id: 1, label: 'big tenant, page 1', engine: 'postgres', target: PG_TARGET, requests: ({ big }) => [{ path: LIST, headers: headersOf(big) }] },
-  { id: 2, label: 'big tenant, page 2000', engine: 'postgres', target: PG_TARGET, requests: ({ big }) => [{ path: `${LIST}?page=2000`, headers: headersOf(big) }] },
+  { id: 1, label: 'big tenant, page 1', engine: 'postgres', target: PG_TARGET, requests: ({ big }) => [{ path: LIST, headers: tenantHeaders(big) }] },
+  { id: 2, label: 'big tenant, page 2000', engine: 'postgres', target: PG_TARGET, requests: ({ big }) => [{ path: `${LIST}?page=2000`, headers: tenantHeaders(big) }] },
   {
     id: 3,
     label: 'big tenant, rare search',
     engine: 'postgres',
     target: PG_TARGET,
-    requests: ({ big, searchTerm }) => [{ path: `${LIST}?search=${encodeURIComponent(searchTerm)}`, headers: headersOf(big) }],
+    requests: ({ big, searchTerm }) => [{ path: `${LIST}?search=${encodeURIComponent(searchTerm)}`, headers: tenantHeaders(big) }],
   },
   {
     id: 4,
     label: 'big tenant, channel_type=instagram',
     engine: 'postgres',
     target: PG_TARGET,
-    requests: ({ big }) => [{ path: `${LIST}?channel_type=instagram`, headers: headersOf(big) }],
+    requests: ({ big }) => [{ path: `${LIST}?channel_type=instagram`, headers: tenantHeaders(big) }],
   },
   {
     id: 5,
     label: 'small tenants, page 1',
     engine: 'postgres',
     target: PG_TARGET,
-    requests: ({ small }) => small.map((seed) => ({ path: LIST, headers: headersOf(seed) })),
+    requests: ({ small }) => small.map((seed) => ({ path: LIST, headers: tenantHeaders(seed) })),
   },
   {
     id: 6,
     label: 'small tenant on PGlite, page 1',
     engine: 'pglite',
     target: PGLITE_TARGET,
-    requests: ({ pglite }) => (pglite ? [{ path: LIST, headers: headersOf(pglite) }] : []),
+    requests: ({ pglite }) => (pglite ? [{ path: LIST, headers: tenantHeaders(pglite) }] : []),
   },
 ];
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:list -- [flags]
 
   --shapes LIST        which shapes to run, e.g. 1,2,6 (all)
-  --duration SECONDS   measured run per shape (10)
-  --warmup SECONDS     warm-up per shape, not measured (3)
-  --connections N      concurrent connections (50)
-  --tool NAME          auto (wrk when installed), wrk or autocannon
-  --threads N          wrk threads (2)
+${LOAD_FLAGS_USAGE}
   --search TERM        the rare search term (default: the rare last name bench:data gives three customers)
   --seed FILE          the seed object of bench:data (bench/.data/seed.json)
-  --quiet-wait SECONDS before each shape, wait up to this long for the machine to be mostly idle (60; 0 = never)
-  --no-write           do not append to bench/RESULTS.md
-  --note TEXT          a note for the RESULTS.md section
+${RUN_FLAGS_USAGE}
 
 Environment: DATABASE_URL (PostgreSQL shapes), BENCH_URL (use that running server instead of starting one),
 BENCH_NODE_ARGS (extra node flags for the servers started here, e.g. --cpu-prof).
 `;
 
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive integer (got "${value}").`);
-  return Number(value);
-}
-
 function readOptions(argv: string[]) {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        shapes: { type: 'string' },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        connections: { type: 'string' },
-        tool: { type: 'string', default: 'auto' },
-        threads: { type: 'string' },
-        search: { type: 'string' },
-        seed: { type: 'string' },
-        'no-write': { type: 'boolean', default: false },
-        'quiet-wait': { type: 'string' },
-        note: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const shapeIds = values.shapes
-    ? values.shapes.split(',').map((text) => {
-        const id = Number(text.trim());
-        if (!SHAPES.some((shape) => shape.id === id)) throw new UsageError(`Unknown shape "${text}" (1–${SHAPES.length}).`);
-        return id;
-      })
-    : SHAPES.map((shape) => shape.id);
-  if (!['auto', 'wrk', 'autocannon'].includes(values.tool ?? 'auto')) throw new UsageError('--tool must be auto, wrk or autocannon.');
-  const warmup = values.warmup === '0' ? 0 : positiveInteger(values.warmup, 'warmup', 3);
+  const { flags, values } = readLoadRunFlags(argv, SHAPES, { search: { type: 'string' }, seed: { type: 'string' } });
   return {
-    help: values.help ?? false,
-    shapes: SHAPES.filter((shape) => shapeIds.includes(shape.id)),
-    duration: positiveInteger(values.duration, 'duration', 10),
-    warmup,
-    connections: positiveInteger(values.connections, 'connections', 50),
-    tool: values.tool as 'auto' | 'wrk' | 'autocannon',
-    threads: positiveInteger(values.threads, 'threads', 2),
+    ...flags,
     search: values.search ?? null,
     seedFile: path.resolve(values.seed ?? defaultSeedFile()),
-    write: !(values['no-write'] ?? false),
-    quietWait: values['quiet-wait'] === '0' ? 0 : positiveInteger(values['quiet-wait'], 'quiet-wait', 60),
-    note: values.note ?? null,
   };
 }
 
-const log = (line: string) => process.stderr.write(`[bench:list] ${line}\n`);
+const log = scriptLog('bench:list');
 
 function readSeed(file: string): BenchSeed {
   let text: string;
@@ -205,85 +140,17 @@ async function precheck(baseUrl: string, requests: BenchRequest[]): Promise<{ ok
   return { ok: true, check, total };
 }
 
-/**
- * Requests still in flight (or queued for a pool connection) when the tool disconnects keep the server busy; wait
- * until /health, which queues behind them for a connection, answers quickly again before the next shape.
- */
-async function waitUntilIdle(baseUrl: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const started = performance.now();
-    try {
-      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(10_000) });
-      await response.arrayBuffer();
-      if (performance.now() - started < 100) return;
-    } catch {
-      // still busy
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  log(`the server at ${baseUrl} is still busy after ${timeoutMs / 1000} s`);
-}
-
 type Options = ReturnType<typeof readOptions>;
 
-async function measure(tool: LoadTool, options: Options, shape: Shape, baseUrl: string, requests: BenchRequest[], sampler: CpuSampler | null): Promise<ShapeResult> {
-  try {
-    return await measureShape(tool, options, shape, baseUrl, requests, sampler);
-  } catch (error) {
-    const failure = `failed: ${(error as Error).message}`;
-    log(`shape ${shape.id} (${shape.label}) ${failure}`);
-    return { shape, measurement: null, check: failure, failure, cpu: null };
-  } finally {
-    await waitUntilIdle(baseUrl);
-  }
-}
-
-/** On a shared machine, wait (up to --quiet-wait seconds) until other work leaves the cores mostly idle. */
-async function waitForQuietMachine(seconds: number): Promise<void> {
-  if (seconds <= 0) return;
-  const deadline = Date.now() + seconds * 1000;
-  let busy = await machineBusyPercent(2000);
-  if (busy === null || busy < 30) return;
-  log(`the machine is ${busy.toFixed(0)}% busy before the shape; waiting up to ${seconds} s for it to calm down`);
-  while (busy !== null && busy >= 30 && Date.now() < deadline) busy = await machineBusyPercent(2000);
-  if (busy !== null && busy >= 30) log(`still ${busy.toFixed(0)}% busy; measuring anyway (see the "other" CPU column)`);
-}
-
-async function measureShape(tool: LoadTool, options: Options, shape: Shape, baseUrl: string, requests: BenchRequest[], sampler: CpuSampler | null): Promise<ShapeResult> {
+async function measureShape(tool: LoadTool, options: Options, shape: Shape, baseUrl: string, requests: BenchRequest[], sampler: CpuSampler | null): Promise<ShapeResult<Shape>> {
   const checked = await precheck(baseUrl, requests);
-  await waitForQuietMachine(options.quietWait);
-  if (!checked.ok) {
-    log(`shape ${shape.id} (${shape.label}) pre-check failed: ${checked.check}`);
-    return { shape, measurement: null, check: checked.check, failure: checked.check, cpu: null };
-  }
-  if (options.warmup > 0) {
-    log(`shape ${shape.id} (${shape.label}): warm-up ${options.warmup} s`);
-    await tool.run({ baseUrl, requests, durationSeconds: options.warmup, connections: options.connections });
-    await waitUntilIdle(baseUrl);
-  }
-  log(`shape ${shape.id} (${shape.label}): ${options.duration} s at ${options.connections} connections`);
-  const loadBefore = os.loadavg()[0]!;
-  await sampler?.refreshBackends();
-  const before = sampler?.snapshot();
-  const measurement = await tool.run({ baseUrl, requests, durationSeconds: options.duration, connections: options.connections });
-  const cpu = sampler && before ? sampler.usage(before, sampler.snapshot(), measurement.requests) : null;
-  if (measurement.requests === 0) {
-    measurement.errors += options.connections;
-    measurement.errorDetail = [measurement.errorDetail, `no response within ${options.duration} s`].filter(Boolean).join('; ');
-  }
-  // wrk and autocannon only count finished requests: with responses this slow most of the load never finished.
-  const tooSlow = measurement.requests < 2 * options.connections;
-  const tailTruncated = measurement.p99Ms >= (options.duration * 1000) / 2;
-  log(
-    `  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50Ms.toFixed(1)} ms, p99 ${measurement.p99Ms.toFixed(1)} ms, ` +
-      `${measurement.errors} errors${measurement.errorDetail ? ` (${measurement.errorDetail})` : ''}; ${checked.check}; ` +
-      `load average before ${loadBefore.toFixed(2)}${cpu ? `; CPU ${cpuText(cpu)}` : ''}`,
-  );
-  return { shape, measurement, check: `${checked.check}; load ${loadBefore.toFixed(2)}`, failure: null, cpu, tooSlow, tailTruncated };
+  await waitForQuietMachine(options.quietWait, log);
+  if (!checked.ok) return failedPrecheck(shape, checked.check, log);
+  await warmUp(tool, options, shape, baseUrl, requests, log);
+  const run = await measuredRun(tool, options, shape, baseUrl, requests, sampler, log);
+  return measuredResult(shape, run, checked.check, log);
 }
 
-/** The newest WhatsApp conversation address at or below g = 123457 that bench:data seeded for the big tenant. */
 /**
  * The server applies pending migrations when it starts; one that rewrites conversations (or any bulk write since
  * bench:data) leaves dead tuples and a cleared visibility map, which turns the index-only page scans into heap
@@ -316,108 +183,6 @@ async function prepareDatabase(databaseUrl: string, env: NodeJS.ProcessEnv): Pro
   }
 }
 
-async function postgresInfo(url: string | undefined): Promise<string> {
-  if (!url) return 'unknown (no DATABASE_URL)';
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    const version = await client.query<{ server_version: string }>('SHOW server_version');
-    const buffers = await client.query<{ shared_buffers: string }>('SHOW shared_buffers');
-    const workMem = await client.query<{ work_mem: string }>('SHOW work_mem');
-    return `${version.rows[0]?.server_version} (shared_buffers ${buffers.rows[0]?.shared_buffers}, work_mem ${workMem.rows[0]?.work_mem})`;
-  } catch (error) {
-    return `unknown (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function machineInfo(): string {
-  const cpuModel = (() => {
-    try {
-      return fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
-    } catch {
-      return os.cpus()[0]?.model ?? 'unknown';
-    }
-  })();
-  return `nproc ${os.availableParallelism()}, ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`;
-}
-
-/** Other people edit src/ while benchmarks run: name the newest source file so a section can be matched to the code. */
-function sourceState(): string {
-  let newest = { file: '', mtime: 0 };
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else {
-        const mtime = fs.statSync(full).mtimeMs;
-        if (mtime > newest.mtime) newest = { file: full, mtime };
-      }
-    }
-  };
-  try {
-    walk(path.join(benchRoot(), 'src'));
-    walk(path.join(benchRoot(), 'migrations'));
-  } catch {
-    return 'unknown';
-  }
-  return `newest file ${path.relative(benchRoot(), newest.file)} modified ${new Date(newest.mtime).toISOString().replace(/\.\d+Z$/, 'Z')}`;
-}
-
-const formatLoad = () => os.loadavg().map((value) => value.toFixed(2)).join(' / ');
-
-function pgliteVersion(): string {
-  try {
-    // The package's exports map hides package.json from require(); read it from node_modules.
-    const manifest = path.join(benchRoot(), 'node_modules', '@electric-sql', 'pglite', 'package.json');
-    return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-const fmt = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function cpuText(cpu: CpuUsage): string {
-  const postgres = cpu.postgresMsPerRequest === null ? 'in-process' : cpu.postgresMsPerRequest.toFixed(2);
-  return `server ${cpu.serverMsPerRequest.toFixed(2)} / PG ${postgres} ms per request, machine ${cpu.machineBusyPercent.toFixed(0)}% busy (other ${cpu.otherPercent.toFixed(0)}%)`;
-}
-
-function verdict(result: ShapeResult): string {
-  const { measurement, shape } = result;
-  if (!measurement) return 'not run';
-  if (measurement.errors > 0) return 'INVALID (errors)';
-  if (result.tooSlow) return 'INVALID (too slow to measure: most requests unfinished)';
-  const rpsOk = measurement.rps >= shape.target.minRps;
-  const p99Ok = shape.target.maxP99Ms === null || measurement.p99Ms <= shape.target.maxP99Ms;
-  const tail = result.tailTruncated ? '; p99 is a lower bound (tail longer than half the run)' : '';
-  if (rpsOk && p99Ok) return `met${tail}`;
-  return `missed (${[rpsOk ? '' : 'req/s', p99Ok ? '' : 'p99'].filter(Boolean).join(', ')})${tail}`;
-}
-
-function targetText(shape: Shape): string {
-  return `≥ ${fmt(shape.target.minRps, 0)} req/s${shape.target.maxP99Ms === null ? '' : `, p99 ≤ ${shape.target.maxP99Ms} ms`}`;
-}
-
-function table(results: ShapeResult[]): string {
-  const lines = [
-    '| # | shape | req/s | p50 ms | p99 ms | errors | requests | target | result | CPU ms/request: server / PG | machine busy (other) | response check; 1-min load before |',
-    '|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|',
-  ];
-  for (const result of results) {
-    const m = result.measurement;
-    lines.push(
-      `| ${result.shape.id} | ${result.shape.label} | ${m ? fmt(m.rps, 0) : '–'} | ${m ? fmt(m.p50Ms, 1) : '–'} | ${m ? fmt(m.p99Ms, 1) : '–'} | ` +
-        `${m ? `${m.errors}${m.errorDetail ? ` (${m.errorDetail})` : ''}` : '–'} | ${m ? fmt(m.requests, 0) : '–'} | ${targetText(result.shape)} | ` +
-        `${verdict(result)} | ${result.cpu ? `${result.cpu.serverMsPerRequest.toFixed(2)} / ${result.cpu.postgresMsPerRequest === null ? 'in-process' : result.cpu.postgresMsPerRequest.toFixed(2)}` : '–'} | ` +
-        `${result.cpu ? `${result.cpu.machineBusyPercent.toFixed(0)}% (${result.cpu.otherPercent.toFixed(0)}%)` : '–'} | ` +
-        `${(result.failure ?? result.check).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
-    );
-  }
-  return lines.join('\n');
-}
-
 const RESULTS_HEADER = `# Conversation-list benchmark results
 
 Produced by \`npm run bench:list\` (bench/list.ts) against the data of \`npm run bench:data\` (bench/load-data.ts):
@@ -428,12 +193,12 @@ Targets: every PostgreSQL shape ≥ 2,500 req/s with p99 ≤ 60 ms; the PGlite s
 A run with errors (any response other than 200, socket errors, timeouts) is not a valid result.
 `;
 
-async function main(): Promise<void> {
-  const options = readOptions(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+const REPORT: ResultsReport<ShapeResult<Shape>> = {
+  table: (results) => resultsTable(results, 'response check; 1-min load before', (result) => result.failure ?? result.check),
+  headerOfNewFile: RESULTS_HEADER,
+};
+
+async function main(options: Options): Promise<void> {
   const seed = readSeed(options.seedFile);
   const benchUrl = process.env.BENCH_URL?.replace(/\/+$/, '') || null;
   const databaseUrl = process.env.DATABASE_URL || undefined;
@@ -441,19 +206,14 @@ async function main(): Promise<void> {
   if (postgresShapes.length > 0 && !benchUrl && !databaseUrl) {
     throw new UsageError('bench:list needs DATABASE_URL (the database bench:data loaded) or BENCH_URL (a running server on it).');
   }
-  const useWrk = options.tool === 'wrk' || (options.tool === 'auto' && wrkInstalled());
-  if (options.tool === 'wrk' && !wrkInstalled()) throw new UsageError('--tool wrk: wrk is not installed.');
-  const tool = useWrk ? wrkTool(options.threads) : await autocannonTool();
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const serverEnv: NodeJS.ProcessEnv = { ...process.env, FLEXTELL_RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: 'warn' };
-  delete serverEnv.BENCH_URL;
-  const startedAt = new Date();
-  const startLoad = formatLoad();
-  const sourceAtStart = sourceState();
+  const tool = await chooseLoadTool(options);
+  const nodeArgs = benchNodeArgs();
+  const serverEnv = serverEnvironment();
+  const run = startRun();
   log(`tool: ${tool.description}`);
 
   const context: ShapeContext = { big: seed, small: seed.small_tenants, pglite: null, searchTerm: options.search ?? '' };
-  const results: ShapeResult[] = [];
+  const results: ShapeResult<Shape>[] = [];
   const notes: string[] = options.note ? [options.note] : [];
   const temporaryDirs: string[] = [];
   let server: RunningServer | null = null;
@@ -477,7 +237,8 @@ async function main(): Promise<void> {
       }
       if (!context.searchTerm) context.searchTerm = RARE_LAST_NAME.toLowerCase();
       for (const shape of postgresShapes) {
-        results.push(await measure(tool, options, shape, baseUrl, shape.requests(context), sampler));
+        const requests = shape.requests(context);
+        results.push(await measureOrFail(shape, baseUrl, log, () => measureShape(tool, options, shape, baseUrl, requests, sampler)));
       }
       await server?.stop();
       server = null;
@@ -489,13 +250,14 @@ async function main(): Promise<void> {
       const pgliteEnv: NodeJS.ProcessEnv = { ...serverEnv, FLEXTELL_DATA_DIR: dataDir };
       delete pgliteEnv.DATABASE_URL;
       log(`seeding PGlite in ${dataDir} (2000 conversations, 400 customers) …`);
-      const output = await runCli(['seed', '--json', '--conversations', '2000', '--customers', '400'], pgliteEnv);
-      context.pglite = JSON.parse(output.trim().split('\n').pop() ?? '{}') as SeedResult;
+      context.pglite = await seedTenant(pgliteEnv, 2000, 400);
       log('starting the PGlite server …');
       server = await startServer(pgliteEnv, nodeArgs);
       log(`server pid ${server.pid} at ${server.url}`);
       const pgliteSampler = CpuSampler.available() ? CpuSampler.create(server.pid, undefined) : null;
-      results.push(await measure(tool, options, shape, server.url, shape.requests(context), pgliteSampler));
+      const { url } = server;
+      const requests = shape.requests(context);
+      results.push(await measureOrFail(shape, url, log, () => measureShape(tool, options, shape, url, requests, pgliteSampler)));
       await server.stop();
       server = null;
     }
@@ -503,46 +265,18 @@ async function main(): Promise<void> {
     await server?.stop().catch(() => undefined);
     for (const dir of temporaryDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
-  results.sort((a, b) => a.shape.id - b.shape.id);
-
-  const rendered = table(results);
-  process.stdout.write(rendered + '\n');
-
-  if (options.write) {
-    const file = path.join(benchRoot(), 'bench', 'RESULTS.md');
-    const section = [
+  const sectionHead = async () => {
+    const postgres = await postgresInfo(databaseUrl, 'unknown (no DATABASE_URL)');
+    const howServerRan = benchUrl ? `running server at ${benchUrl}` : STARTED_SERVER;
+    return [
+      `## Run of ${isoSeconds(run.startedAt)}`,
       '',
-      `## Run of ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      '',
-      `- Machine: ${machineInfo()}; load average (1/5/15 min) at the start ${startLoad}, at the end ${formatLoad()}` +
-        `${cpuPressure() ? `; CPU pressure (some, avg60) at the end ${cpuPressure()}` : ''}`,
-      `- Node ${process.version}; PostgreSQL ${await postgresInfo(databaseUrl)}; PGlite ${pgliteVersion()}`,
-      `- Tool: ${tool.description}; ${options.connections} connections; ${options.warmup} s warm-up + ${options.duration} s per shape`,
-      `- Server: ${benchUrl ? `running server at ${benchUrl}` : '`node dist/cli.js serve` started by the script'}, LOG_LEVEL=warn, ` +
-        `FLEXTELL_RATE_LIMIT_PER_MINUTE=1000000000${nodeArgs.length ? `, node ${nodeArgs.join(' ')}` : ''}`,
-      `- Code: src/ and migrations/ at the start of the run: ${sourceAtStart} (npm run bench:list builds dist/ from them)`,
+      ...runDescriptionLines(run, { script: 'bench:list', postgres, tool, flags: options, server: howServerRan, nodeArgs }),
       `- Data: big tenant ${seed.tenant_id}, ${seed.small_tenants.length} small tenants; search term \`${context.searchTerm}\``,
       ...notes.map((note) => `- Note: ${note}`),
-      '',
-      rendered,
-      '',
-    ].join('\n');
-    if (!fs.existsSync(file)) fs.writeFileSync(file, RESULTS_HEADER);
-    fs.appendFileSync(file, section);
-    log(`appended to ${path.relative(benchRoot(), file)}`);
-  }
-  if (results.some((result) => !result.measurement || result.measurement.errors > 0 || result.tooSlow)) {
-    log('the run had errors: it is not a valid result');
-    process.exitCode = 1;
-  }
+    ];
+  };
+  await publishResults(results, REPORT, log, options.write ? sectionHead : null);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`bench:list failed: ${(error as Error)?.message ?? String(error)}\n`);
-  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-  process.exit(1);
-});
+runScript({ name: 'bench:list', usage: USAGE, readOptions, main });

@@ -12,16 +12,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { createDeps, openDatabase } from '../src/bootstrap.js';
 import { seedDemoTenant, type SeedResult } from '../src/modules/demo/seed.js';
-import { RARE_LAST_NAME } from './common.js';
 import { cliIssuer } from '../src/server.js';
-import { benchRoot, defaultSeedFile, formatSeconds, type BenchSeed } from './common.js';
+import { benchRoot, defaultSeedFile, formatSeconds, integerOption, parseFlags, RARE_LAST_NAME, runScript, scriptLog, UsageError, type BenchSeed } from './common.js';
 import { runCli } from './server-process.js';
-
-class UsageError extends Error {}
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:data -- [--json] [flags]
 
@@ -38,36 +34,19 @@ bench/.data/seed.json (with --json it is also the last stdout line).
   --out FILE               where to save the seed object (bench/.data/seed.json)
 `;
 
-function integerOption(value: string | undefined, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${value}").`);
-  }
-  return Number(value);
-}
-
 function readOptions(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        conversations: { type: 'string' },
-        customers: { type: 'string' },
-        'small-tenants': { type: 'string' },
-        'small-conversations': { type: 'string' },
-        'small-customers': { type: 'string' },
-        concurrency: { type: 'string' },
-        'no-vacuum': { type: 'boolean', default: false },
-        out: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseFlags(argv, {
+    json: { type: 'boolean', default: false },
+    conversations: { type: 'string' },
+    customers: { type: 'string' },
+    'small-tenants': { type: 'string' },
+    'small-conversations': { type: 'string' },
+    'small-customers': { type: 'string' },
+    concurrency: { type: 'string' },
+    'no-vacuum': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  });
   const conversations = integerOption(parsed.conversations, 'conversations', 1_000_000, 0);
   const smallConversations = integerOption(parsed['small-conversations'], 'small-conversations', 2_000, 0);
   return {
@@ -84,14 +63,9 @@ function readOptions(argv: string[]) {
   };
 }
 
-const log = (line: string) => process.stderr.write(`[bench:data] ${line}\n`);
+const log = scriptLog('bench:data');
 
-async function main(): Promise<void> {
-  const options = readOptions(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+async function main(options: ReturnType<typeof readOptions>): Promise<void> {
   const config = loadConfig(process.env);
   if (!config.databaseUrl) throw new UsageError('bench:data needs DATABASE_URL (a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/flextell_bench).');
   const issuer = cliIssuer(config);
@@ -193,12 +167,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`${error instanceof ConfigError ? '' : 'bench:data failed: '}${(error as Error)?.message ?? String(error)}\n`);
-  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-  process.exit(1);
+runScript({
+  name: 'bench:data',
+  usage: USAGE,
+  readOptions,
+  main,
+  // A configuration error names the variable to fix; "bench:data failed" would make it read like a crash.
+  explainsItself: (error) => error instanceof ConfigError,
 });

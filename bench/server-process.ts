@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { benchRoot } from './common.js';
+import type { SeedResult } from '../src/modules/demo/seed.js';
 
 export function cliPath(): string {
   return path.join(benchRoot(), 'dist', 'cli.js');
@@ -80,4 +81,12 @@ export async function startServer(env: NodeJS.ProcessEnv, nodeArgs: string[] = [
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { url, pid: child.pid ?? 0, stop };
+}
+
+/** `seed --json`: a new tenant with its owner's token, read from the last stdout line. */
+export async function seedTenant(env: NodeJS.ProcessEnv, conversations: number, customers: number): Promise<SeedResult> {
+  const output = await runCli(['seed', '--json', '--conversations', String(conversations), '--customers', String(customers)], env);
+  const seed = JSON.parse(output.trim().split('\n').pop() ?? '{}') as SeedResult;
+  if (!seed.access_token || !seed.tenant_id) throw new Error(`seed printed no seed object: ${output.slice(0, 200)}`);
+  return seed;
 }
