@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { formatSeconds, scriptLog } from './common.js';
+import { numberMessagesInListOrder } from '../src/modules/messages/arrival-order.js';
 import type { Db } from '../src/platform/db/db.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
@@ -101,6 +102,9 @@ export async function prepareConversations(db: Db, seed: SeedResult, messages: n
         WHERE c.tenant_id = $1 AND c.id = $2`,
       [tenantId, big.id],
     );
+    // A conversation that grew through sends is numbered in arrival order (migration 0014); a bulk insert is not,
+    // so number it as 100,000 sends would have.
+    await numberMessagesInListOrder(tx, tenantId, big.id);
     const counted = await tx.query<{ message_count: number }>('SELECT message_count FROM conversations WHERE tenant_id = $1 AND id = $2', [tenantId, big.id]);
     return Number(counted.rows[0]?.message_count ?? 0);
   });

@@ -3,7 +3,8 @@
  *   sends  POST /api/v1/conversations/{id}/messages {"message":"bench"} at 50 connections, rotating over ten
  *          Telegram conversations, and all to one hot conversation (concurrent sends to one conversation wait for
  *          its row lock and their deliveries share one ordering key);
- *   pages  GET /api/v1/conversations/{id}/messages, page 1 and a deep page, of a conversation with 100,000 messages.
+ *   pages  GET /api/v1/conversations/{id}/messages, page 1 and a deep page, of a conversation with 100,000 messages
+ *          (bulk-inserted, then numbered in arrival order as if they had been sent: migration 0014).
  *
  *   npm run bench:messages                    # PostgreSQL on 127.0.0.1:5432 (user postgres), then PGlite
  *

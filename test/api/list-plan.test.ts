@@ -177,7 +177,7 @@ if (currentEngine() === 'postgres') describe('generic plans of the hot statement
         return h.deps.db.query(text, params);
       },
     };
-    await new MessageFinder(spy).page(seed.tenant_id, Number(conversation!.id), 15, 0);
+    await new MessageFinder(spy).page(seed.tenant_id, { id: Number(conversation!.id), total: 100, arrivalOrdered: false }, 15, 0);
     const plan = await explainGeneric(seen[0]!.text, seen[0]!.params);
     const detail = JSON.stringify(plan);
     // (files may be read by Seq Scan here: an empty table is cheapest to scan.)
@@ -185,5 +185,25 @@ if (currentEngine() === 'postgres') describe('generic plans of the hot statement
     expect(hashOrMergeJoins(plan), detail).toEqual([]);
     const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'messages').map((node) => node['Index Name']);
     expect(scans, detail).toEqual(['messages_by_conversation', 'messages_pkey', 'messages_pkey']);
+  });
+
+  it('the message page by arrival number reads a range of messages_by_arrival and looks rows up by key', async () => {
+    const seed = await h.seedTenant({ conversations: 3 });
+    const [conversation] = await sql(h, 'SELECT id, message_count FROM conversations WHERE tenant_id = $1 LIMIT 1', [seed.tenant_id]);
+    await sql(h, 'ANALYZE messages');
+    const seen: Array<{ text: string; params: unknown[] }> = [];
+    const spy: Queryable = {
+      query: async (text, params) => {
+        seen.push({ text, params: params ?? [] });
+        return h.deps.db.query(text, params);
+      },
+    };
+    await new MessageFinder(spy).page(seed.tenant_id, { id: Number(conversation!.id), total: Number(conversation!.message_count), arrivalOrdered: true }, 15, 0);
+    const plan = await explainGeneric(seen[0]!.text, seen[0]!.params);
+    const detail = JSON.stringify(plan);
+    expect(collect(plan, (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'messages'), detail).toEqual([]);
+    expect(hashOrMergeJoins(plan), detail).toEqual([]);
+    const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'messages').map((node) => node['Index Name']);
+    expect(scans, detail).toEqual(['messages_by_arrival', 'messages_pkey', 'messages_pkey']);
   });
 });

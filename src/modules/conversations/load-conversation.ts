@@ -17,6 +17,8 @@ export async function loadConversation(request: {
 export interface ConversationCount {
   id: number;
   message_count: number;
+  /** Whether arrival numbers give the list order (migration 0014), so deep pages need no OFFSET walk. */
+  messages_arrival_ordered: boolean;
 }
 
 /** The `load` step of the message list: the path id and the message total, or 404 "Conversation not found.". */
@@ -24,11 +26,11 @@ export async function loadConversationCount(request: { deps: AppDeps; context: R
   const id = parsePathId(request.params.id);
   const result = id === null
     ? null
-    : await request.deps.db.query<ConversationCount>('SELECT id, message_count FROM conversations WHERE tenant_id = $1 AND id = $2', [
+    : await request.deps.db.query<ConversationCount>('SELECT id, message_count, messages_arrival_ordered FROM conversations WHERE tenant_id = $1 AND id = $2', [
         request.context.tenantId!,
         id,
       ], { genericPlan: true });
   const row = result?.rows[0];
   if (!row) throw notFound(CONVERSATION_NOT_FOUND);
-  return { id: Number(row.id), message_count: Number(row.message_count) };
+  return { id: Number(row.id), message_count: Number(row.message_count), messages_arrival_ordered: row.messages_arrival_ordered };
 }

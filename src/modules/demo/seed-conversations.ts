@@ -51,7 +51,8 @@ export async function insertDemoConversations(
     [now, spanSeconds, Math.max(options.total, 1), options.first, options.last],
   );
   // Message ids are drawn first (over rows sorted oldest conversation first, so later messages get larger ids),
-  // letting each conversation be written once, complete with last_message_id and message_count.
+  // letting each conversation be written once, complete with last_message_id and message_count. Within a
+  // conversation, j orders both created_at and id, so it is the arrival number (seq, migration 0014).
   await tx.query('DROP TABLE IF EXISTS seed_messages');
   await tx.query(
     `CREATE TEMP TABLE seed_messages ON COMMIT DROP AS
@@ -79,7 +80,7 @@ export async function insertDemoConversations(
   await tx.query(
     `INSERT INTO messages (tenant_id, id, conversation_id, channel_id, user_id, user_name, is_customer, message_type, message,
                            read_at, source, provider, provider_message_id, provider_timestamp, delivery_status, delivery_updated_at,
-                           created_at, updated_at)
+                           created_at, updated_at, seq)
      SELECT $1, m.id, p.conversation_id, ($2::bigint[])[p.channel_index],
             CASE WHEN m.is_customer THEN NULL ELSE $4::bigint END, CASE WHEN m.is_customer THEN NULL ELSE $5 END,
             m.is_customer, 'text',
@@ -91,7 +92,7 @@ export async function insertDemoConversations(
             CASE WHEN m.is_customer THEN m.at END,
             CASE WHEN m.is_customer THEN NULL ELSE 'read' END,
             CASE WHEN m.is_customer THEN NULL ELSE m.at + interval '30 seconds' END,
-            m.at, m.at
+            m.at, m.at, m.j
        FROM seed_messages m JOIN seed_plan p ON p.g = m.g`,
     [tenantId, options.channelIds, options.channelTypes, options.owner.id, options.owner.name],
   );

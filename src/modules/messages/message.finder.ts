@@ -43,18 +43,29 @@ function messagesSql(pageCte: string): string {
 
 const PAGE_SQL = messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
                     ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`);
+// Same rows as PAGE_SQL for a conversation in arrival order: seq counts 1..total oldest first (migration 0014).
+const PAGE_BY_ARRIVAL_SQL = messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+                    AND seq > $3 AND seq <= $4 ORDER BY seq DESC`);
 const FIND_SQL = messagesSql('SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3');
 
 /** Reads of messages: pages come from (tenant, conversation, created_at, id) alone; totals from the conversation's counter. */
 export class MessageFinder {
   constructor(private readonly db: Queryable) {}
 
-  async page(tenantId: number, conversationId: number, limit: number, offset: number): Promise<MessageView[]> {
-    const result = await this.db.query<MessageRow>(
-      PAGE_SQL,
-      [tenantId, conversationId, limit, offset],
-      { genericPlan: true },
-    );
+  /**
+   * One page, newest first. A conversation whose arrival numbers are its list order (`arrivalOrdered`, with
+   * `total` its message_count) is read by number range, fifteen index entries at any depth; others walk OFFSET.
+   */
+  async page(
+    tenantId: number,
+    conversation: { id: number; total: number; arrivalOrdered: boolean },
+    limit: number,
+    offset: number,
+  ): Promise<MessageView[]> {
+    const newest = conversation.total - offset;
+    const result = conversation.arrivalOrdered
+      ? await this.db.query<MessageRow>(PAGE_BY_ARRIVAL_SQL, [tenantId, conversation.id, Math.max(0, newest - limit), newest], { genericPlan: true })
+      : await this.db.query<MessageRow>(PAGE_SQL, [tenantId, conversation.id, limit, offset], { genericPlan: true });
     return result.rows.map(toView);
   }
 

@@ -31,18 +31,23 @@ export interface SendHooks {
 
 /**
  * Inserts an outbound message, moves the conversation's preview to it and queues its delivery job in one
- * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock.
+ * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock,
+ * which also makes the message's arrival number (`seq` = message_count + 1) unique and gapless.
  */
 async function insertOutbound(tx: Queryable, conversation: ConversationRecord, actor: Actor, outbound: OutboundMessage, now: Date): Promise<number> {
   const inserted = await tx.query<{ id: number }>(
     `WITH message AS (
        INSERT INTO messages (tenant_id, conversation_id, channel_id, user_id, user_name, application_id, is_customer, message_type,
                              message, quoted_message_id, source, provider, delivery_status, delivery_updated_at, extra_metadata,
-                             created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12) RETURNING id),
+                             created_at, updated_at, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12,
+               (SELECT message_count + 1 FROM conversations WHERE tenant_id = $1 AND id = $2)) RETURNING id),
      preview AS (
        UPDATE conversations SET last_message_id = (SELECT id FROM message), last_message = $8, last_message_at = $12,
-              last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12
+              last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12,
+              -- Arrival order stays list order unless this message is older than one already there (migration 0014).
+              messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
+                SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
         WHERE tenant_id = $1 AND id = $2),
      delivery AS (
        INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)

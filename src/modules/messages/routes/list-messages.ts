@@ -16,7 +16,8 @@ export const listMessages = defineRoute({
   load: loadConversationCount,
   handler: async ({ deps, tenantId, loaded, page, paginate, raw }) => {
     const finder = new MessageFinder(deps.db);
-    const rows = await finder.page(tenantId, loaded.id, page.perPage, page.offset);
+    const conversation = { id: loaded.id, total: loaded.message_count, arrivalOrdered: loaded.messages_arrival_ordered };
+    const rows = await finder.page(tenantId, conversation, page.perPage, page.offset);
     const links = linkContext(deps, raw);
     return paginate(rows.map((row) => messageResource(row, links)), loaded.message_count);
   },
