@@ -11,16 +11,16 @@ ALTER TABLE conversations ADD COLUMN messages_arrival_ordered boolean NOT NULL D
 ALTER TABLE conversations ALTER COLUMN messages_arrival_ordered SET DEFAULT true;
 CREATE INDEX messages_by_arrival ON messages (tenant_id, conversation_id, seq) WHERE seq IS NOT NULL;
 
+-- Row-level with a WHEN clause, so the send path (which numbers its message) never calls the function.
 CREATE FUNCTION messages_inserted_unnumbered() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE conversations c SET messages_arrival_ordered = false
-    FROM (SELECT DISTINCT tenant_id, conversation_id FROM inserted WHERE seq IS NULL) x
-   WHERE c.tenant_id = x.tenant_id AND c.id = x.conversation_id AND c.messages_arrival_ordered;
+   WHERE c.tenant_id = NEW.tenant_id AND c.id = NEW.conversation_id AND c.messages_arrival_ordered;
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER messages_arrival_on_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS inserted
-  FOR EACH STATEMENT EXECUTE FUNCTION messages_inserted_unnumbered();
+CREATE TRIGGER messages_arrival_on_insert AFTER INSERT ON messages FOR EACH ROW WHEN (NEW.seq IS NULL)
+  EXECUTE FUNCTION messages_inserted_unnumbered();
 
 CREATE FUNCTION messages_deleted_unnumbered() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
