@@ -6,9 +6,9 @@ import type { Queryable } from '../../platform/db/db.js';
  * written outside the send path (imports, bulk loads), which leave a conversation on the OFFSET path. Locks the
  * conversation so no send interleaves; message_count becomes the real count.
  */
-export async function numberMessagesInListOrder(tx: Queryable, tenantId: number, conversationId: number): Promise<number> {
+export async function numberMessagesInListOrder(tx: Queryable, tenantId: number, conversationId: number): Promise<void> {
   await tx.query('SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, conversationId]);
-  const numbered = await tx.query(
+  await tx.query(
     `UPDATE messages m SET seq = n.seq
        FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS seq
                FROM messages WHERE tenant_id = $1 AND conversation_id = $2) n
@@ -21,5 +21,4 @@ export async function numberMessagesInListOrder(tx: Queryable, tenantId: number,
       WHERE tenant_id = $1 AND id = $2`,
     [tenantId, conversationId],
   );
-  return numbered.rowCount;
 }

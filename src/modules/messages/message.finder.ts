@@ -63,9 +63,10 @@ export class MessageFinder {
     offset: number,
   ): Promise<MessageView[]> {
     const newest = conversation.total - offset;
-    const result = conversation.arrivalOrdered
-      ? await this.db.query<MessageRow>(PAGE_BY_ARRIVAL_SQL, [tenantId, conversation.id, Math.max(0, newest - limit), newest], { genericPlan: true })
-      : await this.db.query<MessageRow>(PAGE_SQL, [tenantId, conversation.id, limit, offset], { genericPlan: true });
+    const [sql, params] = conversation.arrivalOrdered
+      ? [PAGE_BY_ARRIVAL_SQL, [tenantId, conversation.id, Math.max(0, newest - limit), newest]]
+      : [PAGE_SQL, [tenantId, conversation.id, limit, offset]];
+    const result = await this.db.query<MessageRow>(sql, params, { genericPlan: true });
     return result.rows.map(toView);
   }
 
