@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import type { AppDeps } from './app-deps.js';
 import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
-import { installApiPipeline, API_PREFIX } from './http/api-pipeline.js';
+import { installUnroutedApiCounting, isApiPath, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
@@ -66,7 +66,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
-    if (request.url.startsWith('/api/')) {
+    // Judged as routed (matched pattern, or the decoded path), not by the raw spelling of the URL.
+    if ((request.routeOptions.url ?? '').startsWith('/api/') || (request.is404 && isApiPath(request.url))) {
       reply.header('Cache-Control', 'no-store');
       reply.header('X-Content-Type-Options', 'nosniff');
     }
@@ -119,7 +120,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  installApiPipeline(app, deps);
+  installUnroutedApiCounting(app, deps);
   for (const route of apiRoutes) if (!isMultipartRoute(route)) mountRoute(app, deps, route);
   // Multipart parsing lives in its own scope so every other route keeps the JSON body rules.
   await app.register(async (scope) => {

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { AppError, MESSAGES } from './errors.js';
 import { authenticate } from './auth.js';
 import { rawTenantHeader, resolveTenant, type TenantAccess } from './tenant.js';
+import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
 import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define-route.js';
 import { SCOPES } from '../modules/oauth/scopes.js';
 import { clientIp } from './request-info.js';
@@ -27,37 +28,47 @@ function hasScope(route: AnyRoute, context: RequestContext): boolean {
   return route.scopes.some((scope) => context.token.scopes.has(scope));
 }
 
+interface Counted {
+  token: VerifiedToken | AppError | null;
+  access: TenantAccess | AppError | null;
+  decision: RateLimitDecision;
+}
+
 /**
- * Steps 2–6 of api.md §3 for every /api/v1 request, before the body is read: authentication, tenant,
- * rate limit, scope, permission. Unrouted requests (404/405) are counted by the limiter too, never refused by it.
+ * Steps 2–4 of api.md §3 as far as the rate limiter needs them: the token, the tenant, and the counted hit. The key
+ * is (jti, resolved tenant); a failed tenant check counts in the token's own tenant-less bucket, so junk X-Tenant
+ * values cannot mint counters without end. Requests without a valid token are keyed by client IP.
  */
-export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.url.startsWith(API_PREFIX + '/') && request.url !== API_PREFIX) return;
-    const route = request.routeOptions.config?.definition;
-    // Token-less routes (signed file links) are keyed by client IP whatever Authorization says (api-conversations.md §3.6).
-    const unauthenticated = route !== undefined && isUnauthenticatedRoute(route);
+async function countRequest(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, route: AnyRoute | undefined): Promise<Counted> {
+  // Token-less routes (signed file links) are keyed by client IP whatever Authorization says (api-conversations.md §3.6).
+  const unauthenticated = route !== undefined && isUnauthenticatedRoute(route);
+  const token = unauthenticated || (request.headers.authorization === undefined && !route) ? null : await authenticate(request, deps.tokens);
+  let access: TenantAccess | AppError | null = null;
+  if (token && !(token instanceof AppError) && route?.permission !== 'none') {
+    access = await resolveTenant(deps.db, deps.access, token, rawTenantHeader(request.headers['x-tenant']));
+  }
+  const key =
+    token && !(token instanceof AppError)
+      ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : ''}`
+      : `ip:${clientIp(request, deps.config.trustProxy)}`;
+  const decision = await deps.limiter.hit(key);
+  reply.header('X-RateLimit-Limit', String(decision.limit));
+  reply.header('X-RateLimit-Remaining', String(decision.remaining));
+  reply.header('X-RateLimit-Reset', String(decision.resetAtSeconds));
+  return { token, access, decision };
+}
 
-    const header = rawTenantHeader(request.headers['x-tenant']);
-    const token = unauthenticated || (request.headers.authorization === undefined && !route) ? null : await authenticate(request, deps.tokens);
-    let access: TenantAccess | AppError | null = null;
-    if (token && !(token instanceof AppError) && route?.permission !== 'none') {
-      access = await resolveTenant(deps.db, deps.access, token, header);
-    }
-
-    // Routes outside any tenant ignore X-Tenant, so it must not split their counter either.
-    const key =
-      token && !(token instanceof AppError)
-        ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : route?.permission === 'none' ? '' : (header ?? '')}`
-        : `ip:${clientIp(request, deps.config.trustProxy)}`;
-    const decision = await deps.limiter.hit(key);
-    reply.header('X-RateLimit-Limit', String(decision.limit));
-    reply.header('X-RateLimit-Remaining', String(decision.remaining));
-    reply.header('X-RateLimit-Reset', String(decision.resetAtSeconds));
-
-    if (!route) return; // the not-found handler answers 404 or 405
-    if (unauthenticated) {
+/**
+ * Steps 2–6 of api.md §3 for one route, before the body is read: authentication, tenant, rate limit, scope,
+ * permission. mountRoute attaches this to the route itself, so however its path is spelled (percent-encoded
+ * letters, doubled slashes) the route cannot be reached without these checks.
+ */
+export function apiChecks(deps: AppDeps, route: AnyRoute): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    const { token, access, decision } = await countRequest(deps, request, reply, route);
+    if (isUnauthenticatedRoute(route)) {
       if (decision.exceeded) throw tooManyRequests(decision);
+      request.apiContext = null;
       return;
     }
     if (!token) throw new AppError('unauthorized', MESSAGES.unauthorized);
@@ -75,7 +86,29 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
       throw new AppError('forbidden', MESSAGES.forbidden);
     }
     request.apiContext = context;
+  };
+}
+
+/**
+ * Unrouted requests under /api/v1 (404, 405) are counted by the limiter too, never refused by it (api.md §9).
+ * Whether a request is unrouted comes from the router; the path is compared as routed, percent-decoded.
+ */
+export function installUnroutedApiCounting(app: FastifyInstance, deps: AppDeps): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404 && isApiPath(request.url)) await countRequest(deps, request, reply, undefined);
   });
+}
+
+/** Whether a raw request URL is under /api/v1 once percent-decoded (how the router reads it). */
+export function isApiPath(url: string): boolean {
+  const raw = url.split('?')[0]!;
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    return false;
+  }
+  return path === API_PREFIX || path.startsWith(API_PREFIX + '/');
 }
 
 function tooManyRequests(decision: RateLimitDecision): AppError {

@@ -75,7 +75,8 @@ export type AnyRoute = RouteDefinition<any, any, any>;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    apiContext?: RequestContext;
+    /** Set by the route's checks (api-pipeline.ts): null on token-less routes, undefined if they never ran. */
+    apiContext?: RequestContext | null;
     phpQuery?: PhpMap;
   }
   interface FastifyContextConfig {

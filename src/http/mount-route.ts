@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
-import type { AnyRoute, ApiRequest, PageRequest } from './define-route.js';
+import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define-route.js';
 import { AppError, MESSAGES, type FieldErrors } from './errors.js';
 import { cleanPhpQuery, parsePhpQuery, PhpMap, QueryStringEncodingError } from './query-string.js';
 import { buildPaginator, requestBaseUrl, resolvePage, validatePerPage } from './pagination.js';
 import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema } from './validation.js';
-import { pageRequest } from './api-pipeline.js';
+import { apiChecks, pageRequest } from './api-pipeline.js';
 import { requestScheme } from './request-info.js';
 import { rolesText, scopeText } from './permission-matrix.js';
 
@@ -72,13 +72,16 @@ function metaPath(request: FastifyRequest, trustProxy: boolean): string {
  * transport check, the path resources (404), validation of query and body (422, all fields at once), the handler.
  */
 async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const context = request.apiContext!;
+  const context = request.apiContext;
+  // Fail closed: a handler whose checks did not run answers as if no token had been sent.
+  if (context === undefined) throw new AppError('unauthorized', MESSAGES.unauthorized);
   const query = readQuery(request.url);
   request.phpQuery = query;
   let page: PageRequest = pageRequest(15, 1);
   const base = {
     deps,
-    context,
+    // Token-less routes (permission 'none', no scopes) have no context and their handlers do not read it.
+    context: context as RequestContext,
     get tenantId(): number {
       if (!context || context.tenantId === null) throw new Error(`${route.url} is not tenant-scoped.`);
       return context.tenantId;
@@ -117,6 +120,7 @@ export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute)
     url: route.url,
     config: { definition: route },
     schema: openApiSchema(route),
+    onRequest: apiChecks(deps, route),
     handler: async (request, reply) => {
       deps.lifecycle.inFlight++;
       try {

@@ -16,15 +16,27 @@ export interface RateLimitStore {
   close(): Promise<void>;
 }
 
+/**
+ * Counters of one process, kept in order of window start (a restarting window moves to the end), so the windows
+ * that end first are always at the front. Each new window drops the ended ones there; past `maxKeys` it also drops
+ * the oldest live ones (those keys start afresh), so no stream of new keys can exhaust memory, at O(1) a request.
+ */
 export class MemoryRateLimitStore implements RateLimitStore {
+  static readonly DEFAULT_MAX_KEYS = 100_000;
   private readonly windows = new Map<string, WindowState>();
-  private lastSweep = Date.now();
+
+  constructor(private readonly maxKeys = MemoryRateLimitStore.DEFAULT_MAX_KEYS) {}
+
+  get size(): number {
+    return this.windows.size;
+  }
 
   async hit(key: string, windowMs: number): Promise<WindowState> {
     const now = Date.now();
-    if (now - this.lastSweep > windowMs) this.sweep(now);
     let state = this.windows.get(key);
     if (!state || state.resetAtMs <= now) {
+      this.windows.delete(key);
+      this.dropFront(now);
       state = { count: 0, resetAtMs: now + windowMs };
       this.windows.set(key, state);
     }
@@ -32,9 +44,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { ...state };
   }
 
-  private sweep(now: number): void {
-    for (const [key, state] of this.windows) if (state.resetAtMs <= now) this.windows.delete(key);
-    this.lastSweep = now;
+  private dropFront(now: number): void {
+    for (const [key, state] of this.windows) {
+      if (state.resetAtMs > now && this.windows.size < this.maxKeys) return;
+      this.windows.delete(key);
+    }
   }
 
   async close(): Promise<void> {}
@@ -78,7 +92,7 @@ export class RateLimiter {
   static readonly WINDOW_MS = 60_000;
 
   constructor(
-    private readonly store: RateLimitStore,
+    readonly store: RateLimitStore,
     private readonly limit: number,
     private readonly onStoreError: (error: unknown) => void = () => undefined,
   ) {}

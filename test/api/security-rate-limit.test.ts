@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import { addMembership, listConversations, sql } from '../support/factories.js';
+import type { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -80,6 +81,23 @@ describe('rate limit of 3 per minute', () => {
       expect(response.headers['x-ratelimit-remaining']).toBe(String(Math.max(0, 2 - index)));
     }
     expectLimited(await h.request({ url: '/api/v1/conversations', token }));
+  });
+
+  it('counts failed tenant checks in the token\'s own bucket, so junk X-Tenant values mint no counters', async () => {
+    const seed = await h.seedTenant({ conversations: 0 });
+    const token = await h.token(seed.user_id);
+    const store = h.deps.limiter.store as MemoryRateLimitStore;
+    const before = store.size;
+    const junk = ['x'.repeat(4000), 'abc', '999999999', '-1', `0${seed.tenant_id}x`];
+    for (const [index, tenant] of junk.entries()) {
+      const response = await h.request({ url: '/api/v1/conversations', token, tenant });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(429);
+      expect(response.headers['x-ratelimit-remaining']).toBe(String(Math.max(0, 2 - index)));
+    }
+    expect(store.size).toBe(before + 1);
+    // The tenant-less bucket they filled is the one GET /account/tenants uses.
+    expectLimited(await h.request({ url: '/api/v1/account/tenants', token }));
   });
 
   it('keys requests without a valid token by client IP and never answers them 429', async () => {

@@ -44,4 +44,16 @@ describe('RateLimiter', () => {
     expect(warnings).toHaveLength(1);
     await limiter.close();
   });
+
+  it('caps the keys it holds: ended windows go first, then the oldest live ones, whose keys start afresh', async () => {
+    const store = new MemoryRateLimitStore(3);
+    for (const key of ['a', 'b', 'c', 'd', 'e']) await store.hit(key, 60_000);
+    expect(store.size).toBe(3);
+    expect((await store.hit('e', 60_000)).count).toBe(2);
+    expect((await store.hit('a', 60_000)).count).toBe(1);
+    const ended = new MemoryRateLimitStore(1_000);
+    for (let index = 0; index < 50; index++) await ended.hit(`old-${index}`, -1);
+    await ended.hit('new', 60_000);
+    expect(ended.size).toBe(1);
+  });
 });
