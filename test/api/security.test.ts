@@ -14,8 +14,11 @@ import { PERMISSIONS } from '../../src/modules/roles/permissions.js';
 import { addMembership, applicationToken, concreteUrl, createRole, createUser, expectValidationError, jwtHeader, jwtPayload, sql } from '../support/factories.js';
 
 let h: Harness;
+/** A foreign RSA key pair, made once: generating one costs more than the requests of a test. */
+let foreignKeys: Awaited<ReturnType<typeof generateKeyPair>>;
 beforeAll(async () => {
   h = await createHarness();
+  foreignKeys = await generateKeyPair('RS256');
 });
 afterAll(async () => h?.close());
 
@@ -93,7 +96,7 @@ for (const route of tokenRoutes) {
       const seed = await newSeed();
       const header = jwtHeader(seed.access_token);
       const payload = jwtPayload(seed.access_token);
-      const other = await generateKeyPair('RS256');
+      const other = foreignKeys;
       const publicPem = crypto.createPublicKey({ key: h.deps.tokens.publicJwks()[0] as crypto.JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
       const [head, , signature] = seed.access_token.split('.');
       const tokens: Record<string, string> = {
