@@ -8,6 +8,7 @@ import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
 import { installApiPipeline, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
+import { fastifyTrustProxy } from './http/request-info.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
@@ -52,7 +53,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
     // One access line per request is written by the onResponse hook below, without query strings.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: deps.config.trustProxy,
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     return503OnClosing: false,
   });
 

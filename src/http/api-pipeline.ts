@@ -49,7 +49,7 @@ export function installApiPipeline(app: FastifyInstance, deps: AppDeps): void {
     const key =
       token && !(token instanceof AppError)
         ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : route?.permission === 'none' ? '' : (header ?? '')}`
-        : `ip:${clientIp(request, deps.config.trustProxy)}`;
+        : `ip:${clientIp(request)}`;
     const decision = await deps.limiter.hit(key);
     reply.header('X-RateLimit-Limit', String(decision.limit));
     reply.header('X-RateLimit-Remaining', String(decision.remaining));
