@@ -118,7 +118,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     // The authorization server's routes carry no schema (raw bodies, OAuth errors): they are described separately.
     transformObject: (document) => ('openapiObject' in document ? withOAuthDocumentation(document.openapiObject) : document.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    // The docs page runs authenticated calls from the browser: no other site may frame it (clickjacking).
+    uiHooks: {
+      onRequest: async (_request, reply) => {
+        reply.header('Content-Security-Policy', "frame-ancestors 'none'").header('X-Frame-Options', 'DENY');
+      },
+    },
+  });
 
   installApiPipeline(app, deps);
   for (const route of apiRoutes) if (!isMultipartRoute(route)) mountRoute(app, deps, route);
