@@ -9,6 +9,7 @@ import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
 import { installApiPipeline, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
 import { fastifyTrustProxy } from './http/request-info.js';
+import { capConnections, serverTimeoutOptions } from './http/server-limits.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
@@ -55,7 +56,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     return503OnClosing: false,
+    ...serverTimeoutOptions(deps.config.http),
   });
+  capConnections(app, deps.config.http);
 
   // Route schemas only document the API; validation happens in the route builder with Laravel's messages.
   app.setValidatorCompiler(() => () => true);

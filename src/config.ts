@@ -11,6 +11,7 @@ export interface Config {
   host: string;
   publicUrl: string | null;
   trustProxy: TrustProxy;
+  http: { requestTimeoutMs: number; maxConnections: number };
   nodeEnv: string | null;
   logLevel: LogLevel;
   databaseUrl: string | null;
@@ -48,6 +49,8 @@ export const CONFIG_VARIABLES: Array<{ name: string; default: string; descriptio
   { name: 'HOST', default: '0.0.0.0', description: 'interface to listen on' },
   { name: 'PUBLIC_URL', default: '', description: 'external base URL used for OAuth metadata, signed file links, webhook URLs' },
   { name: 'TRUST_PROXY', default: 'false', description: 'proxies in front of the server: true (one hop), a hop count, or comma-separated proxy addresses/CIDRs; the client is the right-most X-Forwarded-For address they did not add' },
+  { name: 'HTTP_REQUEST_TIMEOUT_MS', default: '300000', description: 'a request (headers and body) must arrive within this time, else 408 and the connection is closed; headers alone within 60 s' },
+  { name: 'HTTP_MAX_CONNECTIONS', default: '800', description: 'open HTTP connections per process; more are closed at once (keep it below the open-file limit, ulimit -n)' },
   { name: 'NODE_ENV', default: '', description: 'production: JSON logs only' },
   { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace, silent' },
   { name: 'DATABASE_URL', default: '', description: 'postgres://… selects PostgreSQL; unset = embedded PGlite' },
@@ -201,6 +204,10 @@ export function loadConfig(env: Env = process.env): Config {
     host: reader.string('HOST', '0.0.0.0'),
     publicUrl: reader.url('PUBLIC_URL', null, ['http:', 'https:']),
     trustProxy: parseTrustProxy(reader),
+    http: {
+      requestTimeoutMs: reader.integer('HTTP_REQUEST_TIMEOUT_MS', 300_000, 1000, 3_600_000),
+      maxConnections: reader.integer('HTTP_MAX_CONNECTIONS', 800, 1, 1_000_000),
+    },
     nodeEnv: reader.raw('NODE_ENV'),
     logLevel: reader.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     databaseUrl,

@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   reply_window_closed: 422,
   channel_inactive: 422,
   rate_limit_exceeded: 429,
+  headers_too_large: 431,
   server_error: 500,
   service_unavailable: 503,
 } as const;

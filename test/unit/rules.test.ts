@@ -56,6 +56,13 @@ describe('configuration (product.md §8)', () => {
     }
   });
 
+  it('reads the HTTP transport limits', () => {
+    expect(loadConfig({}).http).toEqual({ requestTimeoutMs: 300_000, maxConnections: 800 });
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_MAX_CONNECTIONS: '3' }).http).toEqual({ requestTimeoutMs: 1500, maxConnections: 3 });
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow('HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000 to 3600000 (got "0").');
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow('HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000 (got "0").');
+  });
+
   it('reports every problem at once, one line each', () => {
     try {
       loadConfig({ PORT: '70000', TRUST_PROXY: 'yes', DATABASE_URL: 'mysql://x', LLM_BASE_URL: 'http://llm/v1', FLEXTELL_ENCRYPTION_KEY: 'short' });
