@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sql } from '../support/factories.js';
-import { hiddenValue } from '../support/oauth-browser.js';
+import { TestBrowser, hiddenValue } from '../support/oauth-browser.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
@@ -89,6 +89,19 @@ describe('TRUST_PROXY', () => {
     const app = await appTrusting('2');
     const peer = { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `${SPOOFED}, 198.51.100.7, 10.0.0.1`, 'x-forwarded-proto': 'https' } };
     expect(await observe(app, peer)).toEqual({ ip: '198.51.100.7', secure: true });
+  });
+
+  it('over real HTTP: a proxy on the loopback interface is trusted by name', async () => {
+    const app = await appTrusting('loopback');
+    const browser = new TestBrowser(await app.listen({ host: '127.0.0.1', port: 0 }));
+    const seed = await h.seedTenant();
+    const page = await browser.get('/oauth/login');
+    const forwarded = { 'x-forwarded-for': `${SPOOFED}, 203.0.113.70`, 'x-forwarded-proto': 'https' };
+    const { response } = await browser.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: hiddenValue(page.html, '_csrf') }, forwarded);
+    expect(response.status).toBe(303);
+    expect(response.headers.get('set-cookie')).toMatch(/;\s*Secure/);
+    const [row] = await sql<{ last_login_ip: string }>(h, 'SELECT last_login_ip FROM users WHERE id = $1', [seed.user_id]);
+    expect(row!.last_login_ip).toBe('203.0.113.70');
   });
 
   it('a list of proxy addresses and CIDRs: trusted hops are skipped, an untrusted peer is the client', async () => {
