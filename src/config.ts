@@ -161,6 +161,7 @@ function parseTrustProxy(reader: Reader): TrustProxy {
   if (/^true$/i.test(value)) return { hops: 1 };
   if (/^\d+$/.test(value) && Number(value) <= MAX_PROXY_HOPS) return { hops: Number(value) };
   const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  // A bare number past the cap is a mistaken hop count, though the address parser would read it as an IPv4 address.
   if (proxies.length > 0 && !/^\d+$/.test(value) && compilesAsProxyList(proxies)) return { proxies };
   reader.problems.push(
     `TRUST_PROXY must be true, false, a hop count from 0 to ${MAX_PROXY_HOPS}, or comma-separated proxy IP addresses/CIDRs (got "${value}").`,
