@@ -8,6 +8,8 @@ import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
 import { installUnroutedApiCounting, isApiPath, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
+import { fastifyTrustProxy } from './http/request-info.js';
+import { capConnections, serverTimeoutOptions } from './http/server-limits.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { migrationsPending } from './platform/db/migrate.js';
@@ -52,9 +54,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
     // One access line per request is written by the onResponse hook below, without query strings.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: deps.config.trustProxy,
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     return503OnClosing: false,
+    ...serverTimeoutOptions(deps.config.http),
   });
+  capConnections(app, deps.config.http);
 
   // Route schemas only document the API; validation happens in the route builder with Laravel's messages.
   app.setValidatorCompiler(() => () => true);
@@ -118,7 +122,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     // The authorization server's routes carry no schema (raw bodies, OAuth errors): they are described separately.
     transformObject: (document) => ('openapiObject' in document ? withOAuthDocumentation(document.openapiObject) : document.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    // The docs page runs authenticated calls from the browser: no other site may frame it (clickjacking).
+    uiHooks: {
+      onRequest: async (_request, reply) => {
+        reply.header('Content-Security-Policy', "frame-ancestors 'none'").header('X-Frame-Options', 'DENY');
+      },
+    },
+  });
 
   installUnroutedApiCounting(app, deps);
   for (const route of apiRoutes) if (!isMultipartRoute(route)) mountRoute(app, deps, route);

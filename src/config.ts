@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 
 /**
  * Every environment variable the product reads, validated once at start-up (product.md §8).
@@ -9,7 +10,8 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string | null;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
+  http: { requestTimeoutMs: number; maxConnections: number };
   nodeEnv: string | null;
   logLevel: LogLevel;
   databaseUrl: string | null;
@@ -35,6 +37,9 @@ export interface Config {
   jobConcurrency: number;
 }
 
+/** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
+export type TrustProxy = false | { hops: number } | { proxies: string[] };
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -43,7 +48,9 @@ export const CONFIG_VARIABLES: Array<{ name: string; default: string; descriptio
   { name: 'PORT', default: '8080', description: 'HTTP port of serve (0 = any free port)' },
   { name: 'HOST', default: '0.0.0.0', description: 'interface to listen on' },
   { name: 'PUBLIC_URL', default: '', description: 'external base URL used for OAuth metadata, signed file links, webhook URLs' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'honour X-Forwarded-Proto and X-Forwarded-For' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'proxies in front of the server: true (one hop), a hop count, or comma-separated proxy addresses/CIDRs; the client is the right-most X-Forwarded-For address they did not add' },
+  { name: 'HTTP_REQUEST_TIMEOUT_MS', default: '300000', description: 'a request (headers and body) must arrive within this time, else 408 and the connection is closed; headers alone within 60 s' },
+  { name: 'HTTP_MAX_CONNECTIONS', default: '800', description: 'open HTTP connections per process; more are closed at once (keep it below the open-file limit, ulimit -n)' },
   { name: 'NODE_ENV', default: '', description: 'production: JSON logs only' },
   { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace, silent' },
   { name: 'DATABASE_URL', default: '', description: 'postgres://… selects PostgreSQL; unset = embedded PGlite' },
@@ -146,6 +153,31 @@ class Reader {
 }
 
 const RATE_LIMIT_MAX = 1_000_000_000_000;
+const MAX_PROXY_HOPS = 100;
+
+function parseTrustProxy(reader: Reader): TrustProxy {
+  const value = reader.raw('TRUST_PROXY');
+  if (value === null || /^(false|0)$/i.test(value)) return false;
+  if (/^true$/i.test(value)) return { hops: 1 };
+  if (/^\d+$/.test(value) && Number(value) <= MAX_PROXY_HOPS) return { hops: Number(value) };
+  const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  // A bare number past the cap is a mistaken hop count, though the address parser would read it as an IPv4 address.
+  if (proxies.length > 0 && !/^\d+$/.test(value) && compilesAsProxyList(proxies)) return { proxies };
+  reader.problems.push(
+    `TRUST_PROXY must be true, false, a hop count from 0 to ${MAX_PROXY_HOPS}, or comma-separated proxy IP addresses/CIDRs (got "${value}").`,
+  );
+  return false;
+}
+
+/** Checked with the parser Fastify applies to the list, so what passes here is exactly what is trusted. */
+function compilesAsProxyList(proxies: string[]): boolean {
+  try {
+    proxyAddr.compile(proxies);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function parseEncryptionKey(reader: Reader): Buffer | null {
   const value = reader.raw('FLEXTELL_ENCRYPTION_KEY');
@@ -172,7 +204,11 @@ export function loadConfig(env: Env = process.env): Config {
     port: reader.integer('PORT', 8080, 0, 65535),
     host: reader.string('HOST', '0.0.0.0'),
     publicUrl: reader.url('PUBLIC_URL', null, ['http:', 'https:']),
-    trustProxy: reader.boolean('TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(reader),
+    http: {
+      requestTimeoutMs: reader.integer('HTTP_REQUEST_TIMEOUT_MS', 300_000, 1000, 3_600_000),
+      maxConnections: reader.integer('HTTP_MAX_CONNECTIONS', 800, 1, 1_000_000),
+    },
     nodeEnv: reader.raw('NODE_ENV'),
     logLevel: reader.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     databaseUrl,

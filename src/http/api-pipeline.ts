@@ -50,7 +50,7 @@ async function countRequest(deps: AppDeps, request: FastifyRequest, reply: Fasti
   const key =
     token && !(token instanceof AppError)
       ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : ''}`
-      : `ip:${clientIp(request, deps.config.trustProxy)}`;
+      : `ip:${clientIp(request)}`;
   const decision = await deps.limiter.hit(key);
   reply.header('X-RateLimit-Limit', String(decision.limit));
   reply.header('X-RateLimit-Remaining', String(decision.remaining));

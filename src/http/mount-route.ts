@@ -56,10 +56,10 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
 }
 
 /** The paginator's `meta.path` of this request (laravel-pagination.md §6). */
-function metaPath(request: FastifyRequest, trustProxy: boolean): string {
+function metaPath(request: FastifyRequest): string {
   return requestBaseUrl({
     hostHeader: request.headers.host,
-    scheme: requestScheme(request, trustProxy),
+    scheme: requestScheme(request),
     serverAddress: request.socket.localAddress
       ? { address: request.socket.localAddress, port: request.socket.localPort ?? 0, family: request.socket.localFamily }
       : undefined,
@@ -93,7 +93,7 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
       return page;
     },
     paginate: <T>(data: T[], total: number) =>
-      buildPaginator({ data, total, perPage: page.perPage, currentPage: page.currentPage, query, path: metaPath(request, deps.config.trustProxy) }),
+      buildPaginator({ data, total, perPage: page.perPage, currentPage: page.currentPage, query, path: metaPath(request) }),
   };
   const loaded = route.load ? await route.load(base) : undefined;
 

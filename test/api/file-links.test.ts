@@ -99,6 +99,21 @@ describe('GET /files/{id}/content (signed link)', () => {
     expect(several.raw).toEqual(PNG_BYTES);
   });
 
+  it('answers 416 with Content-Range bytes */size for a range past the end, in the error envelope', async () => {
+    const target = await telegramTarget();
+    const { message } = await sentImage(target);
+    for (const range of [`bytes=${PNG_BYTES.length}-`, `bytes=${PNG_BYTES.length + 10}-${PNG_BYTES.length + 20}`, 'bytes=-0']) {
+      const response = await download(message.file.temporary_url, { range });
+      expect(response.status, range).toBe(416);
+      expect(response.headers['content-range'], range).toBe(`bytes */${PNG_BYTES.length}`);
+      expect(response.json, range).toEqual({ error: 'range_not_satisfiable', message: 'The requested range is not satisfiable.' });
+      expect(response.headers['content-type'], range).toBe('application/json; charset=utf-8');
+    }
+    const last = await download(message.file.temporary_url, { range: `bytes=${PNG_BYTES.length - 1}-` });
+    expect(last.status).toBe(206);
+    expect(last.raw).toEqual(PNG_BYTES.subarray(PNG_BYTES.length - 1));
+  });
+
   it('sends other types as attachments with an ASCII fallback name', async () => {
     const target = await telegramTarget();
     // Browsers send a `"` in a file name as %22 (HTML multipart encoding); the name is kept as sent.

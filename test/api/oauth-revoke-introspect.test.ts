@@ -118,7 +118,7 @@ describe('discovery and keys (§8, §9)', () => {
   it('metadata with absolute URLs from the request origin', async () => {
     const response = await h.request({ url: '/.well-known/oauth-authorization-server' });
     expect(response.status).toBe(200);
-    expect(response.headers['cache-control']).toBe('public, max-age=300');
+    expect(response.headers['cache-control']).toBe('private, max-age=300');
     expect(response.json.issuer).toBe('http://127.0.0.1:8080');
     expect(response.json.token_endpoint).toBe('http://127.0.0.1:8080/oauth/token');
     expect(response.json.code_challenge_methods_supported).toEqual(['S256']);

@@ -129,9 +129,19 @@ describe('signed links and ranges', () => {
     expect(parseRange('bytes=-10', 100)).toEqual({ start: 90, end: 99 });
     expect(parseRange('bytes=-500', 100)).toEqual({ start: 0, end: 99 });
     expect(parseRange('bytes=50-500', 100)).toEqual({ start: 50, end: 99 });
-    for (const header of [undefined, '', 'bytes=0-1,5-6', 'items=0-1', 'bytes=100-', 'bytes=9-2', 'bytes=-0', 'bytes=-', 'bytes=a-b']) {
+    for (const header of [undefined, '', 'bytes=0-1,5-6', 'items=0-1', 'bytes=9-2', 'bytes=-', 'bytes=a-b']) {
       expect(parseRange(header, 100), String(header)).toBeNull();
     }
+  });
+
+  it('tells a range past the end apart from one it ignores (RFC 9110 §14.1.1)', () => {
+    for (const header of ['bytes=100-', 'bytes=100-200', 'bytes=5000-5001', 'bytes=-0']) {
+      expect(parseRange(header, 100), header).toBe('unsatisfiable');
+    }
+    expect(parseRange('bytes=0-0', 0)).toBe('unsatisfiable');
+    expect(parseRange('bytes=99-', 100)).toEqual({ start: 99, end: 99 });
+    // An empty file has no byte to point at: a suffix range is ignored and the (empty) whole is sent.
+    expect(parseRange('bytes=-5', 0)).toBeNull();
   });
 
   it('makes storage keys from the tenant and the month only', () => {

@@ -38,9 +38,29 @@ describe('configuration (product.md §8)', () => {
     const config = loadConfig({ TRUST_PROXY: 'TRUE', S3_FORCE_PATH_STYLE: '0' });
     expect(config.port).toBe(8080);
     expect(config.rateLimitPerMinute).toBe(600);
-    expect(config.trustProxy).toBe(true);
+    expect(config.trustProxy).toEqual({ hops: 1 });
     expect(config.s3.forcePathStyle).toBe(false);
     expect(loadConfig({ FLEXTELL_RATE_LIMIT_PER_MINUTE: '1000000000' }).rateLimitPerMinute).toBe(1_000_000_000);
+  });
+
+  it('reads TRUST_PROXY as off, a hop count (true = 1) or a list of proxy addresses and CIDRs', () => {
+    const trust = (value: string | undefined) => loadConfig({ TRUST_PROXY: value }).trustProxy;
+    for (const off of [undefined, '', 'false', 'FALSE', '0']) expect(trust(off), String(off)).toBe(false);
+    expect(trust('1')).toEqual({ hops: 1 });
+    expect(trust('3')).toEqual({ hops: 3 });
+    expect(trust('10.0.0.0/8, 192.0.2.1,::1, fd00::/8 ,loopback')).toEqual({ proxies: ['10.0.0.0/8', '192.0.2.1', '::1', 'fd00::/8', 'loopback'] });
+    for (const bad of ['yes', '101', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1, nope', ',', '-1']) {
+      expect(() => trust(bad), bad).toThrow(
+        `Invalid configuration: TRUST_PROXY must be true, false, a hop count from 0 to 100, or comma-separated proxy IP addresses/CIDRs (got "${bad}").`,
+      );
+    }
+  });
+
+  it('reads the HTTP transport limits', () => {
+    expect(loadConfig({}).http).toEqual({ requestTimeoutMs: 300_000, maxConnections: 800 });
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_MAX_CONNECTIONS: '3' }).http).toEqual({ requestTimeoutMs: 1500, maxConnections: 3 });
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow('HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000 to 3600000 (got "0").');
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow('HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000 (got "0").');
   });
 
   it('reports every problem at once, one line each', () => {

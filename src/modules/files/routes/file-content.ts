@@ -10,6 +10,7 @@ import { parseRange } from '../byte-range.js';
 
 const INVALID_LINK = 'The link is invalid or has expired.';
 const FILE_NOT_FOUND = 'File not found.';
+const RANGE_NOT_SATISFIABLE = 'The requested range is not satisfiable.';
 
 /** The link's own parameters, read raw: each must appear exactly once, as signed. */
 function linkParameters(url: string): { t?: string; expires?: string; signature?: string } {
@@ -47,6 +48,9 @@ function serve(variant: FileVariant) {
 
     // Only the content's size is known before opening it; a thumbnail is always sent whole.
     const range = variant === 'content' ? parseRange(raw.headers.range, file.size) : null;
+    if (range === 'unsatisfiable') {
+      throw new AppError('range_not_satisfiable', RANGE_NOT_SATISFIABLE, { headers: { 'Content-Range': `bytes */${file.size}` } });
+    }
     const object = await openObject(request, key, range);
     const mimeType = variant === 'content' ? file.mime_type : 'image/jpeg';
     reply
@@ -71,7 +75,7 @@ export const getFileContent = defineRoute({
   scopes: [],
   tags: ['Files'],
   summary: 'Download a file through its signed link',
-  description: 'The `temporary_url` of a FileResource. No Authorization or X-Tenant: the signature and `expires` are the credential. Supports a single Range.',
+  description: 'The `temporary_url` of a FileResource. No Authorization or X-Tenant: the signature and `expires` are the credential. Supports a single Range; one starting past the end answers 416 with `Content-Range: bytes */<size>`.',
   handler: serve('content'),
 });
 

@@ -68,7 +68,12 @@ export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promis
   registerPages(scope, deps);
 
   scope.get('/.well-known/oauth-authorization-server', async (request, reply) => {
-    reply.header('Cache-Control', 'public, max-age=300');
+    if (deps.config.publicUrl) {
+      reply.header('Cache-Control', 'public, max-age=300');
+    } else {
+      // Built from the request's Host (and scheme): a shared cache must not hand one client's URLs to another.
+      reply.header('Cache-Control', 'private, max-age=300').header('Vary', deps.config.trustProxy ? 'Host, X-Forwarded-Proto' : 'Host');
+    }
     return metadata(publicBaseUrl(request, deps.config));
   });
   scope.get('/.well-known/jwks.json', async (_request, reply) => {

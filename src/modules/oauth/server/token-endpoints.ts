@@ -25,7 +25,7 @@ export function noStore(reply: FastifyReply): FastifyReply {
 
 /** §13.5: one counter per client IP shared by the three endpoints. */
 async function limitByIp(deps: AppDeps, request: FastifyRequest): Promise<void> {
-  const decision = await deps.limiter.hit(`oauth:ip:${clientIp(request, deps.config.trustProxy)}`);
+  const decision = await deps.limiter.hit(`oauth:ip:${clientIp(request)}`);
   if (decision.exceeded) {
     throw new OAuthError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
       'Retry-After': String(decision.retryAfterSeconds),

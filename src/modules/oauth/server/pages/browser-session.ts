@@ -26,7 +26,7 @@ function readCookie(request: FastifyRequest, name: string): string | null {
 }
 
 function isSecure(request: FastifyRequest, deps: AppDeps): boolean {
-  return deps.config.publicUrl?.startsWith('https:') === true || requestScheme(request, deps.config.trustProxy) === 'https';
+  return deps.config.publicUrl?.startsWith('https:') === true || requestScheme(request) === 'https';
 }
 
 function setCookie(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, value: string): void {

@@ -90,7 +90,7 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
   const email = (form.get('email') ?? '').trim();
   const password = form.get('password') ?? '';
   const returnTo = safeReturnTo(form.get('return_to'));
-  const keys = loginKeys(email, clientIp(request, deps.config.trustProxy));
+  const keys = loginKeys(email, clientIp(request));
 
   const retryAfter = await loginRetryAfter(deps, keys);
   if (retryAfter !== null) {
@@ -105,7 +105,7 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
 
   await clearLoginFailures(deps, keys);
   await deps.db.query('UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [
-    user.id, deps.clock.now(), clientIp(request, deps.config.trustProxy),
+    user.id, deps.clock.now(), clientIp(request),
   ]);
   // A new session id at login: a session fixed before sign-in is worth nothing after it.
   await endSession(deps, session);

@@ -1,0 +1,61 @@
+import { STATUS_CODES, type ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError } from './errors.js';
+
+/** Node's own default, kept below the whole-request timeout. */
+const HEADERS_TIMEOUT_MS = 60_000;
+/** How often node looks for expired requests: at most 30 s (node's default), a quarter of the headers timeout. */
+const MAX_CHECK_INTERVAL_MS = 30_000;
+
+type HttpLimits = Config['http'];
+
+/**
+ * Fastify options that bound how long one request may take to arrive (README "Configuration"). Fastify turns node's
+ * request timeout off by default, so a body trickled a byte at a time held its socket forever; node answers such a
+ * request through `clientErrorHandler` below once it is past its deadline.
+ */
+export function serverTimeoutOptions(limits: HttpLimits) {
+  const headersTimeout = Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs);
+  const http: ServerOptions = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout,
+    connectionsCheckingInterval: Math.min(MAX_CHECK_INTERVAL_MS, Math.max(10, Math.floor(headersTimeout / 4))),
+  };
+  return { http, requestTimeout: limits.requestTimeoutMs, clientErrorHandler: clientErrorHandler(limits) };
+}
+
+/** Past the cap node closes a new connection at once, so sockets held open cannot exhaust the process's files. */
+export function capConnections(app: FastifyInstance, limits: HttpLimits): void {
+  app.server.maxConnections = limits.maxConnections;
+}
+
+function clientError(error: NodeJS.ErrnoException, limits: HttpLimits): AppError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new AppError('request_timeout', `The request was not received within ${limits.requestTimeoutMs / 1000} seconds.`);
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return new AppError('headers_too_large', 'The request headers are too large.');
+  return new AppError('invalid_request', 'The request is malformed.');
+}
+
+/**
+ * Errors node raises before Fastify has a request (timeouts, unparsable HTTP) still answer in the API envelope
+ * (api.md §8), written straight to the socket as node itself would, unless a response has already begun.
+ */
+function clientErrorHandler(limits: HttpLimits) {
+  return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const answer = clientError(error, limits);
+    this.log.debug({ err: error }, 'client error');
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const body = JSON.stringify(answer.toBody());
+      socket.write(
+        `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  };
+}
