@@ -56,6 +56,9 @@ export const MESSAGES = {
   tenantInvalid: 'The X-Tenant header must be a numeric tenant id.',
   tenantForbidden: 'You do not have access to this tenant.',
   queryNotUtf8: 'The query string is not valid UTF-8.',
+  bodyNotUtf8: 'The request body is not valid UTF-8.',
+  jsonTooDeep: 'The request body must not be nested more than 512 levels deep.',
+  badPath: 'The request path is not valid percent-encoded UTF-8.',
 } as const;
 
 export function notFound(message: string = MESSAGES.routeNotFound): AppError {
