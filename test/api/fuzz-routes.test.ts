@@ -15,6 +15,7 @@ import type { Fields } from '../../src/http/validation.js';
 import { isMultipartRoute } from '../../src/http/multipart.js';
 import { SAMPLE_REQUESTS, type SampleRequest } from '../support/route-samples.js';
 import { multipartBody, PNG_BYTES } from '../support/multipart.js';
+import { hiddenValue } from '../support/oauth-browser.js';
 
 let h: Harness;
 let seed: SeedResult;
@@ -195,6 +196,97 @@ describe('token-less file links: junk parameters are refused in the envelope', (
       expect(problems, problems.join('\n')).toEqual([]);
     });
   }
+});
+
+/** Form values as raw urlencoded text: NUL, invalid UTF-8, huge, repeated, bracketed names. */
+const FORM_VALUES = ['a%00b', '%00', '%FF', '%C0%AF', '%E0%A4%A', '%', `${'x'.repeat(100_000)}`, '%F0%9F%99%82', '+%20+', ''];
+
+function formsFor(fields: Record<string, string>, random: () => number): string[] {
+  const base = (overrides: Record<string, string>) => Object.entries({ ...fields, ...overrides }).map(([name, value]) => `${name}=${value}`).join('&');
+  const encoded = Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, encodeURIComponent(value)]));
+  const forms = [`${base(encoded)}&${base(encoded)}`, `${base(encoded)}&a[b][c]=1&%00=1&%FF=1`];
+  for (const name of Object.keys(fields)) for (const value of pick(random, FORM_VALUES, 6)) forms.push(base({ ...encoded, [name]: value }));
+  return forms;
+}
+
+function oauthProblem(response: { statusCode: number; headers: Record<string, unknown>; body: string }, page: boolean): string | null {
+  if (response.statusCode >= 500) return `status ${response.statusCode}`;
+  if (response.statusCode < 400) return null;
+  if (page) return String(response.headers['content-type']).startsWith('text/html') ? null : `content-type ${response.headers['content-type']}`;
+  try {
+    const body = JSON.parse(response.body);
+    return Object.keys(body).join() === 'error,error_description,message' ? null : `keys ${Object.keys(body).join()}`;
+  } catch {
+    return 'no JSON body';
+  }
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** A signed-in browser session of the seed's owner, made through the login form: its cookie and CSRF token. */
+async function signedIn(): Promise<{ cookie: string; csrf: string }> {
+  const cookieOf = (headers: Record<string, unknown>) => String(headers['set-cookie'] ?? '').split(';')[0]!;
+  const login = await h.app.inject({ url: '/oauth/login' });
+  let cookie = cookieOf(login.headers);
+  const payload = new URLSearchParams({ email: seed.email, password: seed.password, _csrf: hiddenValue(login.body, '_csrf'), return_to: '' }).toString();
+  const done = await h.app.inject({ method: 'POST', url: '/oauth/login', headers: { cookie, 'content-type': FORM }, payload });
+  cookie = cookieOf(done.headers) || cookie;
+  const page = await h.app.inject({ url: '/oauth/applications', headers: { cookie } });
+  expect(page.statusCode, page.body.slice(0, 200)).toBe(200);
+  return { cookie, csrf: hiddenValue(page.body, '_csrf') };
+}
+
+describe('OAuth endpoints and pages: hostile forms and queries never answer 5xx, and keep their formats', () => {
+  it('POST /oauth/token, /oauth/revoke and /oauth/introspect answer OAuth error bodies', async () => {
+    const random = seededRandom(0x0a07);
+    const credentials = { client_id: seed.client_id, client_secret: seed.client_secret };
+    const endpoints: Record<string, Record<string, string>> = {
+      '/oauth/token': { grant_type: 'client_credentials', scope: 'conversations:read', ...credentials },
+      '/oauth/revoke': { token: seed.access_token, ...credentials },
+      '/oauth/introspect': { token: seed.access_token, ...credentials },
+    };
+    const problems: string[] = [];
+    for (const [url, fields] of Object.entries(endpoints)) {
+      const bodies: Array<[string, string | Buffer]> = [...formsFor(fields, random).map((form) => [FORM, form] as [string, string]),
+        [FORM, Buffer.from([0x61, 0x3d, 0xff])], ['application/json', `{"a":${deepArrays}}`], ['text/plain', 'x'], [FORM, 'x'.repeat(1_100_000)]];
+      for (const [contentType, payload] of bodies) {
+        const response = await h.app.inject({ method: 'POST', url, headers: { 'content-type': contentType }, payload });
+        const problem = oauthProblem(response, false);
+        if (problem) problems.push(`${url} ${String(payload).slice(0, 60)} → ${problem}: ${response.body.slice(0, 120)}`);
+      }
+    }
+    expect(problems, problems.slice(0, 20).join('\n')).toEqual([]);
+  });
+
+  it('the pages, signed in and with a valid CSRF token, answer pages', async () => {
+    const random = seededRandom(0x9a6e);
+    const { cookie, csrf } = await signedIn();
+    const tenant = String(seed.tenant_id);
+    const forms: Record<string, Record<string, string>> = {
+      '/oauth/applications': { _csrf: csrf, tenant_id: tenant, name: 'Fuzz app', redirect_uris: 'https://fuzz.example.test/cb', confidential: '1', scopes: 'conversations:read' },
+      '/oauth/applications/edit': { _csrf: csrf, tenant_id: tenant, id: '1', name: 'Fuzz app', redirect_uris: 'https://fuzz.example.test/cb', scopes: 'conversations:read' },
+      '/oauth/applications/secret': { _csrf: csrf, tenant_id: tenant, id: '1' },
+      '/oauth/authorize': { _csrf: csrf, decision: 'approve', request_id: 'x' },
+      '/oauth/login': { _csrf: csrf, email: seed.email, password: 'wrong password', return_to: '/oauth/applications' },
+    };
+    const problems: string[] = [];
+    for (const [url, fields] of Object.entries(forms)) {
+      for (const payload of formsFor(fields, random)) {
+        const response = await h.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': FORM }, payload });
+        const problem = oauthProblem(response, true);
+        if (problem) problems.push(`POST ${url} ${payload.slice(0, 60)} → ${problem}: ${response.body.slice(0, 120)}`);
+      }
+    }
+    const queries = ['client_id=%00&response_type=code', `client_id=${seed.client_id}%00&response_type=code&redirect_uri=%FF`, 'client_id=%FF', 'scope=%00', `state=${'x'.repeat(8_000)}`];
+    const pages: Array<[string, string]> = [...queries.map((query): [string, string] => ['/oauth/authorize', query]),
+      ['/oauth/applications/edit', 'tenant_id=%00&id=%FF'], ['/oauth/applications/edit', `tenant_id=${tenant}&id=1e400`], ['/oauth/login', 'return_to=/oauth/%00%FF']];
+    for (const [url, query] of pages) {
+      const response = await h.app.inject({ url: `${url}?${query}`, headers: { cookie } });
+      const problem = oauthProblem(response, true);
+      if (problem) problems.push(`GET ${url}?${query.slice(0, 60)} → ${problem}: ${response.body.slice(0, 120)}`);
+    }
+    expect(problems, problems.slice(0, 20).join('\n')).toEqual([]);
+  });
 });
 
 /** Other spellings of a concrete path: each must reach the same checks as the canonical one, or nothing at all. */
