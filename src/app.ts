@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import type { AppDeps } from './app-deps.js';
 import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
-import { sendFrameworkError, toAppError } from './http/error-replies.js';
+import { answerClientError, sendFrameworkError, toAppError } from './http/error-replies.js';
 import { installApiPipeline, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
@@ -40,6 +40,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     trustProxy: deps.config.trustProxy,
     return503OnClosing: false,
     frameworkErrors: sendFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 
   // Route schemas only document the API; validation happens in the route builder with Laravel's messages.

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, MESSAGES } from './errors.js';
 import { isOAuthPath, sendOAuthFailure } from '../modules/oauth/server/oauth-plugin.js';
@@ -47,4 +49,29 @@ export function sendFrameworkError(error: FastifyError, request: FastifyRequest,
   const appError = toAppError(error, request.id);
   if (appError.status >= 500) request.log.error({ err: error }, 'framework error');
   reply.code(appError.status).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(appError.toBody()));
+}
+
+/** Node's parser refusals, by error code; any other malformed request is a 400. */
+function clientErrorOf(code: string | undefined): AppError {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('request_timeout', 'The request was not received in time.');
+  if (code === 'HPE_HEADER_OVERFLOW') return new AppError('request_header_too_large', 'The request headers are too large.');
+  return new AppError('invalid_request', 'The request is malformed.');
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses (a NUL or other invalid character in a header,
+ * a malformed request line, headers too large, a timeout) never reach a route; they get the envelope too.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const appError = clientErrorOf(error.code);
+    const body = JSON.stringify(appError.toBody());
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_timeout: 408,
+  request_header_too_large: 431,
   validation_error: 422,
   reply_window_closed: 422,
   channel_inactive: 422,

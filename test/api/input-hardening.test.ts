@@ -5,6 +5,7 @@
  * endpoints and pages keep their own formats); the OAuth forms refuse NUL and invalid UTF-8 the same way.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
@@ -156,6 +157,38 @@ describe('paths that are not percent-encoded UTF-8', () => {
     const page = await rawGet('/oauth/login/%ff');
     expect(page.status).toBe(400);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+});
+
+/** Raw bytes over a real socket, for requests Node's HTTP parser refuses before any route: the whole answer. */
+function rawExchange(request: Buffer | string): Promise<{ status: number; headers: string; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body });
+    });
+  });
+}
+
+describe("requests Node's HTTP parser refuses", () => {
+  it('answer in the envelope: a NUL in a header, a malformed request line, headers too large', async () => {
+    const cases: Array<[Buffer | string, number, string, string]> = [
+      [Buffer.from('GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nX-Tenant: 1\u0000\r\n\r\n'), 400, 'invalid_request', 'The request is malformed.'],
+      ['GET /api/v1/customers HTTP/9.9 extra\r\nHost: x\r\n\r\n', 400, 'invalid_request', 'The request is malformed.'],
+      [`GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'request_header_too_large', 'The request headers are too large.'],
+    ];
+    for (const [request, status, error, message] of cases) {
+      const answer = await rawExchange(request);
+      expect(answer.status, answer.headers).toBe(status);
+      expect(answer.headers).toMatch(/content-type: application\/json; charset=utf-8/i);
+      expect(JSON.parse(answer.body)).toEqual({ error, message });
+    }
   });
 });
 
