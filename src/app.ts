@@ -6,6 +6,7 @@ import cors from '@fastify/cors';
 import type { AppDeps } from './app-deps.js';
 import { AppError, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
+import { sendFrameworkError, toAppError } from './http/error-replies.js';
 import { installUnroutedApiCounting, isApiPath, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
 import { fastifyTrustProxy } from './http/request-info.js';
@@ -26,22 +27,6 @@ export interface BuildAppOptions {
   logger?: FastifyBaseLogger;
 }
 
-function toAppError(error: FastifyError | AppError, requestId: string): AppError {
-  if (error instanceof AppError) return error;
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('payload_too_large', MESSAGES.bodyTooLarge);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported_media_type', MESSAGES.jsonContentType);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError('invalid_request', MESSAGES.malformedJson);
-  }
-  if (error.statusCode === 400) return new AppError('invalid_request', 'The request is malformed.');
-  return new AppError('server_error', `An unexpected error occurred. Request id: ${requestId}.`);
-}
-
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -57,6 +42,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     return503OnClosing: false,
     ...serverTimeoutOptions(deps.config.http),
+    frameworkErrors: sendFrameworkError,
   });
   capConnections(app, deps.config.http);
 

@@ -20,7 +20,7 @@ export const ERROR_STATUS = {
   reply_window_closed: 422,
   channel_inactive: 422,
   rate_limit_exceeded: 429,
-  headers_too_large: 431,
+  request_header_too_large: 431,
   server_error: 500,
   service_unavailable: 503,
 } as const;
@@ -59,6 +59,9 @@ export const MESSAGES = {
   tenantInvalid: 'The X-Tenant header must be a numeric tenant id.',
   tenantForbidden: 'You do not have access to this tenant.',
   queryNotUtf8: 'The query string is not valid UTF-8.',
+  bodyNotUtf8: 'The request body is not valid UTF-8.',
+  jsonTooDeep: 'The request body must not be nested more than 512 levels deep.',
+  badPath: 'The request path is not valid percent-encoded UTF-8.',
 } as const;
 
 export function notFound(message: string = MESSAGES.routeNotFound): AppError {

@@ -32,8 +32,11 @@ function hexDigitValue(byte: number | undefined): number {
   return -1;
 }
 
-/** PHP `urldecode` in one pass over the bytes, so `%2B` yields a literal `+` that is not turned into a space. */
-function urlDecode(text: string): string {
+/**
+ * PHP `urldecode` in one pass over the bytes, so `%2B` yields a literal `+` that is not turned into a space.
+ * @throws QueryStringEncodingError when the decoded bytes are not valid UTF-8.
+ */
+export function urlDecode(text: string): string {
   if (!text.includes('%')) {
     return text.replaceAll('+', ' ');
   }

@@ -35,7 +35,7 @@ function clientError(error: NodeJS.ErrnoException, limits: HttpLimits): AppError
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return new AppError('request_timeout', `The request was not received within ${limits.requestTimeoutMs / 1000} seconds.`);
   }
-  if (error.code === 'HPE_HEADER_OVERFLOW') return new AppError('headers_too_large', 'The request headers are too large.');
+  if (error.code === 'HPE_HEADER_OVERFLOW') return new AppError('request_header_too_large', 'The request headers are too large.');
   return new AppError('invalid_request', 'The request is malformed.');
 }
 

@@ -1,5 +1,5 @@
 import { AppError, validationError, type FieldErrors } from './errors.js';
-import { phpTrim } from './query-string.js';
+import { PhpMap, phpTrim } from './query-string.js';
 import { parseFilterInt } from './pagination.js';
 import type { Queryable } from '../platform/db/db.js';
 
@@ -12,20 +12,60 @@ export type InputSource = 'query' | 'body';
 const UNTRIMMED_FIELDS = new Set(['password', 'password_confirmation', 'current_password']);
 const MAX_SAFE = 9007199254740991n;
 
-/** api.md §2.2: trim every string, then "" becomes null, recursively; password fields are left as sent. */
+function normalizeString(value: string, key: string | undefined): string | null {
+  if (key && UNTRIMMED_FIELDS.has(key)) return value;
+  const trimmed = phpTrim(value);
+  return trimmed === '' ? null : trimmed;
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+/**
+ * api.md §2.2: trim every string, then "" becomes null, recursively; password fields are left as sent. It walks
+ * with its own stack, not recursion, so a body nested as deep as the parser allows cannot overflow the call stack.
+ */
 export function normalizeInput(value: unknown, key?: string): unknown {
-  if (typeof value === 'string') {
-    if (key && UNTRIMMED_FIELDS.has(key)) return value;
-    const trimmed = phpTrim(value);
-    return trimmed === '' ? null : trimmed;
+  const root: Record<string, unknown> = {};
+  const pending: Array<{ source: unknown; target: Container; slot: string | number; key: string | undefined }> = [
+    { source: value, target: root, slot: 'value', key },
+  ];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { source, target, slot } = next;
+    let copy: unknown = source;
+    if (typeof source === 'string') copy = normalizeString(source, next.key);
+    else if (Array.isArray(source)) {
+      copy = new Array<unknown>(source.length);
+      source.forEach((item, index) => pending.push({ source: item, target: copy as unknown[], slot: index, key: undefined }));
+    } else if (source && typeof source === 'object') {
+      const object: Record<string, unknown> = {};
+      for (const [name, inner] of Object.entries(source)) {
+        // Defined as own properties first: keeps the sent key order, and a "__proto__" key stays a plain key.
+        Object.defineProperty(object, name, { value: undefined, writable: true, enumerable: true, configurable: true });
+        pending.push({ source: inner, target: object, slot: name, key: next.key === undefined ? name : undefined });
+      }
+      copy = object;
+    }
+    (target as Record<string | number, unknown>)[slot] = copy;
   }
-  if (Array.isArray(value)) return value.map((item) => normalizeInput(item));
-  if (value && typeof value === 'object') {
-    const result: Record<string, unknown> = {};
-    for (const [name, inner] of Object.entries(value)) result[name] = normalizeInput(inner, key === undefined ? name : undefined);
-    return result;
+  return root.value;
+}
+
+/** Whether a NUL character occurs in any string or key of the value (iterative, like normalizeInput). */
+export function containsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  for (let index = 0; index < pending.length; index += 1) {
+    const item = pending[index];
+    if (typeof item === 'string') {
+      if (item.includes('\0')) return true;
+    } else if (item instanceof PhpMap) {
+      for (const [name, inner] of item.entries()) pending.push(String(name), inner);
+    } else if (Array.isArray(item)) {
+      for (const inner of item) pending.push(inner);
+    } else if (item && typeof item === 'object') {
+      for (const [name, inner] of Object.entries(item)) pending.push(name, inner);
+    }
   }
-  return value;
+  return false;
 }
 
 export function attributeName(field: string): string {
@@ -260,6 +300,8 @@ export class FieldRule<Output = unknown> {
     }
     if (!present) return { ok: true, value: undefined };
     if (raw === null && this.isNullable) return { ok: true, value: null };
+    // One rule for the whole API (README, "API conventions worth knowing"): PostgreSQL text cannot hold NUL.
+    if (containsNul(raw)) return fail(`The ${attribute} field must not contain NUL characters.`);
 
     const converted = convert(this.kind, raw, source, this.choices);
     if (!converted.ok) return fail(converted.message.replace('{attr}', attribute));

@@ -131,7 +131,7 @@ describe('errors before a request exists', () => {
     expect(garbage.json).toEqual({ error: 'invalid_request', message: 'The request is malformed.' });
     const huge = await answerTo(`GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(huge.head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
-    expect(huge.json).toEqual({ error: 'headers_too_large', message: 'The request headers are too large.' });
+    expect(huge.json).toEqual({ error: 'request_header_too_large', message: 'The request headers are too large.' });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../app-deps.js';
 import { JSON_BODY_LIMIT } from '../../../http/body-parsers.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
@@ -9,6 +9,9 @@ import type { RawBody } from './form.js';
 import { registerTokenEndpoints } from './token-endpoints.js';
 import { registerPages } from './pages/page-routes.js';
 import { sendMessagePage } from './pages/html.js';
+
+// Replacing invalid bytes with U+FFFD would store text nobody sent; they are refused instead.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The HTML pages answer failures with a page, the JSON endpoints with an OAuth error body. */
 function isPage(url: string): boolean {
@@ -36,33 +39,51 @@ function metadata(base: string) {
   };
 }
 
+/** Whether a path belongs to the authorization server (oauth.md §1), whose failures never use the API envelope. */
+export function isOAuthPath(path: string): boolean {
+  return path.startsWith('/oauth/') || path.startsWith('/.well-known/');
+}
+
+/**
+ * A failure under /oauth: a page for the HTML pages, an OAuth error body for the JSON endpoints. Also used for
+ * the framework's own refusals there (a malformed path), so a 4xx never becomes a 500.
+ */
+export function sendOAuthFailure(error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const clientStatus = 'statusCode' in error && error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : null;
+  if (isPage(request.url)) {
+    const status = error instanceof OAuthError ? error.status : (clientStatus ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'oauth page failed');
+    return sendMessagePage(reply, status, status >= 500 ? 'Something went wrong on our side. Please try again.' : 'The request could not be read.');
+  }
+  const oauthError =
+    error instanceof OAuthError
+      ? error
+      : clientStatus === 413
+        ? new OAuthError('invalid_request', 'The request body is too large.')
+        : clientStatus !== null
+          ? new OAuthError('invalid_request', 'The request could not be read.')
+          : new OAuthError('server_error', 'An unexpected error occurred.');
+  if (oauthError.status >= 500) request.log.error({ err: error }, 'oauth endpoint failed');
+  for (const [name, value] of Object.entries(oauthError.headers)) reply.header(name, value);
+  reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  return reply.code(oauthError.status).send(oauthError.toBody());
+}
+
 /**
  * The authorization server outside /api (oauth.md §1), in its own scope: bodies stay raw text so each endpoint
  * judges the content type itself, and errors use OAuth's body instead of the API envelope.
  */
 export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promise<void> {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (request, text, done) => {
-    const body: RawBody = { contentType: request.headers['content-type'], text: String(text) };
-    done(null, body);
-  });
-  scope.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
-    if (isPage(request.url)) {
-      const status = 'statusCode' in error && error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-      if (status === 500) request.log.error({ err: error }, 'oauth page failed');
-      return sendMessagePage(reply, status, status === 500 ? 'Something went wrong on our side. Please try again.' : 'The request could not be read.');
+  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (request, bytes, done) => {
+    try {
+      const body: RawBody = { contentType: request.headers['content-type'], text: strictUtf8.decode(bytes as Buffer) };
+      done(null, body);
+    } catch {
+      done(new OAuthError('invalid_request', 'The request is not valid UTF-8.'), undefined);
     }
-    const oauthError =
-      error instanceof OAuthError
-        ? error
-        : error.statusCode === 413
-          ? new OAuthError('invalid_request', 'The request body is too large.')
-          : new OAuthError('server_error', 'An unexpected error occurred.');
-    if (oauthError.status >= 500) request.log.error({ err: error }, 'oauth endpoint failed');
-    for (const [name, value] of Object.entries(oauthError.headers)) reply.header(name, value);
-    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    return reply.code(oauthError.status).send(oauthError.toBody());
   });
+  scope.setErrorHandler((error: FastifyError | OAuthError, request, reply) => sendOAuthFailure(error, request, reply));
 
   registerTokenEndpoints(scope, deps);
   registerPages(scope, deps);

@@ -6,6 +6,7 @@ import { SCOPE_DESCRIPTIONS } from '../../scopes.js';
 import type { Scope } from '../../scopes.js';
 import { findClient, type OAuthClient } from '../clients.js';
 import { OAuthError } from '../oauth-error.js';
+import { strictFormParams } from '../form.js';
 import { PKCE_VALUE } from '../pkce.js';
 import { redirectOrigin, redirectUriMatches, withParams } from '../redirect-uris.js';
 import { grantScopes, parseScopeParam } from '../scope-param.js';
@@ -28,7 +29,7 @@ function queryParams(request: FastifyRequest): { params: Map<string, string>; re
   const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
   const params = new Map<string, string>();
   const repeated = new Set<string>();
-  for (const [name, value] of new URLSearchParams(query)) {
+  for (const [name, value] of strictFormParams(query)) {
     if (params.has(name)) repeated.add(name);
     else params.set(name, value);
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
-import type { RawBody } from '../form.js';
+import { strictFormParams, type RawBody } from '../form.js';
 import { showAuthorize, submitDecision } from './authorize.js';
 import { sendMessagePage } from './html.js';
 import { showLogin, submitLogin, submitLogout } from './login.js';
@@ -16,7 +16,7 @@ function withForm(deps: AppDeps, handler: FormHandler) {
     if (!body?.contentType || !/^application\/x-www-form-urlencoded\s*(;.*)?$/i.test(body.contentType)) {
       return sendMessagePage(reply, 400, 'The form could not be read.');
     }
-    return handler(deps, request, reply, new URLSearchParams(body.text));
+    return handler(deps, request, reply, strictFormParams(body.text));
   };
 }
 
