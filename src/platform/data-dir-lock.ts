@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tryLock } from 'fs-native-extensions';
+import { makeDataDirPrivate, prepareDataDir } from './data-dir-modes.js';
 
 export class DataDirInUseError extends Error {}
 
@@ -56,9 +57,10 @@ function isSameFile(fd: number, lockPath: string): boolean {
  * One process per embedded data directory (README "Storage modes"). The lock is an OS file lock on `flextell.lock`,
  * so exactly one of any number of racing processes gets it, and the kernel releases it when its holder dies
  * (even by SIGKILL): a crashed holder leaves nothing to take over. The file names the holder's pid for the message.
+ * The directory and everything in it is made private to this user first (data-dir-modes.ts).
  */
 export function acquireDataDirLock(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(dataDir);
   const lockPath = path.join(dataDir, 'flextell.lock');
   for (let attempt = 0; attempt < 5; attempt++) {
     const fd = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
@@ -76,6 +78,12 @@ export function acquireDataDirLock(dataDir: string): () => void {
     }
     fs.ftruncateSync(fd, 0);
     fs.writeSync(fd, JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }), 0);
+    try {
+      makeDataDirPrivate(dataDir);
+    } catch (error) {
+      releaseLock(fd, lockPath);
+      throw error;
+    }
     return () => releaseLock(fd, lockPath);
   }
   throw inUse(dataDir, null);
