@@ -1,12 +1,40 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { waitForLockSync } from 'fs-native-extensions';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/cli.js');
 
-/** Tests of real processes run the built CLI (`npm run build`, as test/cli/cli.test.ts does). */
+function newestSourceChange(root: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Tests of real processes run the built CLI. Test files run in parallel, and a build rewriting dist/ under a running
+ * process can hand it a half-written module: builds take a file lock, and a dist/ built from the current sources
+ * (its stamp names their newest change) is not built again.
+ */
 export function buildCli(): void {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  const lockName = `flextell-build-${crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`;
+  const lock = fs.openSync(path.join(os.tmpdir(), lockName), 'a');
+  try {
+    waitForLockSync(lock);
+    const stampFile = path.join(ROOT, 'dist', '.build-stamp');
+    const sources = String(newestSourceChange(path.join(ROOT, 'src')));
+    const stamp = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8') : '';
+    if (stamp === sources && fs.existsSync(CLI)) return;
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    fs.writeFileSync(stampFile, sources);
+  } finally {
+    fs.closeSync(lock);
+  }
 }
 
 export interface RunningServer {
@@ -16,8 +44,8 @@ export interface RunningServer {
 }
 
 /** Starts `flextell serve` and resolves once its "listening" log line names the URL. */
-export function startServe(env: Record<string, string>, spawnOptions: { uid?: number; gid?: number } = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, ...spawnOptions });
+export function startServe(env: Record<string, string>, spawnOptions: { uid?: number; gid?: number } = {}, args: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, ...spawnOptions });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
