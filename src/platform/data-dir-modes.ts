@@ -53,15 +53,18 @@ function makeTreePrivate(dataDir: string, root: string, descend: boolean): void 
   if (descend && stat.isDirectory()) for (const name of fs.readdirSync(root)) makeTreePrivate(dataDir, path.join(root, name), true);
 }
 
+/** What the product keeps in a data directory; anything else someone put there is left alone. */
+const OWN_ENTRIES = ['pgdata', 'flextell.lock', 'demo.json', 'storage'];
+
 /**
  * Brings an existing data directory (written before this rule, or copied in) to directories 0700 and files 0600:
- * the whole database (`pgdata`, as PostgreSQL itself insists) and the entries beside it. Local file storage is not
- * walked (it can hold millions of files); the private directories above it already shut others out.
+ * the whole database (`pgdata`, as PostgreSQL itself insists) and the product's entries beside it. Local file
+ * storage is not walked (it can hold millions of files); the private directories above it already shut others out.
  * Call under the lock: nothing else writes there then.
  */
 export function makeDataDirPrivate(dataDir: string): void {
   makeTreePrivate(dataDir, dataDir, false);
-  for (const name of fs.readdirSync(dataDir)) makeTreePrivate(dataDir, path.join(dataDir, name), name === 'pgdata');
+  for (const name of OWN_ENTRIES) makeTreePrivate(dataDir, path.join(dataDir, name), name === 'pgdata');
 }
 
 /**
