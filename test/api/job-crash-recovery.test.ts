@@ -31,7 +31,7 @@ function cli(args: string[], env: Record<string, string>): string {
 }
 
 async function serve(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
-  const server = await startServe(env, {}, args);
+  const server = await startServe(env, args);
   children.push(server);
   return server;
 }

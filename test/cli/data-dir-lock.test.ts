@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, exited, killHard, ROOT } from '../support/processes.js';
 
 const CONTENDERS = 12;
-const TRIALS = 6;
+const TRIALS = 10;
 const directories: string[] = [];
 
 /**

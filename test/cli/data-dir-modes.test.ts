@@ -13,8 +13,8 @@ function tempDir(): string {
   return directory;
 }
 
-function run(args: string[], env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000, ...options });
+function run(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -81,15 +81,15 @@ describe('embedded data directory modes', () => {
   });
 
   it('refuses to start, with a clear message, when the data directory cannot be made private', () => {
-    // A directory someone else owns: as root, run the CLI as nobody on a root-owned directory; otherwise use "/".
-    const asRoot = process.getuid?.() === 0;
-    const dataDir = asRoot ? tempDir() : '/';
-    if (asRoot) fs.chmodSync(dataDir, 0o755);
-    const result = run(['migrate'], { FLEXTELL_DATA_DIR: dataDir }, asRoot ? { uid: 65534, gid: 65534 } : {});
+    // A directory whose mode nobody may change, root included (procfs refuses chmod): as with another user's directory.
+    const dataDir = '/proc/1';
+    const before = fs.statSync(dataDir).mode & 0o777;
+    expect(before & 0o077).not.toBe(0);
+    const result = run(['migrate'], { FLEXTELL_DATA_DIR: dataDir });
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^The data directory ${dataDir} cannot be made private to this user \\(.*EPERM.*\\)\\. `));
-    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o755);
+    expect(lines[0]).toMatch(/^The data directory \/proc\/1 cannot be made private to this user \(\/proc\/1: EPERM\)\. .*FLEXTELL_DATA_DIR/);
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(before);
   });
 });

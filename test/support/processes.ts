@@ -44,8 +44,8 @@ export interface RunningServer {
 }
 
 /** Starts `flextell serve` and resolves once its "listening" log line names the URL. */
-export function startServe(env: Record<string, string>, spawnOptions: { uid?: number; gid?: number } = {}, args: string[] = []): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, ...spawnOptions });
+export function startServe(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
