@@ -3,6 +3,7 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { checkFlags, integerFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './cli-args.js';
 import { createDeps, openDatabase } from './bootstrap.js';
 import { acquireDataDirLock, DataDirInUseError } from './platform/data-dir-lock.js';
+import { DataDirAccessError } from './platform/data-dir-modes.js';
 import { migrate } from './platform/db/migrate.js';
 import type { AppDeps } from './app-deps.js';
 import { seedDemoTenant } from './modules/demo/seed.js';
@@ -178,7 +179,7 @@ function fail(error: unknown): void {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const known = error instanceof DataDirInUseError || error instanceof PersonalTokenError || error instanceof CommandError;
+  const known = error instanceof DataDirInUseError || error instanceof DataDirAccessError || error instanceof PersonalTokenError || error instanceof CommandError;
   const message = (error as Error)?.message ?? String(error);
   process.stderr.write(`${known ? message : `Error: ${message}`}\n`);
   if (process.env.LOG_LEVEL === 'debug' && !known) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);

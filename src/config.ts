@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
+import { DEFAULT_LEASE_SECONDS } from './platform/jobs/job-queue.js';
 
 /**
  * Every environment variable the product reads, validated once at start-up (product.md §8).
@@ -35,6 +36,7 @@ export interface Config {
   providerTimeoutMs: number;
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number; maxTokens: number };
   jobConcurrency: number;
+  jobLeaseSeconds: number;
 }
 
 /** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
@@ -84,6 +86,7 @@ export const CONFIG_VARIABLES: Array<{ name: string; default: string; descriptio
   { name: 'LLM_TIMEOUT_MS', default: '30000', description: 'timeout of one model call' },
   { name: 'LLM_MAX_TOKENS', default: '512', description: 'max_tokens of one model call' },
   { name: 'JOB_CONCURRENCY', default: '16', description: 'jobs run at once per process (a job holds a database connection only while it queries, not while the provider answers)' },
+  { name: 'JOB_LEASE_SECONDS', default: '15', description: 'lease of a running job, renewed every third of it while the job runs; a crashed worker\'s jobs run again after at most this long (PostgreSQL)' },
 ];
 
 export class ConfigError extends Error {
@@ -245,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxTokens: reader.integer('LLM_MAX_TOKENS', 512, 1, 1000000),
     },
     jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
+    jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

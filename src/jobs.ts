@@ -10,6 +10,7 @@ export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: { 
     db: deps.db,
     clock: deps.clock,
     concurrency: deps.config.jobConcurrency,
+    leaseSeconds: deps.config.jobLeaseSeconds,
     logger,
     ...options,
     handlers: { [DELIVER_MESSAGE_JOB]: deliverMessageHandler(deps.adapters), [OAUTH_CLEANUP_JOB]: oauthCleanupHandler() },

@@ -11,6 +11,7 @@ import { seedDemoTenant } from './modules/demo/seed.js';
 import { mintPersonalToken } from './modules/oauth/personal-tokens.js';
 import { createJobWorker } from './jobs.js';
 import type { JobWorker } from './platform/jobs/job-worker.js';
+import { releaseAbandonedJobs } from './platform/jobs/job-queue.js';
 
 const DRAIN_MS = 8000;
 const HARD_EXIT_MS = 10_000;
@@ -104,6 +105,9 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
     deps = await createDeps(config, db, { onWarning: (message) => logger.warn(message) });
     const login = options.demo ? await prepareDemo(deps, config) : null;
     if (options.jobs !== false) {
+      // The embedded database has one process, so whatever is `running` was left by one that crashed.
+      const released = config.databaseUrl ? 0 : await releaseAbandonedJobs(deps.db);
+      if (released > 0) logger.warn({ released }, 'jobs of a crashed process released');
       worker = createJobWorker(deps, logger);
       worker.start();
     }

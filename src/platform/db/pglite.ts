@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { makeDatabaseFilesPrivate, prepareDataDir } from '../data-dir-modes.js';
 import { CHANGE_NOTIFY_CHANNEL, type Db, type DbSession, type Queryable } from './db.js';
 
 const INT8_OID = 20;
@@ -27,13 +27,15 @@ export interface PgliteDb extends Db {
 }
 
 export async function openPglite(dataDir: string | null, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  // Files PGlite creates while running get their mode from the umask this sets (README "Storage modes").
+  if (dataDir) prepareDataDir(dataDir);
   const database = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     extensions: { pg_trgm },
     parsers: { [INT8_OID]: (value: string) => Number(value), [NUMERIC_OID]: (value: string) => Number(value) },
   });
+  if (dataDir) makeDatabaseFilesPrivate(dataDir);
   const base = wrap(database);
   const transaction = <T>(work: (tx: Queryable) => Promise<T>) => database.transaction((tx) => work(wrap(tx)));
   const session: DbSession = {

@@ -27,6 +27,14 @@ export interface ClaimedJob {
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** Short, so that a crashed worker's jobs run again within seconds; a running job's worker renews it. */
+export const DEFAULT_LEASE_SECONDS = 15;
+
+/** How often a worker renews the leases of the jobs it runs: three chances before one expires. */
+export function leaseRenewalMs(leaseSeconds: number): number {
+  return Math.floor((leaseSeconds * 1000) / 3);
+}
+
 /** SQL for the status of a new job whose ordering key is the given parameter (`$4` → `initialJobStatus('$4')`). */
 export function initialJobStatus(orderingKeyParam: string): string {
   return `CASE WHEN ${orderingKeyParam}::text IS NOT NULL AND EXISTS (
@@ -77,6 +85,29 @@ export async function claimJobs(db: Queryable, options: { workerId: string; limi
     [options.workerId, options.now, options.leaseSeconds, options.limit],
   );
   return result.rows;
+}
+
+/** The heartbeat of a worker: extends the leases of the jobs it is running (and still holds). */
+export async function renewLeases(db: Queryable, workerId: string, jobIds: number[], now: Date, leaseSeconds: number): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const result = await db.query(
+    `UPDATE jobs SET locked_until = $3::timestamptz + make_interval(secs => $4)
+      WHERE id = ANY($2::bigint[]) AND locked_by = $1 AND status = 'running'`,
+    [workerId, jobIds, now, leaseSeconds],
+  );
+  return result.rowCount;
+}
+
+/**
+ * On the embedded database one process owns the data directory, so at its start every `running` job belongs to a
+ * process that is gone: make them runnable at once instead of waiting for their leases (the interrupted attempt
+ * still counts, as it does when a lease runs out).
+ */
+export async function releaseAbandonedJobs(db: Queryable): Promise<number> {
+  const result = await db.query(
+    `UPDATE jobs SET status = 'pending', locked_until = NULL, locked_by = NULL, updated_at = now() WHERE status = 'running'`,
+  );
+  return result.rowCount;
 }
 
 /** Makes the oldest waiting job of the finished job's key runnable (`finished`: a CTE returning ordering_key). */

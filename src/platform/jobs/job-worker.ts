@@ -1,7 +1,10 @@
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/db.js';
 import type { Clock } from '../clock.js';
-import { buryJob, claimJobs, completeJob, enqueueRecurringJob, promoteOrphanedJobs, releaseJob, retryDelaySeconds, retryJob, type ClaimedJob } from './job-queue.js';
+import {
+  buryJob, claimJobs, completeJob, DEFAULT_LEASE_SECONDS, enqueueRecurringJob, leaseRenewalMs, promoteOrphanedJobs, releaseJob, renewLeases,
+  retryDelaySeconds, retryJob, type ClaimedJob,
+} from './job-queue.js';
 
 const ORPHAN_SWEEP_INTERVAL_MS = 10_000;
 
@@ -40,6 +43,7 @@ export interface WorkerOptions {
   handlers: Record<string, JobHandler>;
   concurrency: number;
   logger: WorkerLogger;
+  /** Lease of a claimed job, renewed every third of it while the job runs (default DEFAULT_LEASE_SECONDS). */
   leaseSeconds?: number;
   pollIntervalMs?: number;
   /** The jitter source (tests pin it so retry times are predictable). */
@@ -57,6 +61,8 @@ export class JobWorker {
   private lastOrphanSweep = 0;
   private readonly claimBatch: number;
   private readonly lastRecurring = new Map<string, number>();
+  private readonly executing = new Set<number>();
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: WorkerOptions) {
     this.claimBatch = Math.max(1, Math.ceil(options.concurrency / 4));
@@ -66,6 +72,21 @@ export class JobWorker {
     if (!this.stopped) return;
     this.stopped = false;
     this.loop = this.run();
+    this.heartbeat = setInterval(() => void this.renewLeases(), leaseRenewalMs(this.leaseSeconds));
+    this.heartbeat.unref();
+  }
+
+  private get leaseSeconds(): number {
+    return this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  }
+
+  /** Keeps the jobs this worker runs leased to it; a failed renewal is only logged, the next one tries again. */
+  async renewLeases(): Promise<void> {
+    try {
+      await renewLeases(this.options.db, this.workerId, [...this.executing], this.options.clock.now(), this.leaseSeconds);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'job lease renewal failed');
+    }
   }
 
   /** Tells an idle worker that work was just committed, so it need not wait for the next poll. */
@@ -89,7 +110,10 @@ export class JobWorker {
     this.stopped = true;
     this.wakeUp?.();
     const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+    // Leases are renewed until the last job ends: an unfinished one must not run twice while this process still runs it.
     await Promise.race([Promise.all([this.loop, ...this.running]), deadline]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   private async run(): Promise<void> {
@@ -156,13 +180,14 @@ export class JobWorker {
   }
 
   private claim(limit: number): Promise<ClaimedJob[]> {
-    return claimJobs(this.options.db, { workerId: this.workerId, limit, now: this.options.clock.now(), leaseSeconds: this.options.leaseSeconds ?? 120 });
+    return claimJobs(this.options.db, { workerId: this.workerId, limit, now: this.options.clock.now(), leaseSeconds: this.leaseSeconds });
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
     const { db, clock, logger } = this.options;
     const handler = this.options.handlers[job.type];
     const started = Date.now();
+    this.executing.add(job.id);
     try {
       if (!handler) throw new Error(`No handler for job type ${job.type}.`);
       let completed = false;
@@ -195,6 +220,8 @@ export class JobWorker {
       const runAt = new Date(clock.now().getTime() + retryDelaySeconds(job.attempts, retryAfter, this.options.random) * 1000);
       await retryJob(db, job.id, this.workerId, runAt, message).catch(() => undefined);
       logger.warn({ job: job.id, type: job.type, attempt: job.attempts, error: message }, 'job retry scheduled');
+    } finally {
+      this.executing.delete(job.id);
     }
   }
 }

@@ -1,0 +1,90 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { waitForLockSync } from 'fs-native-extensions';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+
+function newestSourceChange(root: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Tests of real processes run the built CLI. Test files run in parallel, and a build rewriting dist/ under a running
+ * process can hand it a half-written module: builds take a file lock, and a dist/ built from the current sources
+ * (its stamp names their newest change) is not built again.
+ */
+export function buildCli(): void {
+  const lockName = `flextell-build-${crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`;
+  const lock = fs.openSync(path.join(os.tmpdir(), lockName), 'a');
+  try {
+    waitForLockSync(lock);
+    const stampFile = path.join(ROOT, 'dist', '.build-stamp');
+    const sources = String(newestSourceChange(path.join(ROOT, 'src')));
+    const stamp = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8') : '';
+    if (stamp === sources && fs.existsSync(CLI)) return;
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    fs.writeFileSync(stampFile, sources);
+  } finally {
+    fs.closeSync(lock);
+  }
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts `flextell serve` and resolves once its "listening" log line names the URL. */
+export function startServe(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)","msg":"listening"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** SIGKILL, as a crash would, and wait until the process is gone. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  const gone = exited(child);
+  child.kill('SIGKILL');
+  await gone;
+}
+
+/** Polls `check` every `intervalMs` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
