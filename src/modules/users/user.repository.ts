@@ -20,7 +20,7 @@ export async function insertUser(
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<{ id: number; name: string } | null> {
   const result = await db.query<{ id: number; name: string }>(
-    'SELECT id, name FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL',
+    'SELECT id, name FROM users WHERE email_key(email) = email_key($1) AND deleted_at IS NULL',
     [email],
   );
   return result.rows[0] ?? null;

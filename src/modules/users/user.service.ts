@@ -49,7 +49,7 @@ function distinct<T>(values: T[]): T[] {
  * between two requests (of any tenants) taking the same address, removed accounts included.
  */
 async function claimEmail(tx: Queryable, email: string, userId: number | null): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext(lower($2)))', [EMAIL_LOCK_CLASS, email]);
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext(email_key($2)))', [EMAIL_LOCK_CLASS, email]);
   if (await emailTaken(tx, email, userId)) throw validationError({ email: [EMAIL_TAKEN] });
 }
 
