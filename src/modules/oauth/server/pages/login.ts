@@ -100,6 +100,7 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
   }
   const user = email === '' ? null : await findLoginUser(deps, email);
   if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
+    // Nothing to record: the attempt was counted as a failure before the password was checked.
     return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
   }
 
