@@ -10,6 +10,7 @@ import { seedDemoTenant } from './modules/demo/seed.js';
 import { mintPersonalToken, PersonalTokenError } from './modules/oauth/personal-tokens.js';
 import { isScope, SCOPES, type Scope } from './modules/oauth/scopes.js';
 import { rotateSigningKey } from './modules/oauth/signing-keys.js';
+import { revokeTokenByJti, revokeTokensOfEmail } from './modules/oauth/token-revocation.js';
 import { cliIssuer, runServe } from './server.js';
 import { setPassword } from './modules/users/password.js';
 
@@ -23,6 +24,7 @@ Commands:
                                     create a new demo tenant (default 20 conversations)
   token --email E [--tenant ID] [--scopes "s1 s2"] [--expires-in SECONDS]
                                     mint a personal access token
+  token revoke --jti J | --email E  revoke one access token, or every access and refresh token of an account
   keys rotate                       make a new signing key active
   password --email E                set a password read from the first line of stdin
 
@@ -102,6 +104,21 @@ async function tokenCommand(config: Config, args: ParsedArgs): Promise<void> {
   process.stdout.write(token + '\n');
 }
 
+async function tokenRevokeCommand(config: Config, args: ParsedArgs): Promise<void> {
+  checkFlags(args, ['jti', 'email']);
+  const jti = stringFlag(args, 'jti');
+  const email = stringFlag(args, 'email');
+  if ((jti === undefined) === (email === undefined)) throw new UsageError('Usage: flextell token revoke --jti J | --email E');
+  if (jti !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(jti)) throw new UsageError('--jti must be the 64 hex digits of a token\'s jti claim.');
+    await withDeps(config, (deps) => revokeTokenByJti(deps, jti));
+    process.stdout.write(`Revoked the access token ${jti}.\n`);
+    return;
+  }
+  const count = await withDeps(config, (deps) => revokeTokensOfEmail(deps, email!));
+  process.stdout.write(`Revoked ${count} access token${count === 1 ? '' : 's'} and every refresh token of ${email}.\n`);
+}
+
 async function readFirstLine(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) {
@@ -149,6 +166,8 @@ async function run(argv: string[]): Promise<void> {
     case 'seed':
       return seedCommand(config, args);
     case 'token':
+      if (subcommand === 'revoke') return tokenRevokeCommand(config, args);
+      if (subcommand !== undefined) throw new UsageError(`Unknown subcommand "token ${subcommand}". Run flextell --help.`);
       return tokenCommand(config, args);
     case 'keys': {
       checkFlags(args, []);

@@ -110,6 +110,48 @@ describe('flextell CLI', () => {
     expect(run(['token', '--email', first.email, '--expires-in', '59'], env).status).toBe(2);
   });
 
+  it('token revoke ends one token by jti or every token of an account, password ends them too; the server refuses them', async () => {
+    const env = { FLEXTELL_DATA_DIR: dataDir() };
+    const seed = JSON.parse(run(['seed', '--json'], env).lastLine);
+    const mint = () => run(['token', '--email', seed.email], env).lastLine;
+    const jtiOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+
+    const [byJti, kept] = [mint(), mint()];
+    const revoked = run(['token', 'revoke', '--jti', jtiOf(byJti)], env);
+    expect(revoked.status).toBe(0);
+    expect(revoked.lastLine).toBe(`Revoked the access token ${jtiOf(byJti)}.`);
+    expect(run(['token', 'revoke', '--jti', jtiOf(byJti)], env).status).toBe(0);
+    for (const args of [[], ['--jti', jtiOf(kept), '--email', seed.email], ['--jti', 'abc'], ['--tenant', '1']]) {
+      const usage = run(['token', 'revoke', ...args], env);
+      expect(usage.status, args.join(' ')).toBe(2);
+      expect(usage.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(run(['token', 'frobnicate'], env).status).toBe(2);
+    const unknown = run(['token', 'revoke', '--jti', 'f'.repeat(64)], env);
+    expect([unknown.status, unknown.stderr.trim()]).toEqual([1, `No unexpired access token has the jti ${'f'.repeat(64)}.`]);
+    expect(run(['token', 'revoke', '--email', 'nobody@example.test'], env).status).toBe(1);
+
+    // The seed's token and `kept` were live; `byJti` was revoked already.
+    expect(run(['token', 'revoke', '--email', seed.email.toUpperCase()], env).lastLine).toBe(
+      `Revoked 2 access tokens and every refresh token of ${seed.email.toUpperCase()}.`,
+    );
+    const beforePassword = mint();
+    expect(run(['password', '--email', seed.email], env, 'a brand new password\n').lastLine).toBe('Password updated.');
+    const afterPassword = mint();
+
+    const server = await serve([], env);
+    try {
+      const status = async (token: string) =>
+        (await fetch(`${server.url}/api/v1/account/tenants`, { headers: { authorization: `Bearer ${token}` } })).status;
+      expect(await status(afterPassword)).toBe(200);
+      for (const token of [byJti, kept, seed.access_token, beforePassword]) expect(await status(token)).toBe(401);
+    } finally {
+      const exit = exited(server.child);
+      server.child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+    }
+  });
+
   it('serves the seeded tenant, holds the data-dir lock, and shuts down cleanly on SIGTERM', async () => {
     const env = { FLEXTELL_DATA_DIR: dataDir() };
     const seed = JSON.parse(run(['seed', '--json', '--conversations', '20'], env).lastLine);

@@ -36,7 +36,9 @@ interface TokenRecordRow {
   scopes: string;
   tenant_id: number | null;
   revoked_at: Date | null;
+  created_at: Date;
   user_id: number | null;
+  user_tokens_valid_after: Date | null;
   user_name: string | null;
   user_deleted_at: Date | null;
   application_id: number | null;
@@ -177,8 +179,8 @@ export class AccessTokens {
     const cached = this.records.get(jti);
     if (cached && Date.now() - cached.at < RECORD_CACHE_MS) return cached.token;
     const result = await this.db.query<TokenRecordRow>(
-      `SELECT t.jti, t.scopes, t.tenant_id, t.revoked_at,
-              u.id AS user_id, u.name AS user_name, u.deleted_at AS user_deleted_at,
+      `SELECT t.jti, t.scopes, t.tenant_id, t.revoked_at, t.created_at,
+              u.id AS user_id, u.name AS user_name, u.deleted_at AS user_deleted_at, u.tokens_valid_after AS user_tokens_valid_after,
               c.id AS application_id, c.name AS application_name, c.tenant_id AS application_tenant_id,
               c.client_id::text AS application_client_id, c.deleted_at AS application_deleted_at
          FROM access_tokens t
@@ -198,6 +200,8 @@ export class AccessTokens {
     const scopes = new Set(row.scopes.split(' ').filter(isScope));
     if (row.user_id !== null) {
       if (row.user_deleted_at) return null;
+      // A password change or `flextell token revoke --email` ends every token the account had, minted or being minted.
+      if (row.user_tokens_valid_after && new Date(row.created_at) < new Date(row.user_tokens_valid_after)) return null;
       // A user's token issued through an application dies with the application.
       if (row.application_id !== null && row.application_deleted_at) return null;
       return { jti: row.jti, scopes, boundTenantId: row.tenant_id, principal: { kind: 'user', userId: row.user_id, name: row.user_name ?? '' } };

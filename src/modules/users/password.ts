@@ -2,7 +2,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { PersonalTokenError } from '../oauth/personal-tokens.js';
 import { findUserByEmail, hashPassword, revokeAccountGrants } from './user.repository.js';
 
-/** `flextell password`: new hash, and every refresh token and login session of the account is revoked. */
+/** `flextell password`: new hash, and every access and refresh token and login session of the account is revoked. */
 export async function setPassword(deps: AppDeps, email: string, password: string): Promise<void> {
   const user = await findUserByEmail(deps.db, email);
   if (!user) throw new PersonalTokenError(`No user has the email ${email}.`);

@@ -2,6 +2,7 @@ import type { Queryable } from '../../platform/db/db.js';
 import { FieldRule, rule } from '../../http/validation.js';
 import { roleIdsRule } from '../roles/role-ids-rule.js';
 import type { UserView } from './user.finder.js';
+import { sameEmail } from './email-key.js';
 
 /** The input of POST /users and PUT /users/{id} (api-directory.md §4.4, §4.6), declared once for both. */
 export const LANGUAGES = ['Turkish', 'English', 'Other'] as const;
@@ -11,9 +12,9 @@ export const SHARED_ACCOUNT_MESSAGES = {
   password: 'The password cannot be changed for a user who belongs to other tenants.',
 } as const;
 
-/** Emails are unique across every account, removed ones included (§4.1). */
+/** Emails are unique across every account, removed ones included (§4.1), compared in their canonical form. */
 export async function emailTaken(db: Queryable, email: string, exceptUserId: number | null): Promise<boolean> {
-  const result = await db.query('SELECT 1 FROM users WHERE lower(email) = lower($1) AND ($2::bigint IS NULL OR id <> $2::bigint) LIMIT 1', [
+  const result = await db.query('SELECT 1 FROM users WHERE email_key(email) = email_key($1) AND ($2::bigint IS NULL OR id <> $2::bigint) LIMIT 1', [
     email,
     exceptUserId,
   ]);
@@ -25,10 +26,8 @@ export async function belongsToOtherTenants(db: Queryable, userId: number, tenan
   return result.rows.length > 0;
 }
 
-/** Same address for the directory: emails compare case-insensitively (§4.6). */
-export function sameEmail(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
+/** Same address for the directory: emails compare in their canonical form (§4.6). */
+export { sameEmail };
 
 const nameRule = () => rule.string().required().max(255);
 

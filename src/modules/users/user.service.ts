@@ -49,7 +49,7 @@ function distinct<T>(values: T[]): T[] {
  * between two requests (of any tenants) taking the same address, removed accounts included.
  */
 async function claimEmail(tx: Queryable, email: string, userId: number | null): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext(lower($2)))', [EMAIL_LOCK_CLASS, email]);
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext(email_key($2)))', [EMAIL_LOCK_CLASS, email]);
   if (await emailTaken(tx, email, userId)) throw validationError({ email: [EMAIL_TAKEN] });
 }
 
@@ -128,6 +128,8 @@ export async function updateMember(deps: AppDeps, actor: Actor, userId: number, 
       if (before.isActive && !after.isActive) await endGrantsWithoutMembership(tx, userId, now);
     }),
   );
+  // The account's access tokens were revoked: this process need not wait for its token cache to expire.
+  if (passwordHash !== null) deps.tokens.forgetRecords();
 }
 
 /**
@@ -179,7 +181,7 @@ async function replaceRoles(tx: Queryable, tenantId: number, userId: number, rol
 
 /**
  * Writes the present profile fields; updated_at moves only when something really changed (a new password always
- * does). A new password also revokes the account's refresh tokens and login sessions, as `flextell password` does.
+ * does). A new password also revokes the account's access and refresh tokens and login sessions, as `flextell password` does.
  */
 async function updateAccount(tx: Queryable, userId: number, profile: Profile, passwordHash: string | null, now: Date): Promise<void> {
   const columns = PROFILE_COLUMNS.filter((column) => profile[column] !== undefined);

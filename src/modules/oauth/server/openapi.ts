@@ -102,7 +102,7 @@ export const OAUTH_PATHS: Record<string, Record<string, unknown>> = {
       parameters: [{ name: 'return_to', in: 'query', required: false, description: 'A relative /oauth/ path to continue with.', schema: { type: 'string' } }],
       responses: { 200: html('The login form.') },
     }),
-    post: operation('Log in', 'argon2id; limits: FLEXTELL_LOGIN_RATE_LIMIT failures per 15 minutes per (email, IP), 5 × that per IP, 3 × that per account.', {
+    post: operation('Log in', 'argon2id; limits: FLEXTELL_LOGIN_RATE_LIMIT failures per 15 minutes per (email, IP), 5 × that per IP, 3 × that per account. A success sets the device cookie flextell_device: a browser holding it for the account is limited per (email, device) instead, and not per account.', {
       requestBody: form({ ...csrf, email: str(), password: str(), return_to: str() }, ['_csrf', 'email', 'password']),
       responses: {
         303: redirect('Signed in: to return_to, else /oauth/login. A new session id.'),

@@ -15,7 +15,7 @@ export interface BrowserSession {
   csrfToken: string;
 }
 
-function readCookie(request: FastifyRequest, name: string): string | null {
+export function readCookie(request: FastifyRequest, name: string): string | null {
   const header = request.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {
@@ -25,7 +25,7 @@ function readCookie(request: FastifyRequest, name: string): string | null {
   return null;
 }
 
-function isSecure(request: FastifyRequest, deps: AppDeps): boolean {
+export function isSecure(request: FastifyRequest, deps: AppDeps): boolean {
   return deps.config.publicUrl?.startsWith('https:') === true || requestScheme(request) === 'https';
 }
 

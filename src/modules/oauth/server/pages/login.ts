@@ -5,7 +5,8 @@ import type { AppDeps } from '../../../../app-deps.js';
 import { clientIp } from '../../../../http/request-info.js';
 import { hashPassword } from '../../../users/user.repository.js';
 import { checkCsrf, endSession, ensureSession, startAnonymousSession, startSession, type BrowserSession } from './browser-session.js';
-import { clearLoginFailures, loginKeys, loginRetryAfter, recordLoginFailure } from './login-limits.js';
+import { beginLoginAttempt, loginKeys, loginSucceeded } from './login-limits.js';
+import { rememberDevice, trustedDevice } from './device-cookie.js';
 import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
 
 // Verified when the email is unknown, so both outcomes cost the same time.
@@ -61,7 +62,7 @@ async function findLoginUser(deps: AppDeps, email: string): Promise<LoginUser | 
   const result = await deps.db.query<LoginUser>(
     `SELECT u.id, u.password_hash,
             EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active) AS can_log_in
-       FROM users u WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL`,
+       FROM users u WHERE email_key(u.email) = email_key($1) AND u.deleted_at IS NULL`,
     [email],
   );
   return result.rows[0] ?? null;
@@ -90,20 +91,21 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
   const email = (form.get('email') ?? '').trim();
   const password = form.get('password') ?? '';
   const returnTo = safeReturnTo(form.get('return_to'));
-  const keys = loginKeys(email, clientIp(request));
+  const keys = loginKeys(email, clientIp(request), trustedDevice(deps, request, email));
 
-  const retryAfter = await loginRetryAfter(deps, keys);
-  if (retryAfter !== null) {
-    reply.header('Retry-After', String(retryAfter));
-    return sendMessagePage(reply, 429, `Too many failed sign-in attempts. Try again in ${retryAfter} seconds.`);
+  const begun = await beginLoginAttempt(deps, keys);
+  if ('retryAfter' in begun) {
+    reply.header('Retry-After', String(begun.retryAfter));
+    return sendMessagePage(reply, 429, `Too many failed sign-in attempts. Try again in ${begun.retryAfter} seconds.`);
   }
   const user = email === '' ? null : await findLoginUser(deps, email);
   if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
-    await recordLoginFailure(deps, keys);
+    // Nothing to record: the attempt was counted as a failure before the password was checked.
     return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
   }
 
-  await clearLoginFailures(deps, keys);
+  await loginSucceeded(deps, keys, begun.attempt);
+  rememberDevice(deps, request, reply, email);
   await deps.db.query('UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [
     user.id, deps.clock.now(), clientIp(request),
   ]);
