@@ -6,6 +6,7 @@
  * knowing"), never a 5xx. A second block sends other spellings of every path without a token: none may be
  * answered without the checks of api.md §3 (no 2xx, and no 422, which would mean validation ran before auth).
  */
+import { SESSION_COOKIE } from '../../src/modules/oauth/server/pages/browser-session.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
@@ -225,7 +226,9 @@ const FORM = 'application/x-www-form-urlencoded';
 
 /** A signed-in browser session of the seed's owner, made through the login form: its cookie and CSRF token. */
 async function signedIn(): Promise<{ cookie: string; csrf: string }> {
-  const cookieOf = (headers: Record<string, unknown>) => String(headers['set-cookie'] ?? '').split(';')[0]!;
+  // A sign-in also sets the device cookie: keep the session's.
+  const cookieOf = (headers: Record<string, unknown>) =>
+    ([headers['set-cookie'] ?? []].flat() as string[]).map((line) => line.split(';')[0]!).find((pair) => pair.startsWith(`${SESSION_COOKIE}=`)) ?? '';
   const login = await h.app.inject({ url: '/oauth/login' });
   let cookie = cookieOf(login.headers);
   const payload = new URLSearchParams({ email: seed.email, password: seed.password, _csrf: hiddenValue(login.body, '_csrf'), return_to: '' }).toString();
