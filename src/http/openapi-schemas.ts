@@ -25,23 +25,23 @@ export function object(properties: Record<string, Schema>): Schema {
   return { type: 'object', required: Object.keys(properties), properties };
 }
 
-const pageLink = object({ url: nullable(string), label: string, active: boolean });
+// The paginator's parts are the same objects in every list's schema.
+const pageUrl = nullable(string);
+const pageBound = nullable(integer);
+const pageLinks = object({ first: string, last: string, prev: pageUrl, next: pageUrl });
+const pageMeta = object({
+  current_page: integer,
+  from: pageBound,
+  last_page: integer,
+  links: arrayOf(object({ url: pageUrl, label: string, active: boolean })),
+  path: string,
+  per_page: integer,
+  to: pageBound,
+  total: integer,
+});
 
 export function paginatorSchema(item: Schema): Schema {
-  return object({
-    data: arrayOf(item),
-    links: object({ first: string, last: string, prev: nullable(string), next: nullable(string) }),
-    meta: object({
-      current_page: integer,
-      from: nullable(integer),
-      last_page: integer,
-      links: arrayOf(pageLink),
-      path: string,
-      per_page: integer,
-      to: nullable(integer),
-      total: integer,
-    }),
-  });
+  return object({ data: arrayOf(item), links: pageLinks, meta: pageMeta });
 }
 
 /** `{ success, data }`: what single-resource reads and writes answer. */
