@@ -60,8 +60,11 @@ export interface RouteDefinition<Q extends Fields = Fields, B extends Fields = F
   load?: (request: Omit<ApiRequest<Q, B, never>, 'query' | 'body' | 'loaded'>) => Promise<L>;
   /** Documented success status (handlers may still choose, e.g. 200 vs 201). */
   successStatus?: number;
-  /** Example or schema of the answer for the OpenAPI document. */
-  responseSchema?: Record<string, unknown>;
+  /**
+   * The answer's schema at `successStatus`, built from the module's `*.resource.ts` (or `binaryResponse` for raw
+   * bytes). It documents the answer in OpenAPI; test/api/response-schemas.test.ts checks real answers against it.
+   */
+  responseSchema: Record<string, unknown>;
   handler: (request: ApiRequest<Q, B, L>) => Promise<unknown>;
 }
 

@@ -1,7 +1,7 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
-import { addMembership, conversationOn, createDraft, createUser, roleId, sentMessageId, sql } from './factories.js';
+import { addMembership, conversationOn, createDraft, createUser, listedMessage, roleId, sentMessageId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
 /**
@@ -141,6 +141,24 @@ const onApplication = (suffix: string, body?: unknown): Sample => async (h, seed
 };
 
 /**
+ * The signed link of a PNG just sent on the seed's telegram conversation, as a path. Nothing makes thumbnails yet,
+ * so for `thumbnail` the file's own bytes are recorded as its thumbnail.
+ */
+const signedFileLink = (variant: 'content' | 'thumbnail'): Sample => async (h, seed) => {
+  const conversation = await telegramConversation(h, seed);
+  const { payload, contentType } = multipartBody([{ name: 'file', filename: 'label.png', contentType: 'image/png', data: PNG_BYTES }]);
+  const url = `/api/v1/conversations/${conversation}/messages/media`;
+  const sent = await h.request({ method: 'POST', url, token: seed.access_token, tenant: seed.tenant_id, headers: { 'content-type': contentType }, payload });
+  const messageId = Number(sent.json.data.message_id);
+  if (variant === 'thumbnail') {
+    await sql(h, "UPDATE files SET thumbnail_key = storage_key WHERE tenant_id = $1 AND fileable_type = 'conversation_message' AND fileable_id = $2", [seed.tenant_id, messageId]);
+  }
+  const { file } = await listedMessage(h, seed.access_token, conversation, messageId);
+  const link: string = variant === 'content' ? file.temporary_url : file.temporary_thumbnail_url;
+  return { url: link.replace(/^https?:\/\/[^/]+/, '') };
+};
+
+/**
  * One valid request per registered route (a fresh resource per call where the request consumes it), so the
  * matrix test can expect success and not merely "not refused".
  */
@@ -201,4 +219,6 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'DELETE /api/v1/applications/:id': onApplication(''),
   'GET /api/v1/channels': async () => ({ url: '/api/v1/channels' }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
+  'GET /api/v1/files/:id/content': signedFileLink('content'),
+  'GET /api/v1/files/:id/thumbnail': signedFileLink('thumbnail'),
 };

@@ -1,5 +1,6 @@
 import { formatTimestamp } from '../../platform/clock.js';
 import { remainingTime } from './remaining-time.js';
+import { boolean, enumOf, freeObject, integer, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 
 export const BLACKLIST_REASON_LABELS = {
   rate_limit: 'Rate limit',
@@ -40,6 +41,26 @@ export interface BlacklistView {
   channel: { id: number; name: string; address: string };
   customer: { id: number; first_name: string | null; last_name: string | null; phone_number: string | null; email: string | null };
 }
+
+export const blacklistSchema = object({
+  id: integer,
+  tenant_id: integer,
+  reason: enumOf(BLACKLIST_REASONS),
+  reason_label: string,
+  note: nullable(string),
+  blocked_at: timestamp,
+  expires_at: nullable(timestamp),
+  is_active: boolean,
+  is_permanent: boolean,
+  is_expired: boolean,
+  remaining_time: nullable({ type: 'string', example: '2 hours 5 minutes' }),
+  metadata: freeObject(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: nullable(timestamp),
+  channel: object({ id: integer, name: string, address: string }),
+  customer: object({ id: integer, first_name: nullable(string), last_name: nullable(string), phone_number: nullable(string), email: nullable(string) }),
+});
 
 /** ChannelBlacklistResource (api-directory.md §8.3); derived fields are computed from the clock at read time. */
 export function blacklistResource(entry: BlacklistView, now: Date) {

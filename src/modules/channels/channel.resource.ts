@@ -1,5 +1,6 @@
 import { formatTimestamp } from '../../platform/clock.js';
-import type { ChannelType } from './channel-types.js';
+import { CHANNEL_TYPES, type ChannelType } from './channel-types.js';
+import { boolean, enumOf, freeObject, integer, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 import type { ChannelRow } from './channel.repository.js';
 
 /** Non-secret and secret settings keys per type, in channels.md §1.2 order. */
@@ -22,6 +23,21 @@ export function webhookUrl(channel: Pick<ChannelRow, 'id' | 'type'>, baseUrl: st
       return null;
   }
 }
+
+export const channelTypeSchema = enumOf(CHANNEL_TYPES);
+
+export const channelSchema = object({
+  id: integer,
+  type: channelTypeSchema,
+  name: string,
+  address: string,
+  is_active: boolean,
+  settings: freeObject('Non-secret settings of the type; unset ones are null.'),
+  secrets: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'Which secrets are stored; values are never returned.' },
+  webhook_url: nullable(string),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
 
 /** ChannelResource (channels.md §1.3): secrets are reported only as "is stored" flags, never as values. */
 export function channelResource(channel: ChannelRow, baseUrl: string) {

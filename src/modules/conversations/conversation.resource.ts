@@ -1,5 +1,7 @@
 import { formatTimestamp } from '../../platform/clock.js';
-import { blacklistResource, type BlacklistView } from '../blacklist/blacklist.resource.js';
+import { blacklistResource, blacklistSchema, type BlacklistView } from '../blacklist/blacklist.resource.js';
+import { channelTypeSchema } from '../channels/channel.resource.js';
+import { boolean, integer, integerString, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 import type { ChannelType } from '../channels/channel-types.js';
 
 /** A conversation row joined with what its resource shows (loaded by the finder in one query). */
@@ -29,6 +31,24 @@ export function displayName(firstName: string | null, lastName: string | null, a
 export function agentPauseInEffect(paused: boolean, expiresAt: Date | null, now: Date): boolean {
   return paused && (expiresAt === null || expiresAt.getTime() > now.getTime());
 }
+
+export const conversationSchema = object({
+  id: integer,
+  display_name: string,
+  address: string,
+  last_message_id: nullable(integerString),
+  last_message: nullable(string),
+  last_message_at: nullable(timestamp),
+  last_message_type: nullable(string),
+  last_message_is_customer: nullable(boolean),
+  unread_count: integerString,
+  agent_disabled: boolean,
+  agent_expires_at: nullable(timestamp),
+  agent_disabled_by_user_name: nullable(string),
+  customer: object({ id: integer, first_name: nullable(string), last_name: nullable(string), phone_number: nullable(string), avatar_url: nullable(string) }),
+  channel: object({ id: integer, name: string, type: channelTypeSchema, address: string }),
+  blacklist: nullable(blacklistSchema),
+});
 
 /** ConversationResource (api-conversations.md §1.1), key by key. */
 export function conversationResource(view: ConversationView, now: Date) {

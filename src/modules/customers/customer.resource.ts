@@ -1,5 +1,6 @@
 import { formatTimestamp } from '../../platform/clock.js';
 import type { CustomerColumns } from './customer.repository.js';
+import { enumOf, integer, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 
 export const GENDERS = ['male', 'female', 'other'] as const;
 export type Gender = (typeof GENDERS)[number];
@@ -14,6 +15,26 @@ export interface CustomerView extends Omit<CustomerColumns, 'country_id'> {
   updated_at: Date;
   deleted_at: Date | null;
 }
+
+export const customerSchema = object({
+  id: integer,
+  first_name: nullable(string),
+  last_name: nullable(string),
+  phone_number: nullable({ type: 'string', example: '+905551112233' }),
+  email: nullable(string),
+  date_of_birth: nullable({ type: 'string', format: 'date-time', example: '1990-05-17T00:00:00Z' }),
+  gender: nullable(enumOf(GENDERS)),
+  country_name: nullable(string),
+  identity_number: nullable(string),
+  job: nullable(string),
+  address: nullable(string),
+  default_channel_id: nullable(integer),
+  avatar_url: nullable(string),
+  related_user: nullable(object({ id: integer, name: string })),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: nullable(timestamp),
+});
 
 /** CustomerResource (api-directory.md §3.1), key by key. */
 export function customerResource(view: CustomerView) {

@@ -1,5 +1,6 @@
 import { formatTimestamp } from '../../platform/clock.js';
 import { formatSize, type FileLinks } from './file-links.js';
+import { binaryResponse, integer, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 
 export interface FileView {
   id: number;
@@ -24,6 +25,29 @@ export interface LinkContext {
   baseUrl: string;
   now: Date;
 }
+
+export const fileSchema = object({
+  id: integer,
+  name: string,
+  description: nullable(string),
+  type: { type: 'string', example: 'image' },
+  mime_type: { type: 'string', example: 'image/png' },
+  size: integer,
+  formatted_size: { type: 'string', example: '1.2 KB' },
+  group_id: nullable(string),
+  fileable_type: { type: 'string', example: 'conversation_message' },
+  fileable_id: integer,
+  temporary_url: { type: 'string', description: 'A signed download link, good for a limited time.' },
+  temporary_thumbnail_url: nullable(string),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: nullable(timestamp),
+});
+
+/** The signed-link downloads answer the stored bytes, not JSON. */
+export const fileContentResponse = binaryResponse(
+  "The file's bytes, sent with its own Content-Type (a thumbnail: image/jpeg); 206 with Content-Range for a Range request.",
+);
 
 /** FileResource (api-conversations.md §1.5); every rendering mints fresh links. */
 export function fileResource(file: FileView, context: LinkContext) {

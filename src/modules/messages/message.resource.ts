@@ -1,5 +1,6 @@
 import { formatTimestamp } from '../../platform/clock.js';
-import { fileResource, type FileView, type LinkContext } from '../files/file.resource.js';
+import { fileResource, fileSchema, type FileView, type LinkContext } from '../files/file.resource.js';
+import { boolean, enumOf, integer, integerString, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 
 export interface MessageView {
   id: number;
@@ -44,6 +45,26 @@ export function metadataText(message: MessageView): string {
   });
 }
 
+export const messageSchema = object({
+  id: integer,
+  conversation_id: integer,
+  user_id: nullable(integer),
+  user_name: nullable(string),
+  is_customer: boolean,
+  message_type: { type: 'string', example: 'text' },
+  message: nullable(string),
+  quoted_text: nullable(string),
+  is_deleted: boolean,
+  is_edited: boolean,
+  edited_by_user_name: nullable(string),
+  deleted_by_user_name: nullable(string),
+  read_at: nullable(timestamp),
+  metadata: { type: 'string', description: 'A JSON text: source, provider and delivery fields first, then extra keys.' },
+  created_at: timestamp,
+  file: nullable(fileSchema),
+  file_temporary_url: nullable(string),
+});
+
 /** ConversationMessageResource (api-conversations.md §1.3), key by key. */
 export function messageResource(message: MessageView, links: LinkContext) {
   const file = message.file ? fileResource(message.file, links) : null;
@@ -68,6 +89,10 @@ export function messageResource(message: MessageView, links: LinkContext) {
   };
 }
 
-export function sendResult(messageId: number, conversationId: number, status: 'queued' | 'sent' | 'failed' = 'queued') {
+const SEND_STATUSES = ['queued', 'sent', 'failed'] as const;
+
+export const sendResultSchema = object({ status: enumOf(SEND_STATUSES), message_id: integerString, conversation_id: integerString });
+
+export function sendResult(messageId: number, conversationId: number, status: (typeof SEND_STATUSES)[number] = 'queued') {
   return { status, message_id: String(messageId), conversation_id: String(conversationId) };
 }

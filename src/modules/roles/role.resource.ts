@@ -1,5 +1,17 @@
 import { formatTimestamp } from '../../platform/clock.js';
 import type { RoleView } from './role.repository.js';
+import { arrayOf, boolean, integer, object, string, timestamp } from '../../http/openapi-schemas.js';
+
+export const roleSchema = object({
+  id: integer,
+  tenant_id: integer,
+  name: string,
+  is_system: boolean,
+  created_at: timestamp,
+  updated_at: timestamp,
+  permissions_count: integer,
+  permissions: arrayOf(object({ id: integer, name: string })),
+});
 
 /** RoleResource (api-directory.md §5.1), key by key. */
 export function roleResource(role: RoleView) {

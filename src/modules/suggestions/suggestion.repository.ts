@@ -1,5 +1,4 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { formatTimestamp } from '../../platform/clock.js';
 
 export interface SuggestionRow {
   id: number;
@@ -35,22 +34,4 @@ export async function findPendingSuggestion(db: Queryable, tenantId: number, con
     [tenantId, conversationId],
   );
   return result.rows[0] ?? null;
-}
-
-/** AiSuggestionResource (api-conversations.md §1.7). */
-export function suggestionResource(row: SuggestionRow) {
-  return {
-    id: row.id,
-    conversation_id: row.conversation_id,
-    original_text: row.original_text,
-    final_text: row.final_text,
-    status: row.status,
-    rating: row.rating,
-    pending_actions: row.pending_actions,
-    trigger_chat_log_ids: [...row.trigger_message_ids].map(Number).sort((a, b) => a - b),
-    has_new_messages: row.has_new_messages,
-    sent_at: formatTimestamp(row.sent_at),
-    created_at: formatTimestamp(row.created_at),
-    updated_at: formatTimestamp(row.updated_at),
-  };
 }

@@ -1,5 +1,29 @@
 import { formatTimestamp } from '../../platform/clock.js';
 import type { UserView } from './user.finder.js';
+import { LANGUAGES } from './user-fields.js';
+import { arrayOf, boolean, enumOf, integer, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
+
+export const userSchema = object({
+  id: integer,
+  name: string,
+  email: string,
+  title: nullable(string),
+  phone: nullable(string),
+  emergency_contact_name: nullable(string),
+  emergency_contact_surname: nullable(string),
+  emergency_contact_phone_number: nullable(string),
+  blood_group: nullable(string),
+  language: arrayOf(enumOf(LANGUAGES)),
+  avatar_url: nullable(string),
+  is_active: boolean,
+  bio: nullable(string),
+  last_login_at: nullable(timestamp),
+  last_login_ip: nullable(string),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: nullable(timestamp),
+  roles: arrayOf(object({ id: integer, name: string })),
+});
 
 /** UserResource (api-directory.md §4.2), key by key; never a password or its hash. */
 export function userResource(user: UserView) {

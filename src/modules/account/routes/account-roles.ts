@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, object } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { accountRolesSchema } from '../account.resource.js';
 import { PERMISSIONS } from '../../roles/permissions.js';
 
 export const getAccountRoles = defineRoute({
@@ -12,9 +13,7 @@ export const getAccountRoles = defineRoute({
     'Role names by role id ascending; the permissions they grant in catalogue order. An application token gets no roles ' +
     'and the whole catalogue.',
   tags: ['Account'],
-  responseSchema: envelopeSchema(
-    object({ roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } } }),
-  ),
+  responseSchema: envelopeSchema(accountRolesSchema),
   handler: async ({ deps, tenantId, context }) => {
     const principal = context.principal;
     const roles =

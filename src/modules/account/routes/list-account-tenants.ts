@@ -1,12 +1,6 @@
-import { object, tenantSchema } from '../../../http/openapi-schemas.js';
+import { arrayOf, dataSchema } from '../../../http/openapi-schemas.js';
 import { defineRoute } from '../../../http/define-route.js';
-
-interface TenantRow {
-  id: number;
-  name: string;
-  logo_url: string | null;
-  roles: string[] | null;
-}
+import { accountTenantResource, accountTenantSchema, type AccountTenantRow } from '../account.resource.js';
 
 export const listAccountTenants = defineRoute({
   method: 'GET',
@@ -16,13 +10,13 @@ export const listAccountTenants = defineRoute({
   summary: "The caller's tenants",
   description: 'Tenants where the caller is an active member, by id ascending. X-Tenant is not needed and is ignored.',
   tags: ['Account'],
-  responseSchema: object({ data: { type: 'array', items: tenantSchema } }),
+  responseSchema: dataSchema(arrayOf(accountTenantSchema)),
   handler: async ({ deps, context }) => {
     const principal = context.principal;
     const result =
       principal.kind === 'application'
-        ? await deps.db.query<TenantRow>('SELECT id, name, logo_url, NULL AS roles FROM tenants WHERE id = $1', [principal.tenantId])
-        : await deps.db.query<TenantRow>(
+        ? await deps.db.query<AccountTenantRow>('SELECT id, name, logo_url, NULL AS roles FROM tenants WHERE id = $1', [principal.tenantId])
+        : await deps.db.query<AccountTenantRow>(
             `SELECT t.id, t.name, t.logo_url,
                     (SELECT array_agg(r.name ORDER BY r.id) FROM membership_roles mr
                        JOIN roles r ON r.tenant_id = mr.tenant_id AND r.id = mr.role_id
@@ -33,6 +27,6 @@ export const listAccountTenants = defineRoute({
               ORDER BY t.id`,
             [principal.userId, context.token.boundTenantId],
           );
-    return { data: result.rows.map((row) => ({ id: row.id, name: row.name, logo_url: row.logo_url, roles: row.roles ?? [] })) };
+    return { data: result.rows.map(accountTenantResource) };
   },
 });

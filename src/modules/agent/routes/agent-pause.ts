@@ -4,7 +4,9 @@ import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';
 import { requireConversation } from '../../conversations/conversation.repository.js';
 import { pauseAgent } from '../../messages/message.service.js';
-import { agentStatusResource } from '../agent-status.js';
+import { agentStatusResource, agentStatusSchema } from '../agent-status.resource.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { messageResultResponse } from '../../../http/message-result.js';
 
 export const getAgentStatus = defineRoute({
   method: 'GET',
@@ -13,6 +15,7 @@ export const getAgentStatus = defineRoute({
   scopes: ['conversations:read'],
   summary: 'AI agent status of a conversation',
   tags: ['AI agent'],
+  responseSchema: envelopeSchema(agentStatusSchema),
   load: loadConversation,
   handler: async ({ deps, loaded }) => ({
     success: 'Agent status retrieved successfully.',
@@ -28,6 +31,7 @@ export const disableAgent = defineRoute({
   summary: 'Pause the AI agent',
   description: 'For `duration_minutes` (1..525600), or until enabled again when omitted. Replaces any pause in effect.',
   tags: ['AI agent'],
+  responseSchema: messageResultResponse,
   load: loadConversation,
   body: { duration_minutes: rule.integer().nullable().min(1).max(525600) },
   handler: async ({ deps, tenantId, loaded, body, context }) => {
@@ -52,6 +56,7 @@ export const enableAgent = defineRoute({
   summary: 'Resume the AI agent',
   description: 'Clears any pause. Idempotent.',
   tags: ['AI agent'],
+  responseSchema: messageResultResponse,
   load: loadConversation,
   handler: async ({ deps, tenantId, loaded }) => {
     await deps.db.query(

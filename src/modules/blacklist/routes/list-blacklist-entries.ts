@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { blacklistSchema, paginatorSchema } from '../../../http/openapi-schemas.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
+import { blacklistSchema } from '../blacklist.resource.js';
 import { rule } from '../../../http/validation.js';
 import { BlacklistFinder } from '../blacklist.finder.js';
 import { BLACKLIST_REASONS, blacklistResource } from '../blacklist.resource.js';

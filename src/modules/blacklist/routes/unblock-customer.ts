@@ -1,8 +1,7 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
 import { unblockEntry } from '../blacklist.service.js';
 import { loadBlacklistEntry } from '../load-blacklist-entry.js';
-import { messageResult } from '../../../http/message-result.js';
+import { messageResult, messageResultResponse } from '../../../http/message-result.js';
 
 const UNBLOCKED = 'Customer unblocked successfully.';
 
@@ -14,7 +13,7 @@ export const unblockCustomer = defineRoute({
   summary: 'Unblock (delete) a blacklist entry',
   description: 'Switches the entry off and soft-deletes it; it then answers 404 and leaves every list. Works on active, inactive and expired entries.',
   tags: ['Channel blacklist'],
-  responseSchema: envelopeSchema(messageResultSchema),
+  responseSchema: messageResultResponse,
   load: loadBlacklistEntry,
   handler: async ({ deps, tenantId, loaded }) => {
     await unblockEntry(deps.db, tenantId, loaded.id, deps.clock.now());

@@ -1,4 +1,5 @@
-import { paginatorSchema, channelSchema } from '../../../http/openapi-schemas.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
+import { channelSchema } from '../channel.resource.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { publicBaseUrl } from '../../../http/request-info.js';

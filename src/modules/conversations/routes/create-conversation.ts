@@ -1,4 +1,5 @@
-import { envelopeSchema, conversationSchema } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { conversationSchema } from '../conversation.resource.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { findChannel } from '../../channels/channel.repository.js';

@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, conversationSchema } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { conversationSchema } from '../conversation.resource.js';
 import { ConversationFinder } from '../conversation.finder.js';
 import { conversationResource } from '../conversation.resource.js';
 import { loadConversation } from '../load-conversation.js';

@@ -1,4 +1,5 @@
-import { paginatorSchema, conversationSchema } from '../../../http/openapi-schemas.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
+import { conversationSchema } from '../conversation.resource.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { CHANNEL_TYPES } from '../../channels/channel-types.js';

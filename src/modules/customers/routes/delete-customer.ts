@@ -1,8 +1,7 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
 import { softDeleteCustomer } from '../customer.repository.js';
 import { loadCustomer } from '../load-customer.js';
-import { messageResult } from '../../../http/message-result.js';
+import { messageResult, messageResultResponse } from '../../../http/message-result.js';
 
 const DELETED = 'Customer deleted successfully.';
 
@@ -16,7 +15,7 @@ export const deleteCustomer = defineRoute({
     'Soft delete: the customer answers 404 from then on and leaves the lists; its phone number and email are free ' +
     'again. Its conversations, messages and blacklist entries are kept.',
   tags: ['Customers'],
-  responseSchema: envelopeSchema(messageResultSchema),
+  responseSchema: messageResultResponse,
   load: loadCustomer,
   handler: async ({ deps, tenantId, loaded }) => {
     await softDeleteCustomer(deps.db, tenantId, loaded.id, deps.clock.now());

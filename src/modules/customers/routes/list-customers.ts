@@ -1,5 +1,6 @@
 import { resolveSort, sortQuery } from '../../../http/list-sort.js';
-import { customerSchema, paginatorSchema } from '../../../http/openapi-schemas.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
+import { customerSchema } from '../customer.resource.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { CUSTOMER_SORT_COLUMNS, CustomerFinder } from '../customer.finder.js';

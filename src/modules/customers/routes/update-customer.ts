@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { customerSchema, envelopeSchema } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { customerSchema } from '../customer.resource.js';
 import { customerFields } from '../customer-input.js';
 import { CustomerFinder } from '../customer.finder.js';
 import { customerResource } from '../customer.resource.js';

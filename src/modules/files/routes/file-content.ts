@@ -6,6 +6,7 @@ import { unixSeconds } from '../../../platform/clock.js';
 import type { FileVariant } from '../file-links.js';
 import { findLiveFile } from '../file.repository.js';
 import { contentDisposition } from '../file-names.js';
+import { fileContentResponse } from '../file.resource.js';
 import { parseRange } from '../byte-range.js';
 
 const INVALID_LINK = 'The link is invalid or has expired.';
@@ -74,6 +75,7 @@ export const getFileContent = defineRoute({
   permission: 'none',
   scopes: [],
   tags: ['Files'],
+  responseSchema: fileContentResponse,
   summary: 'Download a file through its signed link',
   description: 'The `temporary_url` of a FileResource. No Authorization or X-Tenant: the signature and `expires` are the credential. Supports a single Range; one starting past the end answers 416 with `Content-Range: bytes */<size>`.',
   handler: serve('content'),
@@ -85,6 +87,7 @@ export const getFileThumbnail = defineRoute({
   permission: 'none',
   scopes: [],
   tags: ['Files'],
+  responseSchema: fileContentResponse,
   summary: 'Download a file thumbnail through its signed link',
   description: 'The `temporary_thumbnail_url` of a FileResource, signed like the content link.',
   handler: serve('thumbnail'),

@@ -2,7 +2,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { actorOf } from '../../conversations/actor.js';
 import { deleteMessage as remove } from '../message-changes.js';
 import { loadConversationMessage } from '../load-message.js';
-import { messageResult } from '../../../http/message-result.js';
+import { messageResult, messageResultResponse } from '../../../http/message-result.js';
 
 const DELETED = 'Message deleted successfully.';
 
@@ -14,6 +14,7 @@ export const deleteMessage = defineRoute({
   summary: 'Delete a message (soft)',
   description: 'The message stays listed with is_deleted true; deleting again changes nothing.',
   tags: ['Messages'],
+  responseSchema: messageResultResponse,
   load: loadConversationMessage,
   handler: async ({ deps, tenantId, loaded, context }) => {
     await remove(deps.db, tenantId, loaded.conversation.id, loaded.messageId, actorOf(context.principal), deps.clock.now());

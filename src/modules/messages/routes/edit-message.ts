@@ -3,7 +3,8 @@ import { rule } from '../../../http/validation.js';
 import { actorOf } from '../../conversations/actor.js';
 import { editMessage as edit } from '../message-changes.js';
 import { MessageFinder } from '../message.finder.js';
-import { messageResource } from '../message.resource.js';
+import { messageResource, messageSchema } from '../message.resource.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { loadConversationMessage } from '../load-message.js';
 import { linkContext } from '../link-context.js';
 
@@ -15,6 +16,7 @@ export const editMessage = defineRoute({
   summary: 'Edit a message',
   description: 'Only outbound text messages written by people (409 otherwise). The edit is not sent to the customer.',
   tags: ['Messages'],
+  responseSchema: envelopeSchema(messageSchema),
   load: loadConversationMessage,
   body: { message: rule.string().required().max(5000) },
   handler: async ({ deps, tenantId, loaded, body, context, raw }) => {

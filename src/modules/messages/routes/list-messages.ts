@@ -1,7 +1,8 @@
 import { defineRoute } from '../../../http/define-route.js';
 import { loadConversationCount } from '../../conversations/load-conversation.js';
 import { MessageFinder } from '../message.finder.js';
-import { messageResource } from '../message.resource.js';
+import { messageResource, messageSchema } from '../message.resource.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
 import { linkContext } from '../link-context.js';
 
 export const listMessages = defineRoute({
@@ -12,6 +13,7 @@ export const listMessages = defineRoute({
   summary: 'List messages',
   description: 'Newest first (created_at, then id); deleted messages are listed with is_deleted true.',
   tags: ['Messages'],
+  responseSchema: paginatorSchema(messageSchema),
   paginated: true,
   load: loadConversationCount,
   handler: async ({ deps, tenantId, loaded, page, paginate, raw }) => {

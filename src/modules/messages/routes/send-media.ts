@@ -6,7 +6,8 @@ import type { Queryable } from '../../../platform/db/db.js';
 import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';
 import { sendMessage as send } from '../message.service.js';
-import { sendResult } from '../message.resource.js';
+import { sendResult, sendResultSchema } from '../message.resource.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { insertFile } from '../../files/file.repository.js';
 import { FILE_TOO_LARGE, MAX_FILE_BYTES, MAX_OTHER_BYTES, readMediaParts, type MediaParts, type StoredUpload } from '../../files/media-upload.js';
 
@@ -42,6 +43,7 @@ export const sendMediaMessage = multipartRoute(
     description:
       'multipart/form-data with a `file` part (at most 51,200 KB; its type is detected from the bytes) and an optional `message` caption (at most 5000 characters). Stored and queued like a text message.',
     tags: ['Messages'],
+    responseSchema: envelopeSchema(sendResultSchema),
     load: loadConversation,
     handler: async ({ deps, tenantId, loaded, context, raw }) => {
       const now = deps.clock.now();

@@ -4,7 +4,8 @@ import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';
 import type { ConversationRecord } from '../../conversations/conversation.repository.js';
 import { sendMessage as send } from '../message.service.js';
-import { sendResult } from '../message.resource.js';
+import { sendResult, sendResultSchema } from '../message.resource.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { quotableMessageExists } from '../message.repository.js';
 
 export const sendMessage = defineRoute({
@@ -15,6 +16,7 @@ export const sendMessage = defineRoute({
   summary: 'Send a text message',
   description: 'Stores the message and its delivery job in one transaction and answers "queued"; delivery runs in the background.',
   tags: ['Messages'],
+  responseSchema: envelopeSchema(sendResultSchema),
   load: loadConversation,
   body: {
     message: rule.string().required().max(5000),

@@ -1,25 +1,22 @@
 import { formatTimestamp } from '../../../platform/clock.js';
 import type { ApplicationRecord } from './application.repository.js';
 
-const string = { type: 'string' };
-const timestamp = { type: 'string', format: 'date-time', example: '2026-11-24T19:00:00Z' };
-const strings = { type: 'array', items: string };
+import { arrayOf, boolean, integer, object, string, timestamp } from '../../../http/openapi-schemas.js';
 
-export const applicationSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    client_id: { type: 'string', format: 'uuid' },
-    name: string,
-    redirect_uris: strings,
-    confidential: { type: 'boolean' },
-    scopes: strings,
-    grant_types: strings,
-    client_secret: { type: 'string', nullable: true, description: 'Only in the answers of create and secret regeneration.' },
-    created_at: timestamp,
-    updated_at: timestamp,
-  },
-};
+const strings = arrayOf(string);
+
+export const applicationSchema = object({
+  id: integer,
+  client_id: { type: 'string', format: 'uuid' },
+  name: string,
+  redirect_uris: strings,
+  confidential: boolean,
+  scopes: strings,
+  grant_types: strings,
+  client_secret: { type: 'string', nullable: true, description: 'Only in the answers of create and secret regeneration.' },
+  created_at: timestamp,
+  updated_at: timestamp,
+});
 
 /** ApplicationResource (oauth.md §11), keys in this order; the secret only when just generated. */
 export function applicationResource(application: ApplicationRecord, secret: string | null = null) {

@@ -1,6 +1,7 @@
 import { defineRoute } from '../../../http/define-route.js';
 import { parsePathId } from '../../../http/api-pipeline.js';
-import { envelopeSchema, roleSchema } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { roleSchema } from '../role.resource.js';
 import { findRole } from '../role.repository.js';
 import { roleResource } from '../role.resource.js';
 

@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { paginatorSchema, roleSchema } from '../../../http/openapi-schemas.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
+import { roleSchema } from '../role.resource.js';
 import { rule } from '../../../http/validation.js';
 import { listRoles as findRoles } from '../role.repository.js';
 import { roleResource } from '../role.resource.js';

@@ -3,8 +3,10 @@ import { AppError, MESSAGES, notFound } from '../../../http/errors.js';
 import { rule } from '../../../http/validation.js';
 import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';
-import { sendResult } from '../../messages/message.resource.js';
-import { findPendingSuggestion, NO_PENDING_SUGGESTION, suggestionResource } from '../suggestion.repository.js';
+import { sendResult, sendResultSchema } from '../../messages/message.resource.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { findPendingSuggestion, NO_PENDING_SUGGESTION } from '../suggestion.repository.js';
+import { suggestionResource, suggestionSchema } from '../suggestion.resource.js';
 import { sendSuggestion as send } from '../suggestion.service.js';
 
 export const getAiSuggestion = defineRoute({
@@ -15,6 +17,7 @@ export const getAiSuggestion = defineRoute({
   summary: 'The pending AI suggestion',
   description: '404 when the conversation has no pending draft.',
   tags: ['AI suggestions'],
+  responseSchema: envelopeSchema(suggestionSchema),
   load: loadConversation,
   handler: async ({ deps, tenantId, loaded }) => {
     const pending = await findPendingSuggestion(deps.db, tenantId, loaded.id);
@@ -32,6 +35,7 @@ export const sendAiSuggestion = defineRoute({
   description:
     'As it is or edited. `take_over_agent: true` also pauses the agent indefinitely (needs conversations.manage_agent).',
   tags: ['AI suggestions'],
+  responseSchema: envelopeSchema(sendResultSchema),
   load: loadConversation,
   body: {
     send_source: rule.enum(['suggestion_as_is', 'suggestion_edited'] as const).required(),

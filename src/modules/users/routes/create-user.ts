@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, userSchema } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { userSchema } from '../user.resource.js';
 import { requireMember } from '../user.finder.js';
 import { createUserFields } from '../user-fields.js';
 import { userResource } from '../user.resource.js';

@@ -1,8 +1,7 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, messageResultSchema } from '../../../http/openapi-schemas.js';
 import { loadMember } from '../load-member.js';
 import { removeMember } from '../user.service.js';
-import { messageResult } from '../../../http/message-result.js';
+import { messageResult, messageResultResponse } from '../../../http/message-result.js';
 
 const DELETED = 'User deleted successfully.';
 
@@ -18,7 +17,7 @@ export const deleteUser = defineRoute({
     'Owner caller (403); removing the last active Owner is refused (409). When this was the account\'s last active ' +
     'membership, its login sessions and refresh tokens are revoked.',
   tags: ['Users'],
-  responseSchema: envelopeSchema(messageResultSchema),
+  responseSchema: messageResultResponse,
   load: loadMember,
   handler: async ({ deps, tenantId, context, loaded }) => {
     await removeMember(deps, { tenantId, principal: context.principal }, loaded.id);

@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { envelopeSchema, userSchema } from '../../../http/openapi-schemas.js';
+import { envelopeSchema } from '../../../http/openapi-schemas.js';
+import { userSchema } from '../user.resource.js';
 import { loadMember } from '../load-member.js';
 import { userResource } from '../user.resource.js';
 

@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { object, roleSchema } from '../../../http/openapi-schemas.js';
+import { arrayOf, dataSchema } from '../../../http/openapi-schemas.js';
+import { roleSchema } from '../../roles/role.resource.js';
 import { rolesOfMember } from '../../roles/role.repository.js';
 import { roleResource } from '../../roles/role.resource.js';
 import { loadMember } from '../load-member.js';
@@ -12,7 +13,7 @@ export const listUserRoles = defineRoute({
   summary: "A user's roles",
   description: 'The roles the member holds in this tenant, by id ascending, as a plain list (no pagination).',
   tags: ['Users'],
-  responseSchema: object({ data: { type: 'array', items: roleSchema } }),
+  responseSchema: dataSchema(arrayOf(roleSchema)),
   load: loadMember,
   handler: async ({ deps, tenantId, loaded }) => ({ data: (await rolesOfMember(deps.db, tenantId, loaded.id)).map(roleResource) }),
 });

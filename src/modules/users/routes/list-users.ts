@@ -1,6 +1,7 @@
 import { resolveSort, sortQuery } from '../../../http/list-sort.js';
 import { defineRoute } from '../../../http/define-route.js';
-import { paginatorSchema, userSchema } from '../../../http/openapi-schemas.js';
+import { paginatorSchema } from '../../../http/openapi-schemas.js';
+import { userSchema } from '../user.resource.js';
 import { rule } from '../../../http/validation.js';
 import { listMembers, USER_SORTS } from '../user.finder.js';
 import { userResource } from '../user.resource.js';

@@ -1,6 +1,7 @@
 import { defineRoute } from '../../../http/define-route.js';
 import { validationError } from '../../../http/errors.js';
-import { envelopeSchema, roleSchema } from '../../../http/openapi-schemas.js';
+import { arrayOf, envelopeSchema } from '../../../http/openapi-schemas.js';
+import { roleSchema } from '../../roles/role.resource.js';
 import { roleIdsRule } from '../../roles/role-ids-rule.js';
 import { rolesOfMember } from '../../roles/role.repository.js';
 import { roleResource } from '../../roles/role.resource.js';
@@ -18,7 +19,7 @@ export const syncUserRoles = defineRoute({
     'syncing the roles of an Owner, needs an Owner caller (403); taking the Owner role from the last active Owner is ' +
     'refused (409) and nothing changes.',
   tags: ['Users'],
-  responseSchema: envelopeSchema({ type: 'array', items: roleSchema }),
+  responseSchema: envelopeSchema(arrayOf(roleSchema)),
   load: loadMember,
   body: { role_ids: roleIdsRule().describe('Required, [] allowed: exactly the roles the member ends up holding.') },
   handler: async ({ deps, tenantId, context, loaded, body }) => {

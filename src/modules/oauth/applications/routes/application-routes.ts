@@ -9,9 +9,9 @@ import {
 } from '../application.repository.js';
 import { applicationResource, applicationSchema } from '../application.resource.js';
 import { SCOPE_LIST_DESCRIPTION, redirectUrisMessages, scopesMessages } from '../application-rules.js';
-import { messageResult } from '../../../../http/message-result.js';
+import { messageResult, messageResultResponse } from '../../../../http/message-result.js';
+import { envelopeSchema, paginatorSchema } from '../../../../http/openapi-schemas.js';
 
-const envelope = (data: Record<string, unknown>) => ({ type: 'object', properties: { success: { type: 'string' }, data } });
 const TAGS = ['Applications'];
 const COMMON = { permission: 'applications.manage', scopes: 'full-access', tags: TAGS } as const;
 
@@ -33,7 +33,7 @@ export const createApplication = defineRoute({
   summary: 'Register an OAuth application',
   description: 'The client secret (confidential applications) is shown in this answer only; it is stored hashed.',
   successStatus: 201,
-  responseSchema: envelope(applicationSchema),
+  responseSchema: envelopeSchema(applicationSchema),
   body: {
     name: rule.string().required().max(255),
     redirect_uris: rule.any().rule((value, { input }) => redirectUrisMessages(value, confidentialOf(input))).describe('Absolute redirect URIs (at most 10).'),
@@ -64,7 +64,7 @@ export const listApplicationsRoute = defineRoute({
   summary: 'List OAuth applications',
   description: 'Newest first; secrets are never shown here.',
   paginated: true,
-  responseSchema: { type: 'object', properties: { data: { type: 'array', items: applicationSchema } } },
+  responseSchema: paginatorSchema(applicationSchema),
   handler: async ({ deps, tenantId, page, paginate }) => {
     const { rows, total } = await listApplications(deps.db, tenantId, page.perPage, page.offset);
     return paginate(rows.map((row) => applicationResource(row)), total);
@@ -76,7 +76,7 @@ export const getApplication = defineRoute({
   method: 'GET',
   url: '/api/v1/applications/:id',
   summary: 'Get an OAuth application',
-  responseSchema: envelope(applicationSchema),
+  responseSchema: envelopeSchema(applicationSchema),
   load,
   handler: async ({ loaded }) => ({ success: 'Application retrieved successfully.', data: applicationResource(loaded) }),
 });
@@ -87,7 +87,7 @@ export const updateApplicationRoute = defineRoute({
   url: '/api/v1/applications/:id',
   summary: 'Update an OAuth application',
   description: 'Partial: name, redirect_uris, scopes. `confidential` cannot change. Narrowed scopes apply from the next refresh.',
-  responseSchema: envelope(applicationSchema),
+  responseSchema: envelopeSchema(applicationSchema),
   load,
   body: {
     name: rule.string().max(255),
@@ -112,7 +112,7 @@ export const regenerateApplicationSecret = defineRoute({
   url: '/api/v1/applications/:id/secret',
   summary: 'Regenerate the client secret',
   description: 'The old secret stops working at once; tokens already issued stay valid.',
-  responseSchema: envelope(applicationSchema),
+  responseSchema: envelopeSchema(applicationSchema),
   load,
   handler: async ({ deps, tenantId, loaded }) => {
     if (!loaded.confidential) throw validationError({ confidential: ['A public application has no client secret.'] });
@@ -128,7 +128,7 @@ export const deleteApplicationRoute = defineRoute({
   url: '/api/v1/applications/:id',
   summary: 'Delete an OAuth application',
   description: 'Revokes every code, access token and refresh token issued to it.',
-  responseSchema: envelope({ type: 'object', properties: { message: { type: 'string' } } }),
+  responseSchema: messageResultResponse,
   load,
   handler: async ({ deps, tenantId, loaded }) => {
     await deleteApplication(deps, tenantId, loaded);

@@ -1,6 +1,14 @@
 import { formatTimestamp } from '../../platform/clock.js';
 import { agentPauseInEffect } from '../conversations/conversation.resource.js';
 import type { ConversationRecord } from '../conversations/conversation.repository.js';
+import { boolean, integerString, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
+
+export const agentStatusSchema = object({
+  agent_disabled: boolean,
+  agent_expires_at: nullable(timestamp),
+  agent_disabled_by_user_name: nullable(string),
+  remaining_minutes: nullable(integerString),
+});
 
 /** AgentStatus (api-conversations.md §1.6); agrees with the conversation's agent_* fields by construction. */
 export function agentStatusResource(conversation: Pick<ConversationRecord, 'agent_paused' | 'agent_expires_at' | 'agent_disabled_by_name'>, now: Date) {
