@@ -146,3 +146,22 @@ export async function addMember(tx: Queryable, tenantId: number, userId: number,
     await tx.query('INSERT INTO membership_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)', [tenantId, userId, roleId]);
   }
 }
+
+/** A live account with a live, active membership somewhere: who may sign in and hold tokens. */
+export async function accountHasActiveMembership(db: Queryable, userId: number): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM users u JOIN memberships m ON m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active
+      WHERE u.id = $1 AND u.deleted_at IS NULL LIMIT 1`,
+    [userId],
+  );
+  return result.rowCount > 0;
+}
+
+/** Whether the user has a live, active membership (in `tenantId` when given). */
+export async function hasActiveMembershipIn(db: Queryable, userId: number, tenantId: number | null): Promise<boolean> {
+  const membership = await db.query(
+    `SELECT 1 FROM memberships WHERE user_id = $1 AND deleted_at IS NULL AND is_active AND ($2::bigint IS NULL OR tenant_id = $2::bigint) LIMIT 1`,
+    [userId, tenantId],
+  );
+  return membership.rowCount > 0;
+}

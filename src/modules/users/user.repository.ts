@@ -128,3 +128,34 @@ export async function updateUserProfile(tx: Queryable, userId: number, profile: 
 export async function setPasswordHash(tx: Queryable, userId: number, passwordHash: string, now: Date): Promise<void> {
   await tx.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [userId, passwordHash, now]);
 }
+
+export async function findUserEmail(db: Queryable, userId: number): Promise<string | null> {
+  const user = await db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
+  return user.rows[0]?.email ?? null;
+}
+
+/** What sign-in needs of an account: its hash, and whether a live, active membership lets it in. */
+export interface LoginAccount {
+  id: number;
+  password_hash: string | null;
+  can_log_in: boolean;
+}
+
+export async function findLoginAccount(db: Queryable, email: string): Promise<LoginAccount | null> {
+  const result = await db.query<LoginAccount>(
+    `SELECT u.id, u.password_hash,
+            EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active) AS can_log_in
+       FROM users u WHERE email_key(u.email) = email_key($1) AND u.deleted_at IS NULL`,
+    [email],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** A rehash of the same password (legacy bcrypt to argon2id): not a change, updated_at stays. */
+export async function replacePasswordHash(db: Queryable, userId: number, passwordHash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, passwordHash]);
+}
+
+export async function recordLogin(db: Queryable, userId: number, now: Date, ip: string): Promise<void> {
+  await db.query('UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [userId, now, ip]);
+}
