@@ -15,13 +15,22 @@ export interface PendingRequestRow {
 
 export async function insertAuthorizationRequest(
   db: Queryable,
-  request: PendingRequestRow & { idHash: string; sessionIdHash: string; expiresAt: Date },
+  request: {
+    idHash: string;
+    sessionIdHash: string;
+    clientId: string;
+    redirectUri: string;
+    scopes: string;
+    state: string | null;
+    codeChallenge: string | null;
+    expiresAt: Date;
+  },
   now: Date,
 ): Promise<void> {
   await db.query(
     `INSERT INTO authorization_requests (id_hash, session_id_hash, client_id, redirect_uri, scopes, state, code_challenge, expires_at, created_at)
      VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
-    [request.idHash, request.sessionIdHash, request.client_id, request.redirect_uri, request.scopes, request.state, request.code_challenge,
+    [request.idHash, request.sessionIdHash, request.clientId, request.redirectUri, request.scopes, request.state, request.codeChallenge,
       request.expiresAt, now],
   );
 }

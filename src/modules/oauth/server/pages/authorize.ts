@@ -113,11 +113,11 @@ export async function showAuthorize(deps: AppDeps, request: FastifyRequest, repl
     {
       idHash: sha256Hex(requestId),
       sessionIdHash: session.idHash,
-      client_id: client.clientId,
-      redirect_uri: valid.redirectUri,
+      clientId: client.clientId,
+      redirectUri: valid.redirectUri,
       scopes: valid.scopes.join(' '),
       state: valid.state,
-      code_challenge: valid.challenge,
+      codeChallenge: valid.challenge,
       expiresAt: new Date(now.getTime() + PENDING_MS),
     },
     now,
@@ -135,7 +135,7 @@ async function renderConsent(deps: AppDeps, reply: FastifyReply, session: Browse
 <form class="inline" method="post" action="/oauth/logout">${hidden('_csrf', session.csrfToken)}<button type="submit" class="secondary">Sign out</button></form>
 <p>${name} will be able to:</p>
 <ul>${valid.scopes.map((scope) => `<li><strong>${escapeHtml(scope)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[scope])}</li>`).join('')}</ul>
-<p>in these organisations: ${tenantNames.map((name) => `<strong>${escapeHtml(name)}</strong>`).join(', ')}</p>
+<p>in these organisations: ${tenantNames.map((tenant) => `<strong>${escapeHtml(tenant)}</strong>`).join(', ')}</p>
 <p class="small">After your decision you will return to <strong>${escapeHtml(host)}</strong>.</p>
 <form method="post" action="/oauth/authorize">
 ${hidden('_csrf', session.csrfToken)}${hidden('request_id', requestId)}
