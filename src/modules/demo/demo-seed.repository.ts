@@ -1,6 +1,11 @@
 import type { Queryable } from '../../platform/db/db.js';
 import { CUSTOMER_LINES, FIRST_NAMES, LAST_NAMES, OWNER_LINES, sqlTextArray } from './demo-content.js';
 
+/**
+ * SQL of the demo seeder (seed.ts decides what a demo tenant holds): set-based inserts, so a large seed costs a few
+ * statements per batch rather than one per row.
+ */
+
 /** Demo customer k has this phone; conversations find their customer through it (an indexed, set-based join). */
 const PHONE = (index: string) => `'+1555' || lpad((${index})::text, 7, '0')`;
 
