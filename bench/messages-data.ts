@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { formatSeconds, scriptLog } from './common.js';
-import { numberMessagesInListOrder } from '../src/modules/messages/arrival-order.js';
+import { numberMessagesInListOrder } from '../src/modules/messages/message.repository.js';
 import type { Db } from '../src/platform/db/db.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 

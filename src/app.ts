@@ -13,6 +13,7 @@ import { fastifyTrustProxy } from './http/request-info.js';
 import { capConnections, serverTimeoutOptions } from './http/server-limits.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
+import { pingDatabase } from './platform/db/db.js';
 import { migrationsPending } from './platform/db/migrate.js';
 import { apiRoutes } from './routes.js';
 import { permissionMatrixMarkdown } from './http/permission-matrix.js';
@@ -136,7 +137,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     const unavailable = (message: string) => reply.code(503).send({ error: 'service_unavailable', message });
     if (deps.lifecycle.shuttingDown) return unavailable('The server is shutting down.');
     try {
-      await deps.db.query('SELECT 1');
+      await pingDatabase(deps.db);
       if (!migrationsConfirmed) migrationsConfirmed = !(await migrationsPending(deps.db));
     } catch {
       return unavailable('The database is unreachable.');

@@ -8,6 +8,7 @@ import { createDeps, openDatabase } from './bootstrap.js';
 import { acquireDataDirLock } from './platform/data-dir-lock.js';
 import { createLogger } from './platform/logger.js';
 import { seedDemoTenant } from './modules/demo/seed.js';
+import { anyTenantExists } from './modules/tenants/tenant.repository.js';
 import { mintPersonalToken } from './modules/oauth/personal-tokens.js';
 import { createJobWorker } from './jobs.js';
 import type { JobWorker } from './platform/jobs/job-worker.js';
@@ -36,8 +37,7 @@ export function cliIssuer(config: Config): string {
 /** On a database without tenants the first `serve --demo` seeds one and keeps its login in demo.json (mode 0600). */
 async function prepareDemo(deps: AppDeps, config: Config): Promise<DemoLogin | null> {
   const demoFile = path.join(config.dataDir, 'demo.json');
-  const tenants = await deps.db.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM tenants) AS exists');
-  if (!tenants.rows[0]?.exists) {
+  if (!(await anyTenantExists(deps.db))) {
     const seed = await seedDemoTenant(deps, { conversations: 20, customers: 20, issuer: cliIssuer(config) });
     const login: DemoLogin = { tenant_id: seed.tenant_id, user_id: seed.user_id, email: seed.email, password: seed.password };
     fs.mkdirSync(config.dataDir, { recursive: true });

@@ -3,6 +3,7 @@ import { ChangeAwareCache } from '../platform/change-aware-cache.js';
 import { AppError, MESSAGES } from './errors.js';
 import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
 import { PERMISSIONS, permissionById, type Permission } from '../modules/roles/permissions.js';
+import { loadMembershipPermissions } from '../modules/users/membership.repository.js';
 
 export interface TenantAccess {
   tenantId: number;
@@ -26,19 +27,8 @@ export class AccessCache extends ChangeAwareCache<MembershipAccess> {
 }
 
 async function loadMembershipAccess(db: Queryable, userId: number, wanted: number | null): Promise<MembershipAccess> {
-  const result = await db.query<{ tenant_id: number; permission_ids: number[] }>(
-    `SELECT m.tenant_id,
-            COALESCE(array_agg(DISTINCT rp.permission_id) FILTER (WHERE rp.permission_id IS NOT NULL), '{}') AS permission_ids
-       FROM memberships m
-       LEFT JOIN membership_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
-       LEFT JOIN role_permissions rp ON rp.tenant_id = mr.tenant_id AND rp.role_id = mr.role_id
-      WHERE m.user_id = $1 AND m.deleted_at IS NULL AND m.is_active AND ($2::bigint IS NULL OR m.tenant_id = $2::bigint)
-      GROUP BY m.tenant_id
-      ORDER BY m.tenant_id
-      LIMIT 2`,
-    [userId, wanted],
-  );
-  return result.rows.map((row) => {
+  const rows = await loadMembershipPermissions(db, userId, wanted);
+  return rows.map((row) => {
     const permissions = new Set<Permission>();
     for (const id of row.permission_ids) {
       const name = permissionById(Number(id));

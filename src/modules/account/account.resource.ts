@@ -1,12 +1,6 @@
 import { arrayOf, integer, nullable, object, string } from '../../http/openapi-schemas.js';
+import type { AccountTenantRow } from '../tenants/tenant.finder.js';
 
-/** A tenant of the caller as its membership query finds it (roles null for an application token). */
-export interface AccountTenantRow {
-  id: number;
-  name: string;
-  logo_url: string | null;
-  roles: string[] | null;
-}
 
 export const accountTenantSchema = object({ id: integer, name: string, logo_url: nullable(string), roles: arrayOf(string) });
 

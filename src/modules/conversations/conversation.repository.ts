@@ -42,3 +42,55 @@ export async function requireConversation(db: Queryable, tenantId: number, conve
   if (!conversation) throw notFound(CONVERSATION_NOT_FOUND);
   return conversation;
 }
+
+/** Bumps the exact list totals inside the caller's transaction (no COUNT(*) on the list path). */
+export async function countConversation(tx: Queryable, tenantId: number, channelType: ChannelType, delta: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO conversation_counts (tenant_id, channel_type, total) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id, channel_type) DO UPDATE SET total = conversation_counts.total + EXCLUDED.total`,
+    [tenantId, channelType, delta],
+  );
+}
+
+export async function findConversationIdByAddressKey(db: Queryable, tenantId: number, channelId: number, key: string): Promise<number | null> {
+  const found = await db.query<{ id: number }>(
+    'SELECT id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3',
+    [tenantId, channelId, key],
+  );
+  return found.rows[0]?.id ?? null;
+}
+
+/** Inserts the conversation of (channel, address key); null when one already exists. */
+export async function insertConversation(
+  tx: Queryable,
+  tenantId: number,
+  conversation: { channel: { id: number; type: ChannelType }; customerId: number; address: string; addressKey: string },
+  now: Date,
+): Promise<number | null> {
+  const inserted = await tx.query<{ id: number }>(
+    `INSERT INTO conversations (tenant_id, channel_id, channel_type, customer_id, address, address_key, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+     ON CONFLICT (tenant_id, channel_id, address_key) DO NOTHING RETURNING id`,
+    [tenantId, conversation.channel.id, conversation.channel.type, conversation.customerId, conversation.address, conversation.addressKey, now],
+  );
+  return inserted.rows[0]?.id ?? null;
+}
+
+/** What the read-only message list needs of its conversation: no channel join, no settings or secrets to parse. */
+export interface ConversationCount {
+  id: number;
+  message_count: number;
+  /** Whether arrival numbers give the list order (migration 0014), so deep pages need no OFFSET walk. */
+  messages_arrival_ordered: boolean;
+}
+
+/** Runs on the generic-plan pool: it is on the hot path of every message page. */
+export async function findConversationCount(db: Queryable, tenantId: number, conversationId: number): Promise<ConversationCount | null> {
+  const result = await db.query<ConversationCount>(
+    'SELECT id, message_count, messages_arrival_ordered FROM conversations WHERE tenant_id = $1 AND id = $2',
+    [tenantId, conversationId],
+    { genericPlan: true },
+  );
+  const row = result.rows[0];
+  return row ? { id: Number(row.id), message_count: Number(row.message_count), messages_arrival_ordered: row.messages_arrival_ordered } : null;
+}

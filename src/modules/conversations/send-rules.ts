@@ -2,6 +2,7 @@ import type { Queryable } from '../../platform/db/db.js';
 import { AppError } from '../../http/errors.js';
 import { formatTimestamp } from '../../platform/clock.js';
 import type { ConversationRecord } from './conversation.repository.js';
+import { lastCustomerMessageAt } from '../messages/message.repository.js';
 
 const WINDOW_SECONDS = 24 * 3600;
 const PROVIDER_NAMES = { whatsapp: 'WhatsApp', instagram: 'Instagram' } as const;
@@ -28,13 +29,4 @@ export async function assertCanSend(tx: Queryable, conversation: ConversationRec
       `The 24-hour reply window of this ${provider} conversation closed at ${formatTimestamp(closesAt)}. The customer has to write first.`,
     );
   }
-}
-
-export async function lastCustomerMessageAt(db: Queryable, tenantId: number, conversationId: number): Promise<Date | null> {
-  const result = await db.query<{ created_at: Date }>(
-    `SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer
-      ORDER BY created_at DESC LIMIT 1`,
-    [tenantId, conversationId],
-  );
-  return result.rows[0]?.created_at ?? null;
 }

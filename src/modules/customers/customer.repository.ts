@@ -110,3 +110,41 @@ export async function softDeleteCustomer(db: Queryable, tenantId: number, custom
     now,
   ]);
 }
+
+/** A member leaving the tenant: its customers lose the assignment without counting as updated. */
+export async function unassignCustomersOf(tx: Queryable, tenantId: number, userId: number): Promise<void> {
+  await tx.query('UPDATE customers SET related_user_id = NULL WHERE tenant_id = $1 AND related_user_id = $2', [tenantId, userId]);
+}
+
+/** The live customer with this phone, its missing names filled in (updated_at moves only then); null when none. */
+export async function fillCustomerNamesByPhone(
+  tx: Queryable,
+  tenantId: number,
+  phone: string,
+  firstName: string | null,
+  lastName: string | null,
+  now: Date,
+): Promise<number | null> {
+  const existing = await tx.query<{ id: number }>(
+    `UPDATE customers SET first_name = COALESCE(first_name, $3), last_name = COALESCE(last_name, $4),
+            updated_at = CASE WHEN (first_name IS NULL AND $3::text IS NOT NULL) OR (last_name IS NULL AND $4::text IS NOT NULL) THEN $5 ELSE updated_at END
+      WHERE tenant_id = $1 AND phone_number = $2 AND deleted_at IS NULL RETURNING id`,
+    [tenantId, phone, firstName, lastName, now],
+  );
+  return existing.rows[0]?.id ?? null;
+}
+
+/** The customer a new conversation creates: names and a phone only. */
+export async function insertCustomerForConversation(
+  tx: Queryable,
+  tenantId: number,
+  customer: { firstName: string | null; lastName: string | null; phone: string | null },
+  now: Date,
+): Promise<number> {
+  const created = await tx.query<{ id: number }>(
+    `INSERT INTO customers (tenant_id, first_name, last_name, phone_number, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+    [tenantId, customer.firstName, customer.lastName, customer.phone, now],
+  );
+  return created.rows[0]!.id;
+}

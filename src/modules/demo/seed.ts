@@ -6,7 +6,15 @@ import { hashPassword, insertUser } from '../users/user.repository.js';
 import { CHANNEL_TYPES } from '../channels/channel-types.js';
 import { SCOPES } from '../oauth/scopes.js';
 import { PERSONAL_CLIENT } from '../oauth/access-tokens.js';
-import { insertDemoConversations, insertDemoCustomers } from './seed-conversations.js';
+import { renameTenant } from '../tenants/tenant.repository.js';
+import {
+  analyzeSeededTables,
+  countDemoConversations,
+  insertDemoApplication,
+  insertDemoChannel,
+  insertDemoConversations,
+  insertDemoCustomers,
+} from './demo-seed.repository.js';
 
 export interface SeedOptions {
   conversations: number;
@@ -68,25 +76,19 @@ export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promi
 
   const seeded = await deps.db.transaction(async (tx) => {
     const { tenantId, roleIds } = await createTenant(tx, 'Demo Tenant', now);
-    await tx.query('UPDATE tenants SET name = $2 WHERE id = $1', [tenantId, `Demo Tenant ${tenantId}`]);
+    await renameTenant(tx, tenantId, `Demo Tenant ${tenantId}`);
     const email = `owner.${tenantId}.${randomString(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}@demo.flextell.test`;
     const owner = { id: await insertUser(tx, { name: 'Demo Owner', email, passwordHash }, now), name: 'Demo Owner' };
     await addMember(tx, tenantId, owner.id, [roleIds.Owner], now);
-    await tx.query(
-      `INSERT INTO oauth_clients (tenant_id, client_id, name, secret_hash, redirect_uris, confidential, scopes, allows_client_credentials,
-                                  created_by_user_id, created_at, updated_at)
-       VALUES ($1, $2, 'Demo App', $3, $4, true, $5, true, $6, $7, $7)`,
-      [tenantId, clientId, hashClientSecret(clientSecret), JSON.stringify([DEMO_REDIRECT_URI]), JSON.stringify(SCOPES), owner.id, now],
+    await insertDemoApplication(
+      tx,
+      tenantId,
+      { clientId, secretHash: hashClientSecret(clientSecret), redirectUris: [DEMO_REDIRECT_URI], scopes: SCOPES, createdByUserId: owner.id },
+      now,
     );
     const channels = {} as SeedResult['channels'];
     for (const type of CHANNEL_TYPES) {
-      const channel = demoChannel(type, tenantId);
-      const inserted = await tx.query<{ id: number }>(
-        `INSERT INTO channels (tenant_id, type, name, address, settings, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-        [tenantId, type, channel.name, channel.address, JSON.stringify(channel.settings), now],
-      );
-      channels[type] = inserted.rows[0]!.id;
+      channels[type] = await insertDemoChannel(tx, tenantId, { type, ...demoChannel(type, tenantId) }, now);
     }
     if (options.customers > 0) await insertDemoCustomers(tx, tenantId, options.customers, now);
     const channelIds = CHANNEL_TYPES.map((type) => channels[type]);
@@ -97,18 +99,11 @@ export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promi
       });
       options.onProgress?.(last, options.conversations);
     }
-    await tx.query(
-      `INSERT INTO conversation_counts (tenant_id, channel_type, total)
-       SELECT $1, t.type, (SELECT count(*) FROM conversations c WHERE c.tenant_id = $1 AND c.channel_type = t.type)
-         FROM unnest($2::text[]) AS t(type)`,
-      [tenantId, [...CHANNEL_TYPES]],
-    );
+    await countDemoConversations(tx, tenantId, CHANNEL_TYPES);
     return { tenantId, owner, email, channels };
   });
 
-  // Fresh statistics for the planner: PGlite has no autovacuum, and PostgreSQL's would come only later. Only the
-  // tables the seed filled: a database-wide ANALYZE also walks every catalog (a third of a small seed's time).
-  await deps.db.query('ANALYZE tenants, users, memberships, channels, customers, conversations, messages, conversation_counts');
+  await analyzeSeededTables(deps.db);
 
   const { token } = await deps.tokens.mint({
     userId: seeded.owner.id,

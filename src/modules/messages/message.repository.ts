@@ -1,4 +1,12 @@
 import type { Queryable } from '../../platform/db/db.js';
+import { initialJobStatus } from '../../platform/jobs/job-queue.js';
+import type { Actor } from '../conversations/actor.js';
+import type { ConversationRecord } from '../conversations/conversation.repository.js';
+
+/**
+ * SQL of messages and of what a message write moves on its conversation (preview, counters, arrival order). The
+ * callers hold the conversation's row lock where a statement says so.
+ */
 
 /** `exists` of quoted_message_id: a live message of this very conversation. */
 export async function quotableMessageExists(db: Queryable, tenantId: number, conversationId: number, messageId: number): Promise<boolean> {
@@ -7,4 +15,176 @@ export async function quotableMessageExists(db: Queryable, tenantId: number, con
     [tenantId, conversationId, messageId],
   );
   return result.rowCount > 0;
+}
+
+/** Any message of this conversation, deleted ones included. */
+export async function messageExists(db: Queryable, tenantId: number, conversationId: number, messageId: number): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3', [tenantId, conversationId, messageId]);
+  return result.rowCount > 0;
+}
+
+export async function lastCustomerMessageAt(db: Queryable, tenantId: number, conversationId: number): Promise<Date | null> {
+  const result = await db.query<{ created_at: Date }>(
+    `SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer
+      ORDER BY created_at DESC LIMIT 1`,
+    [tenantId, conversationId],
+  );
+  return result.rows[0]?.created_at ?? null;
+}
+
+/** What an outbound insert stores besides the conversation and the actor. */
+export interface OutboundRow {
+  text: string | null;
+  messageType: string;
+  quotedMessageId: number | null;
+  source: string;
+  extraMetadata?: Record<string, unknown>;
+}
+
+/** The delivery job committed with the message. */
+export interface DeliveryJob {
+  type: string;
+  orderingKey: string;
+  maxAttempts: number;
+}
+
+/**
+ * Inserts an outbound message, moves the conversation's preview to it and queues its delivery job in one
+ * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock,
+ * which also makes the message's arrival number (`seq` = message_count + 1) unique and gapless.
+ */
+export async function insertOutboundMessage(
+  tx: Queryable,
+  conversation: ConversationRecord,
+  actor: Actor,
+  outbound: OutboundRow,
+  delivery: DeliveryJob,
+  now: Date,
+): Promise<number> {
+  const inserted = await tx.query<{ id: number }>(
+    `WITH message AS (
+       INSERT INTO messages (tenant_id, conversation_id, channel_id, user_id, user_name, application_id, is_customer, message_type,
+                             message, quoted_message_id, source, provider, delivery_status, delivery_updated_at, extra_metadata,
+                             created_at, updated_at, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12,
+               (SELECT message_count + 1 FROM conversations WHERE tenant_id = $1 AND id = $2)) RETURNING id),
+     preview AS (
+       UPDATE conversations SET last_message_id = (SELECT id FROM message), last_message = $8, last_message_at = $12,
+              last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12,
+              -- Arrival order stays list order unless this message is older than one already there (migration 0014).
+              messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
+                SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
+        WHERE tenant_id = $1 AND id = $2),
+     delivery AS (
+       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
+       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12, ${initialJobStatus('$15')} FROM message)
+     SELECT id FROM message`,
+    [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
+      outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,
+      JSON.stringify(outbound.extraMetadata ?? {}), delivery.type, delivery.orderingKey, delivery.maxAttempts],
+  );
+  return inserted.rows[0]!.id;
+}
+
+export async function setMessageFile(tx: Queryable, tenantId: number, messageId: number, fileId: number): Promise<void> {
+  await tx.query('UPDATE messages SET file_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, messageId, fileId]);
+}
+
+/** A message as edits and deletes check it. */
+export interface LockedMessage {
+  id: number;
+  is_customer: boolean;
+  message_type: string;
+  is_deleted: boolean;
+  source: string;
+  message: string | null;
+  read_at: Date | null;
+}
+
+/** The message of this conversation with its row lock, or null. */
+export async function lockMessage(tx: Queryable, tenantId: number, conversationId: number, messageId: number): Promise<LockedMessage | null> {
+  const result = await tx.query<LockedMessage>(
+    `SELECT id, is_customer, message_type, is_deleted, source, message, read_at FROM messages
+      WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3 FOR UPDATE`,
+    [tenantId, conversationId, messageId],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** New text: the previous one goes to the audit table, and the conversation preview follows when this is its newest message. */
+export async function writeMessageEdit(
+  tx: Queryable,
+  tenantId: number,
+  conversationId: number,
+  message: { id: number; previousText: string | null; text: string },
+  actor: Actor,
+  now: Date,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO message_edits (tenant_id, message_id, previous_text, edited_by_user_id, edited_by_name, edited_at)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [tenantId, message.id, message.previousText, actor.userId, actor.name, now],
+  );
+  await tx.query(
+    `UPDATE messages SET message = $3, is_edited = true, edited_by_user_name = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, message.id, message.text, actor.name, now],
+  );
+  await tx.query(
+    'UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4',
+    [tenantId, conversationId, message.text, message.id],
+  );
+}
+
+/** Soft-deletes the message; `wasUnread` also takes it off the conversation's unread count. */
+export async function softDeleteMessage(
+  tx: Queryable,
+  tenantId: number,
+  conversationId: number,
+  messageId: number,
+  wasUnread: boolean,
+  actor: Actor,
+  now: Date,
+): Promise<void> {
+  await tx.query(
+    'UPDATE messages SET is_deleted = true, deleted_by_user_name = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
+    [tenantId, messageId, actor.name, now],
+  );
+  if (wasUnread) {
+    await tx.query(
+      'UPDATE conversations SET unread_count = GREATEST(unread_count - 1, 0) WHERE tenant_id = $1 AND id = $2',
+      [tenantId, conversationId],
+    );
+  }
+}
+
+/** Every unread customer message gets read_at; unread_count returns to 0. */
+export async function markMessagesRead(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<void> {
+  await tx.query(
+    'UPDATE messages SET read_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND read_at IS NULL',
+    [tenantId, conversationId, now],
+  );
+  await tx.query('UPDATE conversations SET unread_count = 0 WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
+}
+
+/**
+ * Numbers a conversation's messages 1..n in list order (oldest first by created_at, id) and marks the
+ * conversation arrival-ordered (migration 0014), so its deep pages are read by number range again. For messages
+ * written outside the send path (imports, bulk loads), which leave a conversation on the OFFSET path. Locks the
+ * conversation so no send interleaves; message_count becomes the real count.
+ */
+export async function numberMessagesInListOrder(tx: Queryable, tenantId: number, conversationId: number): Promise<void> {
+  await tx.query('SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, conversationId]);
+  await tx.query(
+    `UPDATE messages m SET seq = n.seq
+       FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS seq
+               FROM messages WHERE tenant_id = $1 AND conversation_id = $2) n
+      WHERE m.tenant_id = $1 AND m.id = n.id AND m.seq IS DISTINCT FROM n.seq`,
+    [tenantId, conversationId],
+  );
+  await tx.query(
+    `UPDATE conversations SET messages_arrival_ordered = true,
+            message_count = (SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2)
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, conversationId],
+  );
 }

@@ -1,10 +1,10 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { DEFAULT_MAX_ATTEMPTS, initialJobStatus } from '../../platform/jobs/job-queue.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../platform/jobs/job-queue.js';
+import { applyHandoffPause } from '../agent/agent.service.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
-import { agentPauseInEffect } from '../conversations/conversation.resource.js';
 import { assertCanSend } from '../conversations/send-rules.js';
-import { loadTenantSettings } from '../tenants/tenant-settings.js';
+import { insertOutboundMessage, setMessageFile } from './message.repository.js';
 
 export const DELIVER_MESSAGE_JOB = 'deliver_message';
 
@@ -29,39 +29,13 @@ export interface SendHooks {
   after?: (tx: Queryable, messageId: number) => Promise<void>;
 }
 
-/**
- * Inserts an outbound message, moves the conversation's preview to it and queues its delivery job in one
- * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock,
- * which also makes the message's arrival number (`seq` = message_count + 1) unique and gapless.
- */
+/** Stores the message with its delivery job, then its attachment if any. */
 async function insertOutbound(tx: Queryable, conversation: ConversationRecord, actor: Actor, outbound: OutboundMessage, now: Date): Promise<number> {
-  const inserted = await tx.query<{ id: number }>(
-    `WITH message AS (
-       INSERT INTO messages (tenant_id, conversation_id, channel_id, user_id, user_name, application_id, is_customer, message_type,
-                             message, quoted_message_id, source, provider, delivery_status, delivery_updated_at, extra_metadata,
-                             created_at, updated_at, seq)
-       VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12,
-               (SELECT message_count + 1 FROM conversations WHERE tenant_id = $1 AND id = $2)) RETURNING id),
-     preview AS (
-       UPDATE conversations SET last_message_id = (SELECT id FROM message), last_message = $8, last_message_at = $12,
-              last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12,
-              -- Arrival order stays list order unless this message is older than one already there (migration 0014).
-              messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
-                SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
-        WHERE tenant_id = $1 AND id = $2),
-     delivery AS (
-       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
-       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12, ${initialJobStatus('$15')} FROM message)
-     SELECT id FROM message`,
-    [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
-      outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,
-      JSON.stringify(outbound.extraMetadata ?? {}), DELIVER_MESSAGE_JOB, deliveryOrderingKey(conversation.tenant_id, conversation.id),
-      DEFAULT_MAX_ATTEMPTS],
-  );
-  const messageId = inserted.rows[0]!.id;
+  const delivery = { type: DELIVER_MESSAGE_JOB, orderingKey: deliveryOrderingKey(conversation.tenant_id, conversation.id), maxAttempts: DEFAULT_MAX_ATTEMPTS };
+  const messageId = await insertOutboundMessage(tx, conversation, actor, outbound, delivery, now);
   if (outbound.attachFile) {
     const fileId = await outbound.attachFile(tx, messageId);
-    await tx.query('UPDATE messages SET file_id = $3 WHERE tenant_id = $1 AND id = $2', [conversation.tenant_id, messageId, fileId]);
+    await setMessageFile(tx, conversation.tenant_id, messageId, fileId);
   }
   return messageId;
 }
@@ -69,23 +43,6 @@ async function insertOutbound(tx: Queryable, conversation: ConversationRecord, a
 /** Deliveries of one conversation run one at a time, in the order the messages were sent. */
 function deliveryOrderingKey(tenantId: number, conversationId: number): string {
   return `conversation:${tenantId}:${conversationId}`;
-}
-
-async function applyHandoffPause(tx: Queryable, conversation: ConversationRecord, actor: Actor, now: Date): Promise<void> {
-  const mode = conversation.channel_settings.agent_mode;
-  if (mode !== 'autonomous' && mode !== 'copilot') return;
-  if (agentPauseInEffect(conversation.agent_paused, conversation.agent_expires_at, now)) return;
-  const settings = await loadTenantSettings(tx, conversation.tenant_id);
-  const expiresAt = new Date(now.getTime() + settings.agent.handoff_pause_minutes * 60_000);
-  await pauseAgent(tx, conversation.tenant_id, conversation.id, actor, expiresAt);
-}
-
-export async function pauseAgent(tx: Queryable, tenantId: number, conversationId: number, actor: Actor | null, expiresAt: Date | null): Promise<void> {
-  await tx.query(
-    `UPDATE conversations SET agent_paused = true, agent_expires_at = $3, agent_disabled_by_user_id = $4, agent_disabled_by_name = $5
-      WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, conversationId, expiresAt, actor?.userId ?? null, actor?.name ?? null],
-  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { Clock } from '../../platform/clock.js';
 import { unixSeconds } from '../../platform/clock.js';
 import { randomToken, type SecretBox } from '../../platform/crypto.js';
+import { findTokenRecord, insertAccessToken, revokeAccessToken, revokeAccessTokenFamily, type TokenRecordRow } from './access-token.repository.js';
 import { loadSigningKeys, type SigningKey } from './signing-keys.js';
 import { isScope, orderScopes, type Scope } from './scopes.js';
 
@@ -29,23 +30,6 @@ export interface MintRequest {
   lifetimeSeconds: number;
   issuer: string;
   familyId?: string | null;
-}
-
-interface TokenRecordRow {
-  jti: string;
-  scopes: string;
-  tenant_id: number | null;
-  revoked_at: Date | null;
-  created_at: Date;
-  user_id: number | null;
-  user_tokens_valid_after: Date | null;
-  user_name: string | null;
-  user_deleted_at: Date | null;
-  application_id: number | null;
-  application_name: string | null;
-  application_tenant_id: number | null;
-  application_client_id: string | null;
-  application_deleted_at: Date | null;
 }
 
 /** How long a token record (revocation, principal) may be served from memory: api.md §4 allows 2 s. */
@@ -94,12 +78,17 @@ export class AccessTokens {
     const expiresAt = new Date(issuedAt.getTime() + request.lifetimeSeconds * 1000);
     const jti = randomToken(32);
     const scopes = orderScopes(request.scopes).join(' ');
-    await this.db.query(
-      `INSERT INTO access_tokens (jti, user_id, client_id, tenant_id, scopes, kid, family_id, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [jti, request.userId, request.clientId === PERSONAL_CLIENT ? null : request.clientId, request.tenantId, scopes,
-        active.kid, request.familyId ?? null, expiresAt, issuedAt],
-    );
+    await insertAccessToken(this.db, {
+      jti,
+      userId: request.userId,
+      clientId: request.clientId === PERSONAL_CLIENT ? null : request.clientId,
+      tenantId: request.tenantId,
+      scopes,
+      kid: active.kid,
+      familyId: request.familyId ?? null,
+      expiresAt,
+      createdAt: issuedAt,
+    });
     const claims: Record<string, unknown> = { client_id: request.clientId, scope: scopes, jti };
     if (request.tenantId !== null) claims.tenant = request.tenantId;
     const token = await new SignJWT(claims)
@@ -139,17 +128,14 @@ export class AccessTokens {
   }
 
   async revoke(jti: string): Promise<void> {
-    await this.db.query('UPDATE access_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL', [jti, this.clock.now()]);
+    await revokeAccessToken(this.db, jti, this.clock.now());
     this.records.set(jti, { at: Date.now(), token: null });
   }
 
   /** Revokes every access token of a refresh family, applied to this process's cache at once. */
   async revokeFamily(familyId: string): Promise<void> {
-    const revoked = await this.db.query<{ jti: string }>(
-      'UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING jti',
-      [familyId, this.clock.now()],
-    );
-    for (const row of revoked.rows) this.records.set(row.jti, { at: Date.now(), token: null });
+    const revoked = await revokeAccessTokenFamily(this.db, familyId, this.clock.now());
+    for (const jti of revoked) this.records.set(jti, { at: Date.now(), token: null });
   }
 
   /** Forgets cached records so a bulk revocation (a deleted application) applies in this process at once. */
@@ -178,18 +164,7 @@ export class AccessTokens {
   private async loadRecord(jti: string): Promise<VerifiedToken | null> {
     const cached = this.records.get(jti);
     if (cached && Date.now() - cached.at < RECORD_CACHE_MS) return cached.token;
-    const result = await this.db.query<TokenRecordRow>(
-      `SELECT t.jti, t.scopes, t.tenant_id, t.revoked_at, t.created_at,
-              u.id AS user_id, u.name AS user_name, u.deleted_at AS user_deleted_at, u.tokens_valid_after AS user_tokens_valid_after,
-              c.id AS application_id, c.name AS application_name, c.tenant_id AS application_tenant_id,
-              c.client_id::text AS application_client_id, c.deleted_at AS application_deleted_at
-         FROM access_tokens t
-         LEFT JOIN users u ON u.id = t.user_id
-         LEFT JOIN oauth_clients c ON c.client_id = t.client_id
-        WHERE t.jti = $1`,
-      [jti],
-    );
-    const token = this.toVerifiedToken(result.rows[0]);
+    const token = this.toVerifiedToken(await findTokenRecord(this.db, jti));
     if (this.records.size > 50_000) this.records.clear();
     this.records.set(jti, { at: Date.now(), token });
     return token;

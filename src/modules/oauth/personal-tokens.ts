@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../app-deps.js';
 import { PERSONAL_CLIENT } from './access-tokens.js';
 import { SCOPES, type Scope } from './scopes.js';
+import { hasActiveMembershipIn } from '../users/membership.repository.js';
 import { findUserByEmail } from '../users/user.repository.js';
 
 export const PERSONAL_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
@@ -17,11 +18,7 @@ export async function mintPersonalToken(
 ): Promise<string> {
   const user = await findUserByEmail(deps.db, request.email);
   if (!user) throw new PersonalTokenError(`No user has the email ${request.email}.`);
-  const membership = await deps.db.query(
-    `SELECT 1 FROM memberships WHERE user_id = $1 AND deleted_at IS NULL AND is_active AND ($2::bigint IS NULL OR tenant_id = $2::bigint) LIMIT 1`,
-    [user.id, request.tenantId],
-  );
-  if (membership.rowCount === 0) {
+  if (!(await hasActiveMembershipIn(deps.db, user.id, request.tenantId))) {
     throw new PersonalTokenError(
       request.tenantId === null
         ? `The user ${request.email} has no active membership in any tenant.`

@@ -2,6 +2,13 @@ import crypto from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import type { Queryable } from '../../platform/db/db.js';
 import type { SecretBox } from '../../platform/crypto.js';
+import {
+  activeSigningKeyExists,
+  loadLiveSigningKeyRows,
+  lockSigningKeys,
+  signingKeyExists,
+  storeOnlyActiveKey,
+} from './signing-key.repository.js';
 
 export interface SigningKey {
   kid: string;
@@ -9,13 +16,6 @@ export interface SigningKey {
   publicKey: crypto.KeyObject;
   publicJwk: JWK;
   isActive: boolean;
-}
-
-interface SigningKeyRow {
-  kid: string;
-  public_jwk: JWK;
-  private_key_encrypted: string;
-  is_active: boolean;
 }
 
 async function describePublicKey(privateKey: crypto.KeyObject): Promise<{ kid: string; publicJwk: JWK }> {
@@ -33,12 +33,7 @@ function associatedData(kid: string): string {
 async function storeActiveKey(db: Queryable, box: SecretBox, privateKey: crypto.KeyObject): Promise<string> {
   const { kid, publicJwk } = await describePublicKey(privateKey);
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  await db.query('UPDATE signing_keys SET is_active = false, retired_at = now() WHERE is_active AND kid <> $1', [kid]);
-  await db.query(
-    `INSERT INTO signing_keys (kid, public_jwk, private_key_encrypted, is_active) VALUES ($1, $2, $3, true)
-     ON CONFLICT (kid) DO UPDATE SET is_active = true, retired_at = NULL`,
-    [kid, JSON.stringify(publicJwk), box.encrypt(pem, associatedData(kid))],
-  );
+  await storeOnlyActiveKey(db, { kid, publicJwk, privateKeyEncrypted: box.encrypt(pem, associatedData(kid)) });
   return kid;
 }
 
@@ -55,16 +50,14 @@ export function parsePrivateKey(pem: string): crypto.KeyObject {
  */
 export async function ensureSigningKey(db: { transaction: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T> }, box: SecretBox, configuredPem: string | null): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('LOCK TABLE signing_keys IN EXCLUSIVE MODE');
+    await lockSigningKeys(tx);
     if (configuredPem) {
       const key = parsePrivateKey(configuredPem);
       const { kid } = await describePublicKey(key);
-      const existing = await tx.query('SELECT 1 FROM signing_keys WHERE kid = $1', [kid]);
-      if (existing.rowCount === 0) await storeActiveKey(tx, box, key);
+      if (!(await signingKeyExists(tx, kid))) await storeActiveKey(tx, box, key);
       return;
     }
-    const active = await tx.query('SELECT kid FROM signing_keys WHERE is_active');
-    if (active.rowCount === 0) await storeActiveKey(tx, box, generateKey());
+    if (!(await activeSigningKeyExists(tx))) await storeActiveKey(tx, box, generateKey());
   });
 }
 
@@ -83,14 +76,8 @@ export async function rotateSigningKey(db: Queryable, box: SecretBox): Promise<s
  * keeps that key listed.
  */
 export async function loadSigningKeys(db: Queryable, box: SecretBox, now: Date): Promise<SigningKey[]> {
-  const result = await db.query<SigningKeyRow>(
-    `SELECT kid, public_jwk, private_key_encrypted, is_active FROM signing_keys s
-      WHERE s.is_active
-         OR EXISTS (SELECT 1 FROM access_tokens t WHERE t.kid = s.kid AND t.revoked_at IS NULL AND t.expires_at > $1)
-      ORDER BY is_active DESC, created_at DESC`,
-    [now],
-  );
-  return result.rows.map((row) => {
+  const rows = await loadLiveSigningKeyRows(db, now);
+  return rows.map((row) => {
     const privateKey = row.is_active
       ? crypto.createPrivateKey(box.decrypt(row.private_key_encrypted, associatedData(row.kid)))
       : null;

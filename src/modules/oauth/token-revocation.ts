@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../app-deps.js';
 import { findUserByEmail, revokeAccountTokens } from '../users/user.repository.js';
 import { PersonalTokenError } from './personal-tokens.js';
+import { revokeUnexpiredAccessToken } from './access-token.repository.js';
 
 /**
  * `flextell token revoke`. An access token's row is kept until the token expires (oauth cleanup), so marking it
@@ -8,11 +9,7 @@ import { PersonalTokenError } from './personal-tokens.js';
  */
 export async function revokeTokenByJti(deps: AppDeps, jti: string): Promise<void> {
   const now = deps.clock.now();
-  const result = await deps.db.query<{ revoked_at: Date | null }>(
-    `UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE jti = $1 AND expires_at > $2 RETURNING revoked_at`,
-    [jti, now],
-  );
-  if (result.rowCount === 0) throw new PersonalTokenError(`No unexpired access token has the jti ${jti}.`);
+  if (!(await revokeUnexpiredAccessToken(deps.db, jti, now))) throw new PersonalTokenError(`No unexpired access token has the jti ${jti}.`);
 }
 
 /** Every access and refresh token of the account; returns how many access tokens were still live. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
+import { findStoredSettings } from './tenant.repository.js';
 
 /** Defaults of the tenant settings object (product.md §9); stored settings are merged over them. */
 export const DEFAULT_TENANT_SETTINGS = {
@@ -16,8 +17,7 @@ export const DEFAULT_TENANT_SETTINGS = {
 export type TenantSettings = typeof DEFAULT_TENANT_SETTINGS;
 
 export async function loadTenantSettings(db: Queryable, tenantId: number): Promise<TenantSettings> {
-  const result = await db.query<{ settings: Partial<TenantSettings> }>('SELECT settings FROM tenants WHERE id = $1', [tenantId]);
-  const stored = result.rows[0]?.settings ?? {};
+  const stored = await findStoredSettings(db, tenantId);
   return {
     agent: { ...DEFAULT_TENANT_SETTINGS.agent, ...(stored.agent ?? {}) },
     flood: { ...DEFAULT_TENANT_SETTINGS.flood, ...(stored.flood ?? {}) },

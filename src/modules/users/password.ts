@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../app-deps.js';
 import { PersonalTokenError } from '../oauth/personal-tokens.js';
-import { findUserByEmail, hashPassword, revokeAccountGrants } from './user.repository.js';
+import { findUserByEmail, hashPassword, revokeAccountGrants, setPasswordHash } from './user.repository.js';
 
 /** `flextell password`: new hash, and every access and refresh token and login session of the account is revoked. */
 export async function setPassword(deps: AppDeps, email: string, password: string): Promise<void> {
@@ -9,7 +9,7 @@ export async function setPassword(deps: AppDeps, email: string, password: string
   const passwordHash = await hashPassword(password);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
-    await tx.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [user.id, passwordHash, now]);
+    await setPasswordHash(tx, user.id, passwordHash, now);
     await revokeAccountGrants(tx, user.id, now);
   });
 }

@@ -1,4 +1,4 @@
-import { PROFILE_COLUMNS, type Profile } from './user.service.js';
+import { PROFILE_COLUMNS, type Profile } from './user.repository.js';
 
 /** The account fields present in a validated body (absent ones stay undefined: PUT is partial). */
 export function profileOf(body: Record<string, unknown>): Profile {

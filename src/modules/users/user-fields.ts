@@ -1,8 +1,9 @@
-import type { Queryable } from '../../platform/db/db.js';
 import { FieldRule, rule } from '../../http/validation.js';
 import { roleIdsRule } from '../roles/role-ids-rule.js';
 import type { UserView } from './user.finder.js';
 import { sameEmail } from './email-key.js';
+import { belongsToOtherTenants } from './membership.repository.js';
+import { emailTaken } from './user.repository.js';
 
 /** The input of POST /users and PUT /users/{id} (api-directory.md §4.4, §4.6), declared once for both. */
 export const LANGUAGES = ['Turkish', 'English', 'Other'] as const;
@@ -11,20 +12,6 @@ export const SHARED_ACCOUNT_MESSAGES = {
   email: 'The email cannot be changed for a user who belongs to other tenants.',
   password: 'The password cannot be changed for a user who belongs to other tenants.',
 } as const;
-
-/** Emails are unique across every account, removed ones included (§4.1), compared in their canonical form. */
-export async function emailTaken(db: Queryable, email: string, exceptUserId: number | null): Promise<boolean> {
-  const result = await db.query('SELECT 1 FROM users WHERE email_key(email) = email_key($1) AND ($2::bigint IS NULL OR id <> $2::bigint) LIMIT 1', [
-    email,
-    exceptUserId,
-  ]);
-  return result.rows.length > 0;
-}
-
-export async function belongsToOtherTenants(db: Queryable, userId: number, tenantId: number): Promise<boolean> {
-  const result = await db.query('SELECT 1 FROM memberships WHERE user_id = $1 AND tenant_id <> $2 AND deleted_at IS NULL LIMIT 1', [userId, tenantId]);
-  return result.rows.length > 0;
-}
 
 /** Same address for the directory: emails compare in their canonical form (§4.6). */
 export { sameEmail };

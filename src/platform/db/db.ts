@@ -63,3 +63,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   if (candidate?.code !== PG_UNIQUE_VIOLATION) return false;
   return constraint === undefined || candidate.constraint === constraint;
 }
+
+/** A round trip to the database (the health check): throws when it is unreachable. */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -2,8 +2,7 @@ import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';
-import { requireConversation } from '../../conversations/conversation.repository.js';
-import { pauseAgent } from '../../messages/message.service.js';
+import { pauseConversationAgent, resumeConversationAgent } from '../agent.service.js';
 import { agentStatusResource, agentStatusSchema } from '../agent-status.resource.js';
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { messageResultResponse } from '../../../http/message-result.js';
@@ -38,10 +37,7 @@ export const disableAgent = defineRoute({
     const minutes = body.duration_minutes ?? null;
     const now = deps.clock.now();
     const expiresAt = minutes === null ? null : new Date(now.getTime() + minutes * 60_000);
-    await deps.db.transaction(async (tx) => {
-      await requireConversation(tx, tenantId, loaded.id, true);
-      await pauseAgent(tx, tenantId, loaded.id, actorOf(context.principal), expiresAt);
-    });
+    await pauseConversationAgent(deps.db, tenantId, loaded.id, actorOf(context.principal), expiresAt);
     const message =
       minutes === null ? 'The AI agent is paused until it is enabled again.' : `The AI agent is paused for ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     return { success: 'Agent disabled successfully.', data: { message } };
@@ -59,11 +55,7 @@ export const enableAgent = defineRoute({
   responseSchema: messageResultResponse,
   load: loadConversation,
   handler: async ({ deps, tenantId, loaded }) => {
-    await deps.db.query(
-      `UPDATE conversations SET agent_paused = false, agent_expires_at = NULL, agent_disabled_by_user_id = NULL, agent_disabled_by_name = NULL
-        WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, loaded.id],
-    );
+    await resumeConversationAgent(deps.db, tenantId, loaded.id);
     return { success: 'Agent enabled successfully.', data: { message: 'The AI agent is enabled.' } };
   },
 });

@@ -101,3 +101,25 @@ export async function deleteApplication(deps: AppDeps, tenantId: number, applica
   });
   deps.tokens.forgetRecords();
 }
+
+/** An application as the authorization server sees it, by client_id: secret hash included. */
+export interface ClientRow {
+  id: number;
+  tenant_id: number;
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  confidential: boolean;
+  redirect_uris: string[];
+  scopes: string[];
+}
+
+/** The live application with this client_id (a uuid). */
+export async function findLiveClient(db: Queryable, clientId: string): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(
+    `SELECT id, tenant_id, client_id::text AS client_id, name, secret_hash, confidential, redirect_uris, scopes
+       FROM oauth_clients WHERE client_id = $1::uuid AND deleted_at IS NULL`,
+    [clientId],
+  );
+  return result.rows[0] ?? null;
+}

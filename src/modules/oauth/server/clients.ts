@@ -3,6 +3,7 @@ import type { Queryable } from '../../../platform/db/db.js';
 import { constantTimeEqual, sha256Hex } from '../../../platform/crypto.js';
 import { isScope, orderScopes, type Scope } from '../scopes.js';
 import { invalidClient } from './oauth-error.js';
+import { findLiveClient, type ClientRow } from '../applications/application.repository.js';
 
 export interface OAuthClient {
   id: number;
@@ -14,17 +15,6 @@ export interface OAuthClient {
   scopes: Scope[];
 }
 
-interface ClientRow {
-  id: number;
-  tenant_id: number;
-  client_id: string;
-  name: string;
-  secret_hash: string | null;
-  confidential: boolean;
-  redirect_uris: string[];
-  scopes: string[];
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function hashClientSecret(secret: string): string {
@@ -34,12 +24,7 @@ export function hashClientSecret(secret: string): string {
 async function loadClientRow(db: Queryable, clientId: string): Promise<ClientRow | null> {
   // The personal pseudo-client and junk ids never reach the uuid cast.
   if (!UUID.test(clientId)) return null;
-  const result = await db.query<ClientRow>(
-    `SELECT id, tenant_id, client_id::text AS client_id, name, secret_hash, confidential, redirect_uris, scopes
-       FROM oauth_clients WHERE client_id = $1::uuid AND deleted_at IS NULL`,
-    [clientId],
-  );
-  return result.rows[0] ?? null;
+  return findLiveClient(db, clientId);
 }
 
 function toClient(row: ClientRow): OAuthClient {

@@ -4,6 +4,7 @@ import { isScope, orderScopes, type Scope } from '../scopes.js';
 import type { OAuthClient } from './clients.js';
 import { OAuthError, invalidScope, missingParameter } from './oauth-error.js';
 import { param } from './form.js';
+import { claimAuthorizationCode, claimRefreshToken, findAuthorizationCode, findRefreshToken } from './grant.repository.js';
 import { PKCE_VALUE, s256 } from './pkce.js';
 import { grantScopes, parseScopeParam } from './scope-param.js';
 import { hashOpaque, issueTokens, newFamilyId, revokeFamily, userCanLogIn, type TokenResponse } from './token-issuer.js';
@@ -21,17 +22,6 @@ function storedScopes(text: string): Scope[] {
   return orderScopes(text.split(' ').filter(isScope));
 }
 
-interface CodeRow {
-  user_id: number;
-  client_id: string;
-  redirect_uri: string;
-  scopes: string;
-  code_challenge: string | null;
-  used_at: Date | null;
-  expires_at: Date;
-  family_id: string | null;
-}
-
 /** oauth.md §5 authorization_code. A failed exchange leaves the code usable; a second use revokes the first's tokens. */
 export async function exchangeCode({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
   const code = param(params, 'code');
@@ -43,12 +33,7 @@ export async function exchangeCode({ deps, client, params, issuer }: GrantContex
     throw new OAuthError('invalid_request', 'The code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~".');
   }
   const hash = hashOpaque(code);
-  const found = await deps.db.query<CodeRow>(
-    `SELECT user_id, client_id::text AS client_id, redirect_uri, scopes, code_challenge, used_at, expires_at, family_id
-       FROM authorization_codes WHERE code_hash = $1`,
-    [hash],
-  );
-  const row = found.rows[0];
+  const row = await findAuthorizationCode(deps.db, hash);
   if (!row || row.client_id !== client.clientId) throw invalidGrant('The authorization code is invalid.');
   if (row.used_at) {
     if (row.family_id) await revokeFamily(deps, row.family_id);
@@ -70,22 +55,8 @@ export async function exchangeCode({ deps, client, params, issuer }: GrantContex
 
   const familyId = newFamilyId();
   // The conditional update is the single-use guard: of two concurrent exchanges only one wins.
-  const claimed = await deps.db.query(
-    'UPDATE authorization_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1 AND used_at IS NULL',
-    [hash, now, familyId],
-  );
-  if (claimed.rowCount === 0) throw invalidGrant('The authorization code has already been used.');
+  if (!(await claimAuthorizationCode(deps.db, hash, familyId, now))) throw invalidGrant('The authorization code has already been used.');
   return issueTokens(deps, { userId, clientId: client.clientId, tenantId: null, scopes, issuer, familyId });
-}
-
-interface RefreshRow {
-  family_id: string;
-  user_id: number;
-  client_id: string;
-  scopes: string;
-  rotated_at: Date | null;
-  revoked_at: Date | null;
-  expires_at: Date;
 }
 
 /** oauth.md §6: rotation without grace; a used token revokes its whole family. */
@@ -94,12 +65,7 @@ export async function refresh({ deps, client, params, issuer }: GrantContext): P
   if (presented === null) throw missingParameter('refresh_token');
   const requested = parseScopeParam(param(params, 'scope'));
   const hash = hashOpaque(presented);
-  const found = await deps.db.query<RefreshRow>(
-    `SELECT family_id, user_id, client_id::text AS client_id, scopes, rotated_at, revoked_at, expires_at
-       FROM refresh_tokens WHERE token_hash = $1`,
-    [hash],
-  );
-  const row = found.rows[0];
+  const row = await findRefreshToken(deps.db, hash);
   if (!row || row.client_id !== client.clientId) throw invalidGrant('The refresh token is invalid.');
   if (row.revoked_at) throw invalidGrant('The refresh token has been revoked.');
   if (row.rotated_at) {
@@ -116,11 +82,7 @@ export async function refresh({ deps, client, params, issuer }: GrantContext): P
   const scopes = grantScopes(requested, held);
   if (scopes.length === 0) throw invalidScope();
 
-  const claimed = await deps.db.query(
-    'UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL',
-    [hash, now],
-  );
-  if (claimed.rowCount === 0) {
+  if (!(await claimRefreshToken(deps.db, hash, now))) {
     await revokeFamily(deps, row.family_id);
     throw invalidGrant('The refresh token has already been used.');
   }

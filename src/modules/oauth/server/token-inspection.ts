@@ -1,50 +1,19 @@
 import type { AppDeps } from '../../../app-deps.js';
 import { unixSeconds } from '../../../platform/clock.js';
 import type { OAuthClient } from './clients.js';
+import { findAccessTokenDetails, type AccessTokenDetails } from '../access-token.repository.js';
+import { findRefreshRecord, type RefreshRecord } from './grant.repository.js';
 import { hashOpaque, revokeFamily } from './token-issuer.js';
 
-interface RefreshRecord {
-  family_id: string;
-  client_id: string;
-  scopes: string;
-  user_id: number;
-  email: string | null;
-  user_deleted_at: Date | null;
-  rotated_at: Date | null;
-  revoked_at: Date | null;
-  expires_at: Date;
-  created_at: Date;
-}
-
 async function findRefreshToken(deps: AppDeps, token: string): Promise<RefreshRecord | null> {
-  const result = await deps.db.query<RefreshRecord>(
-    `SELECT r.family_id, r.client_id::text AS client_id, r.scopes, r.user_id, u.email, u.deleted_at AS user_deleted_at,
-            r.rotated_at, r.revoked_at, r.expires_at, r.created_at
-       FROM refresh_tokens r JOIN users u ON u.id = r.user_id
-      WHERE r.token_hash = $1`,
-    [hashOpaque(token)],
-  );
-  return result.rows[0] ?? null;
-}
-
-interface AccessRecord {
-  client_id: string | null;
-  email: string | null;
-  scopes: string;
-  created_at: Date;
-  expires_at: Date;
+  return findRefreshRecord(deps.db, hashOpaque(token));
 }
 
 /** The record of an access token that still verifies (signature, time, not revoked); null otherwise. */
-async function findLiveAccessToken(deps: AppDeps, token: string): Promise<{ jti: string; boundTenantId: number | null; record: AccessRecord; userId: number | null } | null> {
+async function findLiveAccessToken(deps: AppDeps, token: string): Promise<{ jti: string; boundTenantId: number | null; record: AccessTokenDetails; userId: number | null } | null> {
   const verified = await deps.tokens.verify(token);
   if (!verified) return null;
-  const result = await deps.db.query<AccessRecord>(
-    `SELECT t.client_id::text AS client_id, u.email, t.scopes, t.created_at, t.expires_at
-       FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.jti = $1`,
-    [verified.jti],
-  );
-  const record = result.rows[0];
+  const record = await findAccessTokenDetails(deps.db, verified.jti);
   if (!record) return null;
   const userId = verified.principal.kind === 'user' ? verified.principal.userId : null;
   return { jti: verified.jti, boundTenantId: verified.boundTenantId, record, userId };

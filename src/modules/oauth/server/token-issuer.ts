@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../../../app-deps.js';
 import { sha256Hex } from '../../../platform/crypto.js';
+import { accountHasActiveMembership } from '../../users/membership.repository.js';
 import { orderScopes, type Scope } from '../scopes.js';
+import { insertRefreshToken, revokeRefreshFamily } from './grant.repository.js';
 
 export const ACCESS_TOKEN_SECONDS = 3600;
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
@@ -44,11 +46,18 @@ export async function issueTokens(
   if (grant.userId !== null && grant.familyId !== null) {
     const refresh = crypto.randomBytes(64).toString('base64url');
     const now = deps.clock.now();
-    await deps.db.query(
-      `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8)`,
-      [hashOpaque(refresh), grant.familyId, access.jti, grant.userId, grant.clientId, scopes.join(' '),
-        new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000), now],
+    await insertRefreshToken(
+      deps.db,
+      {
+        tokenHash: hashOpaque(refresh),
+        familyId: grant.familyId,
+        accessJti: access.jti,
+        userId: grant.userId,
+        clientId: grant.clientId,
+        scopes: scopes.join(' '),
+        expiresAt: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000),
+      },
+      now,
     );
     refreshToken = refresh;
   }
@@ -65,16 +74,11 @@ export async function issueTokens(
 /** oauth.md §6: every refresh token and every access token of the family stop working at once. */
 export async function revokeFamily(deps: AppDeps, familyId: string): Promise<void> {
   const now = deps.clock.now();
-  await deps.db.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL', [familyId, now]);
+  await revokeRefreshFamily(deps.db, familyId, now);
   await deps.tokens.revokeFamily(familyId);
 }
 
 /** A user may hold tokens only while the account exists and has an active membership somewhere (oauth.md §6). */
 export async function userCanLogIn(deps: AppDeps, userId: number): Promise<boolean> {
-  const result = await deps.db.query(
-    `SELECT 1 FROM users u JOIN memberships m ON m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active
-      WHERE u.id = $1 AND u.deleted_at IS NULL LIMIT 1`,
-    [userId],
-  );
-  return result.rowCount > 0;
+  return accountHasActiveMembership(deps.db, userId);
 }

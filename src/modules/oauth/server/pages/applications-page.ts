@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
 import { AppError } from '../../../../http/errors.js';
 import { PERMISSIONS } from '../../../roles/permissions.js';
+import { listTenantsWithPermission } from '../../../tenants/tenant.finder.js';
 import { SCOPES } from '../../scopes.js';
 import { readApplicationForm } from './application-form.js';
 import {
@@ -15,16 +16,7 @@ export const PAGE = '/oauth/applications';
 
 /** The tenants where the signed-in user may manage applications (oauth.md §11's permission). */
 export async function manageableTenants(deps: AppDeps, userId: number): Promise<Array<{ id: number; name: string }>> {
-  const result = await deps.db.query<{ id: number; name: string }>(
-    `SELECT DISTINCT t.id, t.name FROM memberships m
-       JOIN tenants t ON t.id = m.tenant_id
-       JOIN membership_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
-       JOIN role_permissions rp ON rp.tenant_id = mr.tenant_id AND rp.role_id = mr.role_id
-      WHERE m.user_id = $1 AND m.deleted_at IS NULL AND m.is_active AND rp.permission_id = $2
-      ORDER BY t.name, t.id`,
-    [userId, MANAGE_PERMISSION_ID],
-  );
-  return result.rows.map((row) => ({ id: Number(row.id), name: row.name }));
+  return listTenantsWithPermission(deps.db, userId, MANAGE_PERMISSION_ID);
 }
 
 export interface PageState {

@@ -11,6 +11,14 @@ import { PKCE_VALUE } from '../pkce.js';
 import { redirectOrigin, redirectUriMatches, withParams } from '../redirect-uris.js';
 import { grantScopes, parseScopeParam } from '../scope-param.js';
 import { userCanLogIn } from '../token-issuer.js';
+import { findUserEmail } from '../../../users/user.repository.js';
+import { listMemberTenantNames } from '../../../tenants/tenant.finder.js';
+import {
+  claimAuthorizationRequest,
+  findPendingRequest,
+  insertAuthorizationCode,
+  insertAuthorizationRequest,
+} from '../grant.repository.js';
 import { checkCsrf, loadSession, type BrowserSession } from './browser-session.js';
 import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
 
@@ -100,30 +108,34 @@ export async function showAuthorize(deps: AppDeps, request: FastifyRequest, repl
   }
   const requestId = crypto.randomBytes(32).toString('base64url');
   const now = deps.clock.now();
-  await deps.db.query(
-    `INSERT INTO authorization_requests (id_hash, session_id_hash, client_id, redirect_uri, scopes, state, code_challenge, expires_at, created_at)
-     VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
-    [sha256Hex(requestId), session.idHash, client.clientId, valid.redirectUri, valid.scopes.join(' '), valid.state, valid.challenge,
-      new Date(now.getTime() + PENDING_MS), now],
+  await insertAuthorizationRequest(
+    deps.db,
+    {
+      idHash: sha256Hex(requestId),
+      sessionIdHash: session.idHash,
+      clientId: client.clientId,
+      redirectUri: valid.redirectUri,
+      scopes: valid.scopes.join(' '),
+      state: valid.state,
+      codeChallenge: valid.challenge,
+      expiresAt: new Date(now.getTime() + PENDING_MS),
+    },
+    now,
   );
   return renderConsent(deps, reply, session, valid, requestId);
 }
 
 async function renderConsent(deps: AppDeps, reply: FastifyReply, session: BrowserSession, valid: ValidRequest, requestId: string): Promise<FastifyReply> {
-  const user = await deps.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [session.userId]);
-  const tenants = await deps.db.query<{ name: string }>(
-    `SELECT t.name FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-      WHERE m.user_id = $1 AND m.deleted_at IS NULL AND m.is_active ORDER BY t.name LIMIT 50`,
-    [session.userId],
-  );
+  const email = await findUserEmail(deps.db, session.userId!);
+  const tenantNames = await listMemberTenantNames(deps.db, session.userId!);
   const host = redirectOrigin(valid.redirectUri) ?? valid.redirectUri;
   const name = escapeHtml(valid.client.name);
   const body = `<h1>${name} wants to access your Flextell account</h1>
-<p class="small">Signed in as <strong>${escapeHtml(user.rows[0]?.email ?? '')}</strong></p>
+<p class="small">Signed in as <strong>${escapeHtml(email ?? '')}</strong></p>
 <form class="inline" method="post" action="/oauth/logout">${hidden('_csrf', session.csrfToken)}<button type="submit" class="secondary">Sign out</button></form>
 <p>${name} will be able to:</p>
 <ul>${valid.scopes.map((scope) => `<li><strong>${escapeHtml(scope)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[scope])}</li>`).join('')}</ul>
-<p>in these organisations: ${tenants.rows.map((row) => `<strong>${escapeHtml(row.name)}</strong>`).join(', ')}</p>
+<p>in these organisations: ${tenantNames.map((tenant) => `<strong>${escapeHtml(tenant)}</strong>`).join(', ')}</p>
 <p class="small">After your decision you will return to <strong>${escapeHtml(host)}</strong>.</p>
 <form method="post" action="/oauth/authorize">
 ${hidden('_csrf', session.csrfToken)}${hidden('request_id', requestId)}
@@ -133,14 +145,6 @@ ${hidden('_csrf', session.csrfToken)}${hidden('request_id', requestId)}
   return sendPage(reply, 200, `Authorize ${valid.client.name} — Flextell`, body, redirectOrigin(valid.redirectUri));
 }
 
-interface PendingRow {
-  client_id: string;
-  redirect_uri: string;
-  scopes: string;
-  state: string | null;
-  code_challenge: string | null;
-}
-
 /** POST /oauth/authorize: the user's decision (oauth.md §4.2). */
 export async function submitDecision(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {
   const session = await checkCsrf(deps, request, form);
@@ -148,27 +152,29 @@ export async function submitDecision(deps: AppDeps, request: FastifyRequest, rep
   if (session.userId === null) return redirectTo(reply, '/oauth/login');
   const requestId = form.get('request_id') ?? '';
   const now = deps.clock.now();
-  const found = await deps.db.query<PendingRow>(
-    `SELECT client_id::text AS client_id, redirect_uri, scopes, state, code_challenge FROM authorization_requests
-      WHERE id_hash = $1 AND session_id_hash = $2 AND used_at IS NULL AND expires_at > $3`,
-    [sha256Hex(requestId), session.idHash, now],
-  );
-  const pending = found.rows[0];
+  const pending = await findPendingRequest(deps.db, sha256Hex(requestId), session.idHash, now);
   if (!pending) return sendMessagePage(reply, 400, PAGE_MESSAGES.expiredRequest);
   const decision = form.get('decision');
   if (decision !== 'approve' && decision !== 'deny') return sendMessagePage(reply, 400, PAGE_MESSAGES.badDecision);
-  const claimed = await deps.db.query('UPDATE authorization_requests SET used_at = $2 WHERE id_hash = $1 AND used_at IS NULL', [sha256Hex(requestId), now]);
-  if (claimed.rowCount === 0 || !(await findClient(deps.db, pending.client_id))) return sendMessagePage(reply, 400, PAGE_MESSAGES.expiredRequest);
+  const claimed = await claimAuthorizationRequest(deps.db, sha256Hex(requestId), now);
+  if (!claimed || !(await findClient(deps.db, pending.client_id))) return sendMessagePage(reply, 400, PAGE_MESSAGES.expiredRequest);
 
   if (decision === 'deny') {
     return redirectTo(reply, withParams(pending.redirect_uri, { error: 'access_denied', error_description: 'The user denied the request.', state: pending.state }));
   }
   const code = crypto.randomBytes(32).toString('base64url');
-  await deps.db.query(
-    `INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, created_at)
-     VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
-    [sha256Hex(code), session.userId, pending.client_id, pending.redirect_uri, pending.scopes, pending.code_challenge,
-      pending.code_challenge ? 'S256' : null, new Date(now.getTime() + CODE_MS), now],
+  await insertAuthorizationCode(
+    deps.db,
+    {
+      codeHash: sha256Hex(code),
+      userId: session.userId,
+      clientId: pending.client_id,
+      redirectUri: pending.redirect_uri,
+      scopes: pending.scopes,
+      codeChallenge: pending.code_challenge,
+      expiresAt: new Date(now.getTime() + CODE_MS),
+    },
+    now,
   );
   return redirectTo(reply, withParams(pending.redirect_uri, { code, state: pending.state }));
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
 import { constantTimeEqual, hmacSha256Hex, sha256Hex } from '../../../../platform/crypto.js';
 import { publicBaseUrl, requestScheme } from '../../../../http/request-info.js';
+import { insertLoginSession, revokeLoginSession, touchLoginSession } from './login.repository.js';
 
 export const SESSION_COOKIE = 'flextell_session';
 const IDLE_MS = 2 * 3600 * 1000;
@@ -39,13 +40,7 @@ export async function loadSession(deps: AppDeps, request: FastifyRequest): Promi
   const cookie = readCookie(request, SESSION_COOKIE);
   if (!cookie || !COOKIE_VALUE.test(cookie)) return null;
   const now = deps.clock.now();
-  const result = await deps.db.query<{ id_hash: string; user_id: number | null; csrf_token: string }>(
-    `UPDATE login_sessions SET last_seen_at = $2
-      WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
-      RETURNING id_hash, user_id, csrf_token`,
-    [sha256Hex(cookie), now, new Date(now.getTime() - IDLE_MS)],
-  );
-  const row = result.rows[0];
+  const row = await touchLoginSession(deps.db, sha256Hex(cookie), now, new Date(now.getTime() - IDLE_MS));
   return row ? { idHash: row.id_hash, userId: row.user_id === null ? null : Number(row.user_id), csrfToken: row.csrf_token } : null;
 }
 
@@ -54,10 +49,7 @@ export async function startSession(deps: AppDeps, request: FastifyRequest, reply
   const value = crypto.randomBytes(32).toString('base64url');
   const session = { idHash: sha256Hex(value), userId, csrfToken: crypto.randomBytes(32).toString('base64url') };
   const now = deps.clock.now();
-  await deps.db.query(
-    `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $4)`,
-    [session.idHash, userId, session.csrfToken, now, new Date(now.getTime() + ABSOLUTE_MS)],
-  );
+  await insertLoginSession(deps.db, { ...session, expiresAt: new Date(now.getTime() + ABSOLUTE_MS) }, now);
   setCookie(request, reply, deps, value);
   return session;
 }
@@ -105,7 +97,7 @@ export async function ensureSession(deps: AppDeps, request: FastifyRequest, repl
 }
 
 export async function endSession(deps: AppDeps, session: BrowserSession): Promise<void> {
-  await deps.db.query('UPDATE login_sessions SET revoked_at = $2 WHERE id_hash = $1', [session.idHash, deps.clock.now()]);
+  await revokeLoginSession(deps.db, session.idHash, deps.clock.now());
 }
 
 /**

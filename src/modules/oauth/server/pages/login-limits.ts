@@ -2,6 +2,14 @@ import type { AppDeps } from '../../../../app-deps.js';
 import type { Queryable } from '../../../../platform/db/db.js';
 import { randomToken } from '../../../../platform/crypto.js';
 import { canonicalEmail } from '../../../users/email-key.js';
+import {
+  clearLoginFailures,
+  countLoginFailures,
+  deleteLoginFailuresBefore,
+  insertLoginFailures,
+  lockLoginKeys,
+  nthLoginFailureAt,
+} from './login.repository.js';
 
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
@@ -61,31 +69,24 @@ export async function beginLoginAttempt(deps: AppDeps, keys: LoginKeys): Promise
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     // One fixed order of the locks, so two attempts sharing keys never wait on each other in a cycle.
-    await tx.query(
-      'SELECT pg_advisory_xact_lock($1, lock) FROM (SELECT DISTINCT hashtext(key) AS lock FROM unnest($2::text[]) key ORDER BY 1) locks',
-      [LOGIN_LOCK_CLASS, all],
-    );
+    await lockLoginKeys(tx, LOGIN_LOCK_CLASS, all);
     const retryAfter = await secondsUntilAllowed(tx, limitOf, now.getTime());
     if (retryAfter !== null) return { retryAfter };
     // Failures that left the window are never counted again: drop this request's so the table stays small.
-    await tx.query('DELETE FROM login_failures WHERE key = ANY($1::text[]) AND failed_at <= $2', [all, new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS)]);
+    await deleteLoginFailuresBefore(tx, all, new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS));
     const attempt = randomToken(16);
-    await tx.query('INSERT INTO login_failures (key, failed_at, attempt) SELECT unnest($1::text[]), $2, $3', [all, now, attempt]);
+    await insertLoginFailures(tx, all, now, attempt);
     return { attempt };
   });
 }
 
 /** Seconds until another attempt is allowed (the longest wait of the exceeded keys); null when it is allowed now. */
 async function secondsUntilAllowed(tx: Queryable, limitOf: Map<string, number>, now: number): Promise<number | null> {
-  const result = await tx.query<{ key: string; failures: string }>(
-    `SELECT key, count(*) AS failures FROM login_failures
-      WHERE key = ANY($1::text[]) AND failed_at > $2 GROUP BY key`,
-    [[...limitOf.keys()], new Date(now - LOGIN_FAILURE_WINDOW_MS)],
-  );
+  const counts = await countLoginFailures(tx, [...limitOf.keys()], new Date(now - LOGIN_FAILURE_WINDOW_MS));
   let wait: number | null = null;
-  for (const row of result.rows) {
+  for (const row of counts) {
     const limit = limitOf.get(row.key) ?? Infinity;
-    const failures = Number(row.failures);
+    const failures = row.failures;
     if (failures < limit) continue;
     // The attempt is allowed again once enough failures left the window to go below the limit.
     const seconds = await secondsUntilBelow(tx, row.key, failures - limit + 1, now);
@@ -95,11 +96,7 @@ async function secondsUntilAllowed(tx: Queryable, limitOf: Map<string, number>, 
 }
 
 async function secondsUntilBelow(tx: Queryable, key: string, mustLeave: number, now: number): Promise<number> {
-  const result = await tx.query<{ failed_at: Date }>(
-    'SELECT failed_at FROM login_failures WHERE key = $1 AND failed_at > $2 ORDER BY failed_at OFFSET $3 LIMIT 1',
-    [key, new Date(now - LOGIN_FAILURE_WINDOW_MS), mustLeave - 1],
-  );
-  const leaving = result.rows[0]?.failed_at;
+  const leaving = await nthLoginFailureAt(tx, key, new Date(now - LOGIN_FAILURE_WINDOW_MS), mustLeave - 1);
   if (!leaving) return 1;
   return Math.max(1, Math.ceil((new Date(leaving).getTime() + LOGIN_FAILURE_WINDOW_MS - now) / 1000));
 }
@@ -110,9 +107,5 @@ async function secondsUntilBelow(tx: Queryable, key: string, mustLeave: number, 
  * is cleared only by a sign-in it applied to: a trusted device's sign-in leaves strangers' failures standing.
  */
 export async function loginSucceeded(deps: AppDeps, keys: LoginKeys, attempt: string): Promise<void> {
-  await deps.db.query('DELETE FROM login_failures WHERE key = ANY($1::text[]) OR (key = $2 AND attempt = $3)', [
-    keys.trustedDevice ? [keys.pair] : [keys.pair, keys.account],
-    keys.ip,
-    attempt,
-  ]);
+  await clearLoginFailures(deps.db, keys.trustedDevice ? [keys.pair] : [keys.pair, keys.account], keys.ip, attempt);
 }

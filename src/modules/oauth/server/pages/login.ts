@@ -3,7 +3,7 @@ import { verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import type { AppDeps } from '../../../../app-deps.js';
 import { clientIp } from '../../../../http/request-info.js';
-import { hashPassword } from '../../../users/user.repository.js';
+import { findLoginAccount, hashPassword, recordLogin, replacePasswordHash, type LoginAccount } from '../../../users/user.repository.js';
 import { checkCsrf, endSession, ensureSession, startAnonymousSession, startSession, type BrowserSession } from './browser-session.js';
 import { beginLoginAttempt, loginKeys, loginSucceeded } from './login-limits.js';
 import { rememberDevice, trustedDevice } from './device-cookie.js';
@@ -52,30 +52,14 @@ export async function showLogin(deps: AppDeps, request: FastifyRequest, reply: F
   return renderLogin(reply, 200, session, { returnTo, ...(notice ? { notice } : {}) });
 }
 
-interface LoginUser {
-  id: number;
-  password_hash: string | null;
-  can_log_in: boolean;
-}
-
-async function findLoginUser(deps: AppDeps, email: string): Promise<LoginUser | null> {
-  const result = await deps.db.query<LoginUser>(
-    `SELECT u.id, u.password_hash,
-            EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.deleted_at IS NULL AND m.is_active) AS can_log_in
-       FROM users u WHERE email_key(u.email) = email_key($1) AND u.deleted_at IS NULL`,
-    [email],
-  );
-  return result.rows[0] ?? null;
-}
-
 const LEGACY_BCRYPT = /^\$2[aby]\$\d\d\$/;
 
 /** argon2id; legacy bcrypt ($2y$, from Laravel) is accepted once and replaced by an argon2id hash (§4.2). */
-async function passwordMatches(deps: AppDeps, user: LoginUser | null, password: string): Promise<boolean> {
+async function passwordMatches(deps: AppDeps, user: LoginAccount | null, password: string): Promise<boolean> {
   const stored = user?.password_hash ?? null;
   if (user && stored && LEGACY_BCRYPT.test(stored)) {
     if (!(await bcrypt.compare(password, stored).catch(() => false))) return false;
-    await deps.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(password)]);
+    await replacePasswordHash(deps.db, user.id, await hashPassword(password));
     return true;
   }
   if (!stored || !stored.startsWith('$argon2')) {
@@ -98,7 +82,7 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
     reply.header('Retry-After', String(begun.retryAfter));
     return sendMessagePage(reply, 429, `Too many failed sign-in attempts. Try again in ${begun.retryAfter} seconds.`);
   }
-  const user = email === '' ? null : await findLoginUser(deps, email);
+  const user = email === '' ? null : await findLoginAccount(deps.db, email);
   if (!(await passwordMatches(deps, user, password)) || !user?.can_log_in) {
     // Nothing to record: the attempt was counted as a failure before the password was checked.
     return renderLogin(reply, 401, session, { returnTo, email, error: PAGE_MESSAGES.badCredentials });
@@ -106,9 +90,7 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
 
   await loginSucceeded(deps, keys, begun.attempt);
   rememberDevice(deps, request, reply, email);
-  await deps.db.query('UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1', [
-    user.id, deps.clock.now(), clientIp(request),
-  ]);
+  await recordLogin(deps.db, user.id, deps.clock.now(), clientIp(request));
   // A new session id at login: a session fixed before sign-in is worth nothing after it.
   await endSession(deps, session);
   await startSession(deps, request, reply, Number(user.id));

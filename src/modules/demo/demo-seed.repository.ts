@@ -1,6 +1,11 @@
 import type { Queryable } from '../../platform/db/db.js';
 import { CUSTOMER_LINES, FIRST_NAMES, LAST_NAMES, OWNER_LINES, sqlTextArray } from './demo-content.js';
 
+/**
+ * SQL of the demo seeder (seed.ts decides what a demo tenant holds): set-based inserts, so a large seed costs a few
+ * statements per batch rather than one per row.
+ */
+
 /** Demo customer k has this phone; conversations find their customer through it (an indexed, set-based join). */
 const PHONE = (index: string) => `'+1555' || lpad((${index})::text, 7, '0')`;
 
@@ -96,4 +101,52 @@ export async function insertDemoConversations(
        FROM seed_messages m JOIN seed_plan p ON p.g = m.g`,
     [tenantId, options.channelIds, options.channelTypes, options.owner.id, options.owner.name],
   );
+}
+
+/** The demo tenant's confidential application, allowed every scope and client credentials. */
+export async function insertDemoApplication(
+  tx: Queryable,
+  tenantId: number,
+  application: { clientId: string; secretHash: string; redirectUris: string[]; scopes: readonly string[]; createdByUserId: number },
+  now: Date,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO oauth_clients (tenant_id, client_id, name, secret_hash, redirect_uris, confidential, scopes, allows_client_credentials,
+                                created_by_user_id, created_at, updated_at)
+     VALUES ($1, $2, 'Demo App', $3, $4, true, $5, true, $6, $7, $7)`,
+    [tenantId, application.clientId, application.secretHash, JSON.stringify(application.redirectUris), JSON.stringify(application.scopes),
+      application.createdByUserId, now],
+  );
+}
+
+export async function insertDemoChannel(
+  tx: Queryable,
+  tenantId: number,
+  channel: { type: string; name: string; address: string; settings: Record<string, unknown> },
+  now: Date,
+): Promise<number> {
+  const inserted = await tx.query<{ id: number }>(
+    `INSERT INTO channels (tenant_id, type, name, address, settings, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
+    [tenantId, channel.type, channel.name, channel.address, JSON.stringify(channel.settings), now],
+  );
+  return inserted.rows[0]!.id;
+}
+
+/** The list totals of the seeded conversations, counted once at the end instead of per insert. */
+export async function countDemoConversations(tx: Queryable, tenantId: number, channelTypes: readonly string[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO conversation_counts (tenant_id, channel_type, total)
+     SELECT $1, t.type, (SELECT count(*) FROM conversations c WHERE c.tenant_id = $1 AND c.channel_type = t.type)
+       FROM unnest($2::text[]) AS t(type)`,
+    [tenantId, [...channelTypes]],
+  );
+}
+
+/**
+ * Fresh statistics for the planner: PGlite has no autovacuum, and PostgreSQL's would come only later. Only the
+ * tables the seed filled: a database-wide ANALYZE also walks every catalog (a third of a small seed's time).
+ */
+export async function analyzeSeededTables(db: Queryable): Promise<void> {
+  await db.query('ANALYZE tenants, users, memberships, channels, customers, conversations, messages, conversation_counts');
 }

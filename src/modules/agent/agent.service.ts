@@ -1,0 +1,42 @@
+import type { Db, Queryable } from '../../platform/db/db.js';
+import type { Actor } from '../conversations/actor.js';
+import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
+import { agentPauseInEffect } from '../conversations/conversation.resource.js';
+import { loadTenantSettings } from '../tenants/tenant-settings.js';
+import { clearAgentPause, writeAgentPause } from './agent.repository.js';
+
+/**
+ * Every change of a conversation's AI agent pause goes through here: a manual pause or resume, the handoff pause a
+ * human reply starts, and the takeover of an accepted suggestion.
+ */
+
+/** Pauses the agent until `expiresAt` (null: until enabled again), replacing any pause in effect. */
+export async function pauseConversationAgent(db: Db, tenantId: number, conversationId: number, actor: Actor, expiresAt: Date | null): Promise<void> {
+  await db.transaction(async (tx) => {
+    await requireConversation(tx, tenantId, conversationId, true);
+    await writeAgentPause(tx, tenantId, conversationId, actor, expiresAt);
+  });
+}
+
+/** Clears any pause. Idempotent. */
+export async function resumeConversationAgent(db: Queryable, tenantId: number, conversationId: number): Promise<void> {
+  await clearAgentPause(db, tenantId, conversationId);
+}
+
+/** A person taking over the conversation pauses the agent until enabled again. */
+export async function takeOverAgent(tx: Queryable, tenantId: number, conversationId: number, actor: Actor): Promise<void> {
+  await writeAgentPause(tx, tenantId, conversationId, actor, null);
+}
+
+/**
+ * A human reply on a channel where the agent answers pauses it for the tenant's handoff time, unless a pause is
+ * already in effect. Runs in the send's transaction, under the conversation lock.
+ */
+export async function applyHandoffPause(tx: Queryable, conversation: ConversationRecord, actor: Actor, now: Date): Promise<void> {
+  const mode = conversation.channel_settings.agent_mode;
+  if (mode !== 'autonomous' && mode !== 'copilot') return;
+  if (agentPauseInEffect(conversation.agent_paused, conversation.agent_expires_at, now)) return;
+  const settings = await loadTenantSettings(tx, conversation.tenant_id);
+  const expiresAt = new Date(now.getTime() + settings.agent.handoff_pause_minutes * 60_000);
+  await writeAgentPause(tx, conversation.tenant_id, conversation.id, actor, expiresAt);
+}
