@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
 import type { AppDeps } from './app-deps.js';
-import { AppError, MESSAGES } from './http/errors.js';
+import { AppError, errorBody, errorStatus, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
 import { sendFrameworkError, toAppError } from './http/error-replies.js';
 import { installUnroutedApiCounting, isApiPath, API_PREFIX } from './http/api-pipeline.js';
@@ -70,10 +70,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const appError = toAppError(error, request.id);
-    if (appError.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    if (errorStatus(appError) >= 500) request.log.error({ err: error }, 'unhandled error');
     for (const [name, value] of Object.entries(appError.details.headers ?? {})) reply.header(name, value);
     if (appError.code === 'unauthorized' && !appError.details.headers) reply.header('WWW-Authenticate', 'Bearer realm="api"');
-    reply.code(appError.status).send(appError.toBody());
+    reply.code(errorStatus(appError)).send(errorBody(appError));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       if (isTokenEndpoint(path)) noStore(reply);
       throw new AppError('method_not_allowed', `The ${request.method} method is not supported for this route. Supported methods: ${allowed.join(', ')}.`);
     }
-    return reply.code(404).send(new AppError('not_found', MESSAGES.routeNotFound).toBody());
+    return reply.code(404).send(errorBody(new AppError('not_found', MESSAGES.routeNotFound)));
   });
 
   if (deps.config.corsOrigins.length > 0) {

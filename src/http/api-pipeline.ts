@@ -4,10 +4,9 @@ import { AppError, MESSAGES } from './errors.js';
 import { authenticate } from './auth.js';
 import { rawTenantHeader, resolveTenant, type TenantAccess } from './tenant.js';
 import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
-import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define-route.js';
+import type { AnyRoute, ApiRequest, RequestContext } from './define-route.js';
 import { SCOPES } from '../modules/oauth/scopes.js';
 import { clientIp } from './request-info.js';
-import { pageOffset } from './pagination.js';
 import type { RateLimitDecision } from './rate-limit.js';
 
 export const API_PREFIX = '/api/v1';
@@ -120,20 +119,6 @@ function tooManyRequests(decision: RateLimitDecision): AppError {
 /** Signed file links and other token-less routes under /api/v1 declare scopes: [] and permission 'none'. */
 function isUnauthenticatedRoute(route: AnyRoute): boolean {
   return route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
-}
-
-const MAX_SAFE_ID = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** api.md §1: path ids are positive decimal integers; anything else is simply not found. */
-export function parsePathId(text: string | undefined): number | null {
-  if (text === undefined || !/^[0-9]{1,19}$/.test(text)) return null;
-  const value = BigInt(text);
-  if (value < 1n || value > MAX_SAFE_ID) return null;
-  return Number(value);
-}
-
-export function pageRequest(perPage: number, currentPage: number): PageRequest {
-  return { perPage, currentPage, offset: pageOffset(currentPage, perPage) };
 }
 
 export type { ApiRequest };

@@ -27,6 +27,14 @@ export interface PageRequest {
   offset: number;
 }
 
+/** What a route's `load` step reads: the path and the request's tenant. */
+export interface PathRequest {
+  deps: AppDeps;
+  /** The tenant of the request; throws on routes that are not tenant-scoped. */
+  tenantId: number;
+  params: Record<string, string>;
+}
+
 export interface ApiRequest<Q extends Fields, B extends Fields, L> {
   deps: AppDeps;
   context: RequestContext;

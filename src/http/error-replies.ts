@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, MESSAGES } from './errors.js';
+import { AppError, errorBody, errorStatus, MESSAGES } from './errors.js';
 import { isOAuthPath, sendOAuthFailure } from '../modules/oauth/server/oauth-plugin.js';
 
 /** Framework refusals without a more specific mapping below, by HTTP status; any other 4xx is a 400. */
@@ -45,6 +45,6 @@ export function sendFrameworkError(error: FastifyError, request: FastifyRequest,
   }
   if (path.startsWith('/api/')) reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff');
   const appError = toAppError(error, request.id);
-  if (appError.status >= 500) request.log.error({ err: error }, 'framework error');
-  reply.code(appError.status).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(appError.toBody()));
+  if (errorStatus(appError) >= 500) request.log.error({ err: error }, 'framework error');
+  reply.code(errorStatus(appError)).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(errorBody(appError)));
 }

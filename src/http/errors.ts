@@ -1,7 +1,9 @@
-/**
- * One error vocabulary (api.md §8). Domain code throws AppError with a code; this file alone knows statuses.
- */
-export const ERROR_STATUS = {
+import { AppError, NOT_FOUND_MESSAGE, type ErrorCode, type FieldErrors } from '../platform/errors.js';
+
+export { AppError, notFound, validationError, type ErrorCode, type FieldErrors } from '../platform/errors.js';
+
+/** The HTTP side of the error vocabulary (docs/errors.md): each code's status; the one envelope every error goes out in. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   tenant_required: 400,
   unauthorized: 401,
@@ -23,34 +25,23 @@ export const ERROR_STATUS = {
   request_header_too_large: 431,
   server_error: 500,
   service_unavailable: 503,
-} as const;
+};
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
-export type FieldErrors = Record<string, string[]>;
+export function errorStatus(error: AppError): number {
+  return ERROR_STATUS[error.code];
+}
 
-export class AppError extends Error {
-  readonly status: number;
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: { errors?: FieldErrors; headers?: Record<string, string> } = {},
-  ) {
-    super(message);
-    this.status = ERROR_STATUS[code];
-  }
-
-  toBody(): { error: ErrorCode; message: string; errors?: FieldErrors } {
-    return this.details.errors
-      ? { error: this.code, message: this.message, errors: this.details.errors }
-      : { error: this.code, message: this.message };
-  }
+/** `{error, message}`, plus `errors` on a validation failure. */
+export function errorBody(error: AppError): { error: ErrorCode; message: string; errors?: FieldErrors } {
+  return error.details.errors
+    ? { error: error.code, message: error.message, errors: error.details.errors }
+    : { error: error.code, message: error.message };
 }
 
 export const MESSAGES = {
   unauthorized: 'Authentication is required.',
   invalidToken: 'The access token is invalid or has expired.',
-  routeNotFound: 'The requested resource was not found.',
+  routeNotFound: NOT_FOUND_MESSAGE,
   malformedJson: 'The request body is not valid JSON.',
   bodyTooLarge: 'The request body must not be larger than 1 MiB.',
   jsonContentType: 'The Content-Type must be application/json.',
@@ -63,13 +54,3 @@ export const MESSAGES = {
   jsonTooDeep: 'The request body must not be nested more than 512 levels deep.',
   badPath: 'The request path is not valid percent-encoded UTF-8.',
 } as const;
-
-export function notFound(message: string = MESSAGES.routeNotFound): AppError {
-  return new AppError('not_found', message);
-}
-
-/** The 422 body: `message` is the first message of the first failing field. */
-export function validationError(errors: FieldErrors): AppError {
-  const first = Object.values(errors)[0]?.[0] ?? 'The given data was invalid.';
-  return new AppError('validation_error', first, { errors });
-}

@@ -4,8 +4,9 @@ import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define
 import { AppError, MESSAGES, type FieldErrors } from './errors.js';
 import { cleanPhpQuery, parsePhpQuery, PhpMap, QueryStringEncodingError } from './query-string.js';
 import { buildPaginator, requestBaseUrl, resolvePage, validatePerPage } from './pagination.js';
-import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema } from './validation.js';
-import { apiChecks, pageRequest } from './api-pipeline.js';
+import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema, type RuleContext } from './validation.js';
+import { apiChecks } from './api-pipeline.js';
+import { pageRequest } from './pagination.js';
 import { requestScheme } from './request-info.js';
 import { rolesText, scopeText } from './permission-matrix.js';
 
@@ -103,7 +104,14 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
     if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
     else errors.per_page = [perPage.message];
   }
-  const ruleContext = { tenantId: context?.tenantId ?? null, db: deps.db, loaded, now: deps.clock.now() };
+  const ruleContext: RuleContext = {
+    get tenantId() {
+      return base.tenantId;
+    },
+    db: deps.db,
+    loaded,
+    now: deps.clock.now(),
+  };
   const queryValues = route.query ? await validateFields(route.query, queryInput(query), 'query', ruleContext, errors) : {};
   const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
   const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};

@@ -3,6 +3,7 @@
  * byte for byte (laravel-pagination.md). Key order of every object literal below is part of the contract.
  */
 import { pageWindowBlocks } from './page-window.js';
+import type { PageRequest } from './define-route.js';
 import { buildPhpQuery, PhpMap, phpTrim, type PhpValue } from './query-string.js';
 
 const INT64_MIN = -(2n ** 63n);
@@ -205,4 +206,9 @@ export function buildPaginator<T>(options: {
       total,
     },
   };
+}
+
+/** The page a list route serves: size, number, and the rows to skip before it. */
+export function pageRequest(perPage: number, currentPage: number): PageRequest {
+  return { perPage, currentPage, offset: pageOffset(currentPage, perPage) };
 }

@@ -2,7 +2,7 @@ import { STATUS_CODES, type ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { AppError } from './errors.js';
+import { AppError, errorBody, errorStatus } from './errors.js';
 
 /** Node's own default, kept below the whole-request timeout. */
 const HEADERS_TIMEOUT_MS = 60_000;
@@ -50,9 +50,10 @@ function clientErrorHandler(limits: HttpLimits) {
     this.log.debug({ err: error }, 'client error');
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
-      const body = JSON.stringify(answer.toBody());
+      const body = JSON.stringify(errorBody(answer));
+      const status = errorStatus(answer);
       socket.write(
-        `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     }

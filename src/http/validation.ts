@@ -92,7 +92,8 @@ function toBoolean(value: unknown, source: InputSource): boolean | null {
 type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'array' | 'object' | 'date' | 'any';
 
 export interface RuleContext {
-  tenantId: number | null;
+  /** The request's tenant; rules that read it belong to tenant-scoped routes (reading it elsewhere throws). */
+  readonly tenantId: number;
   db: Queryable;
   /** What the route's `load` found for the path ids (e.g. the conversation a quoted message must belong to). */
   loaded: any;
@@ -305,7 +306,8 @@ export class FieldRule<Output = unknown> {
 
     const converted = convert(this.kind, raw, source, this.choices);
     if (!converted.ok) return fail(converted.message.replace('{attr}', attribute));
-    const checkContext: CheckContext = { ...context, field, attribute, input, values };
+    // On top of the route's context, not a copy: its tenant is read only by the rules that need it.
+    const checkContext: CheckContext = Object.assign(Object.create(context) as RuleContext, { field, attribute, input, values });
     for (const check of this.checks) {
       const result = await check(converted.value, checkContext);
       if (typeof result === 'string') return fail(result);

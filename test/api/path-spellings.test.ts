@@ -10,6 +10,7 @@ import { createHarness, type Harness, type TestResponse } from '../support/harne
 import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
 import { mountRoute } from '../../src/http/mount-route.js';
+import { AppError, errorBody, errorStatus } from '../../src/http/errors.js';
 import { expectError } from '../support/factories.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
@@ -135,8 +136,9 @@ describe('fail closed', () => {
       },
     };
     const app = Fastify();
-    app.setErrorHandler((error: Error & { status?: number; toBody?: () => unknown }, _request, reply) => {
-      reply.code(error.status ?? 500).send(error.toBody ? error.toBody() : { error: 'server_error' });
+    app.setErrorHandler((error, _request, reply) => {
+      if (error instanceof AppError) reply.code(errorStatus(error)).send(errorBody(error));
+      else reply.code(500).send({ error: 'server_error' });
     });
     // Simulates a future registration bug that drops the route's onRequest checks.
     app.addHook('onRoute', (options) => {

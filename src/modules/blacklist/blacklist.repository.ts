@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../platform/errors.js';
 import type { BlacklistReason } from './blacklist.resource.js';
 import type { Metadata } from './metadata.js';
 

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { AppError, notFound } from '../../http/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import {
   BLACKLIST_NOT_FOUND,
   findActiveEntryId,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../platform/errors.js';
 import type { ChannelType } from '../channels/channel-types.js';
 
 /** The conversation row with what sending needs from its channel. */

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { formatTimestamp } from '../../platform/clock.js';
 import type { ConversationRecord } from './conversation.repository.js';
 import { lastCustomerMessageAt } from '../messages/message.repository.js';

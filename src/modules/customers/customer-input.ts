@@ -31,11 +31,11 @@ const ownId = (context: CheckContext): number | null => (context.loaded as Custo
 
 async function phoneUnique(value: string, context: CheckContext): Promise<string | null> {
   const phone = await storedPhone(context.db, value, requestCountry(context));
-  return (await isPhoneTaken(context.db, context.tenantId!, phone, ownId(context))) ? `The ${context.attribute} has already been taken.` : null;
+  return (await isPhoneTaken(context.db, context.tenantId, phone, ownId(context))) ? `The ${context.attribute} has already been taken.` : null;
 }
 
 async function emailUnique(value: string, context: CheckContext): Promise<string | null> {
-  return (await isEmailTaken(context.db, context.tenantId!, value, ownId(context))) ? `The ${context.attribute} has already been taken.` : null;
+  return (await isEmailTaken(context.db, context.tenantId, value, ownId(context))) ? `The ${context.attribute} has already been taken.` : null;
 }
 
 /** The fields of POST and PUT /customers (§3.6, §3.8), rules in the documented order; `partial` for PUT. */
@@ -58,11 +58,11 @@ export function customerFields(partial: boolean) {
     default_channel_id: rule
       .integer()
       .nullable()
-      .exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId!, id)) !== null),
+      .exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId, id)) !== null),
     user_id: rule
       .integer()
       .nullable()
-      .exists((id: number, { db, tenantId }) => isLiveMember(db, tenantId!, id))
+      .exists((id: number, { db, tenantId }) => isLiveMember(db, tenantId, id))
       .describe('A member of this tenant, shown as related_user.'),
   } satisfies Fields;
 }

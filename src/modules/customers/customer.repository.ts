@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../platform/errors.js';
 import type { Gender } from './customer.resource.js';
 
 export const CUSTOMER_NOT_FOUND = 'Customer not found.';

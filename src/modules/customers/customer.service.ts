@@ -1,4 +1,4 @@
-import { validationError } from '../../http/errors.js';
+import { validationError } from '../../platform/errors.js';
 import type { Values } from '../../http/validation.js';
 import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
 import type { CustomerFields } from './customer-input.js';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { normalizeInput } from '../../http/validation.js';
 import { newStorageKey, StorageLimitError, type FileStorage } from '../../platform/storage/storage.js';
 import { cleanFileName } from './file-names.js';

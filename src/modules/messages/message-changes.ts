@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { AppError, notFound } from '../../http/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation } from '../conversations/conversation.repository.js';
 import { lockMessage, markMessagesRead, softDeleteMessage, writeMessageEdit, type LockedMessage } from './message.repository.js';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../platform/errors.js';
 
 /** A role with its permissions, as RoleResource shows it (api-directory.md §5.1). */
 export interface RoleView {

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../platform/errors.js';
 import type { Actor } from '../conversations/actor.js';
 import { takeOverAgent } from '../agent/agent.service.js';
 import { sendMessage } from '../messages/message.service.js';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { Principal } from '../oauth/access-tokens.js';
 import { ownerRoleId } from '../roles/role.repository.js';
 import { activeMemberHoldsRole, countOtherActiveHolders, findMembership } from './membership.repository.js';

@@ -42,7 +42,7 @@ function unsharedAccount(field: 'email' | 'password'): FieldRule<string> {
   return rule.string().rule(async (value: string, { db, loaded, tenantId }) => {
     const user = loaded as UserView;
     if (field === 'email' && sameEmail(value, user.email)) return null;
-    return (await belongsToOtherTenants(db, user.id, tenantId!)) ? SHARED_ACCOUNT_MESSAGES[field] : null;
+    return (await belongsToOtherTenants(db, user.id, tenantId)) ? SHARED_ACCOUNT_MESSAGES[field] : null;
   });
 }
 

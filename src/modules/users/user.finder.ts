@@ -1,6 +1,6 @@
 import { orderByClause, textSortKey, type SortDirection } from '../../http/list-sort.js';
 import type { Queryable } from '../../platform/db/db.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../platform/errors.js';
 
 /** A member of the tenant: its account joined with its membership and roles there (api-directory.md §4.1). */
 export interface UserView {

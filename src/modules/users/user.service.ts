@@ -1,7 +1,7 @@
 import type { Queryable } from '../../platform/db/db.js';
 import type { AppDeps } from '../../app-deps.js';
 import { isUniqueViolation } from '../../platform/db/db.js';
-import { notFound, validationError } from '../../http/errors.js';
+import { notFound, validationError } from '../../platform/errors.js';
 import type { Principal } from '../oauth/access-tokens.js';
 import { unassignCustomersOf } from '../customers/customer.repository.js';
 import {

@@ -1,6 +1,6 @@
 import { defineRoute, type ApiRequest } from '../../../http/define-route.js';
-import { AppError, notFound } from '../../../http/errors.js';
-import { parsePathId } from '../../../http/api-pipeline.js';
+import { AppError, notFound } from '../../../platform/errors.js';
+import { parsePathId } from '../../../http/path-id.js';
 import { StorageNotFoundError, type ByteRange } from '../../../platform/storage/storage.js';
 import { unixSeconds } from '../../../platform/clock.js';
 import type { FileVariant } from '../file-links.js';

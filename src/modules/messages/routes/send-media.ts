@@ -1,7 +1,7 @@
 import { defineRoute } from '../../../http/define-route.js';
 import { multipartRoute } from '../../../http/multipart.js';
 import { normalizeInput, rule, throwIfInvalid, validateFields, type RuleContext } from '../../../http/validation.js';
-import type { FieldErrors } from '../../../http/errors.js';
+import type { FieldErrors } from '../../../platform/errors.js';
 import type { Queryable } from '../../../platform/db/db.js';
 import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';

@@ -21,7 +21,7 @@ export const sendMessage = defineRoute({
   body: {
     message: rule.string().required().max(5000),
     quoted_message_id: rule.integer().nullable().exists((id: number, { db, tenantId, loaded }) =>
-      quotableMessageExists(db, tenantId!, (loaded as ConversationRecord).id, id),
+      quotableMessageExists(db, tenantId, (loaded as ConversationRecord).id, id),
     ),
   },
   handler: async ({ deps, tenantId, loaded, body, context }) => {

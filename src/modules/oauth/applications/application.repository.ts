@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../../../app-deps.js';
 import type { Queryable } from '../../../platform/db/db.js';
-import { notFound } from '../../../http/errors.js';
+import { notFound } from '../../../platform/errors.js';
 import { randomString } from '../../../platform/crypto.js';
 import { hashClientSecret } from '../server/clients.js';
 import { isScope, orderScopes, type Scope } from '../scopes.js';

@@ -1,5 +1,5 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { parsePathId } from '../../../http/api-pipeline.js';
+import { parsePathId } from '../../../http/path-id.js';
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { roleSchema } from '../role.resource.js';
 import { findRole } from '../role.repository.js';
@@ -14,6 +14,6 @@ export const getRole = defineRoute({
   description: "404 for an unknown id or another tenant's role.",
   tags: ['Roles'],
   responseSchema: envelopeSchema(roleSchema),
-  load: ({ deps, context, params }) => findRole(deps.db, context.tenantId!, parsePathId(params.id)),
+  load: ({ deps, tenantId, params }) => findRole(deps.db, tenantId, parsePathId(params.id)),
   handler: async ({ loaded }) => ({ success: 'Role retrieved successfully.', data: roleResource(loaded) }),
 });

@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { AppError, MESSAGES, notFound } from '../../../http/errors.js';
+import { AppError, notFound } from '../../../platform/errors.js';
+import { MESSAGES } from '../../../http/errors.js';
 import { rule } from '../../../http/validation.js';
 import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';

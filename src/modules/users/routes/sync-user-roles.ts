@@ -1,5 +1,5 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { validationError } from '../../../http/errors.js';
+import { validationError } from '../../../platform/errors.js';
 import { arrayOf, envelopeSchema } from '../../../http/openapi-schemas.js';
 import { roleSchema } from '../../roles/role.resource.js';
 import { roleIdsRule } from '../../roles/role-ids-rule.js';

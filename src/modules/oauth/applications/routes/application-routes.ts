@@ -1,6 +1,6 @@
-import { defineRoute, type RequestContext } from '../../../../http/define-route.js';
-import { parsePathId } from '../../../../http/api-pipeline.js';
-import { validationError } from '../../../../http/errors.js';
+import { defineRoute } from '../../../../http/define-route.js';
+import { parsePathId } from '../../../../http/path-id.js';
+import { validationError } from '../../../../platform/errors.js';
 import { rule } from '../../../../http/validation.js';
 import type { AppDeps } from '../../../../app-deps.js';
 import { SCOPES, type Scope } from '../../scopes.js';
@@ -21,8 +21,8 @@ function confidentialOf(input: Record<string, unknown>): boolean {
   return !(value === false || value === 0 || value === '0');
 }
 
-const load = ({ deps, context, params }: { deps: AppDeps; context: RequestContext; params: Record<string, string> }) =>
-  findApplication(deps.db, context.tenantId!, parsePathId(params.id));
+const load = ({ deps, tenantId, params }: { deps: AppDeps; tenantId: number; params: Record<string, string> }) =>
+  findApplication(deps.db, tenantId, parsePathId(params.id));
 
 const requiredRedirectUris = () => validationError({ redirect_uris: ['The redirect uris field is required.'] });
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
-import { AppError } from '../../../../http/errors.js';
+import { AppError } from '../../../../platform/errors.js';
 import { SCOPES, type Scope } from '../../scopes.js';
 import { findApplication, newClientSecret, updateApplication, type ApplicationRecord } from '../../applications/application.repository.js';
 import { readApplicationForm } from './application-form.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../../../app-deps.js';
-import { AppError } from '../../../../http/errors.js';
+import { AppError } from '../../../../platform/errors.js';
 import { PERMISSIONS } from '../../../roles/permissions.js';
 import { listTenantsWithPermission } from '../../../tenants/tenant.finder.js';
 import { SCOPES } from '../../scopes.js';
