@@ -1,12 +1,11 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { DEFAULT_MAX_ATTEMPTS, initialJobStatus } from '../../platform/jobs/job-queue.js';
+import { enqueueSql } from '../../platform/jobs/job-queue.js';
+import { deliverMessageJob } from '../delivery/deliver-message.job.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
 import { agentPauseInEffect } from '../conversations/conversation.resource.js';
 import { assertCanSend } from '../conversations/send-rules.js';
 import { loadTenantSettings } from '../tenants/tenant-settings.js';
-
-export const DELIVER_MESSAGE_JOB = 'deliver_message';
 
 export interface OutboundMessage {
   text: string | null;
@@ -49,14 +48,11 @@ async function insertOutbound(tx: Queryable, conversation: ConversationRecord, a
               messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
                 SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
         WHERE tenant_id = $1 AND id = $2),
-     delivery AS (
-       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
-       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12, ${initialJobStatus('$15')} FROM message)
+     delivery AS (${enqueueSql(deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
      SELECT id FROM message`,
     [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
       outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,
-      JSON.stringify(outbound.extraMetadata ?? {}), DELIVER_MESSAGE_JOB, deliveryOrderingKey(conversation.tenant_id, conversation.id),
-      DEFAULT_MAX_ATTEMPTS],
+      JSON.stringify(outbound.extraMetadata ?? {}), deliveryOrderingKey(conversation.tenant_id, conversation.id)],
   );
   const messageId = inserted.rows[0]!.id;
   if (outbound.attachFile) {
