@@ -2,7 +2,7 @@ import type { AppDeps } from './app-deps.js';
 import type { AnyJob } from './platform/jobs/define-job.js';
 import { JobWorker, type WorkerLogger } from './platform/jobs/job-worker.js';
 import { deliverMessageJob } from './modules/delivery/deliver-message.job.js';
-import { oauthCleanupJob } from './modules/oauth/cleanup.js';
+import { oauthCleanupJob } from './modules/oauth/oauth-cleanup.job.js';
 
 /** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set (README "Background jobs"). */
 export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob];

@@ -1,5 +1,4 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { defineJob } from '../../platform/jobs/define-job.js';
 import { LOGIN_FAILURE_WINDOW_MS } from './server/pages/login-limits.js';
 
 export const OAUTH_CLEANUP_JOB = 'oauth_cleanup';
@@ -55,12 +54,3 @@ export async function cleanUpOAuthState(db: Queryable, now: Date): Promise<Recor
   }
   return deleted;
 }
-
-/** Recurring: every worker process asks for a run every 5 minutes; its ordering key lets only one run at a time. */
-export const oauthCleanupJob = defineJob({
-  type: OAUTH_CLEANUP_JOB,
-  everyMs: OAUTH_CLEANUP_EVERY_MS,
-  handler: async ({ db, now }) => {
-    await cleanUpOAuthState(db, now);
-  },
-});
