@@ -48,7 +48,7 @@ async function insertOutbound(tx: Queryable, conversation: ConversationRecord, a
               messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
                 SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
         WHERE tenant_id = $1 AND id = $2),
-     delivery AS (${enqueueSql(deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
+     delivery AS (${enqueueSql(tx, deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
      SELECT id FROM message`,
     [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
       outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,

@@ -1,4 +1,4 @@
-import { CHANGE_NOTIFY_CHANNEL, type Queryable } from '../db/db.js';
+import type { Queryable } from '../db/db.js';
 import type { JobDefinition, JobPayload } from './define-job.js';
 
 /**
@@ -48,15 +48,14 @@ interface JobColumns {
 
 /**
  * The one INSERT of a job, every column given as an SQL expression; `tail` adds a FROM (one job per row) or a WHERE.
- * Its RETURNING wakes the workers: a NOTIFY is sent when the transaction commits and dropped when it rolls back,
- * and reaches the workers of every process (Db.watchChanges), so no caller has to remember to wake anyone.
+ * Whoever runs it signals JOBS_CHANGE_CHANNEL after commit (below), which wakes the workers of every process.
  */
 function insertJobSql(columns: JobColumns, tail = ''): string {
   const { tenantId, type, payload, orderingKey, runAt, maxAttempts } = columns;
   return `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
      SELECT ${tenantId}::bigint, ${type}::text, ${payload}::jsonb, ${orderingKey}::text, ${runAt}::timestamptz, ${maxAttempts}::int,
             ${runAt}::timestamptz, ${runAt}::timestamptz, ${initialJobStatus(orderingKey)}${tail}
-     RETURNING id, pg_notify('${CHANGE_NOTIFY_CHANNEL}', '${JOBS_CHANGE_CHANNEL}')`;
+     RETURNING id`;
 }
 
 export interface EnqueueOptions {
@@ -72,6 +71,7 @@ export async function enqueue<Payload extends JobPayload>(tx: Queryable, job: Jo
     insertJobSql({ tenantId: '$1', type: '$2', payload: '$3', orderingKey: '$4', runAt: '$5', maxAttempts: '$6' }),
     [options.tenantId, job.type, JSON.stringify(payload), options.orderingKey ?? null, options.runAt, job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
+  tx.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
   return result.rows[0]!.id;
 }
 
@@ -81,12 +81,15 @@ export type PayloadSql<Payload> = { [Field in keyof Payload]-?: string };
 /**
  * The same enqueue as a fragment of a larger statement (a CTE), one job per row of `from`, for hot paths that must
  * stay one round trip; the payload's fields are SQL expressions, and every field of the job's payload must be given.
+ * The statement must run in `tx`, a transaction: the wake-up is registered on it now and sent only if it commits.
  */
 export function enqueueSql<Payload extends JobPayload>(
+  tx: Queryable,
   job: JobDefinition<Payload>,
   values: { tenantId: string; payload: PayloadSql<Payload>; orderingKey: string; runAt: string; from: string },
 ): string {
   const fields = Object.entries(values.payload as Record<string, string>).map(([field, sql]) => `'${field}', ${sql}`);
+  tx.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
   return insertJobSql(
     {
       tenantId: values.tenantId, type: `'${job.type}'`, payload: `jsonb_build_object(${fields.join(', ')})`, orderingKey: values.orderingKey,
@@ -109,7 +112,9 @@ export async function enqueueRecurringJob(db: Queryable, type: string, now: Date
     ),
     [type, `recurring:${type}`, now],
   );
-  return result.rowCount > 0;
+  if (result.rowCount === 0) return false;
+  db.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
+  return true;
 }
 
 /** Claims up to `limit` runnable jobs: pending and due, or running with an expired lease (their worker died). */

@@ -68,7 +68,7 @@ export class JobWorker {
 
   /**
    * Every committed enqueue signals the jobs channel (job-queue.ts), in this process or another, so a worker wakes at
-   * once instead of at its next poll; the poll stays as the fallback while signals are lost.
+   * once instead of at its next poll; the poll stays as the fallback while other processes' signals are lost.
    */
   private listenForJobs(): void {
     if (this.listening) return;
