@@ -23,8 +23,12 @@ export interface AppDeps {
   /** Uploaded file bytes: local disk or S3 (STORAGE_DRIVER). */
   storage: FileStorage;
   adapters: AdapterRegistry;
-  /** Wakes this process's job workers after a commit that enqueued work (they also poll). */
-  notifyJobs: () => void;
   /** `inFlight` counts running API handlers, so shutdown closes the database only after the last one. */
   lifecycle: { shuttingDown: boolean; inFlight: number };
+}
+
+declare module './platform/jobs/define-job.js' {
+  /** Job handlers get the process's dependencies (defineJob's second argument). */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface JobDeps extends AppDeps {}
 }

@@ -1,21 +1,28 @@
 import type { AppDeps } from './app-deps.js';
+import type { AnyJob } from './platform/jobs/define-job.js';
 import { JobWorker, type WorkerLogger } from './platform/jobs/job-worker.js';
-import { DELIVER_MESSAGE_JOB } from './modules/messages/message.service.js';
-import { deliverMessageHandler } from './modules/delivery/deliver-message.job.js';
-import { OAUTH_CLEANUP_EVERY_MS, OAUTH_CLEANUP_JOB, oauthCleanupHandler } from './modules/oauth/cleanup.js';
+import { deliverMessageJob } from './modules/delivery/deliver-message.job.js';
+import { oauthCleanupJob } from './modules/oauth/oauth-cleanup.job.js';
 
-/** Every job type and its handler; `serve` and `worker` run the same set. */
-export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: { random?: () => number } = {}): JobWorker {
-  const worker = new JobWorker({
+/** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set (README "Background jobs"). */
+export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob];
+
+export interface JobWorkerOptions {
+  /** The jitter source (tests pin it so retry times are predictable). */
+  random?: () => number;
+  /** The fallback poll; enqueues wake workers at once. */
+  pollIntervalMs?: number;
+}
+
+export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: JobWorkerOptions = {}): JobWorker {
+  return new JobWorker({
     db: deps.db,
     clock: deps.clock,
     concurrency: deps.config.jobConcurrency,
     leaseSeconds: deps.config.jobLeaseSeconds,
     logger,
     ...options,
-    handlers: { [DELIVER_MESSAGE_JOB]: deliverMessageHandler(deps.adapters), [OAUTH_CLEANUP_JOB]: oauthCleanupHandler() },
-    recurring: [{ type: OAUTH_CLEANUP_JOB, everyMs: OAUTH_CLEANUP_EVERY_MS }],
+    handlers: Object.fromEntries(jobs.map((job) => [job.type, (context) => job.handler(context, deps)])),
+    recurring: jobs.flatMap((job) => (job.everyMs === undefined ? [] : [{ type: job.type, everyMs: job.everyMs }])),
   });
-  deps.notifyJobs = () => worker.notify();
-  return worker;
 }

@@ -7,7 +7,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { bodyCredentials, createClient, expectOAuthError, insertCode, postForm } from '../support/oauth.js';
 import { TestBrowser, hiddenValue, listen, logIn } from '../support/oauth-browser.js';
 import { enqueueRecurringJob } from '../../src/platform/jobs/job-queue.js';
-import { OAUTH_CLEANUP_JOB } from '../../src/modules/oauth/cleanup.js';
+import { OAUTH_CLEANUP_JOB } from '../../src/modules/oauth/oauth-cleanup.job.js';
 
 let h: Harness;
 let base: string;

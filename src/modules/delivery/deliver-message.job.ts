@@ -1,9 +1,12 @@
-import type { JobContext } from '../../platform/jobs/job-worker.js';
+import { defineJob, type JobContext } from '../../platform/jobs/define-job.js';
 import { RetryableJobError } from '../../platform/jobs/job-worker.js';
-import type { AdapterRegistry } from './adapters.js';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from './channel-adapter.js';
 import { deliveryStatusStatement, loadDelivery, type DeliveryRow } from './delivery.repository.js';
 
+
+export interface DeliverMessagePayload {
+  message_id: number;
+}
 
 const STATUS_ORDER = ['queued', 'sent', 'delivered', 'read'];
 
@@ -13,7 +16,7 @@ type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; provider
  * Delivery statuses only move forward; `failed` may follow `queued` or `sent` (api-conversations.md §1.4). The status
  * commits with the job's completion, in one statement, and only while this worker still holds the job.
  */
-function completeWithStatus(context: JobContext, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
+function completeWithStatus(context: JobContext<DeliverMessagePayload>, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
   const allowedFrom = update.status === 'failed' ? ['queued', 'sent'] : STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(update.status));
   return context.completeWith(deliveryStatusStatement(tenantId, messageId, { ...update, allowedFrom }));
 }
@@ -32,13 +35,15 @@ function toDelivery(row: DeliveryRow): OutboundDelivery {
 }
 
 /**
- * The deliver_message job (channels.md §7.1, §7.3). A message that already has a provider id is never sent again:
- * the provider id and status commit together with the job's completion, so a retried job finds them and stops.
+ * The deliver_message job, enqueued by every send (message.service.ts). A message that already has a provider id is
+ * never sent again: the provider id and status commit together with the job's completion, so a retried job finds
+ * them and stops.
  */
-export function deliverMessageHandler(adapters: AdapterRegistry) {
-  return async (context: JobContext): Promise<void> => {
+export const deliverMessageJob = defineJob<DeliverMessagePayload>({
+  type: 'deliver_message',
+  handler: async (context, { adapters }) => {
     const tenantId = context.job.tenant_id!;
-    const messageId = Number(context.job.payload.message_id);
+    const messageId = Number(context.payload.message_id);
     const row = await loadDelivery(context.db, tenantId, messageId);
     if (!row || row.provider_message_id !== null || row.delivery_status !== 'queued') return context.complete();
     const delivery = toDelivery(row);
@@ -56,5 +61,5 @@ export function deliverMessageHandler(adapters: AdapterRegistry) {
       }
       throw new RetryableJobError(reason, error instanceof TransientDeliveryError ? error.retryAfterSeconds : null);
     }
-  };
-}
+  },
+});

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { initialJobStatus } from '../../platform/jobs/job-queue.js';
+import { enqueueSql } from '../../platform/jobs/job-queue.js';
+import { deliverMessageJob } from '../delivery/deliver-message.job.js';
 import type { Actor } from '../conversations/actor.js';
 import type { ConversationRecord } from '../conversations/conversation.repository.js';
 
@@ -42,12 +43,6 @@ export interface OutboundRow {
 }
 
 /** The delivery job committed with the message. */
-export interface DeliveryJob {
-  type: string;
-  orderingKey: string;
-  maxAttempts: number;
-}
-
 /**
  * Inserts an outbound message, moves the conversation's preview to it and queues its delivery job in one
  * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock,
@@ -58,7 +53,7 @@ export async function insertOutboundMessage(
   conversation: ConversationRecord,
   actor: Actor,
   outbound: OutboundRow,
-  delivery: DeliveryJob,
+  deliveryOrderingKey: string,
   now: Date,
 ): Promise<number> {
   const inserted = await tx.query<{ id: number }>(
@@ -75,13 +70,11 @@ export async function insertOutboundMessage(
               messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
                 SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
         WHERE tenant_id = $1 AND id = $2),
-     delivery AS (
-       INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
-       SELECT $1, $14, jsonb_build_object('message_id', id), $15, $12, $16, $12, $12, ${initialJobStatus('$15')} FROM message)
+     delivery AS (${enqueueSql(tx, deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
      SELECT id FROM message`,
     [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
       outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,
-      JSON.stringify(outbound.extraMetadata ?? {}), delivery.type, delivery.orderingKey, delivery.maxAttempts],
+      JSON.stringify(outbound.extraMetadata ?? {}), deliveryOrderingKey],
   );
   return inserted.rows[0]!.id;
 }

@@ -1,12 +1,9 @@
 import type { Db, Queryable } from '../../platform/db/db.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../../platform/jobs/job-queue.js';
 import { applyHandoffPause } from '../agent/agent.service.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
 import { assertCanSend } from '../conversations/send-rules.js';
 import { insertOutboundMessage, setMessageFile } from './message.repository.js';
-
-export const DELIVER_MESSAGE_JOB = 'deliver_message';
 
 export interface OutboundMessage {
   text: string | null;
@@ -31,8 +28,7 @@ export interface SendHooks {
 
 /** Stores the message with its delivery job, then its attachment if any. */
 async function insertOutbound(tx: Queryable, conversation: ConversationRecord, actor: Actor, outbound: OutboundMessage, now: Date): Promise<number> {
-  const delivery = { type: DELIVER_MESSAGE_JOB, orderingKey: deliveryOrderingKey(conversation.tenant_id, conversation.id), maxAttempts: DEFAULT_MAX_ATTEMPTS };
-  const messageId = await insertOutboundMessage(tx, conversation, actor, outbound, delivery, now);
+  const messageId = await insertOutboundMessage(tx, conversation, actor, outbound, deliveryOrderingKey(conversation.tenant_id, conversation.id), now);
   if (outbound.attachFile) {
     const fileId = await outbound.attachFile(tx, messageId);
     await setMessageFile(tx, conversation.tenant_id, messageId, fileId);

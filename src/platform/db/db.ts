@@ -23,6 +23,12 @@ export interface QueryOptions {
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
+  /**
+   * Signals `channel` to its watchers (Db.watchChanges) in every process once the work done through this Queryable
+   * is committed: at the end of its transaction, or at once outside one (the statement has committed); never after a
+   * rollback. How the job queue wakes workers without anyone having to remember to.
+   */
+  signalAfterCommit?(channel: string): void;
 }
 
 export interface DbSession extends Queryable {

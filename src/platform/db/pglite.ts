@@ -1,18 +1,19 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { makeDatabaseFilesPrivate, prepareDataDir } from '../data-dir-modes.js';
-import { CHANGE_NOTIFY_CHANNEL, type Db, type DbSession, type Queryable } from './db.js';
+import { CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-function wrap(target: PGlite | Transaction): Queryable {
+function wrap(target: PGlite | Transaction, signalAfterCommit: (channel: string) => void): Queryable {
   return {
     async query(sql, params) {
       const result = await target.query(sql, params as unknown[] | undefined);
       // PGlite reports affectedRows 0 for a SELECT; pg counts the rows returned. Agree with pg.
       return { rows: result.rows as never[], rowCount: Math.max(result.rows.length, result.affectedRows ?? 0) };
     },
+    signalAfterCommit,
   };
 }
 
@@ -36,10 +37,21 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
     parsers: { [INT8_OID]: (value: string) => Number(value), [NUMERIC_OID]: (value: string) => Number(value) },
   });
   if (dataDir) makeDatabaseFilesPrivate(dataDir);
-  const base = wrap(database);
-  const transaction = <T>(work: (tx: Queryable) => Promise<T>) => database.transaction((tx) => work(wrap(tx)));
+  // One process owns the database, so committed signals only need to reach this process's watchers.
+  const signalled = new Map<string, Set<(event: ChangeEvent) => void>>();
+  const signal = (channel: string) => {
+    for (const listener of signalled.get(channel) ?? []) listener('changed');
+  };
+  const base = wrap(database, signal);
+  const transaction = async <T>(work: (tx: Queryable) => Promise<T>) => {
+    const signals = new Set<string>();
+    const result = await database.transaction((tx) => work(wrap(tx, (channel) => void signals.add(channel))));
+    for (const channel of signals) signal(channel);
+    return result;
+  };
   const session: DbSession = {
     query: base.query,
+    signalAfterCommit: signal,
     exec: async (sql) => {
       await database.exec(sql);
     },
@@ -48,10 +60,14 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
   return {
     kind: 'pglite',
     query: base.query,
+    signalAfterCommit: signal,
     transaction,
     session: (work) => work(session),
     // One process owns the data directory, and PGlite delivers a NOTIFY before the committing call resolves.
     async watchChanges(channel, listener) {
+      let listeners = signalled.get(channel);
+      if (!listeners) signalled.set(channel, (listeners = new Set()));
+      listeners.add(listener);
       await database.listen(CHANGE_NOTIFY_CHANNEL, (payload) => {
         if (payload === channel) listener('changed');
       });

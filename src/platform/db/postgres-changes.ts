@@ -2,6 +2,8 @@ import pg from 'pg';
 import { CHANGE_NOTIFY_CHANNEL, type ChangeEvent } from './db.js';
 const NOTICE_PREFIX = 'flextell_changed:';
 const MAX_RETRY_MS = 10_000;
+/** Other processes hear a burst of commits within this much of its last one, for at most 100 NOTIFYs a second. */
+const PUBLISH_GAP_MS = 10;
 
 type Listener = (event: ChangeEvent) => void;
 
@@ -20,6 +22,8 @@ export class PostgresChanges {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = 250;
   private closed = false;
+  /** Channels with a NOTIFY in flight; true when another was asked for meanwhile. */
+  private readonly publishing = new Map<string, boolean>();
 
   constructor(private readonly connectionString: string) {}
 
@@ -43,6 +47,40 @@ export class PostgresChanges {
     if (!channels) return;
     this.pending.delete(client);
     for (const channel of channels) this.emit(channel, 'changed');
+  }
+
+  /**
+   * A change this process has committed (Queryable.signalAfterCommit): its own watchers hear it at once, other
+   * processes through a NOTIFY on the listening connection. The NOTIFY is its own statement, after the commit, and
+   * at most one per channel is in flight, with PUBLISH_GAP_MS between two (one more follows if asked for
+   * meanwhile): NOTIFYs serialise the commits that send them, so one inside every sending transaction would cap sends
+   * at a few hundred a second.
+   */
+  signal(channel: string): void {
+    this.emit(channel, 'changed');
+    this.publish(channel);
+  }
+
+  private publish(channel: string): void {
+    if (this.publishing.has(channel)) {
+      this.publishing.set(channel, true);
+      return;
+    }
+    const client = this.listenClient;
+    // Without the connection other processes are not told; their workers find the job at their next poll.
+    if (!client) return;
+    this.publishing.set(channel, false);
+    client
+      .query('SELECT pg_notify($1, $2)', [CHANGE_NOTIFY_CHANNEL, channel])
+      .catch(() => undefined)
+      .finally(() => {
+        const gap = setTimeout(() => {
+          const again = this.publishing.get(channel);
+          this.publishing.delete(channel);
+          if (again) this.publish(channel);
+        }, PUBLISH_GAP_MS);
+        gap.unref();
+      });
   }
 
   async watch(channel: string, listener: Listener): Promise<void> {
@@ -87,6 +125,8 @@ export class PostgresChanges {
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', (message) => {
+      // This connection's own NOTIFYs (signal()) were already heard here.
+      if (message.processId === (client as unknown as { processID: number | null }).processID) return;
       if (message.channel === CHANGE_NOTIFY_CHANNEL && message.payload) this.emit(message.payload, 'changed');
     });
     await client.connect();

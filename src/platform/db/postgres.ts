@@ -39,11 +39,16 @@ async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, param
 }
 
 async function inTransaction<T>(client: pg.PoolClient, changes: PostgresChanges, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  const tx: Queryable = { query: (sql, params, options) => runQuery(client, sql, params, options) };
+  const signals = new Set<string>();
+  const tx: Queryable = {
+    query: (sql, params, options) => runQuery(client, sql, params, options),
+    signalAfterCommit: (channel) => void signals.add(channel),
+  };
   await client.query('BEGIN');
   try {
     const result = await work(tx);
     await client.query('COMMIT');
+    for (const channel of signals) changes.signal(channel);
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -92,6 +97,7 @@ export function openPostgres(url: string, poolSize: number): Db {
         client.release();
       }
     },
+    signalAfterCommit: (channel) => changes.signal(channel),
     async transaction(work) {
       const client = await pool.connect();
       try {
@@ -104,6 +110,7 @@ export function openPostgres(url: string, poolSize: number): Db {
       const client = await pool.connect();
       const session: DbSession = {
         query: (sql, params, options) => autocommit(client, () => runQuery(client, sql, params, options)),
+        signalAfterCommit: (channel) => changes.signal(channel),
         exec: (sql) => autocommit(client, async () => void (await client.query(sql))),
         transaction: (inner) => inTransaction(client, changes, inner),
       };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import type { JobDefinition, JobPayload } from './define-job.js';
 
 /**
  * The durable job queue (product.md §10): a job is a row committed in the same transaction as the change that
@@ -7,15 +8,6 @@ import type { Queryable } from '../db/db.js';
  * queued behind an open job of its key is stored as `waiting` and becomes `pending` when the one ahead finishes.
  * Enqueuers of one key must serialise among themselves (sends hold the conversation's row lock).
  */
-export interface NewJob {
-  tenantId: number | null;
-  type: string;
-  payload: Record<string, unknown>;
-  orderingKey?: string | null;
-  runAt: Date;
-  maxAttempts?: number;
-}
-
 export interface ClaimedJob {
   id: number;
   tenant_id: number | null;
@@ -35,20 +27,76 @@ export function leaseRenewalMs(leaseSeconds: number): number {
   return Math.floor((leaseSeconds * 1000) / 3);
 }
 
-/** SQL for the status of a new job whose ordering key is the given parameter (`$4` → `initialJobStatus('$4')`). */
-export function initialJobStatus(orderingKeyParam: string): string {
-  return `CASE WHEN ${orderingKeyParam}::text IS NOT NULL AND EXISTS (
-            SELECT 1 FROM jobs open WHERE open.ordering_key = ${orderingKeyParam}::text AND open.status IN ('pending', 'running', 'waiting'))
+/** The change channel (Db.watchChanges) on which every committed enqueue wakes the workers of every process. */
+export const JOBS_CHANGE_CHANNEL = 'jobs';
+
+/** SQL for the status of a new job whose ordering key is the given expression. */
+function initialJobStatus(orderingKey: string): string {
+  return `CASE WHEN ${orderingKey}::text IS NOT NULL AND EXISTS (
+            SELECT 1 FROM jobs open WHERE open.ordering_key = ${orderingKey}::text AND open.status IN ('pending', 'running', 'waiting'))
           THEN 'waiting' ELSE 'pending' END`;
 }
 
-export async function enqueueJob(tx: Queryable, job: NewJob): Promise<number> {
+interface JobColumns {
+  tenantId: string;
+  type: string;
+  payload: string;
+  orderingKey: string;
+  runAt: string;
+  maxAttempts: string;
+}
+
+/**
+ * The one INSERT of a job, every column given as an SQL expression; `tail` adds a FROM (one job per row) or a WHERE.
+ * Whoever runs it signals JOBS_CHANGE_CHANNEL after commit (below), which wakes the workers of every process.
+ */
+function insertJobSql(columns: JobColumns, tail = ''): string {
+  const { tenantId, type, payload, orderingKey, runAt, maxAttempts } = columns;
+  return `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
+     SELECT ${tenantId}::bigint, ${type}::text, ${payload}::jsonb, ${orderingKey}::text, ${runAt}::timestamptz, ${maxAttempts}::int,
+            ${runAt}::timestamptz, ${runAt}::timestamptz, ${initialJobStatus(orderingKey)}${tail}
+     RETURNING id`;
+}
+
+export interface EnqueueOptions {
+  tenantId: number | null;
+  /** Jobs of one key run one at a time, in enqueue order. */
+  orderingKey?: string | null;
+  runAt: Date;
+}
+
+/** Enqueues `job` in the caller's transaction; the payload's type is the job's (checked at compile time). */
+export async function enqueue<Payload extends JobPayload>(tx: Queryable, job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions): Promise<number> {
   const result = await tx.query<{ id: number }>(
-    `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $5, $5, ${initialJobStatus('$4')}) RETURNING id`,
-    [job.tenantId, job.type, JSON.stringify(job.payload), job.orderingKey ?? null, job.runAt, job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
+    insertJobSql({ tenantId: '$1', type: '$2', payload: '$3', orderingKey: '$4', runAt: '$5', maxAttempts: '$6' }),
+    [options.tenantId, job.type, JSON.stringify(payload), options.orderingKey ?? null, options.runAt, job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
+  tx.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
   return result.rows[0]!.id;
+}
+
+/** SQL expressions, one per payload field, for a job enqueued inside a larger statement. */
+export type PayloadSql<Payload> = { [Field in keyof Payload]-?: string };
+
+/**
+ * The same enqueue as a fragment of a larger statement (a CTE), one job per row of `from`, for hot paths that must
+ * stay one round trip; the payload's fields are SQL expressions, and every field of the job's payload must be given.
+ * The statement must run in `tx`, a transaction: the wake-up is registered on it now and sent only if it commits.
+ */
+export function enqueueSql<Payload extends JobPayload>(
+  tx: Queryable,
+  job: JobDefinition<Payload>,
+  values: { tenantId: string; payload: PayloadSql<Payload>; orderingKey: string; runAt: string; from: string },
+): string {
+  const fields = Object.entries(values.payload as Record<string, string>).map(([field, sql]) => `'${field}', ${sql}`);
+  tx.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
+  return insertJobSql(
+    {
+      tenantId: values.tenantId, type: `'${job.type}'`, payload: `jsonb_build_object(${fields.join(', ')})`, orderingKey: values.orderingKey,
+      runAt: values.runAt, maxAttempts: String(job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    },
+    ` FROM ${values.from}`,
+  );
 }
 
 /**
@@ -57,14 +105,16 @@ export async function enqueueJob(tx: Queryable, job: NewJob): Promise<number> {
  * still runs their jobs one after the other. Returns whether a job was enqueued.
  */
 export async function enqueueRecurringJob(db: Queryable, type: string, now: Date): Promise<boolean> {
-  const key = `recurring:${type}`;
   const result = await db.query(
-    `INSERT INTO jobs (tenant_id, type, payload, ordering_key, run_at, max_attempts, created_at, updated_at, status)
-     SELECT NULL, $1, '{}'::jsonb, $2::text, $3, 1, $3, $3, 'pending'
-      WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $2::text AND status IN ('pending', 'running', 'waiting'))`,
-    [type, key, now],
+    insertJobSql(
+      { tenantId: 'NULL', type: '$1', payload: `'{}'`, orderingKey: '$2', runAt: '$3', maxAttempts: '1' },
+      ` WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $2::text AND status IN ('pending', 'running', 'waiting'))`,
+    ),
+    [type, `recurring:${type}`, now],
   );
-  return result.rowCount > 0;
+  if (result.rowCount === 0) return false;
+  db.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
+  return true;
 }
 
 /** Claims up to `limit` runnable jobs: pending and due, or running with an expired lease (their worker died). */

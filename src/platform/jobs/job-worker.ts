@@ -1,28 +1,16 @@
 import crypto from 'node:crypto';
-import type { Db, Queryable } from '../db/db.js';
+import type { Db } from '../db/db.js';
+import type { JobContext } from './define-job.js';
 import type { Clock } from '../clock.js';
 import {
-  buryJob, claimJobs, completeJob, DEFAULT_LEASE_SECONDS, enqueueRecurringJob, leaseRenewalMs, promoteOrphanedJobs, releaseJob, renewLeases,
+  buryJob, claimJobs, completeJob, DEFAULT_LEASE_SECONDS, enqueueRecurringJob, JOBS_CHANGE_CHANNEL, leaseRenewalMs, promoteOrphanedJobs, releaseJob, renewLeases,
   retryDelaySeconds, retryJob, type ClaimedJob,
 } from './job-queue.js';
 
 const ORPHAN_SWEEP_INTERVAL_MS = 10_000;
 
-/** A handler does its work and commits its own effects together with the job's completion through `complete`. */
-export interface JobContext {
-  job: ClaimedJob;
-  db: Db;
-  now: Date;
-  /** Commits `work` and the job's deletion in one transaction (exactly-once effects). */
-  complete(work?: (tx: Queryable) => Promise<void>): Promise<void>;
-  /**
-   * The same with one SQL statement run together with the deletion, in a single round trip; it can read the CTE
-   * `finished` (one row while this worker still holds the job) to apply only then.
-   */
-  completeWith(statement: { text: string; params: unknown[] }): Promise<void>;
-}
-
-export type JobHandler = (context: JobContext) => Promise<void>;
+/** A job's handler with its dependencies bound (src/jobs.ts binds them from each job's definition). */
+export type BoundJobHandler = (context: JobContext) => Promise<void>;
 
 /** Thrown by a handler for a failure that must be retried later, optionally at a time the provider asked for. */
 export class RetryableJobError extends Error {
@@ -40,7 +28,7 @@ export interface WorkerLogger {
 export interface WorkerOptions {
   db: Db;
   clock: Clock;
-  handlers: Record<string, JobHandler>;
+  handlers: Record<string, BoundJobHandler>;
   concurrency: number;
   logger: WorkerLogger;
   /** Lease of a claimed job, renewed every third of it while the job runs (default DEFAULT_LEASE_SECONDS). */
@@ -63,6 +51,7 @@ export class JobWorker {
   private readonly lastRecurring = new Map<string, number>();
   private readonly executing = new Set<number>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private listening = false;
 
   constructor(private readonly options: WorkerOptions) {
     this.claimBatch = Math.max(1, Math.ceil(options.concurrency / 4));
@@ -72,8 +61,21 @@ export class JobWorker {
     if (!this.stopped) return;
     this.stopped = false;
     this.loop = this.run();
+    this.listenForJobs();
     this.heartbeat = setInterval(() => void this.renewLeases(), leaseRenewalMs(this.leaseSeconds));
     this.heartbeat.unref();
+  }
+
+  /**
+   * Every committed enqueue signals the jobs channel (job-queue.ts), in this process or another, so a worker wakes at
+   * once instead of at its next poll; the poll stays as the fallback while other processes' signals are lost.
+   */
+  private listenForJobs(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.options.db.watchChanges(JOBS_CHANGE_CHANNEL, () => this.notify()).catch((error: unknown) => {
+      this.options.logger.warn({ err: error }, 'job signals unavailable; workers poll');
+    });
   }
 
   private get leaseSeconds(): number {
@@ -91,7 +93,7 @@ export class JobWorker {
 
   /** Tells an idle worker that work was just committed, so it need not wait for the next poll. */
   notify(): void {
-    this.wakeUp?.();
+    if (!this.stopped) this.wakeUp?.();
   }
 
   /** Claims and runs whatever is runnable now, until nothing is left; returns how many jobs ran (tests drive time). */
@@ -193,6 +195,7 @@ export class JobWorker {
       let completed = false;
       await handler({
         job,
+        payload: job.payload,
         db,
         now: clock.now(),
         complete: async (work) => {

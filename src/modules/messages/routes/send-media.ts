@@ -54,7 +54,6 @@ export const sendMediaMessage = multipartRoute(
         const actor = actorOf(context.principal);
         const outbound = { text, messageType: file.type, quotedMessageId: null, source: actor.source, applyHandoffPause: true, attachFile: attach(file, tenantId, now) };
         const messageId = await send(deps.db, tenantId, loaded.id, actor, outbound, now);
-        deps.notifyJobs();
         return { success: 'Media message sent successfully.', data: sendResult(messageId, loaded.id) };
       } catch (error) {
         if (parts.file) await deps.storage.delete(parts.file.key).catch(() => undefined);

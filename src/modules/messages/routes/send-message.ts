@@ -34,7 +34,6 @@ export const sendMessage = defineRoute({
       { text: body.message!, messageType: 'text', quotedMessageId: body.quoted_message_id ?? null, source: actor.source, applyHandoffPause: true },
       deps.clock.now(),
     );
-    deps.notifyJobs();
     return { success: 'Message sent successfully.', data: sendResult(messageId, loaded.id) };
   },
 });

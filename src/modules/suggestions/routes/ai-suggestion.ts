@@ -48,7 +48,6 @@ export const sendAiSuggestion = defineRoute({
     if (takeOverAgent && !context.permissions.has('conversations.manage_agent')) throw new AppError('forbidden', MESSAGES.forbidden);
     const editedText = body.send_source === 'suggestion_edited' ? body.message! : null;
     const messageId = await send(deps.db, tenantId, loaded.id, actorOf(context.principal), { editedText, takeOverAgent }, deps.clock.now());
-    deps.notifyJobs();
     return { success: 'AI suggestion sent successfully.', data: sendResult(messageId, loaded.id) };
   },
 });
