@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { listedMessage, sql } from '../support/factories.js';
+import { listedMessage } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 import { multipartBody, PNG_BYTES, type FormPart } from '../support/multipart.js';
 import { download as get, LINK, sendMedia as send, sentImage as sendImage, telegramTarget as newTarget, type Target } from '../support/media.js';
 

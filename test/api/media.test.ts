@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { expectValidationError, listedMessage, MESSAGE_KEYS, sql, TIMESTAMP } from '../support/factories.js';
+import { MESSAGE_KEYS, TIMESTAMP } from '../support/shapes.js';
+import { expectValidationError } from '../support/assertions.js';
+import { listedMessage } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 import { filesUnder, multipartBody, PNG_BYTES, streamedFileBody, type FormPart } from '../support/multipart.js';
 import { FILE_KEYS, LINK, sendMedia as send, sentImage, storedState, telegramTarget as newTarget, type Target } from '../support/media.js';
 

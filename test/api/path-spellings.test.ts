@@ -10,7 +10,7 @@ import { createHarness, type Harness, type TestResponse } from '../support/harne
 import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
 import { mountRoute } from '../../src/http/mount-route.js';
-import { expectError } from '../support/factories.js';
+import { expectError } from '../support/assertions.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;

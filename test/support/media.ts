@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
-import { conversationOn, listedMessage, sql } from './factories.js';
+import { conversationOn, listedMessage } from './requests.js';
+import { sql } from './factories.js';
 import { filesUnder, multipartBody, PNG_BYTES, type FormPart } from './multipart.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
