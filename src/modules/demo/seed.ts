@@ -14,6 +14,10 @@ export interface SeedOptions {
   issuer: string;
   /** Called after each batch with (done, total) conversations. */
   onProgress?: (done: number, total: number) => void;
+  /** The Owner's login, hashed beforehand: the test factory hashes one per process (argon2 costs ~25 ms a tenant). */
+  login?: { password: string; passwordHash: string };
+  /** Refresh planner statistics at the end (default true); the tests' tenants of a few rows skip it. */
+  analyze?: boolean;
 }
 
 /** The `seed --json` object, keys in the order of product.md §6. */
@@ -61,8 +65,8 @@ function demoChannel(type: (typeof CHANNEL_TYPES)[number], tenantId: number) {
  */
 export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promise<SeedResult> {
   const now = deps.clock.now();
-  const password = randomString(20);
-  const passwordHash = await hashPassword(password);
+  const password = options.login?.password ?? randomString(20);
+  const passwordHash = options.login?.passwordHash ?? (await hashPassword(password));
   const clientId = crypto.randomUUID();
   const clientSecret = randomString(40);
 
@@ -108,7 +112,9 @@ export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promi
 
   // Fresh statistics for the planner: PGlite has no autovacuum, and PostgreSQL's would come only later. Only the
   // tables the seed filled: a database-wide ANALYZE also walks every catalog (a third of a small seed's time).
-  await deps.db.query('ANALYZE tenants, users, memberships, channels, customers, conversations, messages, conversation_counts');
+  if (options.analyze ?? true) {
+    await deps.db.query('ANALYZE tenants, users, memberships, channels, customers, conversations, messages, conversation_counts');
+  }
 
   const { token } = await deps.tokens.mint({
     userId: seeded.owner.id,
