@@ -35,9 +35,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     test: {
       pool: 'forks' as const,
       // Vitest's default is one worker less than the cores: a single worker on a 2-core machine, the whole suite in
-      // series. Files spend part of their time waiting (child processes, the PostgreSQL server), so one worker per
-      // core plus one keeps the cores busy. VITEST_MAX_WORKERS still overrides it.
-      maxWorkers: os.availableParallelism() + 1,
+      // series. One worker per core (not more: the real-process tests have deadlines). VITEST_MAX_WORKERS overrides it.
+      maxWorkers: os.availableParallelism(),
       projects: [
         { extends: true as const, test: { ...shared, name: 'pglite', include: ['test/**/*.test.ts'], env: { TEST_ENGINE: 'pglite' } } },
         ...(withPostgres
