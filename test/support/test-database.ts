@@ -64,20 +64,29 @@ export async function openTestDatabase(): Promise<{ db: Db; engine: Engine; drop
     const db = await openPglite(null, { loadDataDir: await migratedSnapshot() });
     return { db, engine: 'pglite', drop: async () => undefined };
   }
-  const base = process.env.TEST_DATABASE_URL!;
-  const name = `flextell_test_${crypto.randomBytes(6).toString('hex')}`;
-  const template = await migratedTemplate(base);
-  await withAdmin(base, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
-  const db = openPostgres(databaseUrl(base, name), 10);
+  const { url, drop } = await createServerDatabase(await migratedTemplate(process.env.TEST_DATABASE_URL!));
+  const db = openPostgres(url, 10);
   return {
     db,
     engine: 'postgres',
     drop: async () => {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: base });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await drop();
     },
+  };
+}
+
+/**
+ * A new database on the test PostgreSQL server (TEST_DATABASE_URL), copied from `template` or, without one, empty
+ * (for tests whose real processes migrate it themselves); `drop` removes it even while connections remain.
+ */
+export async function createServerDatabase(template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL!;
+  const name = `flextell_test_${crypto.randomBytes(6).toString('hex')}`;
+  const source = template ?? `template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'`;
+  await withAdmin(base, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${source}`));
+  return {
+    url: databaseUrl(base, name),
+    drop: () => withAdmin(base, async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
   };
 }
