@@ -7,7 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { currentEngine } from '../support/test-database.js';
-import { createUser, addMembership, expectError, memberWith, sql } from '../support/factories.js';
+import { expectError } from '../support/assertions.js';
+import { createUser, addMembership, memberWith, sql } from '../support/factories.js';
 import { ChangeAwareCache } from '../../src/platform/change-aware-cache.js';
 
 let h: Harness;

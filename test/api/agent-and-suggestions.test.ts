@@ -4,12 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  NOT_FOUND_CONVERSATION, NOT_PAUSED, SUGGESTION_KEYS, allConversations, apiTime, applicationToken, conversationOn,
-  expectAgent as expectAgentOf, expectExactJson, expectValidationError, getConversation, insertMessage, listedMessage, memberAs, memberWith,
-  messageCounts, newConversation, sendText, sentMessageId, setChannelSettings, setHandoffMinutes, sql, suggestionRow as suggestionRowOf, userName,
-  createDraft, type AgentState,
-} from '../support/factories.js';
+import { NOT_FOUND_CONVERSATION, NOT_PAUSED, SUGGESTION_KEYS, apiTime, type AgentState } from '../support/shapes.js';
+import { expectAgent as expectAgentOf, expectExactJson, expectValidationError } from '../support/assertions.js';
+import { allConversations, conversationOn, getConversation, listedMessage, newConversation, sendText, sentMessageId } from '../support/requests.js';
+import { applicationToken, insertMessage, memberAs, memberWith, messageCounts, setChannelSettings, setHandoffMinutes, sql, suggestionRow as suggestionRowOf, userName, createDraft } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

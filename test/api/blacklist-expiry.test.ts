@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { currentEngine } from '../support/test-database.js';
-import { allConversations, expectExactJson, postConversation, sql } from '../support/factories.js';
+import { expectExactJson } from '../support/assertions.js';
+import { allConversations, postConversation } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 import {
   ALREADY_BLOCKED, apiTimeIn, block, insertCustomer, listedEntry, listedIds, postBlock, putEntry, tenantWithCustomer,
 } from '../support/blacklist.js';

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  BLACKLIST_KEYS, allConversations, apiTime, applicationToken, expectError, expectExactJson, expectPaginatorShape, expectValidationError,
-  memberAs, memberWith, postConversation, sql,
-} from '../support/factories.js';
+import { BLACKLIST_KEYS, apiTime } from '../support/shapes.js';
+import { expectError, expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
+import { allConversations, postConversation } from '../support/requests.js';
+import { applicationToken, memberAs, memberWith, sql } from '../support/factories.js';
 import {
   ALREADY_BLOCKED, ENTRY_NOT_FOUND, apiTimeIn, block, channelSummary, deleteEntry, insertCustomer, listEntries, listedEntry, listedIds,
   postBlock, putEntry, tenantWithCustomer,

@@ -3,7 +3,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { TIMESTAMP, addMembership, applicationToken, expectExactJson, expectPaginatorShape, expectValidationError, sql } from '../support/factories.js';
+import { TIMESTAMP } from '../support/shapes.js';
+import { expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
+import { addMembership, applicationToken, sql } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

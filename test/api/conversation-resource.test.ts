@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  BLACKLIST_KEYS, CONVERSATION_CHANNEL_KEYS, CONVERSATION_CUSTOMER_KEYS, CONVERSATION_KEYS, TIMESTAMP,
-  allConversations, apiTime, expectExactJson, insertBlacklist, postConversation, sql,
-} from '../support/factories.js';
+import { BLACKLIST_KEYS, CONVERSATION_CHANNEL_KEYS, CONVERSATION_CUSTOMER_KEYS, CONVERSATION_KEYS, TIMESTAMP, apiTime } from '../support/shapes.js';
+import { expectExactJson } from '../support/assertions.js';
+import { allConversations, postConversation } from '../support/requests.js';
+import { insertBlacklist, sql } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { allConversations, expectValidationError, listConversations, postConversation, sql } from '../support/factories.js';
+import { expectValidationError } from '../support/assertions.js';
+import { allConversations, listConversations, postConversation } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

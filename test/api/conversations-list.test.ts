@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { allConversations, expectExactJson, expectPaginatorShape, expectValidationError, listConversations, sql } from '../support/factories.js';
+import { expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
+import { allConversations, listConversations } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

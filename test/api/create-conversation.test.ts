@@ -4,7 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { CONVERSATION_KEYS, expectError, expectValidationError, listConversations, postConversation, sql } from '../support/factories.js';
+import { CONVERSATION_KEYS } from '../support/shapes.js';
+import { expectError, expectValidationError } from '../support/assertions.js';
+import { listConversations, postConversation } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -9,7 +9,8 @@ import { createHarness, type Harness, type TestResponse } from '../support/harne
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
-import { conversationOn, expectError, sentMessageId } from '../support/factories.js';
+import { expectError } from '../support/assertions.js';
+import { conversationOn, sentMessageId } from '../support/requests.js';
 import { SAMPLE_REQUESTS, type SampleRequest } from '../support/route-samples.js';
 
 let h: Harness;

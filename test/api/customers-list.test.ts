@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { expectExactJson, expectPaginatorShape, expectValidationError, sql } from '../support/factories.js';
+import { expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
+import { sql } from '../support/factories.js';
 import { CUSTOMER_KEYS, deleteCustomer, emptyTenant, listCustomers, listedIds, newCustomer, putCustomer } from '../support/customers.js';
 
 let h: Harness;

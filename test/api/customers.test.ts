@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  addMembership, apiTime, createUser, expectError, expectExactJson, expectValidationError, memberAs, postConversation, sql, userName,
-} from '../support/factories.js';
+import { apiTime } from '../support/shapes.js';
+import { expectError, expectExactJson, expectValidationError } from '../support/assertions.js';
+import { postConversation } from '../support/requests.js';
+import { addMembership, createUser, memberAs, sql, userName } from '../support/factories.js';
 import {
   CUSTOMER_KEYS, NOT_FOUND_CUSTOMER, deleteCustomer, emptyTenant, getCustomer, listedIds, newCustomer, postCustomer, putCustomer,
 } from '../support/customers.js';

@@ -8,7 +8,8 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { AdapterRegistry } from '../../src/modules/delivery/adapters.js';
 import { TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/modules/delivery/channel-adapter.js';
 import { claimJobs } from '../../src/platform/jobs/job-queue.js';
-import { sentMessageId, sql } from '../support/factories.js';
+import { sentMessageId } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 
 class RecordingAdapter implements ChannelAdapter {
   readonly name = 'recording';

@@ -1,24 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { listedMessage, sql } from '../support/factories.js';
+import { listedMessage } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 import { multipartBody, PNG_BYTES, type FormPart } from '../support/multipart.js';
-import { download as get, LINK, sendMedia as send, sentImage as sendImage, telegramTarget as newTarget, type Target } from '../support/media.js';
+import { download as get, LINK, sendMedia as send, sentImage as sendImage, telegramTarget as newTarget, type Target, storageHarness } from '../support/media.js';
 
 const FORBIDDEN_LINK = { error: 'forbidden', message: 'The link is invalid or has expired.' };
 
 let h: Harness;
 let storageDir: string;
-beforeAll(async () => {
-  storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-links-'));
-  h = await createHarness({ FLEXTELL_STORAGE_DIR: storageDir });
-});
-afterAll(async () => {
-  await h?.close();
-  fs.rmSync(storageDir, { recursive: true, force: true });
-});
+let close: (() => Promise<void>) | undefined;
+beforeAll(async () => ({ h, storageDir, close } = await storageHarness('flextell-links-')));
+afterAll(async () => close?.());
 
 const telegramTarget = () => newTarget(h);
 const sendMedia = (target: Target, parts: FormPart[]) => send(h, target, parts);

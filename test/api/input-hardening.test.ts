@@ -9,7 +9,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { expectError, expectValidationError, insertBlacklist, sql } from '../support/factories.js';
+import { expectError, expectValidationError } from '../support/assertions.js';
+import { insertBlacklist, sql } from '../support/factories.js';
 import { TestBrowser, hiddenValue, listen } from '../support/oauth-browser.js';
 
 let h: Harness;

@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentEngine } from '../support/test-database.js';
+import { createServerDatabase, currentEngine } from '../support/test-database.js';
 import { buildCli, CLI, exited, killHard, pollUntil, ROOT, startServe, type RunningServer } from '../support/processes.js';
 
 /**
@@ -63,21 +62,9 @@ async function sendBurst(server: RunningServer, seed: Seed): Promise<number[]> {
 }
 
 async function postgresDatabase(): Promise<string> {
-  const base = process.env.TEST_DATABASE_URL!;
-  const name = `flextell_test_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'`);
-  await admin.end();
-  cleanups.push(async () => {
-    const cleanup = new pg.Client({ connectionString: base });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await cleanup.end();
-  });
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const { url, drop } = await createServerDatabase();
+  cleanups.push(drop);
+  return url;
 }
 
 async function connect(url: string): Promise<pg.Client> {

@@ -9,6 +9,7 @@ import { currentEngine } from '../support/test-database.js';
 import type { Queryable } from '../../src/platform/db/db.js';
 import { ConversationFinder } from '../../src/modules/conversations/conversation.finder.js';
 import { MessageFinder } from '../../src/modules/messages/message.finder.js';
+import { seedDemoTenant } from '../../src/modules/demo/seed.js';
 import { sql } from '../support/factories.js';
 
 let h: Harness;
@@ -57,11 +58,23 @@ function expectIndexOrderedPage(plan: PlanNode, index: string, what: string): vo
   expect(scans.map((node) => node['Index Name']), detail).toEqual([index]);
 }
 
-/** A tenant with enough conversations for the planner to prefer the index honestly, with fresh statistics. */
-async function planTenant(): Promise<number> {
-  const seed = await h.seedTenant({ conversations: 3000 });
-  await sql(h, 'ANALYZE conversations');
-  return seed.tenant_id;
+/** A demo tenant as `flextell seed` makes it, with the demo seeder's fresh statistics (the test factory skips them). */
+const demoTenant = (conversations: number) =>
+  seedDemoTenant(h.deps, { conversations, customers: conversations, issuer: 'http://localhost:8080' });
+
+let planTenantId: Promise<number> | undefined;
+
+/**
+ * A tenant with enough conversations for the planner to prefer the index honestly, with fresh statistics. Made once
+ * per file: the tests only explain and read, and 3,000 conversations are most of this file's time.
+ */
+function planTenant(): Promise<number> {
+  planTenantId ??= (async () => {
+    const seed = await demoTenant(3000);
+    await sql(h, 'ANALYZE conversations');
+    return seed.tenant_id;
+  })();
+  return planTenantId;
 }
 
 /** The harness database, recording every statement sent through it as it is sent. */
@@ -174,7 +187,7 @@ if (currentEngine() === 'postgres') describe('generic plans of the hot statement
 
   for (const [arrivalOrdered, index] of [[false, 'messages_by_conversation'], [true, 'messages_by_arrival']] as const) {
     it(`the message page (${arrivalOrdered ? 'by arrival number' : 'by OFFSET'}) reads ${index} and looks rows up by key`, async () => {
-      const seed = await h.seedTenant({ conversations: 3 });
+      const seed = await demoTenant(3);
       const [conversation] = await sql(h, 'SELECT id, message_count FROM conversations WHERE tenant_id = $1 LIMIT 1', [seed.tenant_id]);
       await sql(h, 'ANALYZE messages');
       const { db, seen } = recordingDb();

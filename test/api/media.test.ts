@@ -1,25 +1,22 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
-import { expectValidationError, listedMessage, MESSAGE_KEYS, sql, TIMESTAMP } from '../support/factories.js';
+import type { Harness } from '../support/harness.js';
+import { MESSAGE_KEYS, TIMESTAMP } from '../support/shapes.js';
+import { expectValidationError } from '../support/assertions.js';
+import { listedMessage } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 import { filesUnder, multipartBody, PNG_BYTES, streamedFileBody, type FormPart } from '../support/multipart.js';
-import { FILE_KEYS, LINK, sendMedia as send, sentImage, storedState, telegramTarget as newTarget, type Target } from '../support/media.js';
+import { FILE_KEYS, LINK, sendMedia as send, sentImage, storedState, telegramTarget as newTarget, type Target, storageHarness } from '../support/media.js';
 
 const TOO_LARGE = { error: 'payload_too_large', message: 'The file field must not be greater than 51200 kilobytes.' };
 const LIMIT = 52_428_800;
 
 let h: Harness;
 let storageDir: string;
-beforeAll(async () => {
-  storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-media-'));
-  h = await createHarness({ FLEXTELL_STORAGE_DIR: storageDir });
-});
-afterAll(async () => {
-  await h?.close();
-  fs.rmSync(storageDir, { recursive: true, force: true });
-});
+let close: (() => Promise<void>) | undefined;
+beforeAll(async () => ({ h, storageDir, close } = await storageHarness('flextell-media-')));
+afterAll(async () => close?.());
 
 const telegramTarget = () => newTarget(h);
 const sendMedia = (target: Target, parts: FormPart[]) => send(h, target, parts);

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { conversationOn, insertMessage, listMessages, sentMessageId, sql } from '../support/factories.js';
+import { conversationOn, listMessages, sentMessageId } from '../support/requests.js';
+import { insertMessage, sql } from '../support/factories.js';
 import { MessageFinder } from '../../src/modules/messages/message.finder.js';
 import { numberMessagesInListOrder } from '../../src/modules/messages/message.repository.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';

@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  CONVERSATION_KEYS, MESSAGE_KEYS, allConversations, allMessages, apiTime, applicationToken, conversationOn, expectExactJson,
-  expectValidationError, getConversation, insertMessage, listMessages, listedMessage, memberAs, memberWith, messageCounts, sendSnapshot, sentMessageId, sql,
-  userName,
-} from '../support/factories.js';
+import { CONVERSATION_KEYS, MESSAGE_KEYS, apiTime } from '../support/shapes.js';
+import { expectExactJson, expectValidationError, sendSnapshot } from '../support/assertions.js';
+import { allConversations, allMessages, conversationOn, getConversation, listMessages, listedMessage, sentMessageId } from '../support/requests.js';
+import { applicationToken, insertMessage, memberAs, memberWith, messageCounts, sql, userName } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

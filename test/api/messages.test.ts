@@ -5,11 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import {
-  MESSAGE_KEYS, METADATA_KEYS, NOT_FOUND_CONVERSATION, NOT_FOUND_MESSAGE, SEND_RESULT_KEYS, TIMESTAMP, allConversations, allMessages,
-  apiTime, applicationToken, conversationOn, expectExactJson, expectPaginatorShape, expectValidationError, getConversation, insertMessage,
-  listMessages, listedMessage, messageCounts, newConversation as newConversationOf, sendSnapshot, sendText, sentMessageId, sql, userName,
-} from '../support/factories.js';
+import { MESSAGE_KEYS, METADATA_KEYS, NOT_FOUND_CONVERSATION, NOT_FOUND_MESSAGE, SEND_RESULT_KEYS, TIMESTAMP, apiTime } from '../support/shapes.js';
+import { expectExactJson, expectPaginatorShape, expectValidationError, sendSnapshot } from '../support/assertions.js';
+import { allConversations, allMessages, conversationOn, getConversation, listMessages, listedMessage, newConversation as newConversationOf, sendText, sentMessageId } from '../support/requests.js';
+import { applicationToken, insertMessage, messageCounts, sql, userName } from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,17 +1,14 @@
 /** The Applications page of the browser UI: register (secret shown once), list and delete, with CSRF and permission. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { memberAs, sql } from '../support/factories.js';
-import { TestBrowser, hiddenValue, listen, logIn } from '../support/oauth-browser.js';
+import { TestBrowser, hiddenValue, logIn, listeningHarness } from '../support/oauth-browser.js';
 import { createClient, expectOAuthError, postForm } from '../support/oauth.js';
 import { hashPassword } from '../../src/modules/users/user.repository.js';
 
 let h: Harness;
 let base: string;
-beforeAll(async () => {
-  h = await createHarness();
-  base = await listen(h);
-});
+beforeAll(async () => ({ h, base } = await listeningHarness()));
 afterAll(async () => h?.close());
 
 async function post(browser: TestBrowser, path: string, csrfFrom: string, fields: Record<string, string>, extra: Array<[string, string]> = []) {

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import {
-  TIMESTAMP, UUID_V4, expectError, expectExactJson, expectPaginatorShape, expectValidationError, memberAs, memberWith, sql,
-} from '../support/factories.js';
+import { TIMESTAMP, UUID_V4 } from '../support/shapes.js';
+import { expectError, expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
+import { memberAs, memberWith, sql } from '../support/factories.js';
 import { bodyCredentials, expectOAuthError, insertCode, postForm } from '../support/oauth.js';
 import { SCOPES } from '../../src/modules/oauth/scopes.js';
 

@@ -3,18 +3,15 @@
  * detection still needs is kept; the login page writes no session for a visitor without a cookie.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { bodyCredentials, createClient, expectOAuthError, insertCode, postForm } from '../support/oauth.js';
-import { TestBrowser, hiddenValue, listen, logIn } from '../support/oauth-browser.js';
+import { TestBrowser, hiddenValue, logIn, listeningHarness } from '../support/oauth-browser.js';
 import { enqueueRecurringJob } from '../../src/platform/jobs/job-queue.js';
 import { OAUTH_CLEANUP_JOB } from '../../src/modules/oauth/oauth-cleanup.job.js';
 
 let h: Harness;
 let base: string;
-beforeAll(async () => {
-  h = await createHarness();
-  base = await listen(h);
-});
+beforeAll(async () => ({ h, base } = await listeningHarness()));
 afterAll(async () => h?.close());
 
 async function count(table: string): Promise<number> {

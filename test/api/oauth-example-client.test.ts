@@ -1,17 +1,14 @@
 /** examples/oauth-client runs the documented flow (oauth.md §12) end to end against a listening server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { createClient } from '../support/oauth.js';
-import { TestBrowser, hiddenValue, listen, logIn } from '../support/oauth-browser.js';
+import { TestBrowser, hiddenValue, logIn, listeningHarness } from '../support/oauth-browser.js';
 import { runFlow } from '../../examples/oauth-client/client.mjs';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
 let base: string;
-beforeAll(async () => {
-  h = await createHarness();
-  base = await listen(h);
-});
+beforeAll(async () => ({ h, base } = await listeningHarness()));
 afterAll(async () => h?.close());
 
 /** Plays the user: signs in, approves, and follows the redirect to the example's callback server. */

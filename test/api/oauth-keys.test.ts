@@ -1,7 +1,7 @@
 /** oauth.md §9: a retired signing key stays in the JWKS and verifies until every unrevoked token it signed expired. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { jwtHeader, jwtPayload } from '../support/factories.js';
+import { jwtHeader, jwtPayload } from '../support/shapes.js';
 import { rotateSigningKey } from '../../src/modules/oauth/signing-keys.js';
 
 let h: Harness;

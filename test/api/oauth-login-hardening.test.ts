@@ -3,17 +3,14 @@
  * email variant shares one budget, and a browser that signed in before (device cookie) is not held by the account limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { sql } from '../support/factories.js';
-import { hiddenValue, listen } from '../support/oauth-browser.js';
+import { hiddenValue, listeningHarness } from '../support/oauth-browser.js';
 
 let h: Harness;
 let base: string;
-beforeAll(async () => {
-  // The default limits: 10 per (email, IP), 50 per IP, 30 per account.
-  h = await createHarness();
-  base = await listen(h);
-});
+// The default limits: 10 per (email, IP), 50 per IP, 30 per account.
+beforeAll(async () => ({ h, base } = await listeningHarness()));
 afterAll(async () => h?.close());
 
 /** A browser at its own peer address (no TRUST_PROXY), with a cookie jar; `attempt` loads the form and posts it. */

@@ -3,19 +3,16 @@
  * has its login sessions and refresh tokens revoked; losing one of several memberships changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { addMembership, memberAs, sql } from '../support/factories.js';
 import { bodyCredentials, createClient, expectOAuthError, insertCode, postForm, type TestClient } from '../support/oauth.js';
-import { TestBrowser, listen, logIn } from '../support/oauth-browser.js';
+import { TestBrowser, logIn, listeningHarness } from '../support/oauth-browser.js';
 import { hashPassword } from '../../src/modules/users/user.repository.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
 let base: string;
-beforeAll(async () => {
-  h = await createHarness();
-  base = await listen(h);
-});
+beforeAll(async () => ({ h, base } = await listeningHarness()));
 afterAll(async () => h?.close());
 
 interface Member {

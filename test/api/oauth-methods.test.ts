@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { expectExactJson } from '../support/factories.js';
+import { expectExactJson } from '../support/assertions.js';
 
 let h: Harness;
 beforeAll(async () => {

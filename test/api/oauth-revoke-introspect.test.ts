@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { expectError, expectExactJson, jwtHeader, jwtPayload } from '../support/factories.js';
+import { jwtHeader, jwtPayload } from '../support/shapes.js';
+import { expectError, expectExactJson } from '../support/assertions.js';
 import { basic, bodyCredentials, createClient, expectOAuthError, insertCode, postForm, type TestClient } from '../support/oauth.js';
 import { rotateSigningKey } from '../../src/modules/oauth/signing-keys.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { expectError, jwtHeader, jwtPayload } from '../support/factories.js';
+import { jwtHeader, jwtPayload } from '../support/shapes.js';
+import { expectError } from '../support/assertions.js';
 import {
   basic, bodyCredentials, createClient, expectOAuthError, expectTokenResponse, insertCode, pkcePair, postForm, type TestClient,
 } from '../support/oauth.js';

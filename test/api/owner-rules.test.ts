@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { addMembership, applicationToken, createUser, expectExactJson, expectValidationError, memberAs, roleId, sql } from '../support/factories.js';
+import { expectExactJson, expectValidationError } from '../support/assertions.js';
+import { addMembership, applicationToken, createUser, memberAs, roleId, sql } from '../support/factories.js';
 import {
   KEEP_AN_OWNER, OWNER_ONLY, USER_NOT_FOUND, createdUser, deleteUser, directorySnapshot, newUserBody, postUser, putUser, roleNames, syncRoles,
 } from '../support/users.js';

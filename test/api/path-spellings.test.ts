@@ -11,7 +11,7 @@ import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
 import { mountRoute } from '../../src/http/mount-route.js';
 import { AppError, errorBody, errorStatus } from '../../src/http/errors.js';
-import { expectError } from '../support/factories.js';
+import { expectError } from '../support/assertions.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;

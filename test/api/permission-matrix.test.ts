@@ -10,7 +10,8 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
 import { SYSTEM_ROLE_PERMISSIONS, SYSTEM_ROLES, systemRolesWith } from '../../src/modules/roles/permissions.js';
-import { addMembership, createRole, createUser, expectError, memberAs, sql } from '../support/factories.js';
+import { expectError } from '../support/assertions.js';
+import { addMembership, createRole, createUser, memberAs, sql } from '../support/factories.js';
 import { SAMPLE_REQUESTS, SPEC_MATRIX } from '../support/route-samples.js';
 
 let h: Harness;

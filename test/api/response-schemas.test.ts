@@ -15,7 +15,8 @@ import { createHarness, type Harness, type TestResponse } from '../support/harne
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
-import { conversationOn, sentMessageId, sql } from '../support/factories.js';
+import { sql } from '../support/factories.js';
+import { conversationOn, sentMessageId } from '../support/requests.js';
 import { SAMPLE_REQUESTS, type SampleRequest } from '../support/route-samples.js';
 import { nullableSchemas, schemaErrors, type Reached } from '../support/schema-check.js';
 

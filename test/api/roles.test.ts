@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { PERMISSIONS } from '../../src/modules/roles/permissions.js';
-import {
-  addMembership, apiTime, applicationToken, createRole, createUser, expectError, expectExactJson, expectPaginatorShape, expectValidationError,
-  memberAs, memberWith, roleId, sql,
-} from '../support/factories.js';
+import { apiTime } from '../support/shapes.js';
+import { expectError, expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
+import { addMembership, applicationToken, createRole, createUser, memberAs, memberWith, roleId, sql } from '../support/factories.js';
 import { FORBIDDEN, ROLE_KEYS, ROLE_NOT_FOUND, USER_NOT_FOUND, createdUser, directorySnapshot, syncRoles } from '../support/users.js';
 
 let h: Harness;

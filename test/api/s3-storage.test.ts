@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { conversationOn, listedMessage, sql } from '../support/factories.js';
+import { conversationOn, listedMessage } from '../support/requests.js';
+import { sql } from '../support/factories.js';
 import { FakeS3 } from '../support/fake-s3.js';
 import { multipartBody, PNG_BYTES, streamedFileBody, type FormPart } from '../support/multipart.js';
 

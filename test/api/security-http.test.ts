@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
-import { UUID_V4, concreteUrl } from '../support/factories.js';
+import { UUID_V4 } from '../support/shapes.js';
+import { concreteUrl } from '../support/concrete-urls.js';
 
 let h: Harness;
 beforeAll(async () => {

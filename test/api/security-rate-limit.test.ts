@@ -3,7 +3,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
-import { addMembership, listConversations, sql } from '../support/factories.js';
+import { listConversations } from '../support/requests.js';
+import { addMembership, sql } from '../support/factories.js';
 import type { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 
 let h: Harness;

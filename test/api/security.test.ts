@@ -11,7 +11,10 @@ import { apiRoutes } from '../../src/routes.js';
 import type { AnyRoute } from '../../src/http/define-route.js';
 import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
 import { PERMISSIONS } from '../../src/modules/roles/permissions.js';
-import { addMembership, applicationToken, concreteUrl, createRole, createUser, expectValidationError, jwtHeader, jwtPayload, sql } from '../support/factories.js';
+import { jwtHeader, jwtPayload } from '../support/shapes.js';
+import { expectValidationError } from '../support/assertions.js';
+import { addMembership, applicationToken, createRole, createUser, sql } from '../support/factories.js';
+import { concreteUrl } from '../support/concrete-urls.js';
 
 let h: Harness;
 /** A foreign RSA key pair, made once: generating one costs more than the requests of a test. */

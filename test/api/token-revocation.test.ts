@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { jwtPayload, sql } from '../support/factories.js';
+import { jwtPayload } from '../support/shapes.js';
+import { sql } from '../support/factories.js';
 import { createdUser, putUser } from '../support/users.js';
 import { bodyCredentials, createClient, insertCode, postForm } from '../support/oauth.js';
 import { revokeTokenByJti, revokeTokensOfEmail } from '../../src/modules/oauth/token-revocation.js';

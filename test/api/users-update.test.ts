@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { addMembership, apiTime, expectError, expectExactJson, expectValidationError, memberAs, roleId, sql } from '../support/factories.js';
+import { apiTime } from '../support/shapes.js';
+import { expectError, expectExactJson, expectValidationError } from '../support/assertions.js';
+import { addMembership, memberAs, roleId, sql } from '../support/factories.js';
 import {
   FORBIDDEN, USER_NOT_FOUND, createdUser, deleteUser, directorySnapshot, freshEmail, listUsers, listedIds, newUserBody, postUser, putUser,
 } from '../support/users.js';

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { TIMESTAMP, apiTime, expectError, expectExactJson, expectValidationError, roleId, sql } from '../support/factories.js';
+import { TIMESTAMP, apiTime } from '../support/shapes.js';
+import { expectError, expectExactJson, expectValidationError } from '../support/assertions.js';
+import { roleId, sql } from '../support/factories.js';
 import { USER_KEYS, USER_NOT_FOUND, createdUser, deleteUser, freshEmail, listUsers, listedIds, newUserBody, postUser, putUser } from '../support/users.js';
 
 let h: Harness;

@@ -1,12 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../support/processes.js';
+import { buildCli, CLI, exited, startServe } from '../support/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const directories: string[] = [];
 
 function dataDir(): string {
@@ -23,30 +21,6 @@ function run(args: string[], env: Record<string, string> = {}, input?: string) {
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, lastLine: result.stdout.trim().split('\n').pop() ?? '' };
-}
-
-/** Starts `serve` and resolves once its "listening" log line names the URL. */
-function serve(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env } });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)","msg":"listening"/.exec(output);
-      if (match && (!args.includes('--demo') || output.includes('Try it:'))) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 beforeAll(() => buildCli(), 120_000);
@@ -139,7 +113,7 @@ describe('flextell CLI', () => {
     expect(run(['password', '--email', seed.email], env, 'a brand new password\n').lastLine).toBe('Password updated.');
     const afterPassword = mint();
 
-    const server = await serve([], env);
+    const server = await startServe(env);
     try {
       const status = async (token: string) =>
         (await fetch(`${server.url}/api/v1/account/tenants`, { headers: { authorization: `Bearer ${token}` } })).status;
@@ -155,7 +129,7 @@ describe('flextell CLI', () => {
   it('serves the seeded tenant, holds the data-dir lock, and shuts down cleanly on SIGTERM', async () => {
     const env = { FLEXTELL_DATA_DIR: dataDir() };
     const seed = JSON.parse(run(['seed', '--json', '--conversations', '20'], env).lastLine);
-    const server = await serve([], env);
+    const server = await startServe(env);
     const locked = run(['migrate'], env);
     expect(locked.status).toBe(1);
     expect(locked.stderr.trim()).toBe(
@@ -177,7 +151,7 @@ describe('flextell CLI', () => {
 
   it('serve --demo seeds on first start and prints a banner whose curl line works; a killed lock is taken over', async () => {
     const env = { FLEXTELL_DATA_DIR: dataDir() };
-    const first = await serve(['--demo'], env);
+    const first = await startServe(env, ['--demo']);
     const banner = first.output();
     const tenant = /X-Tenant: (\d+)/.exec(banner)![1]!;
     const token = /Bearer token \(valid 30 days\):\n {4}(\S+)/.exec(banner)![1]!;
@@ -191,7 +165,7 @@ describe('flextell CLI', () => {
     const killed = exited(first.child);
     first.child.kill('SIGKILL');
     await killed;
-    const second = await serve(['--demo'], env);
+    const second = await startServe(env, ['--demo']);
     // The second start reads demo.json instead of seeding again.
     expect(second.output()).toContain(`X-Tenant: ${tenant}`);
     const exit = exited(second.child);

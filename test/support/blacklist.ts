@@ -5,7 +5,8 @@
 import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { apiTime, sql } from './factories.js';
+import { apiTime } from './shapes.js';
+import { sql } from './factories.js';
 
 export const BLACKLIST_URL = '/api/v1/channel-blacklists';
 export const ENTRY_NOT_FOUND = { error: 'not_found', message: 'Blacklist entry not found.' };

@@ -1,82 +1,8 @@
-import { expect } from 'vitest';
-import type { Harness, TestResponse } from './harness.js';
+/** Rows written straight to the database: users, roles, memberships, blacklist entries, messages, drafts, tokens. */
+import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
-
-/** api.md §7.4: YYYY-MM-DDTHH:MM:SSZ, no fraction. */
-export const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
-export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
-export const CONVERSATION_KEYS = [
-  'id', 'display_name', 'address', 'last_message_id', 'last_message', 'last_message_at', 'last_message_type',
-  'last_message_is_customer', 'unread_count', 'agent_disabled', 'agent_expires_at', 'agent_disabled_by_user_name',
-  'customer', 'channel', 'blacklist',
-];
-export const CONVERSATION_CUSTOMER_KEYS = ['id', 'first_name', 'last_name', 'phone_number', 'avatar_url'];
-export const CONVERSATION_CHANNEL_KEYS = ['id', 'name', 'type', 'address'];
-export const BLACKLIST_KEYS = [
-  'id', 'tenant_id', 'reason', 'reason_label', 'note', 'blocked_at', 'expires_at', 'is_active', 'is_permanent',
-  'is_expired', 'remaining_time', 'metadata', 'created_at', 'updated_at', 'deleted_at', 'channel', 'customer',
-];
-export const PAGINATOR_KEYS = ['data', 'links', 'meta'];
-export const LINKS_KEYS = ['first', 'last', 'prev', 'next'];
-export const META_KEYS = ['current_page', 'from', 'last_page', 'links', 'path', 'per_page', 'to', 'total'];
-
-/** The API's timestamp text of a Date (whole seconds, literal Z). */
-export function apiTime(date: Date): string {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().slice(0, 19) + 'Z';
-}
-
-/** Checks Object.keys at every nesting level against an expected value (toEqual ignores key order). */
-export function expectSameKeyOrder(actual: unknown, expected: unknown, where = '$'): void {
-  if (Array.isArray(expected)) {
-    expect(Array.isArray(actual), where).toBe(true);
-    expect((actual as unknown[]).length, where).toBe(expected.length);
-    expected.forEach((item, index) => expectSameKeyOrder((actual as unknown[])[index], item, `${where}[${index}]`));
-  } else if (expected !== null && typeof expected === 'object') {
-    expect(actual !== null && typeof actual === 'object', where).toBe(true);
-    expect(Object.keys(actual as object), where).toEqual(Object.keys(expected));
-    for (const [key, value] of Object.entries(expected)) {
-      expectSameKeyOrder((actual as Record<string, unknown>)[key], value, `${where}.${key}`);
-    }
-  }
-}
-
-/** Deep equality plus key order at every level. */
-export function expectExactJson(actual: unknown, expected: unknown): void {
-  expect(actual).toEqual(expected);
-  expectSameKeyOrder(actual, expected);
-}
-
-/** A paginator body's structure (laravel-pagination.md §1). */
-export function expectPaginatorShape(body: any): void {
-  expect(Object.keys(body)).toEqual(PAGINATOR_KEYS);
-  expect(Object.keys(body.links)).toEqual(LINKS_KEYS);
-  expect(Object.keys(body.meta)).toEqual(META_KEYS);
-  for (const link of body.meta.links) expect(Object.keys(link)).toEqual(['url', 'label', 'active']);
-}
-
-/** A 422 body, exactly: keys error, message, errors in this order. */
-export function expectValidationError(response: TestResponse, errors: Record<string, string[]>): void {
-  expect(response.status, response.body).toBe(422);
-  const expected = { error: 'validation_error', message: Object.values(errors)[0]![0], errors };
-  expectExactJson(response.json, expected);
-}
-
-export function expectError(response: TestResponse, status: number, error: string, message?: string): void {
-  expect(response.status, response.body).toBe(status);
-  expect(Object.keys(response.json), response.body).toEqual(['error', 'message']);
-  expect(response.json.error).toBe(error);
-  if (message !== undefined) expect(response.json.message).toBe(message);
-}
-
-export function jwtPayload(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
-}
-
-export function jwtHeader(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
-}
+import { allMessages } from './requests.js';
 
 let userCounter = 0;
 
@@ -164,97 +90,10 @@ export async function insertBlacklist(h: Harness, input: BlacklistInput): Promis
   return Number(result.rows[0]!.id);
 }
 
-/** POST /api/v1/conversations with the seed's owner token. */
-export function postConversation(h: Harness, seed: SeedResult, body: unknown, token = seed.access_token): Promise<TestResponse> {
-  return h.request({ method: 'POST', url: '/api/v1/conversations', token, body });
-}
-
-/** GET /api/v1/conversations (+ query) with the seed's owner token. */
-export function listConversations(h: Harness, seed: SeedResult, query = '', headers?: Record<string, string>): Promise<TestResponse> {
-  return h.request({ url: `/api/v1/conversations${query}`, token: seed.access_token, headers });
-}
-
-/** Every conversation of the tenant as the API lists them (all pages of 100). */
-export async function allConversations(h: Harness, seed: SeedResult, query = ''): Promise<any[]> {
-  const rows: any[] = [];
-  for (let page = 1; ; page++) {
-    const separator = query === '' ? '?' : `${query}&`;
-    const response = await listConversations(h, seed, `${separator}per_page=100&page=${page}`);
-    expect(response.status, response.body).toBe(200);
-    rows.push(...response.json.data);
-    if (page >= response.json.meta.last_page) return rows;
-  }
-}
-
 /** Runs an SQL statement and returns its rows. */
 export async function sql<Row = Record<string, any>>(h: Harness, text: string, params: unknown[] = []): Promise<Row[]> {
   const result = await h.deps.db.query<Row>(text, params);
   return result.rows;
-}
-
-/**
- * A concrete URL for a registry route: each `:param` becomes a real id of the seed's tenant (or "1" for a resource
- * this helper does not know yet, which still exercises every check that runs before path resources, api.md §3).
- */
-export async function concreteUrl(h: Harness, seed: SeedResult, url: string): Promise<string> {
-  const segments = url.split('/');
-  const resolved: string[] = [];
-  let conversationId: number | null = null;
-  for (let index = 0; index < segments.length; index++) {
-    const segment = segments[index]!;
-    if (!segment.startsWith(':')) {
-      resolved.push(segment);
-      continue;
-    }
-    const resource = segments[index - 1] ?? '';
-    const id = await realId(h, seed, resource, segment.slice(1), conversationId);
-    if (resource === 'conversations') conversationId = id;
-    resolved.push(String(id ?? 1));
-  }
-  return resolved.join('/');
-}
-
-async function firstId(h: Harness, text: string, params: unknown[]): Promise<number | null> {
-  const rows = await sql<{ id: number }>(h, text, params);
-  return rows[0] ? Number(rows[0].id) : null;
-}
-
-async function realId(h: Harness, seed: SeedResult, resource: string, param: string, conversationId: number | null): Promise<number | null> {
-  const t = seed.tenant_id;
-  switch (resource) {
-    case 'conversations':
-      return firstId(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
-    case 'messages':
-      return firstId(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND ($2::bigint IS NULL OR conversation_id = $2) ORDER BY id LIMIT 1', [t, conversationId]);
-    case 'channels':
-      return seed.channels.whatsapp;
-    case 'customers':
-      return firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
-    case 'users': {
-      // Not the seed's Owner: Owner protection (api-directory.md §2.2) would refuse a non-Owner caller with 403.
-      const member = await createUser(h, 'Listed Agent');
-      await addMembership(h, seed.tenant_id, member, ['Agent']);
-      return member;
-    }
-    case 'roles':
-      return firstId(h, `SELECT id FROM roles WHERE tenant_id = $1 ORDER BY id LIMIT 1`, [t]);
-    case 'applications':
-      // A fresh application: deleting the seed's own Demo App would revoke the very token making the call.
-      return firstId(h, `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential) VALUES ($1, gen_random_uuid(), 'Security probe', true) RETURNING id`, [t]);
-    case 'channel-blacklists': {
-      const customer = await firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
-      return customer === null ? null : insertBlacklist(h, { tenantId: t, channelId: seed.channels.whatsapp, customerId: customer });
-    }
-    case 'knowledge-articles':
-      return firstId(h, `INSERT INTO knowledge_articles (tenant_id, title, body) VALUES ($1, 'Returns', 'Within 30 days.') RETURNING id`, [t]);
-    case 'agent-runs': {
-      if (conversationId === null) conversationId = await firstId(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
-      return conversationId === null ? null : firstId(h, `INSERT INTO agent_runs (tenant_id, conversation_id, mode) VALUES ($1, $2, 'copilot') RETURNING id`, [t, conversationId]);
-    }
-    default:
-      void param;
-      return null;
-  }
 }
 
 /** A client-credentials access token of the seed's "Demo App" (an application principal bound to its tenant). */
@@ -268,76 +107,6 @@ export async function applicationToken(h: Harness, seed: SeedResult, scopes: rea
     issuer: 'http://localhost:8080',
   });
   return minted.token;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Messages, agent pause and AI suggestions (api-conversations.md §1.3–§1.8).
-
-export const MESSAGE_KEYS = [
-  'id', 'conversation_id', 'user_id', 'user_name', 'is_customer', 'message_type', 'message', 'quoted_text', 'is_deleted',
-  'is_edited', 'edited_by_user_name', 'deleted_by_user_name', 'read_at', 'metadata', 'created_at', 'file', 'file_temporary_url',
-];
-export const METADATA_KEYS = [
-  'source', 'provider', 'provider_message_id', 'provider_timestamp', 'quoted_message_id', 'delivery_status', 'failure_reason',
-  'delivery_updated_at',
-];
-export const SEND_RESULT_KEYS = ['status', 'message_id', 'conversation_id'];
-export const AGENT_STATUS_KEYS = ['agent_disabled', 'agent_expires_at', 'agent_disabled_by_user_name', 'remaining_minutes'];
-export const SUGGESTION_KEYS = [
-  'id', 'conversation_id', 'original_text', 'final_text', 'status', 'rating', 'pending_actions', 'trigger_chat_log_ids',
-  'has_new_messages', 'sent_at', 'created_at', 'updated_at',
-];
-export const NOT_FOUND_CONVERSATION = { error: 'not_found', message: 'Conversation not found.' };
-export const NOT_FOUND_MESSAGE = { error: 'not_found', message: 'Message not found.' };
-
-/** The first listed (newest) conversation of the seed on a channel type. */
-export async function conversationOn(h: Harness, seed: SeedResult, type: 'whatsapp' | 'instagram' | 'website' | 'telegram'): Promise<any> {
-  const response = await listConversations(h, seed, `?channel_type=${type}`);
-  expect(response.status, response.body).toBe(200);
-  expect(response.json.data.length, `a ${type} conversation exists`).toBeGreaterThan(0);
-  return response.json.data[0];
-}
-
-/** GET /api/v1/conversations/{id} → data (asserts 200). */
-export async function getConversation(h: Harness, token: string, id: number): Promise<any> {
-  const response = await h.request({ url: `/api/v1/conversations/${id}`, token });
-  expect(response.status, response.body).toBe(200);
-  return response.json.data;
-}
-
-/** GET /api/v1/conversations/{id}/messages (+ query). */
-export function listMessages(h: Harness, token: string, id: number, query = ''): Promise<TestResponse> {
-  return h.request({ url: `/api/v1/conversations/${id}/messages${query}`, token });
-}
-
-/** Every message of a conversation, newest first, as the API lists them (asserts 200 on each page). */
-export async function allMessages(h: Harness, token: string, id: number): Promise<any[]> {
-  const rows: any[] = [];
-  for (let page = 1; ; page++) {
-    const response = await listMessages(h, token, id, `?per_page=100&page=${page}`);
-    expect(response.status, response.body).toBe(200);
-    rows.push(...response.json.data);
-    if (page >= response.json.meta.last_page) return rows;
-  }
-}
-
-/** One listed message of a conversation by id. */
-export async function listedMessage(h: Harness, token: string, conversationId: number, messageId: number): Promise<any> {
-  const row = (await allMessages(h, token, conversationId)).find((message) => message.id === messageId);
-  expect(row, `message ${messageId} is listed`).toBeDefined();
-  return row;
-}
-
-/** POST /api/v1/conversations/{id}/messages. */
-export function sendText(h: Harness, token: string, id: number, body: unknown): Promise<TestResponse> {
-  return h.request({ method: 'POST', url: `/api/v1/conversations/${id}/messages`, token, body });
-}
-
-/** Sends a text and returns the new message id (asserts 200). */
-export async function sentMessageId(h: Harness, token: string, id: number, text: string): Promise<number> {
-  const response = await sendText(h, token, id, { message: text });
-  expect(response.status, response.body).toBe(200);
-  return Number(response.json.data.message_id);
 }
 
 export interface InsertedMessage {
@@ -421,40 +190,6 @@ export async function setChannelSettings(h: Harness, tenantId: number, channelId
 export async function userName(h: Harness, userId: number): Promise<string> {
   const [row] = await sql(h, 'SELECT name FROM users WHERE id = $1', [userId]);
   return row!.name as string;
-}
-
-/** Everything a rejected send must leave as it was (api-conversations.md §3.8: nothing stored on any 4xx). */
-export async function sendSnapshot(h: Harness, seed: SeedResult, conversationId: number) {
-  const list = await listMessages(h, seed.access_token, conversationId);
-  const [jobs] = await sql(h, 'SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1', [seed.tenant_id]);
-  return {
-    total: list.json.meta.total,
-    counts: await messageCounts(h, seed.tenant_id, conversationId),
-    conversation: await getConversation(h, seed.access_token, conversationId),
-    jobs: Number(jobs!.n),
-  };
-}
-
-/** POST /api/v1/conversations on the seed's channel of this type; returns the new conversation's id (asserts 201). */
-export async function newConversation(h: Harness, seed: SeedResult, type: 'whatsapp' | 'instagram' | 'website' | 'telegram', address: string): Promise<number> {
-  const response = await postConversation(h, seed, { channel_id: seed.channels[type], address });
-  expect(response.status, response.body).toBe(201);
-  return response.json.data.id;
-}
-
-/** [agent_disabled, agent_expires_at, agent_disabled_by_user_name, remaining_minutes] */
-export type AgentState = [boolean, string | null, string | null, string | null];
-export const NOT_PAUSED: AgentState = [false, null, null, null];
-
-/** GET …/agent answers exactly this status, and the conversation resource (GET one and its list item) agrees (§1.6). */
-export async function expectAgent(h: Harness, seed: SeedResult, conversationId: number, expected: AgentState): Promise<void> {
-  const response = await h.request({ url: `/api/v1/conversations/${conversationId}/agent`, token: seed.access_token });
-  expect(response.status, response.body).toBe(200);
-  const data = Object.fromEntries(AGENT_STATUS_KEYS.map((key, index) => [key, expected[index]]));
-  expectExactJson(response.json, { success: 'Agent status retrieved successfully.', data });
-  const conversation = await getConversation(h, seed.access_token, conversationId);
-  expect([conversation.agent_disabled, conversation.agent_expires_at, conversation.agent_disabled_by_user_name]).toEqual(expected.slice(0, 3));
-  expectExactJson((await allConversations(h, seed)).find((row) => row.id === conversationId), conversation);
 }
 
 /** The seed's tenant setting agent.handoff_pause_minutes (product.md §9), written directly. */

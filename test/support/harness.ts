@@ -4,7 +4,8 @@ import type { AppDeps } from '../../src/app-deps.js';
 import { createDeps } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/platform/clock.js';
-import { seedDemoTenant, type SeedResult } from '../../src/modules/demo/seed.js';
+import type { SeedResult } from '../../src/modules/demo/seed.js';
+import { seedTestTenant } from './tenants.js';
 import { PERSONAL_CLIENT } from '../../src/modules/oauth/access-tokens.js';
 import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
 import { openTestDatabase, type Engine } from './test-database.js';
@@ -81,12 +82,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
       }
       return { status: response.statusCode, headers: response.headers as TestResponse['headers'], body: response.body, json };
     },
-    seedTenant: (options = {}) =>
-      seedDemoTenant(deps, {
-        conversations: options.conversations ?? 0,
-        customers: options.customers ?? Math.max(options.conversations ?? 0, 1),
-        issuer: 'http://localhost:8080',
-      }),
+    seedTenant: (options = {}) => seedTestTenant(deps, options),
     async token(userId, options = {}) {
       const minted = await deps.tokens.mint({
         userId,

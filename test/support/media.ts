@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'vitest';
-import type { Harness, TestResponse } from './harness.js';
-import { conversationOn, listedMessage, sql } from './factories.js';
+import { createHarness, type Harness, type TestResponse } from './harness.js';
+import { conversationOn, listedMessage } from './requests.js';
+import { sql } from './factories.js';
 import { filesUnder, multipartBody, PNG_BYTES, type FormPart } from './multipart.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
@@ -62,4 +66,15 @@ export async function storedState(h: Harness, tenantId: number, storageDir: stri
   const [row] = await sql(h, `SELECT (SELECT count(*)::int FROM files WHERE tenant_id = $1) AS files,
                                      (SELECT count(*)::int FROM messages WHERE tenant_id = $1) AS messages`, [tenantId]);
   return { files: Number(row!.files), messages: Number(row!.messages), onDisk: filesUnder(storageDir).length };
+}
+
+/** A harness storing files under a fresh temporary directory; `close` also removes the directory. */
+export async function storageHarness(prefix: string): Promise<{ h: Harness; storageDir: string; close: () => Promise<void> }> {
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const h = await createHarness({ FLEXTELL_STORAGE_DIR: storageDir });
+  const close = async () => {
+    await h.close();
+    fs.rmSync(storageDir, { recursive: true, force: true });
+  };
+  return { h, storageDir, close };
 }

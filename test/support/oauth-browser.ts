@@ -1,4 +1,4 @@
-import type { Harness } from './harness.js';
+import { createHarness, type Harness } from './harness.js';
 
 /** A minimal browser over real HTTP: one cookie jar, no automatic redirects, so every hop is asserted. */
 export class TestBrowser {
@@ -52,6 +52,12 @@ export function hiddenValue(html: string, name: string): string {
 export async function listen(h: Harness): Promise<string> {
   const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
   return address;
+}
+
+/** A file's harness listening on a free port, and its base URL: the browser-flow tests drive it with fetch. */
+export async function listeningHarness(): Promise<{ h: Harness; base: string }> {
+  const h = await createHarness();
+  return { h, base: await listen(h) };
 }
 
 /** Logs a browser in through the login form (from a return_to), answering the final response. */

@@ -9,10 +9,15 @@ import { listMigrationFiles, migrate, MIGRATIONS_DIR } from '../../src/platform/
  * Creating a PGlite database costs seconds (initdb in WebAssembly); loading a snapshot costs one. The snapshot
  * of a freshly migrated database is cached per migration contents, so every test file starts from it.
  */
-function snapshotPath(): string {
+/** A digest of the migration files' names and contents: a cached migrated database is reused while it matches. */
+export function migrationsDigest(): string {
   const digest = crypto.createHash('sha256');
   for (const file of listMigrationFiles()) digest.update(file).update(fs.readFileSync(path.join(MIGRATIONS_DIR, file)));
-  return path.join(os.tmpdir(), `flextell-pglite-${digest.digest('hex').slice(0, 16)}.tar`);
+  return digest.digest('hex').slice(0, 16);
+}
+
+function snapshotPath(): string {
+  return path.join(os.tmpdir(), `flextell-pglite-${migrationsDigest()}.tar`);
 }
 
 export async function migratedSnapshot(): Promise<Blob> {

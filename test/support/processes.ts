@@ -43,7 +43,7 @@ export interface RunningServer {
   output: () => string;
 }
 
-/** Starts `flextell serve` and resolves once its "listening" log line names the URL. */
+/** Starts `flextell serve` and resolves once its "listening" log line names the URL (and, with --demo, the banner is out). */
 export function startServe(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
   let output = '';
@@ -52,7 +52,7 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)","msg":"listening"/.exec(output);
-      if (match) {
+      if (match && (!args.includes('--demo') || output.includes('Try it:'))) {
         clearTimeout(timer);
         resolve({ child, url: match[1]!, output: () => output });
       }

@@ -1,7 +1,8 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
-import { addMembership, conversationOn, createDraft, createUser, listedMessage, roleId, sentMessageId, sql } from './factories.js';
+import { conversationOn, listedMessage, sentMessageId } from './requests.js';
+import { addMembership, createDraft, createUser, roleId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
 /**

@@ -1,7 +1,8 @@
 /** Helpers for the user, role and account tests (api-directory.md §4–§7). */
 import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
-import { expectPaginatorShape, sql } from './factories.js';
+import { expectPaginatorShape } from './assertions.js';
+import { sql } from './factories.js';
 
 export const USER_KEYS = [
   'id', 'name', 'email', 'title', 'phone', 'emergency_contact_name', 'emergency_contact_surname', 'emergency_contact_phone_number',
