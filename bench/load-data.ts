@@ -1,5 +1,5 @@
 /**
- * Benchmark data loader (product.md §6): one big tenant (1,000,000 conversations, 200,000 customers) plus 200 small
+ * Benchmark data loader (README.md#the-flextell-cli): one big tenant (1,000,000 conversations, 200,000 customers) plus 200 small
  * tenants (2,000 conversations, 400 customers each) in the PostgreSQL database of DATABASE_URL, then VACUUM ANALYZE
  * (index-only scans need the visibility map, the planner needs statistics).
  *

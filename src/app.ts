@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     const allowed = routeMethods.allowedMethods(path);
     if (allowed.length > 0) {
       reply.header('Allow', allowed.join(', '));
-      // api.md §1's JSON 405 also for the token endpoints, with the no-store every answer of theirs has (oauth.md §1).
+      // The JSON 405 of docs/request-checks.md#paths-and-path-ids also for the token endpoints, with the no-store every answer of theirs has (docs/oauth.md#endpoints).
       if (isTokenEndpoint(path)) noStore(reply);
       throw new AppError('method_not_allowed', `The ${request.method} method is not supported for this route. Supported methods: ${allowed.join(', ')}.`);
     }
@@ -89,7 +89,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   if (deps.config.corsOrigins.length > 0) {
-    // api.md §10: browsers may call /api/* from the configured origins only.
+    // docs/request-checks.md#response-headers: browsers may call /api/* from the configured origins only.
     await app.register(cors, {
       origin: deps.config.corsOrigins,
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant', 'X-Request-Id'],
@@ -128,7 +128,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     for (const route of apiRoutes) if (isMultipartRoute(route)) mountRoute(scope, deps, route);
   });
 
-  // OAuth endpoints and pages (oauth.md §1) live outside /api with their own body parsing and error bodies.
+  // OAuth endpoints and pages (docs/oauth.md#endpoints) live outside /api with their own body parsing and error bodies.
   await app.register(async (scope) => oauthServer(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

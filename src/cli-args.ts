@@ -1,4 +1,4 @@
-/** Usage errors exit 2 with one line on stderr (product.md §6). */
+/** Usage errors exit 2 with one line on stderr (README.md#the-flextell-cli). */
 export class UsageError extends Error {}
 
 export interface ParsedArgs {

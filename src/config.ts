@@ -4,7 +4,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { DEFAULT_LEASE_SECONDS } from './platform/jobs/job-queue.js';
 
 /**
- * Every environment variable the product reads, validated once at start-up (product.md §8).
+ * Every environment variable the product reads, validated once at start-up (README.md#configuration).
  * Each problem is reported on its own line so an operator can fix them all in one go.
  */
 export interface Config {

@@ -73,7 +73,7 @@ async function printBanner(deps: AppDeps, config: Config, port: number, login: D
 
 /**
  * `flextell serve` (and `worker`, which is the same process without HTTP): configuration → data-dir lock → migrations → (demo) → listen; graceful shutdown on
- * SIGTERM/SIGINT within 10 s, a second signal exits at once (product.md §5).
+ * SIGTERM/SIGINT within 10 s, a second signal exits at once (docs/jobs-and-delivery.md#leases).
  */
 export async function runServe(config: Config, options: { demo: boolean; http?: boolean; jobs?: boolean }): Promise<void> {
   const logger = createLogger(config);

@@ -13,7 +13,7 @@ export const API_PREFIX = '/api/v1';
 
 function insufficientScope(route: AnyRoute, context: RequestContext): AppError {
   const needed = route.scopes === 'full-access' ? [...SCOPES] : [...route.scopes];
-  // Full access needs every scope: name the ones missing (oauth.md §13.10); elsewhere any one of the route's will do.
+  // Full access needs every scope: name the ones missing (docs/request-checks.md#scopes); elsewhere any one of the route's will do.
   const text = route.scopes === 'full-access'
     ? needed.filter((scope) => !context.token.scopes.has(scope)).join(' and ')
     : needed.join(' or ');
@@ -34,12 +34,12 @@ interface Counted {
 }
 
 /**
- * Steps 2–4 of api.md §3 as far as the rate limiter needs them: the token, the tenant, and the counted hit. The key
+ * Steps 2–4 of docs/request-checks.md#order-of-checks as far as the rate limiter needs them: the token, the tenant, and the counted hit. The key
  * is (jti, resolved tenant); a failed tenant check counts in the token's own tenant-less bucket, so junk X-Tenant
  * values cannot mint counters without end. Requests without a valid token are keyed by client IP.
  */
 async function countRequest(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, route: AnyRoute | undefined): Promise<Counted> {
-  // Token-less routes (signed file links) are keyed by client IP whatever Authorization says (api-conversations.md §3.6).
+  // Token-less routes (signed file links) are keyed by client IP whatever Authorization says (docs/domain-rules.md#files-and-media).
   const unauthenticated = route !== undefined && isUnauthenticatedRoute(route);
   const token = unauthenticated || (request.headers.authorization === undefined && !route) ? null : await authenticate(request, deps.tokens);
   let access: TenantAccess | AppError | null = null;
@@ -58,7 +58,7 @@ async function countRequest(deps: AppDeps, request: FastifyRequest, reply: Fasti
 }
 
 /**
- * Steps 2–6 of api.md §3 for one route, before the body is read: authentication, tenant, rate limit, scope,
+ * Steps 2–6 of docs/request-checks.md#order-of-checks for one route, before the body is read: authentication, tenant, rate limit, scope,
  * permission. mountRoute attaches this to the route itself, so however its path is spelled (percent-encoded
  * letters, doubled slashes) the route cannot be reached without these checks.
  */
@@ -89,7 +89,7 @@ export function apiChecks(deps: AppDeps, route: AnyRoute): onRequestAsyncHookHan
 }
 
 /**
- * Unrouted requests under /api/v1 (404, 405) are counted by the limiter too, never refused by it (api.md §9).
+ * Unrouted requests under /api/v1 (404, 405) are counted by the limiter too, never refused by it (docs/request-checks.md#rate-limiting).
  * Whether a request is unrouted comes from the router; the path is compared as routed, percent-decoded.
  */
 export function installUnroutedApiCounting(app: FastifyInstance, deps: AppDeps): void {

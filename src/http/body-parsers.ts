@@ -49,7 +49,7 @@ function parseJsonObject(bytes: Buffer): unknown {
 }
 
 /**
- * api.md §2.2: an empty body is {} whatever its type; a non-empty body must be a JSON object sent as
+ * docs/input.md#body-transport: an empty body is {} whatever its type; a non-empty body must be a JSON object sent as
  * application/json (UTF-8, byte for byte: invalid sequences are refused, not replaced); anything else is 415 or
  * 400. Parsers replace Fastify's defaults so every failure uses our codes and messages.
  */

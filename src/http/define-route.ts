@@ -8,7 +8,7 @@ import type { PhpMap } from './query-string.js';
 
 /**
  * The route builder's contract: one object carries a route's whole contract. Authentication, tenant,
- * rate limit, scope and permission run from it before the handler (api.md §3), so none can be forgotten.
+ * rate limit, scope and permission run from it before the handler (docs/request-checks.md#order-of-checks), so none can be forgotten.
  */
 export type RoutePermission = Permission | 'member' | 'none';
 
@@ -56,7 +56,7 @@ export interface RouteDefinition<Q extends Fields = Fields, B extends Fields = F
   /** Path under the API, Fastify syntax: `/api/v1/conversations/:id`. */
   url: string;
   permission: RoutePermission;
-  /** Any one of these suffices; 'full-access' needs every scope (api.md §6.3). */
+  /** Any one of these suffices; 'full-access' needs every scope (docs/request-checks.md#scopes). */
   scopes: readonly Scope[] | 'full-access';
   summary: string;
   description?: string;
@@ -64,7 +64,7 @@ export interface RouteDefinition<Q extends Fields = Fields, B extends Fields = F
   paginated?: boolean;
   query?: Q;
   body?: B;
-  /** Path resources (step 8 of api.md §3): runs before validation; throw 404 from here. */
+  /** Path resources (step 8 of docs/request-checks.md#order-of-checks): runs before validation; throw 404 from here. */
   load?: (request: Omit<ApiRequest<Q, B, never>, 'query' | 'body' | 'loaded'>) => Promise<L>;
   /** Documented success status (handlers may still choose, e.g. 200 vs 201). */
   successStatus?: number;

@@ -9,7 +9,7 @@ const BY_STATUS: Record<number, AppError> = {
   415: new AppError('unsupported_media_type', MESSAGES.jsonContentType),
 };
 
-/** Any error as the API's envelope (api.md §8): ours as thrown, the framework's translated, anything else a 500. */
+/** Any error as the API's envelope (docs/errors.md#error-codes): ours as thrown, the framework's translated, anything else a 500. */
 export function toAppError(error: FastifyError | AppError, requestId: string): AppError {
   if (error instanceof AppError) return error;
   switch (error.code) {
@@ -23,7 +23,7 @@ export function toAppError(error: FastifyError | AppError, requestId: string): A
       return new AppError('invalid_request', MESSAGES.malformedJson);
     case 'FST_ERR_BAD_URL':
       return new AppError('invalid_request', MESSAGES.badPath);
-    // api.md §1: a path id is a short decimal number, so an over-long path segment names nothing.
+    // docs/request-checks.md#paths-and-path-ids: a path id is a short decimal number, so an over-long path segment names nothing.
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new AppError('not_found', MESSAGES.routeNotFound);
   }

@@ -1,7 +1,7 @@
 import { rule } from './validation.js';
 
 /**
- * The sorting rules shared by the directory lists (api-directory.md §1.3): `sort_by` from a list of columns,
+ * The sorting rules shared by the directory lists (docs/input.md#lists-sorting-and-search): `sort_by` from a list of columns,
  * `sort_order` asc or desc; `sort_order` defaults to asc when `sort_by` is given, and with neither the list is
  * newest first. Nulls sort last both ways and ties break by id in the same direction, so pages never overlap.
  */
@@ -27,7 +27,7 @@ export function textSortKey(expression: string): string {
   return `lower(${expression}) COLLATE "C"`;
 }
 
-/** `key DIR NULLS LAST, tie DIR, …`: the ORDER BY of a §1.3 list. */
+/** `key DIR NULLS LAST, tie DIR, …`: the ORDER BY of a sorted list (docs/input.md#lists-sorting-and-search). */
 export function orderByClause(key: string, direction: SortDirection, tieBreakers: readonly string[]): string {
   return [`${key} ${direction} NULLS LAST`, ...tieBreakers.map((column) => `${column} ${direction}`)].join(', ');
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
- * Fastify answers an unrouted method with 404; the contract wants 405 with an Allow header (api.md §1).
+ * Fastify answers an unrouted method with 404; the contract wants 405 with an Allow header (docs/request-checks.md#paths-and-path-ids).
  * A shadow router of every registered path tells which methods a path does have.
  */
 export class RouteMethods {

@@ -56,7 +56,7 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
   };
 }
 
-/** The paginator's `meta.path` of this request (laravel-pagination.md §6). */
+/** The paginator's `meta.path` of this request (docs/pagination.md#metapath). */
 function metaPath(request: FastifyRequest): string {
   return requestBaseUrl({
     hostHeader: request.headers.host,
@@ -69,7 +69,7 @@ function metaPath(request: FastifyRequest): string {
 }
 
 /**
- * Steps 7–9 of api.md §3 for one request, the pipeline (api-pipeline.ts) having checked steps 2–6: the query
+ * Steps 7–9 of docs/request-checks.md#order-of-checks for one request, the pipeline (api-pipeline.ts) having checked steps 2–6: the query
  * transport check, the path resources (404), validation of query and body (422, all fields at once), the handler.
  */
 async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

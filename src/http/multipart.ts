@@ -25,7 +25,7 @@ export function isMultipartRoute(route: AnyRoute): boolean {
 
 /**
  * Prepares an encapsulated scope for multipart routes: there, and only there, multipart/form-data is accepted (the
- * parts are read by the handler, as a stream) and every other non-empty body is 415 (api.md §2.1). Every other route
+ * parts are read by the handler, as a stream) and every other non-empty body is 415 (docs/input.md#body-transport). Every other route
  * keeps the JSON parsers of body-parsers.ts, so a multipart body sent to them is still 415.
  */
 export async function installMultipart(scope: FastifyInstance): Promise<void> {
@@ -36,7 +36,7 @@ export async function installMultipart(scope: FastifyInstance): Promise<void> {
     if (request.headers['transfer-encoding'] !== undefined || length > 0) done(new AppError('unsupported_media_type', MULTIPART_CONTENT_TYPE), undefined);
     else done(null, {});
   });
-  // Body transport (api.md §3 step 7) runs before the path ids are looked up: an oversized announcement ends here.
+  // Body transport (docs/request-checks.md#order-of-checks step 7) runs before the path ids are looked up: an oversized announcement ends here.
   scope.addHook('preValidation', async (request) => {
     const definition = request.routeOptions.config?.definition;
     const limits = definition && limitsByRoute.get(definition);

@@ -1,5 +1,5 @@
 /**
- * Laravel's UrlWindow with `onEachSide = 3` (laravel-pagination.md §8): which page numbers `meta.links` lists.
+ * Laravel's UrlWindow with `onEachSide = 3` (docs/pagination.md#metalinks-window): which page numbers `meta.links` lists.
  * Each inner array is a block of consecutive pages; a "..." gap goes between two blocks.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Laravel's LengthAwarePaginator as seen through `Resource::collection($query->paginate($perPage)->withQueryString())`,
- * byte for byte (laravel-pagination.md). Key order of every object literal below is part of the contract.
+ * byte for byte (docs/pagination.md). Key order of every object literal below is part of the contract.
  */
 import { pageWindowBlocks } from './page-window.js';
 import type { PageRequest } from './define-route.js';
@@ -63,7 +63,7 @@ export function parseFilterInt(text: string): bigint | null {
   return value < INT64_MIN || value > INT64_MAX ? null : value;
 }
 
-/** Laravel's resolveCurrentPage, narrowed to 2^53 − 1 so the page stays an exact JavaScript number (§4.2). */
+/** Laravel's resolveCurrentPage, narrowed to 2^53 − 1 so the page stays an exact JavaScript number (docs/pagination.md#per_page-and-page). */
 export function resolvePage(value: PhpValue | undefined): number {
   if (typeof value !== 'string') {
     return 1;
@@ -72,7 +72,7 @@ export function resolvePage(value: PhpValue | undefined): number {
   return page === null || page < 1n || page > LARGEST_PAGE ? 1 : Number(page);
 }
 
-/** Rules `nullable|integer|min:1|max:100` on `per_page`; the first failing rule gives the message (§4.1). */
+/** Rules `nullable|integer|min:1|max:100` on `per_page`; the first failing rule gives the message (docs/pagination.md#per_page-and-page). */
 export function validatePerPage(
   value: PhpValue | undefined,
 ): { ok: true; perPage: number } | { ok: false; message: string } {
@@ -108,7 +108,7 @@ function hostWithoutDefaultPort(host: string, scheme: 'http' | 'https'): string 
 }
 
 /**
- * `meta.path` (§6). `path` is the request target as received; anything from `?` on is ignored. Every trailing `/`
+ * `meta.path` (docs/pagination.md#metapath). `path` is the request target as received; anything from `?` on is ignored. Every trailing `/`
  * goes, as Laravel's `rtrim($url, '/')` does, so the result never ends with a slash.
  */
 export function requestBaseUrl(options: {
@@ -145,7 +145,7 @@ export function pageOffset(currentPage: number, perPage: number): number {
   return offset > LARGEST_PAGE ? Number.MAX_SAFE_INTEGER : Number(offset);
 }
 
-/** withQueryString() minus `page`, then array_merge's renumbering of top-level integer keys (§7.1). */
+/** withQueryString() minus `page`, then array_merge's renumbering of top-level integer keys (docs/pagination.md#links). */
 function linkParameters(query: PhpMap): PhpMap {
   const parameters = new PhpMap();
   for (const [key, value] of query.exactEntries()) {

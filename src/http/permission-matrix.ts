@@ -14,7 +14,7 @@ export function rolesText(route: AnyRoute): string {
 }
 
 /**
- * The route → permission → system roles matrix (api.md §12, api-directory.md §2.2), built from the route
+ * The route → permission → system roles matrix (docs/request-checks.md#the-permission-matrix, docs/request-checks.md#owner-protection), built from the route
  * registry itself so the API docs cannot drift from what the pipeline enforces.
  */
 export function permissionMatrixMarkdown(routes: readonly AnyRoute[]): string {

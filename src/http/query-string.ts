@@ -1,7 +1,7 @@
 /**
  * Query strings the way a Laravel application sees them: PHP's `parse_str` (which fills `$_GET`), the default
  * TrimStrings and ConvertEmptyStringsToNull middlewares, and `http_build_query(…, PHP_QUERY_RFC3986)` for links.
- * The contract is laravel-pagination.md §2, §3 and §7.2.
+ * The contract is docs/pagination.md#php-query-string-rules, docs/pagination.md#links.
  */
 import { PhpMap, type PhpValue } from './php-map.js';
 

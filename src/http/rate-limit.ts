@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 
 /**
- * Fixed 60-second windows that start at a key's first request (api.md §9). Hand-written rather than
+ * Fixed 60-second windows that start at a key's first request (docs/request-checks.md#rate-limiting). Hand-written rather than
  * @fastify/rate-limit because the contract counts requests that are answered before the limit is checked
  * (404, 401, 403 tenant) without ever refusing them, keys by (token, resolved tenant), and reports the
  * reset as an absolute Unix time; the plugin's hook model can do none of these.

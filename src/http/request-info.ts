@@ -15,7 +15,7 @@ export function fastifyTrustProxy(trust: TrustProxy): FastifyTrustProxy {
   return (_address, hop) => hop < hops;
 }
 
-/** api.md §10: the socket peer, or behind trusted proxies the address the nearest untrusted hop connected from. */
+/** docs/request-checks.md#response-headers: the socket peer, or behind trusted proxies the address the nearest untrusted hop connected from. */
 export function clientIp(request: FastifyRequest): string {
   return request.ip ?? request.socket.remoteAddress ?? 'unknown';
 }
@@ -27,7 +27,7 @@ export function requestScheme(request: FastifyRequest): 'http' | 'https' {
   return (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
 }
 
-/** PUBLIC_URL when configured, else the origin the client used (product.md §8). */
+/** PUBLIC_URL when configured, else the origin the client used (README.md#configuration). */
 export function publicBaseUrl(request: FastifyRequest, config: { publicUrl: string | null }): string {
   if (config.publicUrl) return config.publicUrl;
   const host = request.headers.host ?? `${request.socket.localAddress}:${request.socket.localPort}`;

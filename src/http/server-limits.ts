@@ -41,7 +41,7 @@ function clientError(error: NodeJS.ErrnoException, limits: HttpLimits): AppError
 
 /**
  * Errors node raises before Fastify has a request (timeouts, unparsable HTTP) still answer in the API envelope
- * (api.md §8), written straight to the socket as node itself would, unless a response has already begun.
+ * (docs/errors.md#error-codes), written straight to the socket as node itself would, unless a response has already begun.
  */
 function clientErrorHandler(limits: HttpLimits) {
   return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {

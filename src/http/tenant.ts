@@ -39,7 +39,7 @@ async function loadMembershipAccess(db: Queryable, userId: number, wanted: numbe
 }
 
 /**
- * Resolves the request's tenant from the verified token and X-Tenant (api.md §5), and the principal's
+ * Resolves the request's tenant from the verified token and X-Tenant (docs/request-checks.md#tenancy), and the principal's
  * permissions there, in one query (or from the access cache). The tenant never comes from anywhere else.
  */
 export async function resolveTenant(

@@ -4,7 +4,7 @@ import { parseFilterInt } from './pagination.js';
 import type { Queryable } from '../platform/db/db.js';
 
 /**
- * Input rules declared once: the same declaration validates (Laravel's rules and English messages, api.md §8.1)
+ * Input rules declared once: the same declaration validates (Laravel's rules and English messages, docs/input.md#validation-messages)
  * and documents itself as JSON Schema for the OpenAPI page.
  */
 export type InputSource = 'query' | 'body';
@@ -21,7 +21,7 @@ function normalizeString(value: string, key: string | undefined): string | null 
 type Container = Record<string, unknown> | unknown[];
 
 /**
- * api.md §2.2: trim every string, then "" becomes null, recursively; password fields are left as sent. It walks
+ * docs/input.md#body-transport: trim every string, then "" becomes null, recursively; password fields are left as sent. It walks
  * with its own stack, not recursion, so a body nested as deep as the parser allows cannot overflow the call stack.
  */
 export function normalizeInput(value: unknown, key?: string): unknown {
@@ -118,7 +118,7 @@ type ExistsCheck = (value: any, context: RuleContext) => Promise<boolean>;
 const EMAIL_LOCAL = /^[^\s@"<>(),;:\\[\]]{1,64}$/u;
 const EMAIL_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
 
-/** api-directory.md §3.4: local@domain, two or more labels, the last one at least two letters. */
+/** docs/domain-rules.md#customers: local@domain, two or more labels, the last one at least two letters. */
 export function isEmail(text: string): boolean {
   const at = text.lastIndexOf('@');
   if (at <= 0) return false;

@@ -32,7 +32,7 @@ export function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-/** The API's timestamp format: YYYY-MM-DDTHH:MM:SSZ (api.md §7.4). */
+/** The API's timestamp format: YYYY-MM-DDTHH:MM:SSZ (docs/responses.md#json-typing). */
 export function formatTimestamp(date: Date | null | undefined): string | null {
   if (!date) return null;
   return date.toISOString().slice(0, 19) + 'Z';

@@ -1,7 +1,7 @@
 /**
- * The per-request tenant access (api.md §5–6) is cached in memory and dropped on every change of memberships,
+ * The per-request tenant access (docs/request-checks.md#tenancy) is cached in memory and dropped on every change of memberships,
  * roles or role permissions (migration 0013), so "a role change takes effect on the member's very next request"
- * (api-directory.md §2.2) holds whichever code path or process made the change.
+ * (docs/request-checks.md#owner-protection) holds whichever code path or process made the change.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * AI agent pause and AI suggestions (api-conversations.md §1.2, §1.6, §1.7, §4, §5; api.md §3 order of checks).
+ * AI agent pause and AI suggestions (docs/domain-rules.md#conversations, docs/domain-rules.md#ai-agent-pause, docs/domain-rules.md#ai-suggestions, docs/request-checks.md#order-of-checks order of checks).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -34,7 +34,7 @@ async function expectDisabled(token: string, id: number, body: unknown, message:
 const draft = (seed: SeedResult, id: number, text: string, actions?: Array<{ type: string } & Record<string, unknown>>) => createDraft(h, seed, id, text, actions);
 const suggestionRow = (seed: SeedResult, id: number) => suggestionRowOf(h, seed, id);
 
-describe('agent pause (§4.1–4.3)', () => {
+describe('agent pause (docs/domain-rules.md#ai-agent-pause)', () => {
   it('a 90-minute pause counts down, rounding up, and ends at its expiry without any job', async () => {
     const seed = await h.seedTenant({ conversations: 4 });
     const { id } = await conversationOn(h, seed, 'website');
@@ -107,7 +107,7 @@ describe('agent pause (§4.1–4.3)', () => {
   });
 });
 
-describe('human handoff (§4.4)', () => {
+describe('human handoff (docs/domain-rules.md#messages)', () => {
   it('a send on an autonomous or copilot channel pauses the agent for 60 minutes by the sender; off does nothing', async () => {
     const seed = await h.seedTenant({ conversations: 12 });
     await setChannelSettings(h, seed.tenant_id, seed.channels.telegram, { agent_mode: 'autonomous' });
@@ -146,7 +146,7 @@ describe('human handoff (§4.4)', () => {
   });
 });
 
-describe('AI suggestions (§5)', () => {
+describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
   it('404 without a draft; the resource; has_new_messages on a newer customer message; a new draft supersedes', async () => {
     const seed = await h.seedTenant({ conversations: 4 });
     const token = seed.access_token;
@@ -238,7 +238,7 @@ describe('AI suggestions (§5)', () => {
     await expectAgent(seed, second.id, NOT_PAUSED);
   });
 
-  it('answers the 422s of §5.2 (all fields at once) and stores nothing', async () => {
+  it('answers the 422s of docs/domain-rules.md#ai-suggestions (all fields at once) and stores nothing', async () => {
     const seed = await h.seedTenant({ conversations: 4 });
     const token = seed.access_token;
     const { id } = await conversationOn(h, seed, 'telegram');

@@ -1,6 +1,6 @@
 /**
- * Blacklist expiry with the controllable clock (api-directory.md §8.2, no sleeping) and the one-active-entry rule
- * under concurrent requests (§8.4).
+ * Blacklist expiry with the controllable clock (docs/domain-rules.md#channel-blacklist, no sleeping) and the one-active-entry rule
+ * under concurrent requests (docs/domain-rules.md#channel-blacklist).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -61,7 +61,7 @@ describe('expiry', () => {
     expectExactJson((await postBlock(h, token, { channel_id: channelId, customer_id: customer.id, reason: 'manual' })).json, ALREADY_BLOCKED);
   });
 
-  it('remaining_time follows the §8.2 examples and counts down with the clock', async () => {
+  it('remaining_time follows docs/domain-rules.md#channel-blacklist and counts down with the clock', async () => {
     const { seed, channelId } = await tenantWithCustomer(h);
     const cases: Array<[number, string]> = [
       [7200, '2 hours'], [7199, '2 hours'], [7500, '2 hours 5 minutes'], [3 * 86400, '3 days'], [86400 + 5 * 3600 + 1800, '1 day 5 hours'],

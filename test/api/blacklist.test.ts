@@ -1,5 +1,5 @@
 /**
- * The channel blacklist endpoints (api-directory.md §8): POST, PUT, GET list and DELETE /channel-blacklists, the
+ * The channel blacklist endpoints (docs/domain-rules.md#channel-blacklist): POST, PUT, GET list and DELETE /channel-blacklists, the
  * ChannelBlacklistResource, validation, isolation, the one-active-entry rule and the conversations' `blacklist` field.
  * Expiry with the clock and concurrent blocks: blacklist-expiry.test.ts.
  */
@@ -67,7 +67,7 @@ describe('POST /channel-blacklists', () => {
     expectExactJson(list.metadata, { 0: 'a', 1: { b: 1 } });
     const empty = await block(h, seed, { channel_id: seed.channels.website, customer_id: customer.id, metadata: [] });
     expectExactJson(empty.metadata, {});
-    // Strings inside metadata are normalised like every input (api.md §2.2); key order is kept as sent.
+    // Strings inside metadata are normalised like every input (docs/input.md#body-transport); key order is kept as sent.
     const other = await insertCustomer(h, seed.tenant_id);
     const ordered = await block(h, seed, { channel_id: seed.channels.whatsapp, customer_id: other.id, metadata: { zeta: ' z ', alpha: '', nested: { y: 1, x: 2 } } });
     expectExactJson(ordered.metadata, { zeta: 'z', alpha: null, nested: { y: 1, x: 2 } });
@@ -184,7 +184,7 @@ describe('PUT /channel-blacklists/{id}', () => {
     expectExactJson(await listedEntry(h, seed, created.id), cleared.json.data);
   });
 
-  it('merges metadata into the stored object (the §8.6 example), null and {} change nothing', async () => {
+  it('merges metadata into the stored object (docs/domain-rules.md#channel-blacklist), null and {} change nothing', async () => {
     const { seed, customer, channelId } = await tenantWithCustomer(h);
     const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id, ttl_seconds: 7200, metadata: { source: 'agent' } });
     const merged = await putEntry(h, seed.access_token, created.id, { metadata: { extra: 1 }, expires_at: null });
@@ -385,7 +385,7 @@ describe('GET /channel-blacklists', () => {
     for (const [query, expected] of cases) expect(await listedIds(h, seed.access_token, query), query).toEqual(expected);
   });
 
-  it('links keep the query string (the §8.7 example)', async () => {
+  it('links keep the query string (docs/domain-rules.md#channel-blacklist)', async () => {
     const { seed, customer, ids } = await fixture();
     const response = await listEntries(h, seed.access_token, `?customer_id=${customer.id}&active=1`);
     const url = `http://127.0.0.1:8080/api/v1/channel-blacklists?customer_id=${customer.id}&active=1&page=1`;

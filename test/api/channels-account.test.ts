@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/channels (channels.md §1, §1.2, §1.3), GET /api/v1/account/tenants (api-directory.md §7.2), GET /health.
+ * GET /api/v1/channels (docs/domain-rules.md#channels), GET /api/v1/account/tenants (docs/domain-rules.md#account), GET /health.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';

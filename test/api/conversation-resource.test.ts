@@ -1,5 +1,5 @@
 /**
- * ConversationResource (api.md §11, api-conversations.md §1.1–1.2) as the list and POST /conversations show it:
+ * ConversationResource (docs/responses.md#resources, docs/domain-rules.md#conversations) as the list and POST /conversations show it:
  * key order at every level, JSON types, derived message fields, the blacklist field and the agent pause fields.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,7 +144,7 @@ describe('blacklist', () => {
     }
   });
 
-  it('remaining_time follows api-directory.md §8.2', async () => {
+  it('remaining_time follows docs/domain-rules.md#channel-blacklist', async () => {
     const { seed, data } = await blockedConversation();
     const id = await insertBlacklist(h, { tenantId: seed.tenant_id, channelId: seed.channels.whatsapp, customerId: data.customer.id, expiresAt: h.clock.now() });
     const cases: Array<[number, string]> = [

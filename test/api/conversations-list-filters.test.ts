@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/conversations: order (api-conversations.md §2.1), `search` and `channel_type` filters, exact totals.
+ * GET /api/v1/conversations: order (docs/domain-rules.md#conversations), `search` and `channel_type` filters, exact totals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';

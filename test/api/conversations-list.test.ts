@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/conversations over HTTP: the paginator of laravel-pagination.md (worked examples of §9, `page` and
+ * GET /api/v1/conversations over HTTP: the paginator of docs/pagination.md (its worked examples, `page` and
  * `per_page` parsing, query preservation, trailing slash, Host / meta.path). Filters and order: conversations-list-filters.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +20,8 @@ const gap = link(null, '...');
 const prevLink = (url: string | null) => link(url, '&laquo; Previous');
 const nextLink = (url: string | null) => link(url, 'Next &raquo;');
 
-describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', () => {
-  it('§9.1 empty tenant, Host: localhost', async () => {
+describe('worked examples of docs/pagination.md on /api/v1/conversations', () => {
+  it('empty tenant, Host: localhost', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const response = await listConversations(h, seed, '', { host: 'localhost' });
     expect(response.status).toBe(200);
@@ -38,7 +38,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
     });
   });
 
-  it('§9.2 a page beyond the end (20 rows, page=5)', async () => {
+  it('a page beyond the end (20 rows, page=5)', async () => {
     const seed = await h.seedTenant({ conversations: 20 });
     const response = await listConversations(h, seed, '?page=5', { host: 'localhost' });
     const u = (p: number) => `http://localhost/api/v1/conversations?page=${p}`;
@@ -53,7 +53,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
     });
   });
 
-  it('§9.3 no rows, page 3', async () => {
+  it('no rows, page 3', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const response = await listConversations(h, seed, '?page=3', { host: 'localhost' });
     const u = (p: number) => `http://localhost/api/v1/conversations?page=${p}`;
@@ -67,7 +67,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
     });
   });
 
-  it('§9.5 query kept, arrays renumbered, +3 page, start slider (157 rows)', async () => {
+  it('query kept, arrays renumbered, +3 page, start slider (157 rows)', async () => {
     const seed = await h.seedTenant({ conversations: 157 });
     const response = await listConversations(h, seed, '?foo=a%20b&bar%5B%5D=x&page=%2B3&bar%5B%5D=y&per_page=10');
     expect(response.status, response.body).toBe(200);
@@ -87,7 +87,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
     expect(data.map((row: any) => row.id)).toEqual(all.slice(20, 30).map((row) => row.id));
   });
 
-  it('§9.6 the full slider: search=ada, per_page=1, page=25 of 40 matches', async () => {
+  it('the full slider: search=ada, per_page=1, page=25 of 40 matches', async () => {
     const seed = await h.seedTenant({ conversations: 50 });
     await sql(h, `UPDATE customers SET first_name = 'Bob', last_name = 'Stone' WHERE tenant_id = $1`, [seed.tenant_id]);
     await sql(h, `UPDATE customers SET first_name = 'Ada' WHERE tenant_id = $1 AND id IN
@@ -125,7 +125,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
     ['tags[]=a%20b&tags[]=c%26d&name=J%C3%B6rg&x=1%2B1&page=2', '?tags%5B0%5D=a%20b&tags%5B1%5D=c%26d&name=J%C3%B6rg&x=1%2B1&page=1'],
   ];
 
-  it('§9.7 links.first keeps the query the PHP way (45 rows)', async () => {
+  it('links.first keeps the query the PHP way (45 rows)', async () => {
     const seed = await h.seedTenant({ conversations: 45 });
     for (const [query, first] of table97) {
       const response = await listConversations(h, seed, `?${query}`);
@@ -139,7 +139,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
     expect(duplicate.json.meta.current_page).toBe(3);
   });
 
-  it('§9.7 page=999999 of 300 rows: not clamped, window at the end, nothing active', async () => {
+  it('page=999999 of 300 rows: not clamped, window at the end, nothing active', async () => {
     const seed = await h.seedTenant({ conversations: 300 });
     const response = await listConversations(h, seed, '?page=999999');
     const u = (p: number) => `${API}?page=${p}`;
@@ -151,7 +151,7 @@ describe('laravel-pagination.md §9 worked examples on /api/v1/conversations', (
       ...[11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((p) => link(u(p), String(p))), nextLink(null)]);
   });
 
-  it('§9.7 per_page=%2B5 and per_page=+5 (12 rows)', async () => {
+  it('per_page=%2B5 and per_page=+5 (12 rows)', async () => {
     const seed = await h.seedTenant({ conversations: 12 });
     for (const [query, first] of [['per_page=%2B5&page=2', `${API}?per_page=%2B5&page=1`], ['per_page=+5&page=2', `${API}?per_page=5&page=1`]]) {
       const { json } = await listConversations(h, seed, `?${query}`);

@@ -7,7 +7,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-describe('CORS (api.md §10)', () => {
+describe('CORS (docs/request-checks.md#response-headers)', () => {
   it('answers a pre-flight from an allowed origin with the allowed headers', async () => {
     const response = await h.request({
       method: 'OPTIONS',

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/conversations (api-conversations.md §2.2; bodies per api.md §2.2).
+ * POST /api/v1/conversations (docs/domain-rules.md#conversations; bodies per docs/input.md#body-transport).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -105,7 +105,7 @@ describe('create or find', () => {
     }
   });
 
-  it('on WhatsApp, an address that is not a possible number keeps the compacted text of §3.3 step 1 as phone', async () => {
+  it('on WhatsApp, an address that is not a possible number keeps the compacted text of docs/domain-rules.md#customers (first step) as phone', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const cases: Array<[string, string]> = [['12 34', '1234'], ['0532 123 45 67', '05321234567']];
     for (const [address, phone] of cases) {

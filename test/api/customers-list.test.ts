@@ -1,5 +1,5 @@
 /**
- * GET /customers: paginator, sorting, search and filters (api-directory.md §1.3, §3.3, §3.5; laravel-pagination.md).
+ * GET /customers: paginator, sorting, search and filters (docs/input.md#lists-sorting-and-search, docs/domain-rules.md#customers; docs/pagination.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -81,7 +81,7 @@ describe('paginator and default order', () => {
   });
 });
 
-describe('sorting (§1.3)', () => {
+describe('sorting (docs/input.md#lists-sorting-and-search)', () => {
   it('compares text case-insensitively in code-point order, nulls last both ways, ties by id in the same direction', async () => {
     const seed = await emptyTenant(h);
     const [bob, alice, emile, aliceLower, zed, noLast] = await customers(seed, [
@@ -126,7 +126,7 @@ describe('sorting (§1.3)', () => {
   });
 });
 
-describe('search (§1.3, §3.3)', () => {
+describe('search (docs/input.md#lists-sorting-and-search, docs/domain-rules.md#customers)', () => {
   it('matches names, "first last", email and identity number, case-insensitively; % and _ are literal', async () => {
     const seed = await emptyTenant(h);
     const other = await emptyTenant(h);
@@ -178,7 +178,7 @@ describe('search (§1.3, §3.3)', () => {
   });
 });
 
-describe('filters (§3.5)', () => {
+describe('filters (docs/domain-rules.md#customers)', () => {
   it('gender is an exact match', async () => {
     const seed = await emptyTenant(h);
     const [female, male, other] = await customers(seed, [{ gender: 'female' }, { gender: 'male' }, { gender: 'other' }, {}]);

@@ -1,5 +1,5 @@
 /**
- * Customers: create, get, update, delete (api-directory.md §1, §3.1–§3.4, §3.6–§3.9).
+ * Customers: create, get, update, delete (docs/input.md#lists-sorting-and-search, docs/responses.md#resources, docs/domain-rules.md#customers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -49,7 +49,7 @@ describe('POST /customers and GET /customers/{id}', () => {
     const fetched = await getCustomer(h, seed, id);
     expect(fetched.status).toBe(200);
     expectExactJson(fetched.json, { success: 'Customer retrieved successfully.', data: response.json.data });
-    // Leading zeros in a path id read as decimal (api.md §1).
+    // Leading zeros in a path id read as decimal (docs/request-checks.md#paths-and-path-ids).
     expect((await getCustomer(h, seed, `00${id}`)).json.data).toEqual(response.json.data);
   });
 
@@ -117,7 +117,7 @@ describe('POST /customers and GET /customers/{id}', () => {
     expect(await listedIds(h, seed)).toEqual([]);
   });
 
-  it('checks the email shape of §3.4', async () => {
+  it('checks the email shape of docs/domain-rules.md#customers', async () => {
     const seed = await emptyTenant(h);
     for (const email of ['a@b', '@example.com', 'a b@example.com', 'a@-x.com', 'a@x-.com', 'a@x.c', 'a@x.c0', 'a"b@x.com', `${'a'.repeat(65)}@x.com`]) {
       expectValidationError(await postCustomer(h, seed, { first_name: 'A', email }), { email: ['The email field must be a valid email address.'] });
@@ -141,7 +141,7 @@ describe('POST /customers and GET /customers/{id}', () => {
   });
 });
 
-describe('phone numbers (§3.3)', () => {
+describe('phone numbers (docs/domain-rules.md#customers)', () => {
   it('stores E.164 when possible: international, 00 prefix, national with the country; otherwise the compacted text', async () => {
     const seed = await emptyTenant(h);
     const stored = async (body: Record<string, unknown>) => (await newCustomer(h, seed, body)).phone_number;
@@ -162,7 +162,7 @@ describe('phone numbers (§3.3)', () => {
   });
 });
 
-describe('duplicates (§3.4)', () => {
+describe('duplicates (docs/domain-rules.md#customers)', () => {
   const phoneTaken = { phone_number: ['The phone number has already been taken.'] };
   const emailTaken = { email: ['The email has already been taken.'] };
 

@@ -1,5 +1,5 @@
 /**
- * Deliveries of one conversation run one at a time, in send order (channels.md §7.1): the first job of a key is
+ * Deliveries of one conversation run one at a time, in send order (docs/jobs-and-delivery.md#delivery): the first job of a key is
  * runnable, the ones behind it wait in their own state and are promoted as each finishes, retries keep their place,
  * a dead job frees its key, and a waiting job nobody promoted is picked up by the worker's sweep.
  */

@@ -4,7 +4,7 @@
  * types, huge, deep, NUL and out-of-range values; every route gets raw bodies that are not JSON, not UTF-8 or
  * nested 10,000 deep. Whatever is refused must be a 4xx in the API envelope (README, "API conventions worth
  * knowing"), never a 5xx. A second block sends other spellings of every path without a token: none may be
- * answered without the checks of api.md §3 (no 2xx, and no 422, which would mean validation ran before auth).
+ * answered without the checks of docs/request-checks.md#order-of-checks (no 2xx, and no 422, which would mean validation ran before auth).
  */
 import { SESSION_COOKIE } from '../../src/modules/oauth/server/pages/browser-session.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

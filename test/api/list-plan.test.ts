@@ -1,5 +1,5 @@
 /**
- * The conversation list pages from the inbox indexes (api-conversations.md §2.1 "Performance"): page ids come from
+ * The conversation list pages from the inbox indexes (docs/domain-rules.md#conversations "Performance"): page ids come from
  * `conversations_inbox` / `conversations_inbox_by_type` in index order, with no Sort and no Seq Scan on conversations.
  * Fails when the finder's ORDER BY stops matching the index, or when an index is dropped.
  */

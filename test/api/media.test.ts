@@ -151,7 +151,7 @@ describe('POST /conversations/{id}/messages/media', () => {
     expect(response.status, response.body).toBe(422);
     expect(response.json.error).toBe('channel_inactive');
     await expectNothingStored(target, before);
-    // Validation comes first (api.md §3): an over-long caption is a validation error even on a switched-off channel.
+    // Validation comes first (docs/request-checks.md#order-of-checks): an over-long caption is a validation error even on a switched-off channel.
     const invalid = await sendMedia(target, [{ name: 'file', filename: 'a.png', data: PNG_BYTES }, { name: 'message', data: 'x'.repeat(5001) }]);
     expect(invalid.json.error).toBe('validation_error');
     await expectNothingStored(target, before);

@@ -1,5 +1,5 @@
 /**
- * Edit, delete and mark read (api-conversations.md §1.2, §2.3, §2.4, §3.4, §3.5; api.md §3 order of checks).
+ * Edit, delete and mark read (docs/domain-rules.md#conversations, docs/domain-rules.md#messages, docs/request-checks.md#order-of-checks).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -252,7 +252,7 @@ describe('GET /conversations/{id}', () => {
   });
 });
 
-describe('order of checks (api.md §3)', () => {
+describe('order of checks (docs/request-checks.md#order-of-checks)', () => {
   it('403 insufficient_scope, then 403 forbidden, even for unknown conversations and invalid bodies; nothing changes', async () => {
     const seed = await h.seedTenant({ conversations: 4 });
     const { id, last_message_id: messageId } = await conversationOn(h, seed, 'telegram');

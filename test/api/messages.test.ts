@@ -1,6 +1,6 @@
 /**
- * Messages list and text send (api-conversations.md §0, §1.3, §1.4, §1.8, §3.1, §3.2, §3.8; channels.md §7.1, §7.5;
- * laravel-pagination.md §1).
+ * Messages list and text send (docs/domain-rules.md#principals-and-names, docs/domain-rules.md#messages, docs/domain-rules.md#conversations, docs/jobs-and-delivery.md#delivery, docs/domain-rules.md#channels;
+ * docs/pagination.md#the-response-body).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -171,7 +171,7 @@ describe('POST /conversations/{id}/messages', () => {
     expectExactJson(await getConversation(h, seed.access_token, conversation.id), before);
   });
 
-  it('answers every 422 of §3.2, all fields at once, and stores nothing', async () => {
+  it('answers every 422 of docs/domain-rules.md#messages, all fields at once, and stores nothing', async () => {
     const seed = await h.seedTenant({ conversations: 8 });
     const other = await h.seedTenant({ conversations: 4 });
     const token = seed.access_token;
@@ -205,7 +205,7 @@ describe('POST /conversations/{id}/messages', () => {
     expect(await snapshot(seed, conversation.id)).toEqual(before);
   });
 
-  it('concurrent sends all succeed with distinct ids; last_message_id is the newest, meta.total the row count (§3.8)', async () => {
+  it('concurrent sends all succeed with distinct ids; last_message_id is the newest, meta.total the row count (docs/domain-rules.md#conversations)', async () => {
     const seed = await h.seedTenant({ conversations: 4 });
     const { id } = await conversationOn(h, seed, 'telegram');
     const responses = await Promise.all(Array.from({ length: 8 }, (_, index) => sendText(h, seed.access_token, id, { message: `parallel ${index}` })));

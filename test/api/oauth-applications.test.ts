@@ -1,5 +1,5 @@
 /**
- * Applications API (oauth.md §11, §13.9): create, list, get, update, secret regeneration, delete — and that what it
+ * Applications API (docs/oauth.md#applications): create, list, get, update, secret regeneration, delete — and that what it
  * registers works at the token endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

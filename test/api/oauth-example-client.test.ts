@@ -1,4 +1,4 @@
-/** examples/oauth-client runs the documented flow (oauth.md §12) end to end against a listening server. */
+/** examples/oauth-client runs the documented flow (README.md#oauth-20-third-party-applications) end to end against a listening server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from '../support/harness.js';
 import { createClient } from '../support/oauth.js';

@@ -1,5 +1,5 @@
 /**
- * The browser half of the authorization server over real HTTP (oauth.md §3, §4, §12): authorize → login → consent →
+ * The browser half of the authorization server over real HTTP (docs/oauth.md#authorization-endpoint, docs/oauth.md#login-and-consent-pages, README.md#oauth-20-third-party-applications): authorize → login → consent →
  * code → token → API → refresh → reuse detection, and the pages' errors, CSRF and login limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ async function consentPage(browser: TestBrowser, seed: SeedResult, url: string):
   return consent.html;
 }
 
-describe('the whole flow (§12)', () => {
+describe('the whole flow (README.md#oauth-20-third-party-applications)', () => {
   it('authorize → login → consent → code → token → API → refresh → old refresh reused → invalid_grant, the rotated one revoked too', async () => {
     const seed = await h.seedTenant();
     const client = await createClient(h, seed.tenant_id, { confidential: false, redirectUri: 'http://127.0.0.1/callback' });
@@ -128,7 +128,7 @@ describe('the whole flow (§12)', () => {
   });
 });
 
-describe('authorize errors (§3, §13.6)', () => {
+describe('authorize errors (docs/oauth.md#authorization-endpoint)', () => {
   it('unknown client or unregistered redirect URI → 400 page, never a redirect', async () => {
     const seed = await h.seedTenant();
     const client = await createClient(h, seed.tenant_id);
@@ -168,7 +168,7 @@ describe('authorize errors (§3, §13.6)', () => {
   });
 });
 
-describe('login page (§4.1, §4.2, §13.7)', () => {
+describe('login page (docs/oauth.md#login-and-consent-pages, docs/oauth.md#login-limits)', () => {
   it('a POST without the CSRF token, with a wrong one, or from a foreign Origin → 403 and no login', async () => {
     const seed = await h.seedTenant();
     const browser = new TestBrowser(base);

@@ -1,4 +1,4 @@
-/** oauth.md §9: a retired signing key stays in the JWKS and verifies until every unrevoked token it signed expired. */
+/** docs/oauth.md#access-tokens: a retired signing key stays in the JWKS and verifies until every unrevoked token it signed expired. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { jwtHeader, jwtPayload } from '../support/shapes.js';

@@ -1,6 +1,6 @@
 /**
  * Limits and lifetimes of the authorization server: the shared per-IP counter of the token, revocation and
- * introspection endpoints (oauth.md §13.5), session lifetimes (§4.1), a password change (§4.1, §6), and 405 pages.
+ * introspection endpoints (docs/oauth.md#endpoints), session lifetimes (docs/oauth.md#login-and-consent-pages), a password change (docs/oauth.md#login-and-consent-pages, docs/oauth.md#refresh-tokens), and 405 pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';

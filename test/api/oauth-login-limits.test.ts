@@ -1,5 +1,5 @@
 /**
- * Login limits beyond §13.7's (email, IP) pair: per client IP (5 × FLEXTELL_LOGIN_RATE_LIMIT failures in 15 minutes)
+ * Login limits beyond the (email, IP) pair of docs/oauth.md#login-limits: per client IP (5 × FLEXTELL_LOGIN_RATE_LIMIT failures in 15 minutes)
  * and per account (3 ×), each answered by the 429 page with Retry-After.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

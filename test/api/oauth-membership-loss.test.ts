@@ -1,5 +1,5 @@
 /**
- * oauth.md §4.1, §6: an account that loses its last active membership (removed, or deactivated in its only tenant)
+ * docs/oauth.md#login-and-consent-pages, docs/oauth.md#refresh-tokens: an account that loses its last active membership (removed, or deactivated in its only tenant)
  * has its login sessions and refresh tokens revoked; losing one of several memberships changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

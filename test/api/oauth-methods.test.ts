@@ -1,8 +1,8 @@
 /**
- * Wrong methods on the JSON endpoints of the authorization server. oauth.md names no 405 body for them (its §13.8
- * covers the HTML pages only), and api.md §1 says an unrouted method answers 405 `method_not_allowed` with an Allow
- * header as a JSON error body "for every prefix except the HTML pages of oauth.md": that is what is pinned here,
- * with the no-store of oauth.md §1 on the three token endpoints.
+ * Wrong methods on the JSON endpoints of the authorization server. docs/oauth.md names no 405 body for them (docs/oauth.md#login-and-consent-pages
+ * covers the HTML pages only), and docs/request-checks.md#paths-and-path-ids says an unrouted method answers 405 `method_not_allowed` with an Allow
+ * header as a JSON error body "for every prefix except the HTML pages of docs/oauth.md": that is what is pinned here,
+ * with the no-store of docs/oauth.md#endpoints on the three token endpoints.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -25,12 +25,12 @@ describe('wrong methods on /oauth/token, /oauth/revoke, /oauth/introspect and /.
     ['GET', '/oauth/token/', 'POST'],
   ];
   for (const [method, url, allow] of cases) {
-    it(`${method} ${url} → 405, Allow: ${allow}, the JSON error body of api.md §8`, async () => {
+    it(`${method} ${url} → 405, Allow: ${allow}, the JSON error body of docs/errors.md#error-codes`, async () => {
       const response = await h.request({ method, url });
       expect(response.status).toBe(405);
       expect(response.headers.allow).toBe(allow);
       expect(String(response.headers['content-type'])).toContain('application/json');
-      // oauth.md §1: every answer of the token, revocation and introspection endpoints is no-store.
+      // docs/oauth.md#endpoints: every answer of the token, revocation and introspection endpoints is no-store.
       expect(response.headers['cache-control']).toBe(url.startsWith('/oauth/') ? 'no-store' : undefined);
       expect(response.headers.pragma).toBe(url.startsWith('/oauth/') ? 'no-cache' : undefined);
       expectExactJson(response.json, {

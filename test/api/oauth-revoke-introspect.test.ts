@@ -1,6 +1,6 @@
 /**
  * Revocation (RFC 7009), introspection (RFC 7662) with opaque refresh tokens, discovery metadata and the JWKS
- * (oauth.md §7, §8, §9, §13.4).
+ * (docs/oauth.md#revocation, docs/oauth.md#endpoints, docs/oauth.md#access-tokens).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -68,7 +68,7 @@ describe('POST /oauth/revoke', () => {
 });
 
 describe('POST /oauth/introspect', () => {
-  it('describes an active access token with the keys of §7, and refuses once revoked or for another client', async () => {
+  it('describes an active access token with the keys of docs/oauth.md#revocation, and refuses once revoked or for another client', async () => {
     const seed = await h.seedTenant();
     const client = await createClient(h, seed.tenant_id);
     const other = await createClient(h, seed.tenant_id);
@@ -115,7 +115,7 @@ describe('POST /oauth/introspect', () => {
   });
 });
 
-describe('discovery and keys (§8, §9)', () => {
+describe('discovery and keys (docs/oauth.md#endpoints, docs/oauth.md#access-tokens)', () => {
   it('metadata with absolute URLs from the request origin', async () => {
     const response = await h.request({ url: '/.well-known/oauth-authorization-server' });
     expect(response.status).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * The token endpoint (oauth.md §5, §6, §13.1–13.3): client authentication, the three grants, rotation and reuse
+ * The token endpoint (docs/oauth.md#grants, docs/oauth.md#refresh-tokens, docs/oauth.md#endpoints): client authentication, the three grants, rotation and reuse
  * detection, and the tokens it issues working (or not) on the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ function exchange(client: TestClient, code: string, extra: Record<string, string
   return token({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, ...bodyCredentials(client), ...extra });
 }
 
-describe('request checks (§13.1)', () => {
+describe('request checks (docs/oauth.md#endpoints)', () => {
   it('refuses other content types, repeated parameters, a missing or unknown grant_type before authenticating the client', async () => {
     const json = await h.request({ method: 'POST', url: '/oauth/token', body: { grant_type: 'client_credentials' } });
     expectOAuthError(json, 400, 'invalid_request', 'Use application/x-www-form-urlencoded.');
@@ -48,7 +48,7 @@ describe('request checks (§13.1)', () => {
   });
 });
 
-describe('client authentication (§5, §13.2)', () => {
+describe('client authentication (docs/oauth.md#grants)', () => {
   it('Basic credentials are URL-decoded (RFC 6749 §2.3.1), so secrets with reserved characters work', async () => {
     const secret = 'p@ss:w rd+/%é&=x';
     const { client } = await setup({ secret });
@@ -91,8 +91,8 @@ describe('client authentication (§5, §13.2)', () => {
   });
 });
 
-describe('authorization_code (§5)', () => {
-  it('issues an RS256 JWT the API accepts, with the claims of §9 and expires_in exactly 3600', async () => {
+describe('authorization_code (docs/oauth.md#grants)', () => {
+  it('issues an RS256 JWT the API accepts, with the claims of docs/oauth.md#access-tokens and expires_in exactly 3600', async () => {
     const { seed, client } = await setup();
     const code = await insertCode(h, client, seed.user_id, { scopes: ['conversations:read', 'customers:read'] });
     const response = await exchange(client, code);
@@ -167,7 +167,7 @@ describe('authorization_code (§5)', () => {
   });
 });
 
-describe('refresh_token (§6, §13.3)', () => {
+describe('refresh_token (docs/oauth.md#refresh-tokens)', () => {
   it('rotates; the old token reused → invalid_grant and the whole family dies, the newest refresh token and access tokens too', async () => {
     const { seed, client } = await setup();
     const first = await exchange(client, await insertCode(h, client, seed.user_id));
@@ -217,7 +217,7 @@ describe('refresh_token (§6, §13.3)', () => {
   });
 });
 
-describe('client_credentials (§5)', () => {
+describe('client_credentials (docs/oauth.md#grants)', () => {
   it('a service token bound to the application tenant: no refresh token, tenant claim, refused in any other tenant', async () => {
     const { seed, client } = await setup();
     const other = await h.seedTenant();
@@ -238,7 +238,7 @@ describe('client_credentials (§5)', () => {
   });
 });
 
-describe('access tokens on the API (§9)', () => {
+describe('access tokens on the API (docs/oauth.md#access-tokens)', () => {
   it('a tampered JWT, an expired JWT and a token signed with alg none → 401 invalid_token', async () => {
     const { client } = await setup();
     const response = await token({ grant_type: 'client_credentials', ...bodyCredentials(client) });

@@ -1,5 +1,5 @@
 /**
- * The Owner rules of api-directory.md §2.2 on every route that can break them: Owner protection (403, after
+ * The Owner rules of docs/request-checks.md#owner-protection on every route that can break them: Owner protection (403, after
  * validation) and at least one active Owner (409, after Owner protection), each refusal changing nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Issue 12 item 1: the router percent-decodes paths, so `/%61pi/v1/users` is the same route as `/api/v1/users`.
- * Every route, under every spelling that reaches it, must pass through its checks (api.md §3 steps 2–6) before
+ * Every route, under every spelling that reaches it, must pass through its checks (docs/request-checks.md#order-of-checks steps 2–6) before
  * anything else: no answer without a token but 401, no 422 (validation running first would let anyone probe data),
  * and a narrow token stops at the scope check. A handler reached without its checks answers 401 (fail closed).
  */

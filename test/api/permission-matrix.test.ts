@@ -1,5 +1,5 @@
 /**
- * The permission matrix (api.md §6, §12; api-directory.md §2.2), walked for every route of the registry: the
+ * The permission matrix (docs/request-checks.md#permissions-and-system-roles, docs/request-checks.md#the-permission-matrix, docs/request-checks.md#owner-protection), walked for every route of the registry: the
  * declared permission and scopes equal the spec's index, and a real request succeeds for each system role that
  * holds the permission (and for a member holding only that permission) and answers 403 forbidden to the others.
  * A route added to src/routes.ts without a row here fails this file.
@@ -56,7 +56,7 @@ describe('system roles', () => {
 for (const route of tokenRoutes) {
   const key = `${route.method} ${route.url}`;
   describe(key, () => {
-    it('declares the permission and scopes of the endpoint index (api.md §12)', () => {
+    it('declares the permission and scopes of the endpoint index (docs/request-checks.md#the-permission-matrix)', () => {
       const spec = SPEC_MATRIX[key];
       expect(spec, `${key} is not in the spec's endpoint index`).toBeDefined();
       expect(route.permission).toBe(spec!.permission);

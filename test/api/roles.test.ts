@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/roles, GET /api/v1/roles/{id}, GET/PUT /api/v1/users/{id}/roles, GET /api/v1/account/roles
- * (api-directory.md §5, §6, §7.1; Owner rules: owner-rules.test.ts).
+ * (docs/domain-rules.md#users-and-roles; Owner rules: owner-rules.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -1,5 +1,5 @@
 /**
- * Route-level answers and common headers (api.md §1, §7.1, §9, §10): unknown paths, unrouted methods (405 for every
+ * Route-level answers and common headers (docs/request-checks.md#paths-and-path-ids, docs/responses.md#status-codes, docs/request-checks.md#rate-limiting, docs/request-checks.md#response-headers): unknown paths, unrouted methods (405 for every
  * registry path), X-RateLimit-*, X-Request-Id, Cache-Control.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Rate limiting (api.md §9) with FLEXTELL_RATE_LIMIT_PER_MINUTE=3: 429 on the 4th request of a (token, tenant) key.
+ * Rate limiting (docs/request-checks.md#rate-limiting) with FLEXTELL_RATE_LIMIT_PER_MINUTE=3: 429 on the 4th request of a (token, tenant) key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
@@ -112,7 +112,7 @@ describe('rate limit of 3 per minute', () => {
     expect(remaining).toEqual(['2', '1', '0', '0', '0']);
   });
 
-  it('checks the limit after the tenant and before the scope (api.md §3)', async () => {
+  it('checks the limit after the tenant and before the scope (docs/request-checks.md#order-of-checks)', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const narrow = await h.token(seed.user_id, { scopes: ['account:read'] });
     for (let index = 0; index < 3; index++) {

@@ -1,5 +1,5 @@
 /**
- * The security checks of api.md §3–§6, applied to EVERY route of the registry (src/routes.ts), so a new route is
+ * The security checks of docs/request-checks.md#order-of-checks, applied to EVERY route of the registry (src/routes.ts), so a new route is
  * covered as soon as it is registered. Routes, 405, headers: security-http.test.ts; rate limits: security-rate-limit.test.ts.
  */
 import crypto from 'node:crypto';
@@ -34,7 +34,7 @@ const FORBIDDEN = { error: 'forbidden', message: 'You do not have permission to 
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** Passed steps 2–6 of api.md §3: whatever it answers, it is not a security refusal. */
+/** Passed steps 2–6 of docs/request-checks.md#order-of-checks: whatever it answers, it is not a security refusal. */
 function expectAdmitted(response: TestResponse, what: string): void {
   expect(response.status, `${what}: ${response.body.slice(0, 300)}`).toBeLessThan(500);
   expect(SECURITY_CODES, `${what}: ${response.body.slice(0, 300)}`).not.toContain(response.json?.error);
@@ -49,7 +49,7 @@ function expectInvalidToken(response: TestResponse, what: string): void {
   expect(challenge).toContain('error="invalid_token"');
 }
 
-// Signed file links take no token by design (api-conversations.md §3.6); their own tests cover them.
+// Signed file links take no token by design (docs/domain-rules.md#files-and-media); their own tests cover them.
 const tokenRoutes = (apiRoutes as AnyRoute[]).filter((route) => !(route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0));
 
 for (const route of tokenRoutes) {
@@ -83,7 +83,7 @@ for (const route of tokenRoutes) {
         expect(response.json).toEqual({ error: 'unauthorized', message: 'Authentication is required.' });
         expect(response.headers['www-authenticate']).toBe('Bearer realm="api"');
       }
-      // Authentication comes before the tenant and the body (api.md §3).
+      // Authentication comes before the tenant and the body (docs/request-checks.md#order-of-checks).
       const early = await call(seed, { token: null, tenant: 'abc', headers: { 'content-type': 'application/json' }, payload: '{bad' });
       expect(early.status).toBe(401);
     });

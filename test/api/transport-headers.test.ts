@@ -1,6 +1,6 @@
 /**
  * Headers that keep browsers and shared caches safe: /docs is never framed (clickjacking), and OAuth discovery
- * metadata built from the Host header is never stored by a shared cache (oauth.md §8, README "OAuth 2.0").
+ * metadata built from the Host header is never stored by a shared cache (docs/oauth.md#endpoints, README "OAuth 2.0").
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

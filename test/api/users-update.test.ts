@@ -1,5 +1,5 @@
 /**
- * PUT /api/v1/users/{id}, DELETE /api/v1/users/{id} and who may write (api-directory.md §4.1, §4.6, §4.7;
+ * PUT /api/v1/users/{id}, DELETE /api/v1/users/{id} and who may write (docs/domain-rules.md#users-and-roles;
  * Owner rules: owner-rules.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

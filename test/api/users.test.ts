@@ -1,5 +1,5 @@
 /**
- * GET/POST /api/v1/users and GET /api/v1/users/{id} (api-directory.md §4.1–§4.5; updates and removal:
+ * GET/POST /api/v1/users and GET /api/v1/users/{id} (docs/domain-rules.md#users-and-roles; updates and removal:
  * users-update.test.ts; Owner rules: owner-rules.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

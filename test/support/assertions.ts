@@ -27,7 +27,7 @@ export function expectExactJson(actual: unknown, expected: unknown): void {
   expectSameKeyOrder(actual, expected);
 }
 
-/** A paginator body's structure (laravel-pagination.md §1). */
+/** A paginator body's structure (docs/pagination.md#the-response-body). */
 export function expectPaginatorShape(body: any): void {
   expect(Object.keys(body)).toEqual(PAGINATOR_KEYS);
   expect(Object.keys(body.links)).toEqual(LINKS_KEYS);
@@ -49,7 +49,7 @@ export function expectError(response: TestResponse, status: number, error: strin
   if (message !== undefined) expect(response.json.message).toBe(message);
 }
 
-/** Everything a rejected send must leave as it was (api-conversations.md §3.8: nothing stored on any 4xx). */
+/** Everything a rejected send must leave as it was (docs/domain-rules.md#conversations: nothing stored on any 4xx). */
 export async function sendSnapshot(h: Harness, seed: SeedResult, conversationId: number) {
   const list = await listMessages(h, seed.access_token, conversationId);
   const [jobs] = await sql(h, 'SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1', [seed.tenant_id]);
@@ -61,7 +61,7 @@ export async function sendSnapshot(h: Harness, seed: SeedResult, conversationId:
   };
 }
 
-/** GET …/agent answers exactly this status, and the conversation resource (GET one and its list item) agrees (§1.6). */
+/** GET …/agent answers exactly this status, and the conversation resource (GET one and its list item) agrees (docs/domain-rules.md#ai-agent-pause). */
 export async function expectAgent(h: Harness, seed: SeedResult, conversationId: number, expected: AgentState): Promise<void> {
   const response = await h.request({ url: `/api/v1/conversations/${conversationId}/agent`, token: seed.access_token });
   expect(response.status, response.body).toBe(200);

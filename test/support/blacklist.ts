@@ -1,5 +1,5 @@
 /**
- * Helpers of the channel blacklist tests (api-directory.md §8): customers written directly, and the four
+ * Helpers of the channel blacklist tests (docs/domain-rules.md#channel-blacklist): customers written directly, and the four
  * /channel-blacklists calls.
  */
 import { expect } from 'vitest';

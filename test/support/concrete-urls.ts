@@ -5,7 +5,7 @@ import { addMembership, createUser, insertBlacklist, sql } from './factories.js'
 
 /**
  * A concrete URL for a registry route: each `:param` becomes a real id of the seed's tenant (or "1" for a resource
- * this helper does not know yet, which still exercises every check that runs before path resources, api.md §3).
+ * this helper does not know yet, which still exercises every check that runs before path resources, docs/request-checks.md#order-of-checks).
  */
 export async function concreteUrl(h: Harness, seed: SeedResult, url: string): Promise<string> {
   const segments = url.split('/');
@@ -42,7 +42,7 @@ async function realId(h: Harness, seed: SeedResult, resource: string, param: str
     case 'customers':
       return firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
     case 'users': {
-      // Not the seed's Owner: Owner protection (api-directory.md §2.2) would refuse a non-Owner caller with 403.
+      // Not the seed's Owner: Owner protection (docs/request-checks.md#owner-protection) would refuse a non-Owner caller with 403.
       const member = await createUser(h, 'Listed Agent');
       await addMembership(h, seed.tenant_id, member, ['Agent']);
       return member;

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
-/** CustomerResource keys in order (api-directory.md §3.1). */
+/** CustomerResource keys in order (docs/responses.md#resources). */
 export const CUSTOMER_KEYS = [
   'id', 'first_name', 'last_name', 'phone_number', 'email', 'date_of_birth', 'gender', 'country_name', 'identity_number',
   'job', 'address', 'default_channel_id', 'avatar_url', 'related_user', 'created_at', 'updated_at', 'deleted_at',

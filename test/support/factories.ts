@@ -192,14 +192,14 @@ export async function userName(h: Harness, userId: number): Promise<string> {
   return row!.name as string;
 }
 
-/** The seed's tenant setting agent.handoff_pause_minutes (product.md §9), written directly. */
+/** The seed's tenant setting agent.handoff_pause_minutes (docs/tenancy-and-data.md#tenant-settings), written directly. */
 export async function setHandoffMinutes(h: Harness, tenantId: number, minutes: number): Promise<void> {
   await sql(h, `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{agent}', COALESCE(settings->'agent', '{}'::jsonb) || $2::jsonb) WHERE id = $1`,
     [tenantId, JSON.stringify({ handoff_pause_minutes: minutes })]);
 }
 
 /**
- * A pending AI draft made with the agent's own service (api-conversations.md §5), answering the conversation's
+ * A pending AI draft made with the agent's own service (docs/domain-rules.md#ai-suggestions), answering the conversation's
  * customer messages; returns its id and the trigger ids ascending.
  */
 export async function createDraft(h: Harness, seed: SeedResult, conversationId: number, text: string, pendingActions: Array<{ type: string } & Record<string, unknown>> = []) {

@@ -8,7 +8,7 @@ import { sql } from './factories.js';
 import { filesUnder, multipartBody, PNG_BYTES, type FormPart } from './multipart.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
-/** Helpers of the media upload and signed-link suites (api-conversations.md §3.3, §3.6). */
+/** Helpers of the media upload and signed-link suites (docs/domain-rules.md#files-and-media). */
 export const FILE_KEYS = [
   'id', 'name', 'description', 'type', 'mime_type', 'size', 'formatted_size', 'group_id', 'fileable_type', 'fileable_id',
   'temporary_url', 'temporary_thumbnail_url', 'created_at', 'updated_at', 'deleted_at',

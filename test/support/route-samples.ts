@@ -6,7 +6,7 @@ import { addMembership, createDraft, createUser, roleId, sql } from './factories
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
 /**
- * api.md §12, the endpoint index, as data: `METHOD /path` → permission and scopes (any one suffices).
+ * docs/request-checks.md#the-permission-matrix, the endpoint index, as data: `METHOD /path` → permission and scopes (any one suffices).
  * It lists endpoints not built yet too; the matrix test checks every registered route against it.
  */
 export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly Scope[] | 'full-access' }> = {

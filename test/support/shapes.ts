@@ -1,6 +1,6 @@
 /** Expected shapes of API bodies: key lists in response order, timestamp and id patterns, token decoding. */
 
-/** api.md §7.4: YYYY-MM-DDTHH:MM:SSZ, no fraction. */
+/** docs/responses.md#json-typing: YYYY-MM-DDTHH:MM:SSZ, no fraction. */
 export const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 

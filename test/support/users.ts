@@ -1,4 +1,4 @@
-/** Helpers for the user, role and account tests (api-directory.md §4–§7). */
+/** Helpers for the user, role and account tests (docs/domain-rules.md#users-and-roles). */
 import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
 import { expectPaginatorShape } from './assertions.js';

@@ -17,7 +17,7 @@ describe('latestBirthDateForAge', () => {
   });
 });
 
-describe('phoneSearchDigits (§3.3)', () => {
+describe('phoneSearchDigits (docs/domain-rules.md#customers)', () => {
   it('strips separators and leading zeros from a term of 3+ digits', () => {
     expect(phoneSearchDigits('+90 555 111 22 33')).toBe('905551112233');
     expect(phoneSearchDigits('0090 5551112233')).toBe('905551112233');
@@ -31,7 +31,7 @@ describe('phoneSearchDigits (§3.3)', () => {
   });
 });
 
-describe('isValidPhoneInput (§3.3)', () => {
+describe('isValidPhoneInput (docs/domain-rules.md#customers)', () => {
   it('accepts digits with separators and a leading +; an international number must be possible', () => {
     for (const text of ['+90 555 111 22 33', '0555 111 22 33', '(202) 555-0143', '12', '0049 30 1234567']) expect(isValidPhoneInput(text), text).toBe(true);
     for (const text of ['555+1', '+', '--', 'abc', '+90 5', '0090 1', '1'.repeat(21)]) expect(isValidPhoneInput(text), text).toBe(false);

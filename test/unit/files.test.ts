@@ -7,7 +7,7 @@ import { newStorageKey } from '../../src/platform/storage/storage.js';
 import { Readable } from 'node:stream';
 import { PNG_BYTES } from '../support/multipart.js';
 
-describe('formatted_size (api-conversations.md §1.5)', () => {
+describe('formatted_size (docs/domain-rules.md#files-and-media)', () => {
   it.each([
     [0, '0 B'],
     [512, '512 B'],
@@ -23,7 +23,7 @@ describe('formatted_size (api-conversations.md §1.5)', () => {
   });
 });
 
-describe('Content-Disposition (§3.6)', () => {
+describe('Content-Disposition (docs/domain-rules.md#files-and-media)', () => {
   it.each([
     ['return-label.png', 'image/png', `inline; filename="return-label.png"; filename*=UTF-8''return-label.png`],
     ['clip.mp4', 'video/mp4', `inline; filename="clip.mp4"; filename*=UTF-8''clip.mp4`],
@@ -46,7 +46,7 @@ describe('Content-Disposition (§3.6)', () => {
   });
 });
 
-describe('file names (§1.5)', () => {
+describe('file names (docs/domain-rules.md#files-and-media)', () => {
   it.each([
     ['photo.png', 'photo.png'],
     ['/etc/passwd', 'passwd'],
@@ -77,7 +77,7 @@ describe('file names (§1.5)', () => {
   });
 });
 
-describe('types (§3.3)', () => {
+describe('types (docs/domain-rules.md#files-and-media)', () => {
   it('detects from the bytes before trusting the declared type', async () => {
     expect(await detectMimeType(PNG_BYTES, 'application/octet-stream')).toBe('image/png');
     expect(await detectMimeType(PNG_BYTES, 'text/plain')).toBe('image/png');

@@ -49,7 +49,7 @@ function expectBody(actual: PaginatedBody<unknown>, expectedJson: unknown): void
 const pageLink = (url: string | null, label: string, active = false) => ({ url, label, active });
 const gap = pageLink(null, '...');
 
-describe('§9.1–9.3 worked examples', () => {
+describe('worked examples: empty, beyond the end, no rows (docs/pagination.md#the-numbers)', () => {
   it('9.1 empty result, byte for byte after PHP escaping', () => {
     const laravelBytes =
       '{"data":[],"links":{"first":"http:\\/\\/localhost\\/api\\/conversations?page=1","last":"http:\\/\\/localhost\\/api\\/conversations?page=1","prev":null,"next":null},"meta":{"current_page":1,"from":null,"last_page":1,"links":[{"url":null,"label":"&laquo; Previous","active":false},{"url":"http:\\/\\/localhost\\/api\\/conversations?page=1","label":"1","active":true},{"url":null,"label":"Next &raquo;","active":false}],"path":"http:\\/\\/localhost\\/api\\/conversations","per_page":15,"to":null,"total":0}}';
@@ -100,7 +100,7 @@ describe('§9.1–9.3 worked examples', () => {
   });
 });
 
-describe('§9.5–9.6 sliders', () => {
+describe('sliders (docs/pagination.md#metalinks-window)', () => {
   it('9.5 query string kept, arrays, a "+" page, the start slider', () => {
     const body = paginate('foo=a%20b&bar%5B%5D=x&page=%2B3&bar%5B%5D=y&per_page=10', 157);
     const url = (page: number) => `${API_PATH}?foo=a%20b&bar%5B0%5D=x&bar%5B1%5D=y&per_page=10&page=${page}`;
@@ -159,7 +159,7 @@ describe('§9.5–9.6 sliders', () => {
   });
 });
 
-describe('§9.7 more cases', () => {
+describe('more cases (docs/pagination.md)', () => {
   it.each([
     ['a.b=1&c%20d=2&dup=1&5=x&dup=2&page=2', 'a_b=1&c_d=2&dup=2&0=x&page=1'],
     ['search=%20ada%20&channel_type=&page=2&empty=', 'search=ada&page=1'],
@@ -215,7 +215,7 @@ describe('§9.7 more cases', () => {
   });
 });
 
-describe('§8 meta.links window', () => {
+describe('meta.links window (docs/pagination.md#metalinks-window)', () => {
   function render(lastPage: number, currentPage: number): string {
     const body = buildPaginator({
       data: [],
@@ -264,7 +264,7 @@ describe('§8 meta.links window', () => {
 
 const cleanedValue = (query: string, key: string) => cleanPhpQuery(parsePhpQuery(query)).get(key);
 
-describe('§4.1 per_page', () => {
+describe('per_page (docs/pagination.md#per_page-and-page)', () => {
   it.each<[string, number]>([
     ...['', 'per_page=', 'per_page=%20%20'].map((query): [string, number] => [query, 15]),
     ['per_page=1', 1],
@@ -295,7 +295,7 @@ describe('§4.1 per_page', () => {
   });
 });
 
-describe('§4.2 page', () => {
+describe('page (docs/pagination.md#per_page-and-page)', () => {
   const invalid = ['03', '2.0', '1e1', '0x1A', '0', '-1', '-0', 'abc', '', '%D9%A3', '99999999999999999999'];
   it.each<[string, number]>([
     ...['3', '%2B3', '+3', '%203', '3%20'].map((value): [string, number] => [`page=${value}`, 3]),
@@ -331,7 +331,7 @@ describe('parseFilterInt', () => {
   });
 });
 
-describe('§6 requestBaseUrl', () => {
+describe('requestBaseUrl (docs/pagination.md#metapath)', () => {
   const base = { scheme: 'http' as const, path: '/api/v1/conversations' };
   it.each([
     ['127.0.0.1:8080', 'http', '/api/v1/conversations/', 'http://127.0.0.1:8080/api/v1/conversations'],

@@ -22,7 +22,7 @@ function tree(value: PhpValue): Tree {
 const parsed = (raw: string): Tree => tree(parsePhpQuery(raw));
 const cleaned = (raw: string): Tree => tree(cleanPhpQuery(parsePhpQuery(raw)));
 
-describe('parsePhpQuery: pieces and decoding (§2.1–2.3)', () => {
+describe('parsePhpQuery: pieces and decoding (docs/pagination.md#php-query-string-rules)', () => {
   it('skips empty pieces and gives "" to a piece without "="', () => {
     expect(parsed('&&a=1&&b&c=&')).toEqual([['a', '1'], ['b', ''], ['c', '']]);
   });
@@ -57,7 +57,7 @@ describe('parsePhpQuery: pieces and decoding (§2.1–2.3)', () => {
   });
 });
 
-describe('parsePhpQuery: names (§2.4–2.5)', () => {
+describe('parsePhpQuery: names (docs/pagination.md#php-query-string-rules)', () => {
   it('mangles "." and spaces in the base name', () => {
     expect(parsed('a.b=1&c%20d=2&e+f=3')).toEqual([['a_b', '1'], ['c_d', '2'], ['e_f', '3']]);
   });
@@ -97,7 +97,7 @@ describe('parsePhpQuery: names (§2.4–2.5)', () => {
   });
 });
 
-describe('parsePhpQuery: storing (§2.6–2.7)', () => {
+describe('parsePhpQuery: storing (docs/pagination.md#php-query-string-rules)', () => {
   it('replaces a duplicate in place', () => {
     expect(parsed('dup=1&x=2&dup=3')).toEqual([['dup', '3'], ['x', '2']]);
   });
@@ -150,7 +150,7 @@ describe('parsePhpQuery: storing (§2.6–2.7)', () => {
   });
 });
 
-describe('parsePhpQuery: limits (§2.8)', () => {
+describe('parsePhpQuery: limits (docs/pagination.md#php-query-string-rules)', () => {
   const nested = (levels: number): string => 'a' + '[x]'.repeat(levels);
 
   it('accepts 64 levels of brackets', () => {
@@ -182,7 +182,7 @@ describe('parsePhpQuery: limits (§2.8)', () => {
   });
 });
 
-describe('cleanPhpQuery (§3)', () => {
+describe('cleanPhpQuery (docs/pagination.md#php-query-string-rules)', () => {
   it('trims " \\t\\n\\r\\0\\x0B" and nothing else', () => {
     expect(cleaned('a=%00%0B%20x%09%0A%0D&b=%0Cy&c=%C2%A0z')).toEqual([['a', 'x'], ['b', '\fy'], ['c', '\u00a0z']]);
   });
@@ -222,8 +222,8 @@ describe('phpTrim', () => {
   });
 });
 
-describe('buildPhpQuery (§7.2)', () => {
-  it('serialises the §9.4 map', () => {
+describe('buildPhpQuery (docs/pagination.md#links)', () => {
+  it('serialises the map of a worked example', () => {
     const map = PhpMap.fromEntries([
       ['status', 'open'],
       ['labels', PhpMap.fromEntries([[0, 'vip'], [1, 'b c']])],
@@ -235,7 +235,7 @@ describe('buildPhpQuery (§7.2)', () => {
     expect(buildPhpQuery(map)).toBe('status=open&labels%5B0%5D=vip&labels%5B1%5D=b%20c&q=a%26b&e=&page=2');
   });
 
-  it('drops the empty values of the §9.4 request after cleaning', () => {
+  it('drops the empty values of a worked example request after cleaning', () => {
     const query = cleanPhpQuery(parsePhpQuery('status=open&labels[]=vip&labels[]=b%20c&q=a%26b&n=&e=&page=2'));
     expect(buildPhpQuery(query)).toBe('status=open&labels%5B0%5D=vip&labels%5B1%5D=b%20c&q=a%26b&page=2');
   });

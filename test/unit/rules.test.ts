@@ -10,7 +10,7 @@ const now = new Date('2026-11-24T19:00:00Z');
 const after = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 const context = { tenantId: 1, db: {} as Queryable, loaded: undefined };
 
-describe('remainingTime (api-directory.md §8.2)', () => {
+describe('remainingTime (docs/domain-rules.md#channel-blacklist)', () => {
   it.each([
     [7200, '2 hours'],
     [7199, '2 hours'],
@@ -33,7 +33,7 @@ describe('remainingTime (api-directory.md §8.2)', () => {
   });
 });
 
-describe('configuration (product.md §8)', () => {
+describe('configuration (README.md#configuration)', () => {
   it('uses defaults and accepts every boolean spelling', () => {
     const config = loadConfig({ TRUST_PROXY: 'TRUE', S3_FORCE_PATH_STYLE: '0' });
     expect(config.port).toBe(8080);
@@ -77,7 +77,7 @@ describe('configuration (product.md §8)', () => {
   });
 });
 
-describe('input rules (api.md §2.2–2.3, §8.1)', () => {
+describe('input rules (docs/input.md#body-transport, docs/input.md#validation-messages)', () => {
   it('trims strings, turns empty ones into null, and leaves passwords alone', () => {
     expect(normalizeInput({ a: '  x ', b: ' \t', c: [' y ', ''], d: { e: ' z ' }, password: ' p ' })).toEqual({
       a: 'x', b: null, c: ['y', null], d: { e: 'z' }, password: ' p ',

@@ -10,7 +10,7 @@ export const agentStatusSchema = object({
   remaining_minutes: nullable(integerString),
 });
 
-/** AgentStatus (api-conversations.md §1.6); agrees with the conversation's agent_* fields by construction. */
+/** AgentStatus (docs/domain-rules.md#ai-agent-pause); agrees with the conversation's agent_* fields by construction. */
 export function agentStatusResource(conversation: Pick<ConversationRecord, 'agent_paused' | 'agent_expires_at' | 'agent_disabled_by_name'>, now: Date) {
   const paused = agentPauseInEffect(conversation.agent_paused, conversation.agent_expires_at, now);
   const expiresAt = paused ? conversation.agent_expires_at : null;

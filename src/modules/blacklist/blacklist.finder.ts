@@ -23,7 +23,7 @@ type BlacklistRow = Omit<BlacklistView, 'channel' | 'customer'> & {
   customer_email: string | null;
 };
 
-// A deleted customer's entries keep showing it (api.md §5 "Soft deletes"); channels are never deleted.
+// A deleted customer's entries keep showing it (docs/tenancy-and-data.md#soft-deletes); channels are never deleted.
 const VIEW_SQL = `SELECT b.id, b.tenant_id, b.reason, b.note, b.blocked_at, b.expires_at, b.is_active, b.metadata,
        b.created_at, b.updated_at, b.deleted_at,
        ch.id AS channel_id, ch.name AS channel_name, ch.address AS channel_address,
@@ -67,7 +67,7 @@ export class BlacklistFinder {
     return result.rows[0] ? toView(result.rows[0]) : null;
   }
 
-  /** GET /channel-blacklists (api-directory.md §8.7): live entries, newest (highest id) first, exact total. */
+  /** GET /channel-blacklists (docs/domain-rules.md#channel-blacklist): live entries, newest (highest id) first, exact total. */
   async list(tenantId: number, filter: BlacklistListFilter, now: Date): Promise<{ rows: BlacklistView[]; total: number }> {
     const where = ['b.tenant_id = $1', 'b.deleted_at IS NULL'];
     const params: unknown[] = [tenantId];

@@ -40,7 +40,7 @@ export interface BlacklistChanges {
 }
 
 /**
- * The SQL form of "active" (api-directory.md §8.2), for every reader that must agree with `isEntryActive`: the
+ * The SQL form of "active" (docs/domain-rules.md#channel-blacklist), for every reader that must agree with `isEntryActive`: the
  * conversations' `blacklist` field, the list's `active` filter and the one-active-entry rule. `now` is a parameter
  * (the injectable clock), never the database's now().
  */

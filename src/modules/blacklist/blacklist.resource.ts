@@ -14,7 +14,7 @@ export type BlacklistReason = keyof typeof BLACKLIST_REASON_LABELS;
 export const BLACKLIST_REASONS = Object.keys(BLACKLIST_REASON_LABELS) as BlacklistReason[];
 
 /**
- * api-directory.md §8.2: an entry blocks while switched on, not deleted and not expired; it stops exactly at
+ * docs/domain-rules.md#channel-blacklist: an entry blocks while switched on, not deleted and not expired; it stops exactly at
  * `expires_at`. SQL readers use `activeEntryCondition` (blacklist.repository.ts), the same rule.
  */
 export function isEntryActive(entry: { is_active: boolean; expires_at: Date | null; deleted_at: Date | null }, now: Date): boolean {
@@ -62,7 +62,7 @@ export const blacklistSchema = object({
   customer: object({ id: integer, first_name: nullable(string), last_name: nullable(string), phone_number: nullable(string), email: nullable(string) }),
 });
 
-/** ChannelBlacklistResource (api-directory.md §8.3); derived fields are computed from the clock at read time. */
+/** ChannelBlacklistResource (docs/domain-rules.md#channel-blacklist); derived fields are computed from the clock at read time. */
 export function blacklistResource(entry: BlacklistView, now: Date) {
   return {
     id: entry.id,

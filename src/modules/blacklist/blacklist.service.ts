@@ -41,7 +41,7 @@ function alreadyBlocked(): AppError {
 }
 
 /**
- * Adds an entry unless the pair already has an active one (api-directory.md §8.4), inside the caller's transaction;
+ * Adds an entry unless the pair already has an active one (docs/domain-rules.md#channel-blacklist), inside the caller's transaction;
  * returns the new id, or null when blocked already. The platform's automatic blocks call this too.
  */
 export async function insertUnlessBlocked(tx: Queryable, tenantId: number, entry: NewBlacklistEntry, now: Date): Promise<number | null> {
@@ -50,7 +50,7 @@ export async function insertUnlessBlocked(tx: Queryable, tenantId: number, entry
   return insertEntry(tx, tenantId, entry, now);
 }
 
-/** POST /channel-blacklists (§8.5): blocked_at is the request second, expires_at exactly ttl seconds later. */
+/** POST /channel-blacklists (docs/domain-rules.md#channel-blacklist): blocked_at is the request second, expires_at exactly ttl seconds later. */
 export async function blockCustomer(db: Db, tenantId: number, request: BlockRequest, now: Date): Promise<number> {
   const blockedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const expiresAt = request.ttlSeconds === null ? null : new Date(blockedAt.getTime() + request.ttlSeconds * 1000);
@@ -61,8 +61,8 @@ export async function blockCustomer(db: Db, tenantId: number, request: BlockRequ
 }
 
 /**
- * PUT /channel-blacklists/{id} (§8.6). An entry that becomes active again (switched back on, or given a future or
- * null expiry after it expired) must not join another active entry of its pair (§8.4).
+ * PUT /channel-blacklists/{id} (docs/domain-rules.md#channel-blacklist). An entry that becomes active again (switched back on, or given a future or
+ * null expiry after it expired) must not join another active entry of its pair (docs/domain-rules.md#channel-blacklist).
  */
 export async function updateBlacklistEntry(db: Db, tenantId: number, entryId: number, update: EntryUpdate, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
@@ -84,7 +84,7 @@ export async function updateBlacklistEntry(db: Db, tenantId: number, entryId: nu
   });
 }
 
-/** DELETE /channel-blacklists/{id} (§8.8): switched off and soft-deleted; a second unblock is a 404. */
+/** DELETE /channel-blacklists/{id} (docs/domain-rules.md#channel-blacklist): switched off and soft-deleted; a second unblock is a 404. */
 export async function unblockEntry(db: Db, tenantId: number, entryId: number, now: Date): Promise<void> {
   if (!(await softDeleteEntry(db, tenantId, entryId, now))) throw notFound(BLACKLIST_NOT_FOUND);
 }

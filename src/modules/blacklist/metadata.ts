@@ -1,6 +1,6 @@
 import { rule } from '../../http/validation.js';
 
-/** api-directory.md §8.5: at most 16 KB once serialised, counted in code points of the compact JSON text. */
+/** docs/domain-rules.md#channel-blacklist: at most 16 KB once serialised, counted in code points of the compact JSON text. */
 export const METADATA_MAX_CHARACTERS = 16384;
 
 export type Metadata = Record<string, unknown>;

@@ -5,7 +5,7 @@ function unit(count: number, name: string): string {
 }
 
 /**
- * api-directory.md §8.2: minutes rounded up, then the largest non-zero unit and the next smaller one when it
+ * docs/domain-rules.md#channel-blacklist: minutes rounded up, then the largest non-zero unit and the next smaller one when it
  * is non-zero ("1 day 5 hours", "2 hours 5 minutes"); null when permanent or expired.
  */
 export function remainingTime(expiresAt: Date | null, now: Date): string | null {

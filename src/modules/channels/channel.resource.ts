@@ -3,7 +3,7 @@ import { CHANNEL_TYPES, type ChannelType } from './channel-types.js';
 import { boolean, enumOf, freeObject, integer, nullable, object, string, timestamp } from '../../http/openapi-schemas.js';
 import type { ChannelRow } from './channel.repository.js';
 
-/** Non-secret and secret settings keys per type, in channels.md §1.2 order. */
+/** Non-secret and secret settings keys per type, in the order of docs/domain-rules.md#channels. */
 export const CHANNEL_SETTINGS: Record<ChannelType, { plain: string[]; secret: string[] }> = {
   whatsapp: { plain: ['agent_mode', 'phone_number_id', 'business_account_id'], secret: ['access_token', 'app_secret', 'verify_token'] },
   instagram: { plain: ['agent_mode', 'account_id'], secret: ['access_token', 'app_secret', 'verify_token'] },
@@ -39,7 +39,7 @@ export const channelSchema = object({
   updated_at: timestamp,
 });
 
-/** ChannelResource (channels.md §1.3): secrets are reported only as "is stored" flags, never as values. */
+/** ChannelResource (docs/domain-rules.md#channels): secrets are reported only as "is stored" flags, never as values. */
 export function channelResource(channel: ChannelRow, baseUrl: string) {
   const keys = CHANNEL_SETTINGS[channel.type];
   const settings: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 import type { Principal } from '../oauth/access-tokens.js';
 
-/** Who acts in a request, as messages and pauses record it (api-conversations.md §0 "Principal names"). */
+/** Who acts in a request, as messages and pauses record it (docs/domain-rules.md#principals-and-names). */
 export interface Actor {
   userId: number | null;
   applicationId: number | null;

@@ -27,7 +27,7 @@ export function displayName(firstName: string | null, lastName: string | null, a
   return name === '' ? address : name;
 }
 
-/** A pause is in effect while recorded and not yet expired; expiry needs no job (api-conversations.md §1.2). */
+/** A pause is in effect while recorded and not yet expired; expiry needs no job (docs/domain-rules.md#conversations). */
 export function agentPauseInEffect(paused: boolean, expiresAt: Date | null, now: Date): boolean {
   return paused && (expiresAt === null || expiresAt.getTime() > now.getTime());
 }
@@ -50,7 +50,7 @@ export const conversationSchema = object({
   blacklist: nullable(blacklistSchema),
 });
 
-/** ConversationResource (api-conversations.md §1.1), key by key. */
+/** ConversationResource (docs/domain-rules.md#conversations), key by key. */
 export function conversationResource(view: ConversationView, now: Date) {
   const paused = agentPauseInEffect(view.agent_paused, view.agent_expires_at, now);
   const hasMessage = view.last_message_id !== null;

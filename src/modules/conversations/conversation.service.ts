@@ -28,7 +28,7 @@ async function customerFor(tx: Queryable, tenantId: number, channelType: Channel
 }
 
 /**
- * POST /conversations (api-conversations.md §2.2): returns the existing conversation of (channel, address) or
+ * POST /conversations (docs/domain-rules.md#conversations): returns the existing conversation of (channel, address) or
  * creates customer and conversation in one transaction. Concurrent calls converge on one conversation.
  */
 export async function startConversation(

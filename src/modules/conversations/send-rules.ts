@@ -12,7 +12,7 @@ function refuse(code: 'channel_inactive' | 'reply_window_closed', message: strin
 }
 
 /**
- * Step 10 rules of every send (channels.md §7.1, §7.5): the channel must be switched on, and WhatsApp and
+ * Step 10 rules of every send (docs/jobs-and-delivery.md#delivery, docs/domain-rules.md#channels): the channel must be switched on, and WhatsApp and
  * Instagram only accept free-form messages within 24 hours of the customer's latest message.
  */
 export async function assertCanSend(tx: Queryable, conversation: ConversationRecord, now: Date): Promise<void> {

@@ -6,13 +6,13 @@ import { countryAlpha2, isEmailTaken, isLiveMember, isPhoneTaken, type CustomerR
 import { GENDERS } from './customer.resource.js';
 import { compactPhone, isPhoneLike, normalizePhone } from './phone.js';
 
-/** The stored form of a phone number (api-directory.md §3.3), read as a national number of the country when it has no +. */
+/** The stored form of a phone number (docs/domain-rules.md#customers), read as a national number of the country when it has no +. */
 export async function storedPhone(db: Queryable, text: string, countryId: number | null): Promise<string> {
   const country = countryId === null ? null : await countryAlpha2(db, countryId);
   return normalizePhone(text, { country }).value;
 }
 
-/** §3.3 input rule: the allowed characters, and an international number must be a possible one. */
+/** docs/domain-rules.md#customers input rule: the allowed characters, and an international number must be a possible one. */
 export function isValidPhoneInput(text: string): boolean {
   return isPhoneLike(text) && (!compactPhone(text).startsWith('+') || normalizePhone(text).possible);
 }
@@ -38,7 +38,7 @@ async function emailUnique(value: string, context: CheckContext): Promise<string
   return (await isEmailTaken(context.db, context.tenantId, value, ownId(context))) ? `The ${context.attribute} has already been taken.` : null;
 }
 
-/** The fields of POST and PUT /customers (§3.6, §3.8), rules in the documented order; `partial` for PUT. */
+/** The fields of POST and PUT /customers (docs/domain-rules.md#customers), rules in the documented order; `partial` for PUT. */
 export function customerFields(partial: boolean) {
   return {
     first_name: partial ? rule.string().sometimes().required().max(255) : rule.string().required().max(255),

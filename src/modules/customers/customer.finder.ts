@@ -29,7 +29,7 @@ const VIEW_JOINS = `LEFT JOIN countries co ON co.id = c.country_id
        LEFT JOIN users u ON u.id = c.related_user_id`;
 
 /**
- * The digits a phone search also looks for (api-directory.md §3.3): a term of at least 3 digits once separators
+ * The digits a phone search also looks for (docs/domain-rules.md#customers): a term of at least 3 digits once separators
  * are gone, without its trunk or international prefix zeros; null when the term is not such a number.
  */
 export function phoneSearchDigits(term: string): string | null {

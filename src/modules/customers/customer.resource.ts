@@ -36,7 +36,7 @@ export const customerSchema = object({
   deleted_at: nullable(timestamp),
 });
 
-/** CustomerResource (api-directory.md §3.1), key by key. */
+/** CustomerResource (docs/responses.md#resources), key by key. */
 export function customerResource(view: CustomerView) {
   return {
     id: view.id,

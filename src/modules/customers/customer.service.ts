@@ -12,7 +12,7 @@ const utcDay = (date: Date): string => date.toISOString().slice(0, 10);
 
 /**
  * Validation already refused duplicates; a concurrent request can still take the value between that check and our
- * write, and the partial unique indexes then refuse it. That race answers the same 422 (api-directory.md §3.4).
+ * write, and the partial unique indexes then refuse it. That race answers the same 422 (docs/domain-rules.md#customers).
  */
 function duplicateAsValidationError(error: unknown): never {
   if (isUniqueViolation(error, 'customers_live_phone')) throw validationError({ phone_number: ['The phone number has already been taken.'] });
@@ -41,7 +41,7 @@ export async function createCustomer(db: Queryable, tenantId: number, input: Cus
 
 /**
  * A partial update: only fields present in the input change. A new country re-reads the phone number only when
- * the phone number is sent too (§3.8).
+ * the phone number is sent too (docs/domain-rules.md#customers).
  */
 export async function changeCustomer(db: Queryable, tenantId: number, customer: CustomerRecord, input: CustomerInput, now: Date): Promise<void> {
   const countryId = input.country_id === undefined ? customer.country_id : input.country_id;

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-/** api-directory.md §3.3 input rule: ≤ 20 characters of digits, spaces and + - . ( ) /, `+` only first, a digit somewhere. */
+/** docs/domain-rules.md#customers input rule: ≤ 20 characters of digits, spaces and + - . ( ) /, `+` only first, a digit somewhere. */
 export function isPhoneLike(text: string): boolean {
   return text.length <= 20 && /^\+?[0-9 \-.()/]*$/.test(text) && /[0-9]/.test(text);
 }

@@ -2,7 +2,7 @@ import type { ChannelType } from '../channels/channel-types.js';
 import type { AdapterFactory, ChannelAdapter, DeliveryOutcome, OutboundDelivery } from './channel-adapter.js';
 import { PermanentDeliveryError } from './channel-adapter.js';
 
-/** Credentials a channel type needs before its real adapter is used (channels.md §1.2, §7.4). */
+/** Credentials a channel type needs before its real adapter is used (docs/domain-rules.md#channels, docs/jobs-and-delivery.md#adapters). */
 const REQUIRED_CREDENTIALS: Record<Exclude<ChannelType, 'website'>, { settings: string[]; secrets: string[] }> = {
   whatsapp: { settings: ['phone_number_id'], secrets: ['access_token'] },
   instagram: { settings: ['account_id'], secrets: ['access_token'] },
@@ -15,7 +15,7 @@ export function hasCredentials(channel: OutboundDelivery['channel']): boolean {
   return required.settings.every((key) => typeof channel.settings[key] === 'string') && required.secrets.every((key) => typeof channel.secrets[key] === 'string');
 }
 
-/** Nothing leaves the server: the message is delivered at once as `sandbox-<id>` (channels.md §7.4). */
+/** Nothing leaves the server: the message is delivered at once as `sandbox-<id>` (docs/jobs-and-delivery.md#adapters). */
 export class SandboxAdapter implements ChannelAdapter {
   readonly name = 'sandbox';
 
@@ -27,7 +27,7 @@ export class SandboxAdapter implements ChannelAdapter {
   }
 }
 
-/** The widget reads replies from the server itself: stored for the visitor means sent (channels.md §9.13). */
+/** The widget reads replies from the server itself: stored for the visitor means sent (docs/jobs-and-delivery.md#adapters). */
 export class WebsiteAdapter implements ChannelAdapter {
   readonly name = 'website';
 

@@ -28,7 +28,7 @@ export class TransientDeliveryError extends Error {
   }
 }
 
-/** One provider's outbound side (channels.md §7.2). */
+/** One provider's outbound side (docs/jobs-and-delivery.md#adapters). */
 export interface ChannelAdapter {
   readonly name: string;
   send(delivery: OutboundDelivery): Promise<DeliveryOutcome>;

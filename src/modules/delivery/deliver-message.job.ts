@@ -13,7 +13,7 @@ const STATUS_ORDER = ['queued', 'sent', 'delivered', 'read'];
 type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; providerMessageId?: string; failureReason?: string | null; now: Date };
 
 /**
- * Delivery statuses only move forward; `failed` may follow `queued` or `sent` (api-conversations.md §1.4). The status
+ * Delivery statuses only move forward; `failed` may follow `queued` or `sent` (docs/domain-rules.md#messages). The status
  * commits with the job's completion, in one statement, and only while this worker still holds the job.
  */
 function completeWithStatus(context: JobContext<DeliverMessagePayload>, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {

@@ -21,7 +21,7 @@ export async function insertDemoCustomers(tx: Queryable, tenantId: number, count
 }
 
 /**
- * Conversations first..last (1-based) with their messages, set-based. Shape per product.md §7.1: conversation g
+ * Conversations first..last (1-based) with their messages, set-based. Shape per docs/tenancy-and-data.md#demo-data: conversation g
  * uses channel (g-1) % 4 and customer (g-1) % customers + 1; every third one ends with 1–2 unread customer
  * messages, the others with a read reply by the Owner; g = 1 is the newest, its last message within the hour.
  */

@@ -28,7 +28,7 @@ export interface SeedOptions {
   analyze?: boolean;
 }
 
-/** The `seed --json` object, keys in the order of product.md §6. */
+/** The `seed --json` object, keys in the order of README.md#the-flextell-cli. */
 export interface SeedResult {
   tenant_id: number;
   user_id: number;
@@ -68,7 +68,7 @@ function demoChannel(type: (typeof CHANNEL_TYPES)[number], tenantId: number) {
 }
 
 /**
- * Creates a new demo tenant (product.md §7.1) in one transaction: roles, Owner, "Demo App", four channels,
+ * Creates a new demo tenant (docs/tenancy-and-data.md#demo-data) in one transaction: roles, Owner, "Demo App", four channels,
  * customers and conversations with messages, all set-based so a million conversations load in minutes.
  */
 export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promise<SeedResult> {

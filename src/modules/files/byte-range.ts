@@ -3,7 +3,7 @@ import type { ByteRange } from '../../platform/storage/storage.js';
 /**
  * One `Range: bytes=…` of a file of `size` bytes (RFC 9110 §14.1–14.2): the range to send, `'unsatisfiable'` when it
  * starts past the last byte (answered 416), or null to send the whole file — several ranges, other units and
- * malformed ranges are ignored, as §14.2 allows.
+ * malformed ranges are ignored, as RFC 9110 §14.2 allows.
  */
 export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
   const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');

@@ -3,7 +3,7 @@ import { constantTimeEqual, hmacSha256Hex } from '../../platform/crypto.js';
 export type FileVariant = 'content' | 'thumbnail';
 
 /**
- * Signed, expiring links to file bytes (api-conversations.md §3.6): HMAC-SHA256 over
+ * Signed, expiring links to file bytes (docs/domain-rules.md#files-and-media): HMAC-SHA256 over
  * `files:{tenant}:{id}:{variant}:{expires}` with a key derived from the encryption key for this purpose only.
  */
 export class FileLinks {

@@ -6,7 +6,7 @@ const MAX_NAME = 255;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
 
 /**
- * FileResource `name` (api-conversations.md §1.5): no directory part, no control characters, at most 255 characters
+ * FileResource `name` (docs/domain-rules.md#files-and-media): no directory part, no control characters, at most 255 characters
  * (code points, the extension kept when the name is cut), `file.<ext>` when nothing is left.
  */
 export function cleanFileName(uploaded: string | undefined, mimeType: string): string {
@@ -31,7 +31,7 @@ function encodeRfc8187(value: string): string {
   return encodeURIComponent(value).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** §3.6: inline or attachment, an ASCII fallback (`_` for anything else, `"` and `\`) and the UTF-8 name. */
+/** docs/domain-rules.md#files-and-media: inline or attachment, an ASCII fallback (`_` for anything else, `"` and `\`) and the UTF-8 name. */
 export function contentDisposition(name: string, mimeType: string): string {
   const fileName = name === '' ? `file.${extensionFor(mimeType)}` : name;
   const fallback = [...fileName].map((char) => (/^[\x20-\x7e]$/.test(char) && char !== '"' && char !== '\\' ? char : '_')).join('');

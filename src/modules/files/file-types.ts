@@ -10,7 +10,7 @@ const OCTET_STREAM = 'application/octet-stream';
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /**
- * api-conversations.md §3.3: the type comes from the bytes; a declared type is only trusted when the bytes are not
+ * docs/domain-rules.md#files-and-media: the type comes from the bytes; a declared type is only trusted when the bytes are not
  * recognised, and never when it is absent, generic or not even shaped like a MIME type.
  */
 export async function detectMimeType(head: Uint8Array, declared: string | undefined): Promise<string> {
@@ -47,7 +47,7 @@ const EXTENSIONS: Record<string, string> = {
   'text/plain': 'txt',
 };
 
-/** The extension of a name made for a file uploaded without one (§3.6 lists them; anything else is `bin`). */
+/** The extension of a name made for a file uploaded without one (docs/domain-rules.md#files-and-media lists them; anything else is `bin`). */
 export function extensionFor(mimeType: string): string {
   return EXTENSIONS[mimeType] ?? 'bin';
 }

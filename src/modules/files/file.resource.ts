@@ -49,7 +49,7 @@ export const fileContentResponse = binaryResponse(
   "The file's bytes, sent with its own Content-Type (a thumbnail: image/jpeg); 206 with Content-Range for a Range request.",
 );
 
-/** FileResource (api-conversations.md §1.5); every rendering mints fresh links. */
+/** FileResource (docs/domain-rules.md#files-and-media); every rendering mints fresh links. */
 export function fileResource(file: FileView, context: LinkContext) {
   return {
     id: file.id,

@@ -7,7 +7,7 @@ import { newStorageKey, StorageLimitError, type FileStorage } from '../../platfo
 import { cleanFileName } from './file-names.js';
 import { detectMimeType, fileKind, peekStream, SNIFF_BYTES, type FileKind } from './file-types.js';
 
-/** api.md §2.2: one file of at most 51,200 KB, plus at most 1 MiB of every other part. */
+/** docs/input.md#body-transport: one file of at most 51,200 KB, plus at most 1 MiB of every other part. */
 export const MAX_FILE_BYTES = 52_428_800;
 export const MAX_OTHER_BYTES = 1_048_576;
 export const FILE_TOO_LARGE = 'The file field must not be greater than 51200 kilobytes.';
@@ -30,7 +30,7 @@ export interface MediaParts {
 }
 
 export function payloadTooLarge(): AppError {
-  // The client may still be sending: closing the connection stops reading the rest (api.md §2.2 "at once").
+  // The client may still be sending: closing the connection stops reading the rest (docs/input.md#body-transport "at once").
   return new AppError('payload_too_large', FILE_TOO_LARGE, { headers: { Connection: 'close' } });
 }
 
@@ -69,12 +69,12 @@ async function storeFilePart(part: MultipartFile, storage: FileStorage, tenantId
 }
 
 /**
- * Reads a media upload part by part (api-conversations.md §3.3): the first `file` file part streams to storage as it
+ * Reads a media upload part by part (docs/domain-rules.md#files-and-media): the first `file` file part streams to storage as it
  * arrives, every other part is counted against 1 MiB and dropped. On any failure what was stored is removed again.
  */
 export async function readMediaParts(request: FastifyRequest, storage: FileStorage, tenantId: number, now: Date): Promise<MediaParts> {
   const result: MediaParts = { file: null, fileField: 'absent', message: undefined };
-  // An empty body of any type reaches here without the multipart flag (api.md §2.2: it counts as no fields).
+  // An empty body of any type reaches here without the multipart flag (docs/input.md#body-transport: it counts as no fields).
   if (!request.isMultipart()) return result;
   let otherBytes = 0;
   const countOther = (bytes: number) => {

@@ -14,7 +14,7 @@ async function requireMessage(tx: Queryable, tenantId: number, conversationId: n
 }
 
 /**
- * PUT …/messages/{id} (api-conversations.md §3.4): only outbound text written by people; the previous text goes to
+ * PUT …/messages/{id} (docs/domain-rules.md#messages): only outbound text written by people; the previous text goes to
  * the audit table, and the conversation preview follows when this is its newest message.
  */
 export async function editMessage(db: Db, tenantId: number, conversationId: number, messageId: number, text: string, actor: Actor, now: Date): Promise<void> {
@@ -28,7 +28,7 @@ export async function editMessage(db: Db, tenantId: number, conversationId: numb
   });
 }
 
-/** DELETE …/messages/{id} (§3.5): soft, idempotent; an unread customer message stops counting as unread. */
+/** DELETE …/messages/{id} (docs/domain-rules.md#messages): soft, idempotent; an unread customer message stops counting as unread. */
 export async function deleteMessage(db: Db, tenantId: number, conversationId: number, messageId: number, actor: Actor, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await requireConversation(tx, tenantId, conversationId, true);
@@ -38,7 +38,7 @@ export async function deleteMessage(db: Db, tenantId: number, conversationId: nu
   });
 }
 
-/** POST …/read (§2.4): every unread customer message gets read_at; unread_count returns to 0. Idempotent. */
+/** POST …/read (docs/domain-rules.md#conversations): every unread customer message gets read_at; unread_count returns to 0. Idempotent. */
 export async function markConversationRead(db: Db, tenantId: number, conversationId: number, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await requireConversation(tx, tenantId, conversationId, true);

@@ -30,7 +30,7 @@ export interface MessageView {
   file: FileView | null;
 }
 
-/** The metadata text (api-conversations.md §1.4): the fixed keys first, in order, then the message's extra keys. */
+/** The metadata text (docs/domain-rules.md#messages): the fixed keys first, in order, then the message's extra keys. */
 export function metadataText(message: MessageView): string {
   return JSON.stringify({
     source: message.source,
@@ -65,7 +65,7 @@ export const messageSchema = object({
   file_temporary_url: nullable(string),
 });
 
-/** ConversationMessageResource (api-conversations.md §1.3), key by key. */
+/** ConversationMessageResource (docs/domain-rules.md#messages), key by key. */
 export function messageResource(message: MessageView, links: LinkContext) {
   const file = message.file ? fileResource(message.file, links) : null;
   return {

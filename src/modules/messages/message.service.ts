@@ -13,13 +13,13 @@ export interface OutboundMessage {
   extraMetadata?: Record<string, unknown>;
   /** Stores the attachment inside the send's transaction; returns the file id. */
   attachFile?: (tx: Queryable, messageId: number) => Promise<number>;
-  /** The user's handoff pause of api-conversations.md §4.4 applies to human sends only. */
+  /** The user's handoff pause of docs/domain-rules.md#messages applies to human sends only. */
   applyHandoffPause: boolean;
 }
 
 export interface SendHooks {
   /**
-   * Runs under the conversation lock before the channel rules (its errors come first, api.md §3 step 10); what it
+   * Runs under the conversation lock before the channel rules (its errors come first, docs/request-checks.md#order-of-checks step 10); what it
    * returns completes the message (an AI suggestion's text is only known once its row is locked).
    */
   before?: (tx: Queryable, conversation: ConversationRecord) => Promise<Partial<OutboundMessage> | void>;
@@ -42,7 +42,7 @@ function deliveryOrderingKey(tenantId: number, conversationId: number): string {
 }
 
 /**
- * Sends an outbound message (api-conversations.md §3.2, §3.8): with the conversation row locked, checks the channel
+ * Sends an outbound message (docs/domain-rules.md#messages, docs/domain-rules.md#conversations): with the conversation row locked, checks the channel
  * rules, stores the message, moves the conversation's preview, applies the handoff pause and commits the delivery
  * job, all in one transaction. Hooks let callers (AI suggestions) check state under the lock and add writes.
  */

@@ -32,13 +32,13 @@ export interface MintRequest {
   familyId?: string | null;
 }
 
-/** How long a token record (revocation, principal) may be served from memory: api.md §4 allows 2 s. */
+/** How long a token record (revocation, principal) may be served from memory: docs/request-checks.md#authentication allows 2 s. */
 const RECORD_CACHE_MS = 2000;
 /** How stale this process's view of the signing keys may get (rotation, retired keys leaving the JWKS). */
 export const KEY_RELOAD_MS = 5000;
 
 /**
- * Mints and verifies the RS256 access tokens of oauth.md §9. Verification is local (signature, exp, nbf) plus one
+ * Mints and verifies the RS256 access tokens of docs/oauth.md#access-tokens. Verification is local (signature, exp, nbf) plus one
  * cached lookup of the jti record, which carries revocation, scopes and the principal.
  */
 export class AccessTokens {
@@ -65,7 +65,7 @@ export class AccessTokens {
   }
 
   publicJwks() {
-    // jsonb reorders keys; the JWKS shows them in the order of oauth.md §9, public parameters only.
+    // jsonb reorders keys; the JWKS shows them in the order of docs/oauth.md#access-tokens, public parameters only.
     return this.keys.map(({ publicJwk: jwk }) => ({ kty: jwk.kty, kid: jwk.kid, use: jwk.use, alg: jwk.alg, n: jwk.n, e: jwk.e }));
   }
 

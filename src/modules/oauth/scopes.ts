@@ -1,4 +1,4 @@
-/** The scope catalogue in its fixed order (oauth.md §10); tokens list granted scopes in this order. */
+/** The scope catalogue in its fixed order (docs/request-checks.md#scopes); tokens list granted scopes in this order. */
 export const SCOPES = [
   'conversations:read',
   'conversations:write',
@@ -22,7 +22,7 @@ export function orderScopes(scopes: Iterable<Scope>): Scope[] {
   return SCOPES.filter((scope) => wanted.has(scope));
 }
 
-/** Plain-words descriptions the consent page shows for each requested scope (oauth.md §10). */
+/** Plain-words descriptions the consent page shows for each requested scope (docs/request-checks.md#scopes). */
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'conversations:read': 'Read your conversations and messages, the AI agent\'s status, suggestions and runs, your channels and knowledge articles.',
   'conversations:write': 'Start conversations; send, edit and delete messages; mark conversations read; pause or resume the AI agent and send its suggestions.',

@@ -70,7 +70,7 @@ export async function rotateSigningKey(db: Queryable, box: SecretBox): Promise<s
 }
 
 /**
- * The active key and the retired keys still needed (oauth.md §9): a retired key stays while an unrevoked token it
+ * The active key and the retired keys still needed (docs/oauth.md#access-tokens): a retired key stays while an unrevoked token it
  * signed has not expired at `now`, and is left out of the JWKS and of verification after that. Every minted token
  * has its record (with its kid) before it is handed out, so a token of a key a lagging process still signs with
  * keeps that key listed.

@@ -1,4 +1,4 @@
-/** The permission catalogue with its fixed ids (api-directory.md §2.1); migrations create the same rows. */
+/** The permission catalogue with its fixed ids (docs/request-checks.md#permissions-and-system-roles); migrations create the same rows. */
 export const PERMISSIONS = [
   'conversations.view',
   'conversations.reply',
@@ -27,7 +27,7 @@ export const SYSTEM_ROLES = ['Owner', 'Admin', 'Agent', 'Viewer'] as const;
 export type SystemRole = (typeof SYSTEM_ROLES)[number];
 
 /**
- * The permissions each system role holds (api-directory.md §2.2). Migration 0001 seeds the same table
+ * The permissions each system role holds (docs/request-checks.md#owner-protection). Migration 0001 seeds the same table
  * (system_role_permissions); a test keeps the two equal.
  */
 export const SYSTEM_ROLE_PERMISSIONS: Record<SystemRole, readonly Permission[]> = {

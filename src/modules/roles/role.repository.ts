@@ -1,7 +1,7 @@
 import type { Queryable } from '../../platform/db/db.js';
 import { notFound } from '../../platform/errors.js';
 
-/** A role with its permissions, as RoleResource shows it (api-directory.md §5.1). */
+/** A role with its permissions, as RoleResource shows it (docs/responses.md#resources). */
 export interface RoleView {
   id: number;
   tenant_id: number;

@@ -13,7 +13,7 @@ export const roleSchema = object({
   permissions: arrayOf(object({ id: integer, name: string })),
 });
 
-/** RoleResource (api-directory.md §5.1), key by key. */
+/** RoleResource (docs/responses.md#resources), key by key. */
 export function roleResource(role: RoleView) {
   const permissions = role.permissions.map((permission) => ({ id: Number(permission.id), name: permission.name }));
   return {

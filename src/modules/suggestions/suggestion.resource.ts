@@ -17,7 +17,7 @@ export const suggestionSchema = object({
   updated_at: timestamp,
 });
 
-/** AiSuggestionResource (api-conversations.md §1.7). */
+/** AiSuggestionResource (docs/domain-rules.md#ai-suggestions). */
 export function suggestionResource(row: SuggestionRow) {
   return {
     id: row.id,

@@ -13,7 +13,7 @@ import {
 } from './suggestion.repository.js';
 
 /**
- * Records a draft made by the agent in copilot mode (agent.md); the previous pending draft becomes superseded.
+ * Records a draft made by the agent in copilot mode (docs/domain-rules.md#ai-suggestions); the previous pending draft becomes superseded.
  * Runs inside the caller's transaction so the agent run and its draft commit together.
  */
 export async function createSuggestion(tx: Queryable, tenantId: number, conversationId: number, draft: NewSuggestion, now: Date): Promise<number> {
@@ -27,7 +27,7 @@ export interface SendSuggestionRequest {
 }
 
 /**
- * POST …/ai-suggestion/send (api-conversations.md §5.2): under the conversation lock the pending draft is taken
+ * POST …/ai-suggestion/send (docs/domain-rules.md#ai-suggestions): under the conversation lock the pending draft is taken
  * (a concurrent second send finds none: 404), sent like a human message, marked sent, and optionally the agent paused.
  */
 export async function sendSuggestion(db: Db, tenantId: number, conversationId: number, actor: Actor, request: SendSuggestionRequest, now: Date): Promise<number> {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../platform/db/db.js';
 import { findStoredSettings } from './tenant.repository.js';
 
-/** Defaults of the tenant settings object (product.md §9); stored settings are merged over them. */
+/** Defaults of the tenant settings object (docs/tenancy-and-data.md#tenant-settings); stored settings are merged over them. */
 export const DEFAULT_TENANT_SETTINGS = {
   agent: {
     debounce_seconds: 3,

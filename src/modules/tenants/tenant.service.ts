@@ -4,7 +4,7 @@ import { addMember as insertMemberWithRoles } from '../users/membership.reposito
 import { grantSystemRolePermissions, insertSystemRole, insertTenant } from './tenant.repository.js';
 
 /**
- * Creates a tenant with its four system roles and their permissions (api-directory.md §2.2), inside the
+ * Creates a tenant with its four system roles and their permissions (docs/request-checks.md#owner-protection), inside the
  * caller's transaction. Roles are inserted one by one so their ids ascend in the documented order.
  */
 export async function createTenant(tx: Queryable, name: string, now: Date): Promise<{ tenantId: number; roleIds: Record<SystemRole, number> }> {

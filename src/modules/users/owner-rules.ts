@@ -4,7 +4,7 @@ import type { Principal } from '../oauth/access-tokens.js';
 import { ownerRoleId } from '../roles/role.repository.js';
 import { activeMemberHoldsRole, countOtherActiveHolders, findMembership } from './membership.repository.js';
 
-/** The Owner rules of api-directory.md §2.2, checked inside the transaction of the change they guard. */
+/** The Owner rules of docs/request-checks.md#owner-protection, checked inside the transaction of the change they guard. */
 export const OWNER_ONLY = 'Only an Owner can change an Owner or the Owner role.';
 export const KEEP_AN_OWNER = 'The tenant must keep at least one active Owner.';
 
@@ -20,7 +20,7 @@ export async function memberState(tx: Queryable, tenantId: number, userId: numbe
   return row ? { isActive: row.is_active, roleIds: row.role_ids.map(Number) } : null;
 }
 
-/** An application is never an Owner (api.md §5); a user is one when its membership here holds the Owner role. */
+/** An application is never an Owner (docs/request-checks.md#tenancy); a user is one when its membership here holds the Owner role. */
 async function callerIsOwner(tx: Queryable, tenantId: number, principal: Principal, ownerRole: number): Promise<boolean> {
   if (principal.kind !== 'user') return false;
   return activeMemberHoldsRole(tx, tenantId, principal.userId, ownerRole);
@@ -38,7 +38,7 @@ export async function enforceOwnerRules(
   const ownerRole = await ownerRoleId(tx, tenantId);
   const wasOwner = before?.roleIds.includes(ownerRole) ?? false;
   const willBeOwner = after?.roleIds.includes(ownerRole) ?? false;
-  // Any change to a member holding the Owner role counts, even one that keeps the role (§5.3).
+  // Any change to a member holding the Owner role counts, even one that keeps the role (docs/domain-rules.md#users-and-roles).
   if ((wasOwner || willBeOwner) && !(await callerIsOwner(tx, tenantId, change.principal, ownerRole))) {
     throw new AppError('forbidden', OWNER_ONLY);
   }

@@ -5,7 +5,7 @@ import { sameEmail } from './email-key.js';
 import { belongsToOtherTenants } from './membership.repository.js';
 import { emailTaken } from './user.repository.js';
 
-/** The input of POST /users and PUT /users/{id} (api-directory.md §4.4, §4.6), declared once for both. */
+/** The input of POST /users and PUT /users/{id} (docs/domain-rules.md#users-and-roles), declared once for both. */
 export const LANGUAGES = ['Turkish', 'English', 'Other'] as const;
 export const EMAIL_TAKEN = 'The email has already been taken.';
 export const SHARED_ACCOUNT_MESSAGES = {
@@ -13,7 +13,7 @@ export const SHARED_ACCOUNT_MESSAGES = {
   password: 'The password cannot be changed for a user who belongs to other tenants.',
 } as const;
 
-/** Same address for the directory: emails compare in their canonical form (§4.6). */
+/** Same address for the directory: emails compare in their canonical form (docs/domain-rules.md#users-and-roles). */
 export { sameEmail };
 
 const nameRule = () => rule.string().required().max(255);
@@ -27,7 +27,7 @@ const emailRule = () =>
     .max(255)
     .rule(async (email: string, { db, loaded }) => ((await emailTaken(db, email, (loaded as UserView | undefined)?.id ?? null)) ? EMAIL_TAKEN : null));
 
-// Passwords are not trimmed (api.md §2.2), but Laravel's `required` still refuses a blank one.
+// Passwords are not trimmed (docs/input.md#body-transport), but Laravel's `required` still refuses a blank one.
 const passwordRule = () =>
   rule
     .string()
@@ -37,7 +37,7 @@ const passwordRule = () =>
     .max(255)
     .confirmed();
 
-/** The last rule of email and password on PUT: an account shared with another tenant keeps both (§4.1). */
+/** The last rule of email and password on PUT: an account shared with another tenant keeps both (docs/domain-rules.md#users-and-roles). */
 function unsharedAccount(field: 'email' | 'password'): FieldRule<string> {
   return rule.string().rule(async (value: string, { db, loaded, tenantId }) => {
     const user = loaded as UserView;

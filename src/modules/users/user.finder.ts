@@ -2,7 +2,7 @@ import { orderByClause, textSortKey, type SortDirection } from '../../http/list-
 import type { Queryable } from '../../platform/db/db.js';
 import { notFound } from '../../platform/errors.js';
 
-/** A member of the tenant: its account joined with its membership and roles there (api-directory.md §4.1). */
+/** A member of the tenant: its account joined with its membership and roles there (docs/domain-rules.md#users-and-roles). */
 export interface UserView {
   id: number;
   name: string;

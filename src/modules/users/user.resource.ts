@@ -25,7 +25,7 @@ export const userSchema = object({
   roles: arrayOf(object({ id: integer, name: string })),
 });
 
-/** UserResource (api-directory.md §4.2), key by key; never a password or its hash. */
+/** UserResource (docs/responses.md#resources), key by key; never a password or its hash. */
 export function userResource(user: UserView) {
   return {
     id: Number(user.id),

@@ -25,7 +25,7 @@ import {
   type Profile,
 } from './user.repository.js';
 
-/** Writes of the user directory (api-directory.md §4, §5.3): one transaction each, Owner rules checked inside. */
+/** Writes of the user directory (docs/domain-rules.md#users-and-roles): one transaction each, Owner rules checked inside. */
 export interface MemberChange {
   profile: Profile;
   password?: string;
@@ -110,7 +110,7 @@ export async function updateMember(deps: AppDeps, actor: Actor, userId: number, 
 
 /**
  * DELETE /users/{id}: removes the membership here (the account and its other memberships stay); this tenant's
- * customers assigned to the user lose the assignment without counting as updated (§4.7).
+ * customers assigned to the user lose the assignment without counting as updated (docs/domain-rules.md#users-and-roles).
  */
 export async function removeMember(deps: AppDeps, actor: Actor, userId: number): Promise<void> {
   const now = deps.clock.now();
@@ -127,7 +127,7 @@ export async function removeMember(deps: AppDeps, actor: Actor, userId: number):
 }
 
 /**
- * oauth.md §4.1, §6: an account that lost its last active membership can no longer log in, so its login sessions and
+ * docs/oauth.md#login-and-consent-pages, docs/oauth.md#refresh-tokens: an account that lost its last active membership can no longer log in, so its login sessions and
  * refresh tokens are revoked, as a password change does (they stay revoked if a membership comes back).
  */
 async function endGrantsWithoutMembership(tx: Queryable, userId: number, now: Date): Promise<void> {

@@ -1,4 +1,4 @@
-/** LIKE pattern for a literal substring search (api-directory.md §1.3): %, _ and \ match themselves. */
+/** LIKE pattern for a literal substring search (docs/input.md#lists-sorting-and-search): %, _ and \ match themselves. */
 export function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }

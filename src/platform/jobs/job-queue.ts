@@ -2,7 +2,7 @@ import type { Queryable } from '../db/db.js';
 import type { JobDefinition, JobPayload } from './define-job.js';
 
 /**
- * The durable job queue (product.md §10): a job is a row committed in the same transaction as the change that
+ * The durable job queue (docs/jobs-and-delivery.md#the-job-queue): a job is a row committed in the same transaction as the change that
  * caused it; workers claim with FOR UPDATE SKIP LOCKED under a lease, so a worker that dies leaves its jobs to be
  * claimed again when the lease runs out. Jobs that share an ordering key run one at a time, in id order: a job
  * queued behind an open job of its key is stored as `waiting` and becomes `pending` when the one ahead finishes.
@@ -231,7 +231,7 @@ export async function releaseJob(db: Queryable, jobId: number, workerId: string)
 }
 
 /**
- * Delay before attempt n + 1: uniform in [0, min(300, 2·2^(n−1))] seconds ("full jitter", channels.md §9.5);
+ * Delay before attempt n + 1: uniform in [0, min(300, 2·2^(n−1))] seconds ("full jitter", docs/jobs-and-delivery.md#retries);
  * a provider's Retry-After replaces it, capped at 300 s.
  */
 export function retryDelaySeconds(attempt: number, retryAfterSeconds: number | null = null, random: () => number = Math.random): number {

@@ -14,7 +14,7 @@ export interface PutOptions {
 }
 
 /**
- * Where uploaded file bytes live (api-conversations.md §3.3): local disk or an S3-compatible store. Bytes are always
+ * Where uploaded file bytes live (docs/domain-rules.md#files-and-media): local disk or an S3-compatible store. Bytes are always
  * streamed, never held whole in memory, and a failed or refused write leaves nothing behind.
  */
 export interface FileStorage {

@@ -33,7 +33,7 @@ async function openObject(request: ApiRequest<any, any, any>, key: string, range
 }
 
 /**
- * api-conversations.md §3.6: the signature is checked before anything is looked up, so a bad link reveals nothing;
+ * docs/domain-rules.md#files-and-media: the signature is checked before anything is looked up, so a bad link reveals nothing;
  * the bytes then stream straight from storage with the headers a browser needs to show or save them safely.
  */
 function serve(variant: FileVariant) {

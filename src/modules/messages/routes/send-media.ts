@@ -13,7 +13,7 @@ import { FILE_TOO_LARGE, MAX_FILE_BYTES, MAX_OTHER_BYTES, readMediaParts, type M
 
 const caption = { message: rule.string().nullable().max(5000) };
 
-/** The §3.3 rules in their order: `file` (required, file), then `message` (nullable, string, max:5000). */
+/** The upload rules in their order (docs/domain-rules.md#files-and-media): `file` (required, file), then `message` (nullable, string, max:5000). */
 async function validate(parts: MediaParts, context: RuleContext): Promise<{ file: StoredUpload; text: string | null }> {
   const errors: FieldErrors = {};
   if (parts.fileField === 'absent') errors.file = ['The file field is required.'];
@@ -61,6 +61,6 @@ export const sendMediaMessage = multipartRoute(
       }
     },
   }),
-  // Other parts may take 1 MiB, multipart framing included (api.md §2.2).
+  // Other parts may take 1 MiB, multipart framing included (docs/input.md#body-transport).
   { maxContentLength: MAX_FILE_BYTES + MAX_OTHER_BYTES, tooLargeMessage: FILE_TOO_LARGE },
 );

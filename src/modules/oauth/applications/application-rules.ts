@@ -4,7 +4,7 @@ export const MAX_REDIRECT_URIS = 10;
 const MAX_URI_LENGTH = 2000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-/** One redirect URI's message (oauth.md §2, §11, §13.9), or null when it may be registered. */
+/** One redirect URI's message (docs/oauth.md#applications), or null when it may be registered. */
 function redirectUriMessage(value: unknown, key: string): string | null {
   if (typeof value !== 'string') return `The ${key} field must be a valid URL.`;
   if ([...value].length > MAX_URI_LENGTH) return `The ${key} field must not be greater than ${MAX_URI_LENGTH} characters.`;

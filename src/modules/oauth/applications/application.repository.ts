@@ -23,7 +23,7 @@ function toRecord(row: ApplicationRecord): ApplicationRecord {
   return { ...row, id: Number(row.id), scopes: orderScopes((row.scopes as string[]).filter(isScope)) };
 }
 
-/** oauth.md §2: 40 random letters and digits. */
+/** docs/oauth.md#applications: 40 random letters and digits. */
 export function newClientSecret(): string {
   return randomString(40);
 }
@@ -90,7 +90,7 @@ export async function updateApplication(
   return toRecord(result.rows[0]!);
 }
 
-/** oauth.md §2: soft delete, and every code, access token and refresh token issued to it stops working. */
+/** docs/oauth.md#applications: soft delete, and every code, access token and refresh token issued to it stops working. */
 export async function deleteApplication(deps: AppDeps, tenantId: number, application: ApplicationRecord): Promise<void> {
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {

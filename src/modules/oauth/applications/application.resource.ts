@@ -18,7 +18,7 @@ export const applicationSchema = object({
   updated_at: timestamp,
 });
 
-/** ApplicationResource (oauth.md §11), keys in this order; the secret only when just generated. */
+/** ApplicationResource (docs/oauth.md#applications), keys in this order; the secret only when just generated. */
 export function applicationResource(application: ApplicationRecord, secret: string | null = null) {
   return {
     id: application.id,

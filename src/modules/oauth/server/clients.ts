@@ -61,7 +61,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 }
 
 /**
- * Client authentication of oauth.md §5 and §13.2: exactly one of Basic, the form fields, or (public clients)
+ * Client authentication of docs/oauth.md#grants: exactly one of Basic, the form fields, or (public clients)
  * a bare client_id. Every failure is the same 401 invalid_client.
  */
 export async function authenticateClient(

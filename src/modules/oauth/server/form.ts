@@ -10,7 +10,7 @@ export interface RawBody {
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
 
-/** Form parameters of an OAuth endpoint (oauth.md §1): the right content type, and no parameter sent twice. */
+/** Form parameters of an OAuth endpoint (docs/oauth.md#endpoints): the right content type, and no parameter sent twice. */
 export function readForm(request: FastifyRequest): Map<string, string> {
   const body = request.body as RawBody | undefined;
   const contentType = body?.contentType ?? request.headers['content-type'];

@@ -22,7 +22,7 @@ function storedScopes(text: string): Scope[] {
   return orderScopes(text.split(' ').filter(isScope));
 }
 
-/** oauth.md §5 authorization_code. A failed exchange leaves the code usable; a second use revokes the first's tokens. */
+/** docs/oauth.md#grants authorization_code. A failed exchange leaves the code usable; a second use revokes the first's tokens. */
 export async function exchangeCode({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
   const code = param(params, 'code');
   const redirectUri = param(params, 'redirect_uri');
@@ -59,7 +59,7 @@ export async function exchangeCode({ deps, client, params, issuer }: GrantContex
   return issueTokens(deps, { userId, clientId: client.clientId, tenantId: null, scopes, issuer, familyId });
 }
 
-/** oauth.md §6: rotation without grace; a used token revokes its whole family. */
+/** docs/oauth.md#refresh-tokens: rotation without grace; a used token revokes its whole family. */
 export async function refresh({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
   const presented = param(params, 'refresh_token');
   if (presented === null) throw missingParameter('refresh_token');
@@ -77,7 +77,7 @@ export async function refresh({ deps, client, params, issuer }: GrantContext): P
   const userId = Number(row.user_id);
   if (!(await userCanLogIn(deps, userId))) throw invalidGrant('The user can no longer sign in.');
 
-  // Scopes removed from the application since are dropped; a refresh may narrow but never widen (§13.3).
+  // Scopes removed from the application since are dropped; a refresh may narrow but never widen (docs/oauth.md#refresh-tokens).
   const held = storedScopes(row.scopes).filter((scope) => client.scopes.includes(scope));
   const scopes = grantScopes(requested, held);
   if (scopes.length === 0) throw invalidScope();
@@ -89,7 +89,7 @@ export async function refresh({ deps, client, params, issuer }: GrantContext): P
   return issueTokens(deps, { userId, clientId: client.clientId, tenantId: null, scopes, issuer, familyId: row.family_id });
 }
 
-/** oauth.md §5 client_credentials: the application itself, bound to its owning tenant, no refresh token. */
+/** docs/oauth.md#grants client_credentials: the application itself, bound to its owning tenant, no refresh token. */
 export async function clientCredentials({ deps, client, params, issuer }: GrantContext): Promise<TokenResponse> {
   const scopes = grantScopes(parseScopeParam(param(params, 'scope')), client.scopes);
   if (scopes.length === 0) throw invalidScope();

@@ -39,7 +39,7 @@ function metadata(base: string) {
   };
 }
 
-/** Whether a path belongs to the authorization server (oauth.md §1), whose failures never use the API envelope. */
+/** Whether a path belongs to the authorization server (docs/oauth.md#endpoints), whose failures never use the API envelope. */
 export function isOAuthPath(path: string): boolean {
   return path.startsWith('/oauth/') || path.startsWith('/.well-known/');
 }
@@ -70,7 +70,7 @@ export function sendOAuthFailure(error: FastifyError | OAuthError, request: Fast
 }
 
 /**
- * The authorization server outside /api (oauth.md §1), in its own scope: bodies stay raw text so each endpoint
+ * The authorization server outside /api (docs/oauth.md#endpoints), in its own scope: bodies stay raw text so each endpoint
  * judges the content type itself, and errors use OAuth's body instead of the API envelope.
  */
 export async function oauthServer(scope: FastifyInstance, deps: AppDeps): Promise<void> {

@@ -9,7 +9,7 @@ function parse(uri: string): URL | null {
 }
 
 /**
- * oauth.md §2 and §13.12: exact string equality, except that a registered loopback http URI without a port
+ * docs/oauth.md#applications: exact string equality, except that a registered loopback http URI without a port
  * matches the same URI (same host literal) with any port (RFC 8252 §7.3).
  */
 export function redirectUriMatches(registered: readonly string[], given: string): boolean {
@@ -27,7 +27,7 @@ export function redirectUriMatches(registered: readonly string[], given: string)
   });
 }
 
-/** Adds query parameters to a redirect URI, with `&` when it already has a query (§4.2). */
+/** Adds query parameters to a redirect URI, with `&` when it already has a query (docs/oauth.md#login-and-consent-pages). */
 export function withParams(uri: string, params: Record<string, string | null>): string {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== null) query.set(name, value);

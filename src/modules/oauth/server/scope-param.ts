@@ -1,7 +1,7 @@
 import { isScope, orderScopes, type Scope } from '../scopes.js';
 import { invalidScope } from './oauth-error.js';
 
-/** A space-separated `scope` parameter (oauth.md §10): null when absent or empty; unknown scopes are refused. */
+/** A space-separated `scope` parameter (docs/request-checks.md#scopes): null when absent or empty; unknown scopes are refused. */
 export function parseScopeParam(text: string | null): Scope[] | null {
   if (text === null || text.trim() === '') return null;
   const names = text.split(' ').filter((name) => name !== '');

@@ -14,7 +14,7 @@ const GRANTS: Record<string, (context: GrantContext) => Promise<TokenResponse>> 
   client_credentials: clientCredentials,
 };
 
-/** The JSON endpoints whose every answer carries no-store (oauth.md §1), the 405 of a wrong method included. */
+/** The JSON endpoints whose every answer carries no-store (docs/oauth.md#endpoints), the 405 of a wrong method included. */
 export function isTokenEndpoint(path: string): boolean {
   return /^\/oauth\/(token|revoke|introspect)\/?$/.test(path);
 }
@@ -23,7 +23,7 @@ export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
 }
 
-/** §13.5: one counter per client IP shared by the three endpoints. */
+/** docs/oauth.md#endpoints: one counter per client IP shared by the three endpoints. */
 async function limitByIp(deps: AppDeps, request: FastifyRequest): Promise<void> {
   const decision = await deps.limiter.hit(`oauth:ip:${clientIp(request)}`);
   if (decision.exceeded) {
@@ -33,7 +33,7 @@ async function limitByIp(deps: AppDeps, request: FastifyRequest): Promise<void> 
   }
 }
 
-/** POST /oauth/token, /oauth/revoke, /oauth/introspect (oauth.md §5, §7, §13.1). */
+/** POST /oauth/token, /oauth/revoke, /oauth/introspect (docs/oauth.md#grants, docs/oauth.md#revocation, docs/oauth.md#endpoints). */
 export function registerTokenEndpoints(scope: FastifyInstance, deps: AppDeps): void {
   scope.post('/oauth/token', async (request, reply) => {
     noStore(reply);

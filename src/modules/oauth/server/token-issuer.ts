@@ -61,7 +61,7 @@ export async function issueTokens(
     );
     refreshToken = refresh;
   }
-  // Key order of oauth.md §5.
+  // Key order of the token response (docs/oauth.md#grants).
   return {
     token_type: 'Bearer',
     expires_in: ACCESS_TOKEN_SECONDS,
@@ -71,14 +71,14 @@ export async function issueTokens(
   };
 }
 
-/** oauth.md §6: every refresh token and every access token of the family stop working at once. */
+/** docs/oauth.md#refresh-tokens: every refresh token and every access token of the family stop working at once. */
 export async function revokeFamily(deps: AppDeps, familyId: string): Promise<void> {
   const now = deps.clock.now();
   await revokeRefreshFamily(deps.db, familyId, now);
   await deps.tokens.revokeFamily(familyId);
 }
 
-/** A user may hold tokens only while the account exists and has an active membership somewhere (oauth.md §6). */
+/** A user may hold tokens only while the account exists and has an active membership somewhere (docs/oauth.md#refresh-tokens). */
 export async function userCanLogIn(deps: AppDeps, userId: number): Promise<boolean> {
   return accountHasActiveMembership(deps.db, userId);
 }

@@ -23,7 +23,7 @@ export const syncUserRoles = defineRoute({
   load: loadMember,
   body: { role_ids: roleIdsRule().describe('Required, [] allowed: exactly the roles the member ends up holding.') },
   handler: async ({ deps, tenantId, context, loaded, body }) => {
-    // `required` here means present: [] is a valid answer (§5.3), so absent and null are refused by hand.
+    // `required` here means present: [] is a valid answer (docs/domain-rules.md#users-and-roles), so absent and null are refused by hand.
     if (body.role_ids === undefined || body.role_ids === null) throw validationError({ role_ids: ['The role ids field is required.'] });
     await updateMember(deps, { tenantId, principal: context.principal }, loaded.id, { profile: {}, roleIds: body.role_ids });
     return { success: 'User roles synced successfully.', data: (await rolesOfMember(deps.db, tenantId, loaded.id)).map(roleResource) };

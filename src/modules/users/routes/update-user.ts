@@ -25,7 +25,7 @@ export const updateUser = defineRoute({
   body: updateUserFields,
   handler: async ({ deps, tenantId, context, loaded, body }) => {
     const profile = profileOf(body);
-    // A change of letter case only is no change of address (§4.6): the stored spelling stays.
+    // A change of letter case only is no change of address (docs/domain-rules.md#users-and-roles): the stored spelling stays.
     if (typeof profile.email === 'string' && sameEmail(profile.email, loaded.email)) delete profile.email;
     await updateMember(deps, { tenantId, principal: context.principal }, loaded.id, {
       profile,

@@ -14,7 +14,7 @@ import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './
 const MANAGE_PERMISSION_ID = PERMISSIONS.indexOf('applications.manage') + 1;
 export const PAGE = '/oauth/applications';
 
-/** The tenants where the signed-in user may manage applications (oauth.md §11's permission). */
+/** The tenants where the signed-in user may manage applications (the permission of docs/oauth.md#applications). */
 export async function manageableTenants(deps: AppDeps, userId: number): Promise<Array<{ id: number; name: string }>> {
   return listTenantsWithPermission(deps.db, userId, MANAGE_PERMISSION_ID);
 }

@@ -46,7 +46,7 @@ function queryParams(request: FastifyRequest): { params: Map<string, string>; re
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? null : value);
 
-/** An error of §3 step 2: answered by a redirect to the client, never a page. */
+/** An error of the client checks (docs/oauth.md#authorization-endpoint): answered by a redirect to the client, never a page. */
 class RedirectError {
   constructor(
     readonly error: 'invalid_request' | 'unsupported_response_type' | 'invalid_scope',
@@ -64,7 +64,7 @@ function requestedScopes(params: Map<string, string>, client: OAuthClient): Scop
   throw new RedirectError('invalid_scope', 'The requested scope is invalid, unknown, or not allowed for this application.');
 }
 
-/** §3 step 2 and §13.6: every check that answers with a redirect to the client. */
+/** docs/oauth.md#authorization-endpoint: every check that answers with a redirect to the client. */
 function validateRedirected(params: Map<string, string>, repeated: Set<string>, client: OAuthClient, redirectUri: string): ValidRequest {
   if (repeated.size > 0) throw new RedirectError('invalid_request', `The ${[...repeated][0]} parameter was sent more than once.`);
   const responseType = nonEmpty(params.get('response_type'));
@@ -84,7 +84,7 @@ function redirectTo(reply: FastifyReply, uri: string): FastifyReply {
   return reply.code(302).header('Location', uri).header('Cache-Control', 'no-store').send('');
 }
 
-/** GET /oauth/authorize (oauth.md §3). */
+/** GET /oauth/authorize (docs/oauth.md#authorization-endpoint). */
 export async function showAuthorize(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params, repeated } = queryParams(request);
   const clientId = nonEmpty(params.get('client_id'));
@@ -145,7 +145,7 @@ ${hidden('_csrf', session.csrfToken)}${hidden('request_id', requestId)}
   return sendPage(reply, 200, `Authorize ${valid.client.name} — Flextell`, body, redirectOrigin(valid.redirectUri));
 }
 
-/** POST /oauth/authorize: the user's decision (oauth.md §4.2). */
+/** POST /oauth/authorize: the user's decision (docs/oauth.md#login-and-consent-pages). */
 export async function submitDecision(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {
   const session = await checkCsrf(deps, request, form);
   if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);

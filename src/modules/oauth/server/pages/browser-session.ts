@@ -35,7 +35,7 @@ function setCookie(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, 
   reply.header('Set-Cookie', `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Lax; Path=/${secure}`);
 }
 
-/** The live session of the request's cookie (oauth.md §4.1: 2 h idle, 12 h total), touched on use. */
+/** The live session of the request's cookie (docs/oauth.md#login-and-consent-pages: 2 h idle, 12 h total), touched on use. */
 export async function loadSession(deps: AppDeps, request: FastifyRequest): Promise<BrowserSession | null> {
   const cookie = readCookie(request, SESSION_COOKIE);
   if (!cookie || !COOKIE_VALUE.test(cookie)) return null;
@@ -101,7 +101,7 @@ export async function endSession(deps: AppDeps, session: BrowserSession): Promis
 }
 
 /**
- * oauth.md §4.1: a POST needs the session's CSRF token and, when the browser sends Origin, this server's origin.
+ * docs/oauth.md#login-and-consent-pages: a POST needs the session's CSRF token and, when the browser sends Origin, this server's origin.
  * Returns the session when the form may proceed.
  */
 export async function checkCsrf(deps: AppDeps, request: FastifyRequest, form: URLSearchParams): Promise<BrowserSession | null> {

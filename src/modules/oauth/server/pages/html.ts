@@ -15,7 +15,7 @@ button{padding:10px 18px;font-size:1rem;border-radius:6px;border:1px solid #1f6f
 button.secondary{background:#fff;color:#1f2328;border-color:#c9ccd1}.error{color:#b42318}.notice{color:#1a7f37}
 ul{padding-left:20px}li{margin:6px 0}.small{font-size:.9rem;color:#57606a}form.inline{display:inline}`;
 
-/** oauth.md §4: every page carries these headers; form-action also admits the client's origin on consent. */
+/** docs/oauth.md#login-and-consent-pages: every page carries these headers; form-action also admits the client's origin on consent. */
 export function sendPage(reply: FastifyReply, status: number, title: string, body: string, formActionOrigin: string | null = null): FastifyReply {
   const formAction = formActionOrigin ? `'self' ${formActionOrigin}` : `'self'`;
   return reply

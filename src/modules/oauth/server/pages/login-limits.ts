@@ -14,7 +14,7 @@ import {
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
 /**
- * Failed logins are counted over 15 minutes under three keys (oauth.md §13.7 plus the issue's "per IP and account"),
+ * Failed logins are counted over 15 minutes under three keys (docs/oauth.md#login-limits plus the issue's "per IP and account"),
  * the email always in its canonical form (README "Accounts and sign-in"):
  * - (email, client IP): FLEXTELL_LOGIN_RATE_LIMIT (default 10) — the spec's limit;
  * - the client IP alone, any email: 5 × that (default 50) — one address guessing across many accounts;
@@ -102,7 +102,7 @@ async function secondsUntilBelow(tx: Queryable, key: string, mustLeave: number, 
 }
 
 /**
- * A successful login clears the pair (§13.7) and takes back its own attempt under the IP; the IP's other failures
+ * A successful login clears the pair (docs/oauth.md#login-limits) and takes back its own attempt under the IP; the IP's other failures
  * stay, or an attacker could reset them by signing in to an account of their own between guesses. The account's count
  * is cleared only by a sign-in it applied to: a trusted device's sign-in leaves strangers' failures standing.
  */

@@ -12,7 +12,7 @@ import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './
 // Verified when the email is unknown, so both outcomes cost the same time.
 const DUMMY_HASH = hashPassword('not-a-real-password');
 
-/** §4.2: only relative /oauth/ paths are followed after login (never //host). */
+/** docs/oauth.md#login-and-consent-pages: only relative /oauth/ paths are followed after login (never //host). */
 export function safeReturnTo(value: string | null | undefined): string | null {
   if (!value || !value.startsWith('/oauth/') || value.startsWith('//') || /[\\\r\n]/.test(value)) return null;
   return value;
@@ -54,7 +54,7 @@ export async function showLogin(deps: AppDeps, request: FastifyRequest, reply: F
 
 const LEGACY_BCRYPT = /^\$2[aby]\$\d\d\$/;
 
-/** argon2id; legacy bcrypt ($2y$, from Laravel) is accepted once and replaced by an argon2id hash (§4.2). */
+/** argon2id; legacy bcrypt ($2y$, from Laravel) is accepted once and replaced by an argon2id hash (docs/oauth.md#login-and-consent-pages). */
 async function passwordMatches(deps: AppDeps, user: LoginAccount | null, password: string): Promise<boolean> {
   const stored = user?.password_hash ?? null;
   if (user && stored && LEGACY_BCRYPT.test(stored)) {

@@ -20,7 +20,7 @@ function withForm(deps: AppDeps, handler: FormHandler) {
   };
 }
 
-/** Login, logout and consent pages (oauth.md §4). */
+/** Login, logout and consent pages (docs/oauth.md#login-and-consent-pages). */
 export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
   scope.get('/oauth/login', (request, reply) => showLogin(deps, request, reply));
   scope.post('/oauth/login', withForm(deps, submitLogin));
@@ -34,7 +34,7 @@ export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
   scope.post('/oauth/applications/edit', withForm(deps, editFromPage));
   scope.post('/oauth/applications/secret', withForm(deps, regenerateFromPage));
 
-  // §13.8: a method a page does not take answers an HTML page, not the API's JSON 405.
+  // docs/oauth.md#login-and-consent-pages: a method a page does not take answers an HTML page, not the API's JSON 405.
   const pages: Record<string, string[]> = { '/oauth/login': ['GET', 'HEAD', 'POST'], '/oauth/logout': ['POST'], '/oauth/authorize': ['GET', 'HEAD', 'POST'],
     '/oauth/applications': ['GET', 'HEAD', 'POST'], '/oauth/applications/delete': ['POST'], '/oauth/applications/edit': ['GET', 'HEAD', 'POST'],
     '/oauth/applications/secret': ['POST'] };
