@@ -45,50 +45,6 @@ export type TrustProxy = false | { hops: number } | { proxies: string[] };
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Descriptions double as the README's configuration table and `.env.example`. */
-export const CONFIG_VARIABLES: Array<{ name: string; default: string; description: string }> = [
-  { name: 'PORT', default: '8080', description: 'HTTP port of serve (0 = any free port)' },
-  { name: 'HOST', default: '0.0.0.0', description: 'interface to listen on' },
-  { name: 'PUBLIC_URL', default: '', description: 'external base URL used for OAuth metadata, signed file links, webhook URLs' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'proxies in front of the server: true (one hop), a hop count, or comma-separated proxy addresses/CIDRs; the client is the right-most X-Forwarded-For address they did not add' },
-  { name: 'HTTP_REQUEST_TIMEOUT_MS', default: '300000', description: 'a request (headers and body) must arrive within this time, else 408 and the connection is closed; headers alone within 60 s' },
-  { name: 'HTTP_MAX_CONNECTIONS', default: '800', description: 'open HTTP connections per process; more are closed at once (keep it below the open-file limit, ulimit -n)' },
-  { name: 'NODE_ENV', default: '', description: 'production: JSON logs only' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace, silent' },
-  { name: 'DATABASE_URL', default: '', description: 'postgres://… selects PostgreSQL; unset = embedded PGlite' },
-  { name: 'DATABASE_POOL_SIZE', default: '10', description: 'connections per process (PostgreSQL)' },
-  { name: 'FLEXTELL_DATA_DIR', default: './.flextell', description: 'embedded database, lock, default file storage, demo.json' },
-  { name: 'FLEXTELL_STORAGE_DIR', default: '<FLEXTELL_DATA_DIR>/storage', description: 'local file storage' },
-  { name: 'STORAGE_DRIVER', default: 'local', description: 'local or s3' },
-  { name: 'S3_BUCKET', default: '', description: 'bucket (required when STORAGE_DRIVER=s3)' },
-  { name: 'S3_REGION', default: 'us-east-1', description: 'S3 region' },
-  { name: 'S3_ENDPOINT', default: '', description: 'S3-compatible endpoint URL' },
-  { name: 'S3_ACCESS_KEY_ID', default: '', description: 'S3 access key id' },
-  { name: 'S3_SECRET_ACCESS_KEY', default: '', description: 'S3 secret access key' },
-  { name: 'S3_FORCE_PATH_STYLE', default: 'false', description: 'path-style S3 URLs (MinIO and friends)' },
-  { name: 'FILE_URL_TTL_SECONDS', default: '900', description: 'lifetime of signed file links' },
-  { name: 'REDIS_URL', default: '', description: 'shared store for rate limits and events; unset = in-process' },
-  { name: 'FLEXTELL_RATE_LIMIT_PER_MINUTE', default: '600', description: 'API requests per minute per (token, tenant)' },
-  { name: 'FLEXTELL_LOGIN_RATE_LIMIT', default: '10', description: 'failed logins per 15 minutes per (email, IP)' },
-  { name: 'FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE', default: '60', description: 'widget API requests per minute per visitor' },
-  { name: 'FLEXTELL_CORS_ORIGINS', default: '', description: 'comma-separated origins allowed to call /api/*' },
-  { name: 'FLEXTELL_ENCRYPTION_KEY', default: '', description: '32-byte key (64 hex or base64) for secrets at rest; unset = generated and stored in the database' },
-  { name: 'JWT_PRIVATE_KEY', default: '', description: 'RSA private key (PEM) to sign access tokens; unset = generated and stored encrypted' },
-  { name: 'JWT_PRIVATE_KEY_FILE', default: '', description: 'path of a PEM file with that key' },
-  { name: 'WHATSAPP_API_URL', default: 'https://graph.facebook.com', description: 'WhatsApp Cloud API base URL' },
-  { name: 'INSTAGRAM_API_URL', default: 'https://graph.instagram.com', description: 'Instagram messaging API base URL' },
-  { name: 'META_GRAPH_API_VERSION', default: 'v21.0', description: 'version segment after both Meta base URLs' },
-  { name: 'TELEGRAM_API_URL', default: 'https://api.telegram.org', description: 'Telegram Bot API base URL' },
-  { name: 'PROVIDER_TIMEOUT_MS', default: '15000', description: 'timeout of one provider HTTP call' },
-  { name: 'LLM_BASE_URL', default: '', description: 'OpenAI-compatible server including /v1; unset = embedded knowledge-base responder' },
-  { name: 'LLM_API_KEY', default: '', description: 'Bearer key for the model server' },
-  { name: 'LLM_MODEL', default: '', description: 'model name (required with LLM_BASE_URL)' },
-  { name: 'LLM_TIMEOUT_MS', default: '30000', description: 'timeout of one model call' },
-  { name: 'LLM_MAX_TOKENS', default: '512', description: 'max_tokens of one model call' },
-  { name: 'JOB_CONCURRENCY', default: '16', description: 'jobs run at once per process (a job holds a database connection only while it queries, not while the provider answers)' },
-  { name: 'JOB_LEASE_SECONDS', default: '15', description: 'lease of a running job, renewed every third of it while the job runs; a crashed worker\'s jobs run again after at most this long (PostgreSQL)' },
-];
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.map((problem) => `Invalid configuration: ${problem}`).join('\n'));

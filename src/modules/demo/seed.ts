@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../../app-deps.js';
-import { randomString, sha256Hex } from '../../platform/crypto.js';
+import { randomString } from '../../platform/crypto.js';
 import { addMember, createTenant } from '../tenants/tenant.service.js';
 import { hashPassword, insertUser } from '../users/user.repository.js';
 import { CHANNEL_TYPES } from '../channels/channel-types.js';
 import { SCOPES } from '../oauth/scopes.js';
 import { PERSONAL_CLIENT } from '../oauth/access-tokens.js';
+import { hashClientSecret } from '../oauth/server/clients.js';
 import { renameTenant } from '../tenants/tenant.repository.js';
 import {
   analyzeSeededTables,
@@ -44,11 +45,6 @@ export interface SeedResult {
 const BATCH = 50_000;
 const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 export const DEMO_REDIRECT_URI = 'http://127.0.0.1:8787/callback';
-
-/** Application secrets are high-entropy random strings, so a plain SHA-256 digest is a safe way to store them. */
-export function hashClientSecret(secret: string): string {
-  return `sha256:${sha256Hex(secret)}`;
-}
 
 function demoChannel(type: (typeof CHANNEL_TYPES)[number], tenantId: number) {
   switch (type) {

@@ -17,6 +17,7 @@ export interface OAuthClient {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Application secrets are high-entropy random strings, so a plain SHA-256 digest is a safe way to store them. */
 export function hashClientSecret(secret: string): string {
   return `sha256:${sha256Hex(secret)}`;
 }
