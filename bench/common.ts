@@ -36,8 +36,7 @@ export function formatSeconds(seconds: number): string {
 }
 
 /** en-US grouping with a fixed number of decimals: the number format of every RESULTS.md table. */
-export const formatNumber = (value: number, digits: number) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const formatNumber = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** ISO 8601 to the second: RESULTS.md section titles and file times are read by people, milliseconds are noise. */
 export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');

@@ -125,7 +125,10 @@ export async function machineBusyPercent(ms: number): Promise<number | null> {
 /** "some avg60" of /proc/pressure/cpu: the share of time runnable tasks waited for a CPU (null when unavailable). */
 export function cpuPressure(): string | null {
   try {
-    const line = fs.readFileSync('/proc/pressure/cpu', 'utf8').split('\n').find((candidate) => candidate.startsWith('some '));
+    const line = fs
+      .readFileSync('/proc/pressure/cpu', 'utf8')
+      .split('\n')
+      .find((candidate) => candidate.startsWith('some '));
     const avg60 = line?.match(/avg60=([\d.]+)/)?.[1];
     return avg60 === undefined ? null : `${avg60}%`;
   } catch {

@@ -53,7 +53,13 @@ const LIST = '/api/v1/conversations';
 
 const SHAPES: Shape[] = [
   { id: 1, label: 'big tenant, page 1', engine: 'postgres', target: PG_TARGET, requests: ({ big }) => [{ path: LIST, headers: tenantHeaders(big) }] },
-  { id: 2, label: 'big tenant, page 2000', engine: 'postgres', target: PG_TARGET, requests: ({ big }) => [{ path: `${LIST}?page=2000`, headers: tenantHeaders(big) }] },
+  {
+    id: 2,
+    label: 'big tenant, page 2000',
+    engine: 'postgres',
+    target: PG_TARGET,
+    requests: ({ big }) => [{ path: `${LIST}?page=2000`, headers: tenantHeaders(big) }],
+  },
   {
     id: 3,
     label: 'big tenant, rare search',
@@ -128,7 +134,8 @@ async function precheck(baseUrl: string, requests: BenchRequest[]): Promise<{ ok
   for (const [index, request] of distinct.entries()) {
     const response = await fetch(baseUrl + request.path, { headers: request.headers, signal: AbortSignal.timeout(30_000) });
     const body = await response.text();
-    if (response.status !== 200) return { ok: false, check: `${request.path} (X-Tenant ${request.headers['X-Tenant']}) → ${response.status} ${body.slice(0, 200)}`, total };
+    if (response.status !== 200)
+      return { ok: false, check: `${request.path} (X-Tenant ${request.headers['X-Tenant']}) → ${response.status} ${body.slice(0, 200)}`, total };
     if (index === 0) {
       const page = JSON.parse(body) as { data: unknown[]; meta: { total: number; current_page: number } };
       total = page.meta.total;
@@ -142,7 +149,14 @@ async function precheck(baseUrl: string, requests: BenchRequest[]): Promise<{ ok
 
 type Options = ReturnType<typeof readOptions>;
 
-async function measureShape(tool: LoadTool, options: Options, shape: Shape, baseUrl: string, requests: BenchRequest[], sampler: CpuSampler | null): Promise<ShapeResult<Shape>> {
+async function measureShape(
+  tool: LoadTool,
+  options: Options,
+  shape: Shape,
+  baseUrl: string,
+  requests: BenchRequest[],
+  sampler: CpuSampler | null,
+): Promise<ShapeResult<Shape>> {
   const checked = await precheck(baseUrl, requests);
   await waitForQuietMachine(options.quietWait, log);
   if (!checked.ok) return failedPrecheck(shape, checked.check, log);
@@ -171,7 +185,9 @@ async function prepareDatabase(databaseUrl: string, env: NodeJS.ProcessEnv): Pro
     if (applied === 0 && stale.length === 0) return null;
     const reason =
       `${applied > 0 ? `${applied} pending migration(s) applied; ` : ''}` +
-      stale.map((row) => `${row.relname}: ${Math.round(row.dead)} dead tuples, ${Math.round((100 * row.visible) / Math.max(row.pages, 1))}% pages all-visible`).join(', ');
+      stale
+        .map((row) => `${row.relname}: ${Math.round(row.dead)} dead tuples, ${Math.round((100 * row.visible) / Math.max(row.pages, 1))}% pages all-visible`)
+        .join(', ');
     log(`VACUUM (ANALYZE) before measuring (${reason}) …`);
     const started = performance.now();
     await client.query('VACUUM (ANALYZE)');

@@ -16,7 +16,18 @@ import { loadConfig, ConfigError } from '../src/config.js';
 import { createDeps, openDatabase } from '../src/bootstrap.js';
 import { seedDemoTenant, type SeedResult } from '../src/modules/demo/seed.js';
 import { cliIssuer } from '../src/server.js';
-import { benchRoot, defaultSeedFile, formatSeconds, integerOption, parseFlags, RARE_LAST_NAME, runScript, scriptLog, UsageError, type BenchSeed } from './common.js';
+import {
+  benchRoot,
+  defaultSeedFile,
+  formatSeconds,
+  integerOption,
+  parseFlags,
+  RARE_LAST_NAME,
+  runScript,
+  scriptLog,
+  UsageError,
+  type BenchSeed,
+} from './common.js';
 import { runCli } from './server-process.js';
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:data -- [--json] [flags]
@@ -67,7 +78,8 @@ const log = scriptLog('bench:data');
 
 async function main(options: ReturnType<typeof readOptions>): Promise<void> {
   const config = loadConfig(process.env);
-  if (!config.databaseUrl) throw new UsageError('bench:data needs DATABASE_URL (a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/flextell_bench).');
+  if (!config.databaseUrl)
+    throw new UsageError('bench:data needs DATABASE_URL (a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/flextell_bench).');
   const issuer = cliIssuer(config);
   const started = performance.now();
   // The compiled copy of src/ under dist-bench/ cannot find migrations/ (MIGRATIONS_DIR is relative to dist/), so the
@@ -107,7 +119,9 @@ async function main(options: ReturnType<typeof readOptions>): Promise<void> {
         [big.tenant_id, RARE_LAST_NAME],
       );
 
-      log(`${options.smallTenants} small tenants: ${options.smallConversations} conversations, ${options.smallCustomers} customers each (${options.concurrency} at a time)`);
+      log(
+        `${options.smallTenants} small tenants: ${options.smallConversations} conversations, ${options.smallCustomers} customers each (${options.concurrency} at a time)`,
+      );
       const smallStarted = performance.now();
       const small: SeedResult[] = new Array(options.smallTenants);
       let next = 0;

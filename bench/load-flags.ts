@@ -87,4 +87,3 @@ export async function chooseLoadTool(flags: Pick<LoadRunFlags<unknown>, 'tool' |
   if (flags.tool === 'wrk' && !wrkInstalled()) throw new UsageError('--tool wrk: wrk is not installed.');
   return useWrk ? wrkTool(flags.threads) : await autocannonTool();
 }
-

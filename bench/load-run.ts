@@ -43,7 +43,12 @@ export async function waitForQuietMachine(seconds: number, log: Log): Promise<vo
 }
 
 /** A shape that throws is reported as failed instead of ending the run; either way the next shape finds the server idle. */
-export async function measureOrFail<S extends ShapeBase, R extends ShapeResult<S>>(shape: S, baseUrl: string, log: Log, measure: () => Promise<R>): Promise<R | ShapeResult<S>> {
+export async function measureOrFail<S extends ShapeBase, R extends ShapeResult<S>>(
+  shape: S,
+  baseUrl: string,
+  log: Log,
+  measure: () => Promise<R>,
+): Promise<R | ShapeResult<S>> {
   try {
     return await measure();
   } catch (error) {

@@ -55,7 +55,9 @@ function wrkScript(requests: BenchRequest[]): string {
   }
   const list = requests
     .map((request) => {
-      const headers = Object.entries(request.headers).map(([name, value]) => `[${luaString(name)}] = ${luaString(value)}`).join(', ');
+      const headers = Object.entries(request.headers)
+        .map(([name, value]) => `[${luaString(name)}] = ${luaString(value)}`)
+        .join(', ');
       const extra = `${request.method ? `, method = ${luaString(request.method)}` : ''}${request.body !== undefined ? `, body = ${luaString(request.body)}` : ''}`;
       return `  { path = ${luaString(request.path)}, headers = { ${headers} }${extra} },`;
     })
@@ -136,7 +138,19 @@ export function wrkTool(threads: number): LoadTool {
       const script = path.join(dir, 'requests.lua');
       fs.writeFileSync(script, wrkScript(requests), { mode: 0o600 });
       try {
-        const args = ['-t', String(Math.min(threads, connections)), '-c', String(connections), '-d', `${durationSeconds}s`, '--timeout', '10s', '-s', script, baseUrl];
+        const args = [
+          '-t',
+          String(Math.min(threads, connections)),
+          '-c',
+          String(connections),
+          '-d',
+          `${durationSeconds}s`,
+          '--timeout',
+          '10s',
+          '-s',
+          script,
+          baseUrl,
+        ];
         const output = await new Promise<string>((resolve, reject) => {
           const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
           let stdout = '';
@@ -153,7 +167,9 @@ export function wrkTool(threads: number): LoadTool {
         const detail = [
           summary.non200 ? `${summary.non200} non-200 (${summary.statuses.trim().split(' ').slice(0, 5).join(', ')}…)` : '',
           socketErrors ? `socket connect ${summary.connect}, read ${summary.read}, write ${summary.write}, timeout ${summary.timeout}` : '',
-        ].filter(Boolean).join('; ');
+        ]
+          .filter(Boolean)
+          .join('; ');
         return {
           requests: summary.requests,
           rps: summary.requests / (summary.duration_us / 1e6),
@@ -198,9 +214,16 @@ export async function autocannonTool(): Promise<LoadTool> {
       const statusCounts = Object.entries(result.statusCodeStats ?? {});
       const non200 = statusCounts.filter(([status]) => status !== '200').reduce((sum, [, stats]) => sum + stats.count, 0);
       const detail = [
-        non200 ? `non-200: ${statusCounts.filter(([status]) => status !== '200').map(([status, stats]) => `${status}×${stats.count}`).join(', ')}` : '',
+        non200
+          ? `non-200: ${statusCounts
+              .filter(([status]) => status !== '200')
+              .map(([status, stats]) => `${status}×${stats.count}`)
+              .join(', ')}`
+          : '',
         result.errors ? `${result.errors} socket errors (${result.timeouts} timeouts)` : '',
-      ].filter(Boolean).join('; ');
+      ]
+        .filter(Boolean)
+        .join('; ');
       return {
         requests: result.requests.total,
         rps: result.requests.total / result.duration,

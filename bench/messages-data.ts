@@ -48,10 +48,9 @@ export async function recreateDatabase(serverUrl: string): Promise<string> {
  */
 export async function prepareConversations(db: Db, seed: SeedResult, messages: number): Promise<EngineData> {
   const tenantId = seed.tenant_id;
-  const telegram = await db.query<{ id: number }>(
-    "SELECT id FROM conversations WHERE tenant_id = $1 AND channel_type = 'telegram' ORDER BY id LIMIT 10",
-    [tenantId],
-  );
+  const telegram = await db.query<{ id: number }>("SELECT id FROM conversations WHERE tenant_id = $1 AND channel_type = 'telegram' ORDER BY id LIMIT 10", [
+    tenantId,
+  ]);
   if (telegram.rows.length < 10) throw new Error(`the seeded tenant has ${telegram.rows.length} Telegram conversations, 10 needed`);
   const website = await db.query<{ id: number; channel_id: number; channel_type: string }>(
     "SELECT id, channel_id, channel_type FROM conversations WHERE tenant_id = $1 AND channel_type = 'website' ORDER BY id LIMIT 1",
@@ -114,6 +113,12 @@ export async function prepareConversations(db: Db, seed: SeedResult, messages: n
   await db.query('VACUUM (ANALYZE)');
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
   log(`  VACUUM (ANALYZE) ${formatSeconds(vacuumSeconds)}`);
-  return { seed, sendConversations: telegram.rows.map((row) => Number(row.id)), bigConversation: Number(big.id), bigTotal: total, insertSeconds, vacuumSeconds };
+  return {
+    seed,
+    sendConversations: telegram.rows.map((row) => Number(row.id)),
+    bigConversation: Number(big.id),
+    bigTotal: total,
+    insertSeconds,
+    vacuumSeconds,
+  };
 }
-

@@ -13,7 +13,14 @@ import type { LoadTool } from './load-tool.js';
 export function machineInfo(): string {
   const cpuModel = (() => {
     try {
-      return fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+      return (
+        fs
+          .readFileSync('/proc/cpuinfo', 'utf8')
+          .match(/^model name\s*:\s*(.+)$/m)?.[1]
+          ?.trim() ??
+        os.cpus()[0]?.model ??
+        'unknown'
+      );
     } catch {
       return os.cpus()[0]?.model ?? 'unknown';
     }
@@ -43,7 +50,11 @@ export function sourceState(): string {
   return `newest file ${path.relative(benchRoot(), newest.file)} modified ${isoSeconds(new Date(newest.mtime))}`;
 }
 
-export const formatLoadAverages = () => os.loadavg().map((value) => value.toFixed(2)).join(' / ');
+export const formatLoadAverages = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' / ');
 
 export function pgliteVersion(): string {
   try {
@@ -116,7 +127,9 @@ export interface RunDescription {
 /** The "- Machine: …" to "- Code: …" lines of a RESULTS.md section. */
 export function runDescriptionLines(run: RunStart, { script, postgres, tool, flags, server, nodeArgs }: RunDescription): string[] {
   const pressure = cpuPressure();
-  const settings = Object.entries(SERVER_SETTINGS).map(([name, value]) => `${name}=${value}`).join(', ');
+  const settings = Object.entries(SERVER_SETTINGS)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
   return [
     `- Machine: ${machineInfo()}; load average (1/5/15 min) at the start ${run.loadAverages}, at the end ${formatLoadAverages()}` +
       `${pressure ? `; CPU pressure (some, avg60) at the end ${pressure}` : ''}`,

@@ -57,7 +57,9 @@ export function targetText(shape: ShapeBase): string {
   return [
     shape.target.minRps === null ? '' : `≥ ${formatNumber(shape.target.minRps, 0)} req/s`,
     shape.target.maxP99Ms === null ? '' : `p99 ≤ ${shape.target.maxP99Ms} ms`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The last column is the script's own: bench:messages adds the delivery backlog of its send shapes to the response check. */
@@ -104,7 +106,12 @@ export interface ResultsReport<R> {
  * Prints the results table, appends it to RESULTS.md as a new section under the lines of `sectionHead` (title and
  * description; null with --no-write) and makes an invalid run exit with code 1.
  */
-export async function publishResults<R extends ShapeResult>(results: R[], report: ResultsReport<R>, log: Log, sectionHead: (() => Promise<string[]>) | null): Promise<void> {
+export async function publishResults<R extends ShapeResult>(
+  results: R[],
+  report: ResultsReport<R>,
+  log: Log,
+  sectionHead: (() => Promise<string[]>) | null,
+): Promise<void> {
   results.sort((a, b) => a.shape.id - b.shape.id);
   const rendered = report.table(results);
   process.stdout.write(rendered + '\n');

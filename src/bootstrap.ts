@@ -48,5 +48,17 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
   await db.watchChanges(AccessCache.CHANNEL, access.onChange);
   const fileLinks = new FileLinks(box.derive('file-links'), config.fileUrlTtlSeconds);
   const adapters = options.adapters ?? new AdapterRegistry();
-  return { config, db, clock, box, tokens, limiter, access, fileLinks, storage: createStorage(config), adapters, lifecycle: { shuttingDown: false, inFlight: 0 } };
+  return {
+    config,
+    db,
+    clock,
+    box,
+    tokens,
+    limiter,
+    access,
+    fileLinks,
+    storage: createStorage(config),
+    adapters,
+    lifecycle: { shuttingDown: false, inFlight: 0 },
+  };
 }

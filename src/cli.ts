@@ -64,9 +64,7 @@ async function seedCommand(config: Config, args: ParsedArgs): Promise<void> {
   checkFlags(args, ['conversations', 'customers', 'json']);
   const conversations = integerFlag(args, 'conversations', 20, 0, 100_000_000);
   const customers = integerFlag(args, 'customers', conversations, conversations > 0 ? 1 : 0, 100_000_000);
-  const seed = await withDeps(config, (deps) =>
-    seedDemoTenant(deps, { conversations, customers, issuer: cliIssuer(config), onProgress: progressBar }),
-  );
+  const seed = await withDeps(config, (deps) => seedDemoTenant(deps, { conversations, customers, issuer: cliIssuer(config), onProgress: progressBar }));
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify(seed) + '\n');
     return;
@@ -76,7 +74,9 @@ async function seedCommand(config: Config, args: ParsedArgs): Promise<void> {
       `Created Demo Tenant ${seed.tenant_id} with ${conversations} conversations and ${customers} customers.`,
       `  Owner login:   ${seed.email} / ${seed.password}`,
       `  OAuth client:  ${seed.client_id} / ${seed.client_secret}`,
-      `  Channels:      ${Object.entries(seed.channels).map(([type, id]) => `${type} ${id}`).join(', ')}`,
+      `  Channels:      ${Object.entries(seed.channels)
+        .map(([type, id]) => `${type} ${id}`)
+        .join(', ')}`,
       `  Access token (X-Tenant: ${seed.tenant_id}):`,
       seed.access_token,
     ].join('\n') + '\n',
@@ -110,7 +110,7 @@ async function tokenRevokeCommand(config: Config, args: ParsedArgs): Promise<voi
   const email = stringFlag(args, 'email');
   if ((jti === undefined) === (email === undefined)) throw new UsageError('Usage: flextell token revoke --jti J | --email E');
   if (jti !== undefined) {
-    if (!/^[0-9a-f]{64}$/.test(jti)) throw new UsageError('--jti must be the 64 hex digits of a token\'s jti claim.');
+    if (!/^[0-9a-f]{64}$/.test(jti)) throw new UsageError("--jti must be the 64 hex digits of a token's jti claim.");
     await withDeps(config, (deps) => revokeTokenByJti(deps, jti));
     process.stdout.write(`Revoked the access token ${jti}.\n`);
     return;
@@ -198,7 +198,8 @@ function fail(error: unknown): void {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const known = error instanceof DataDirInUseError || error instanceof DataDirAccessError || error instanceof PersonalTokenError || error instanceof CommandError;
+  const known =
+    error instanceof DataDirInUseError || error instanceof DataDirAccessError || error instanceof PersonalTokenError || error instanceof CommandError;
   const message = (error as Error)?.message ?? String(error);
   process.stderr.write(`${known ? message : `Error: ${message}`}\n`);
   if (process.env.LOG_LEVEL === 'debug' && !known) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);

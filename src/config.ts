@@ -119,7 +119,10 @@ function parseTrustProxy(reader: Reader): TrustProxy {
   if (value === null || /^(false|0)$/i.test(value)) return false;
   if (/^true$/i.test(value)) return { hops: 1 };
   if (/^\d+$/.test(value) && Number(value) <= MAX_PROXY_HOPS) return { hops: Number(value) };
-  const proxies = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const proxies = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   // A bare number past the cap is a mistaken hop count, though the address parser would read it as an IPv4 address.
   if (proxies.length > 0 && !/^\d+$/.test(value) && compilesAsProxyList(proxies)) return { proxies };
   reader.problems.push(
@@ -188,7 +191,10 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: reader.integer('FLEXTELL_RATE_LIMIT_PER_MINUTE', 600, 1, RATE_LIMIT_MAX),
     loginRateLimit: reader.integer('FLEXTELL_LOGIN_RATE_LIMIT', 10, 1, RATE_LIMIT_MAX),
     widgetRateLimitPerMinute: reader.integer('FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE', 60, 1, RATE_LIMIT_MAX),
-    corsOrigins: (reader.raw('FLEXTELL_CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    corsOrigins: (reader.raw('FLEXTELL_CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     encryptionKey: parseEncryptionKey(reader),
     jwtPrivateKey: reader.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n') ?? null,
     whatsappApiUrl: reader.url('WHATSAPP_API_URL', 'https://graph.facebook.com', ['http:', 'https:'])!,

@@ -33,7 +33,12 @@ import { listRoles } from './modules/roles/routes/list-roles.js';
 import { getRole } from './modules/roles/routes/get-role.js';
 import { getAccountRoles } from './modules/account/routes/account-roles.js';
 import {
-  createApplication, deleteApplicationRoute, getApplication, listApplicationsRoute, regenerateApplicationSecret, updateApplicationRoute,
+  createApplication,
+  deleteApplicationRoute,
+  getApplication,
+  listApplicationsRoute,
+  regenerateApplicationSecret,
+  updateApplicationRoute,
 } from './modules/oauth/applications/routes/application-routes.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */

@@ -76,8 +76,13 @@ export async function runFlow({ baseUrl, clientId, clientSecret = null, redirect
     const state = base64url(crypto.randomBytes(16));
     const authorize = new URL('/oauth/authorize', baseUrl);
     authorize.search = new URLSearchParams({
-      response_type: 'code', client_id: clientId, redirect_uri: callback.redirectUri, scope, state,
-      code_challenge: challenge, code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: callback.redirectUri,
+      scope,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
     }).toString();
     await openBrowser(authorize.href);
 
@@ -85,7 +90,10 @@ export async function runFlow({ baseUrl, clientId, clientSecret = null, redirect
     if (params.get('state') !== state) throw new Error('The state does not match: ignoring this callback.');
     if (params.get('error')) throw new Error(`Authorization failed: ${params.get('error')}: ${params.get('error_description')}`);
     const tokens = await tokenRequest(baseUrl, client, {
-      grant_type: 'authorization_code', code: params.get('code'), redirect_uri: callback.redirectUri, code_verifier: verifier,
+      grant_type: 'authorization_code',
+      code: params.get('code'),
+      redirect_uri: callback.redirectUri,
+      code_verifier: verifier,
     });
     log(`Access token for "${tokens.scope}", valid ${tokens.expires_in} s.`);
 

@@ -14,9 +14,7 @@ export const API_PREFIX = '/api/v1';
 function insufficientScope(route: AnyRoute, context: RequestContext): AppError {
   const needed = route.scopes === 'full-access' ? [...SCOPES] : [...route.scopes];
   // Full access needs every scope: name the ones missing (docs/request-checks.md#scopes); elsewhere any one of the route's will do.
-  const text = route.scopes === 'full-access'
-    ? needed.filter((scope) => !context.token.scopes.has(scope)).join(' and ')
-    : needed.join(' or ');
+  const text = route.scopes === 'full-access' ? needed.filter((scope) => !context.token.scopes.has(scope)).join(' and ') : needed.join(' or ');
   return new AppError('insufficient_scope', `The access token does not have the required scope: ${text}.`, {
     headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${needed.join(' ')}"` },
   });
@@ -47,9 +45,7 @@ async function countRequest(deps: AppDeps, request: FastifyRequest, reply: Fasti
     access = await resolveTenant(deps.db, deps.access, token, rawTenantHeader(request.headers['x-tenant']));
   }
   const key =
-    token && !(token instanceof AppError)
-      ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : ''}`
-      : `ip:${clientIp(request)}`;
+    token && !(token instanceof AppError) ? `${token.jti}:${access && !(access instanceof AppError) ? access.tenantId : ''}` : `ip:${clientIp(request)}`;
   const decision = await deps.limiter.hit(key);
   reply.header('X-RateLimit-Limit', String(decision.limit));
   reply.header('X-RateLimit-Remaining', String(decision.remaining));

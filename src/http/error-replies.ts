@@ -46,5 +46,8 @@ export function sendFrameworkError(error: FastifyError, request: FastifyRequest,
   if (path.startsWith('/api/')) reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff');
   const appError = toAppError(error, request.id);
   if (errorStatus(appError) >= 500) request.log.error({ err: error }, 'framework error');
-  reply.code(errorStatus(appError)).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(errorBody(appError)));
+  reply
+    .code(errorStatus(appError))
+    .header('Content-Type', 'application/json; charset=utf-8')
+    .send(JSON.stringify(errorBody(appError)));
 }

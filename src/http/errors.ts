@@ -33,9 +33,7 @@ export function errorStatus(error: AppError): number {
 
 /** `{error, message}`, plus `errors` on a validation failure. */
 export function errorBody(error: AppError): { error: ErrorCode; message: string; errors?: FieldErrors } {
-  return error.details.errors
-    ? { error: error.code, message: error.message, errors: error.details.errors }
-    : { error: error.code, message: error.message };
+  return error.details.errors ? { error: error.code, message: error.message, errors: error.details.errors } : { error: error.code, message: error.message };
 }
 
 export const MESSAGES = {

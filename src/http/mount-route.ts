@@ -35,9 +35,7 @@ function describeAccess(route: AnyRoute): string {
 }
 
 function openApiSchema(route: AnyRoute): Record<string, unknown> {
-  const querystring = route.query || route.paginated
-    ? fieldsJsonSchema({ ...(route.query ?? {}) })
-    : undefined;
+  const querystring = route.query || route.paginated ? fieldsJsonSchema({ ...(route.query ?? {}) }) : undefined;
   if (querystring && route.paginated) {
     const properties = querystring.properties as Record<string, unknown>;
     Object.assign(properties, {

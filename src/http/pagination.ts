@@ -73,9 +73,7 @@ export function resolvePage(value: PhpValue | undefined): number {
 }
 
 /** Rules `nullable|integer|min:1|max:100` on `per_page`; the first failing rule gives the message (docs/pagination.md#per_page-and-page). */
-export function validatePerPage(
-  value: PhpValue | undefined,
-): { ok: true; perPage: number } | { ok: false; message: string } {
+export function validatePerPage(value: PhpValue | undefined): { ok: true; perPage: number } | { ok: false; message: string } {
   // Laravel skips non-implicit rules for a blank string, so an uncleaned "  " still means "use the default".
   if (value === undefined || value === null || (typeof value === 'string' && phpTrim(value) === '')) {
     return { ok: true, perPage: DEFAULT_PER_PAGE };
@@ -160,14 +158,7 @@ function linkParameters(query: PhpMap): PhpMap {
   return parameters;
 }
 
-export function buildPaginator<T>(options: {
-  data: T[];
-  total: number;
-  perPage: number;
-  currentPage: number;
-  path: string;
-  query: PhpMap;
-}): PaginatedBody<T> {
+export function buildPaginator<T>(options: { data: T[]; total: number; perPage: number; currentPage: number; path: string; query: PhpMap }): PaginatedBody<T> {
   const { data, total, perPage, currentPage, path } = options;
   const lastPage = Math.max(Math.ceil(total / perPage), 1);
   const count = data.length;

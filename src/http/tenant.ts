@@ -42,12 +42,7 @@ async function loadMembershipAccess(db: Queryable, userId: number, wanted: numbe
  * Resolves the request's tenant from the verified token and X-Tenant (docs/request-checks.md#tenancy), and the principal's
  * permissions there, in one query (or from the access cache). The tenant never comes from anywhere else.
  */
-export async function resolveTenant(
-  db: Queryable,
-  cache: AccessCache,
-  token: VerifiedToken,
-  header: string | undefined,
-): Promise<TenantAccess | AppError> {
+export async function resolveTenant(db: Queryable, cache: AccessCache, token: VerifiedToken, header: string | undefined): Promise<TenantAccess | AppError> {
   let requested: number | null = null;
   if (header !== undefined) {
     if (!/^[0-9]{1,18}$/.test(header)) return new AppError('invalid_request', MESSAGES.tenantInvalid);

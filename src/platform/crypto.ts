@@ -74,10 +74,9 @@ export class SecretBox {
  */
 export async function loadEncryptionKey(db: Queryable, configured: Buffer | null): Promise<{ box: SecretBox; stored: boolean }> {
   if (configured) return { box: new SecretBox(configured), stored: false };
-  await db.query(
-    `INSERT INTO instance_secrets (name, value) VALUES ('encryption_key', $1) ON CONFLICT (name) DO NOTHING`,
-    [crypto.randomBytes(32).toString('hex')],
-  );
+  await db.query(`INSERT INTO instance_secrets (name, value) VALUES ('encryption_key', $1) ON CONFLICT (name) DO NOTHING`, [
+    crypto.randomBytes(32).toString('hex'),
+  ]);
   const result = await db.query<{ value: string }>(`SELECT value FROM instance_secrets WHERE name = 'encryption_key'`);
   return { box: new SecretBox(Buffer.from(result.rows[0]!.value, 'hex')), stored: true };
 }

@@ -10,7 +10,7 @@ const PRIVATE_FILE = 0o600;
 function refuse(dataDir: string, entry: string, reason: string): DataDirAccessError {
   return new DataDirAccessError(
     `The data directory ${dataDir} cannot be made private to this user (${entry}: ${reason}). ` +
-      'It holds the encryption key, password hashes and every tenant\'s data: give this user ownership of it ' +
+      "It holds the encryption key, password hashes and every tenant's data: give this user ownership of it " +
       '(chown -R) or choose another FLEXTELL_DATA_DIR.',
   );
 }

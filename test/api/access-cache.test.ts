@@ -32,7 +32,10 @@ describe('tenant access cache', () => {
     expect((await list(member.token)).status).toBe(200); // served from the cache
     const role = await memberRole(seed.tenant_id, member.userId);
     const update = await h.request({
-      method: 'PUT', url: `/api/v1/users/${member.userId}/roles`, token: seed.access_token, body: { role_ids: [] },
+      method: 'PUT',
+      url: `/api/v1/users/${member.userId}/roles`,
+      token: seed.access_token,
+      body: { role_ids: [] },
     });
     expect(update.status, update.body).toBe(200);
     expectError(await list(member.token), 403, 'forbidden');
@@ -94,65 +97,71 @@ describe('tenant access cache', () => {
 });
 
 // PostgreSQL only (registered on that engine alone, never skipped).
-if (currentEngine() === 'postgres') describe('tenant access cache across processes (PostgreSQL)', () => {
-  async function otherProcess<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: await databaseUrl() });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
+if (currentEngine() === 'postgres')
+  describe('tenant access cache across processes (PostgreSQL)', () => {
+    async function otherProcess<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+      const client = new pg.Client({ connectionString: await databaseUrl() });
+      await client.connect();
+      try {
+        return await work(client);
+      } finally {
+        await client.end();
+      }
     }
-  }
 
-  async function databaseUrl(): Promise<string> {
-    const [row] = await sql(h, 'SELECT current_database() AS name');
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    url.pathname = `/${row!.name}`;
-    return url.toString();
-  }
-
-  async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<number> {
-    const started = Date.now();
-    while (!(await check())) {
-      if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    async function databaseUrl(): Promise<string> {
+      const [row] = await sql(h, 'SELECT current_database() AS name');
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.pathname = `/${row!.name}`;
+      return url.toString();
     }
-    return Date.now() - started;
-  }
 
-  it("hears another process's commit through NOTIFY within moments", async () => {
-    const seed = await h.seedTenant();
-    const member = await memberWith(h, seed, 'Remote Rae', ['conversations.view']);
-    expect((await list(member.token)).status).toBe(200);
-    await otherProcess((client) => client.query('DELETE FROM membership_roles WHERE tenant_id = $1 AND user_id = $2', [seed.tenant_id, member.userId]));
-    const waited = await eventually(async () => (await list(member.token)).status === 403);
-    expect(waited).toBeLessThan(1000);
-  });
+    async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<number> {
+      const started = Date.now();
+      while (!(await check())) {
+        if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return Date.now() - started;
+    }
 
-  it('serves nothing from memory while the listening connection is lost, and caches again once it is back', async () => {
-    const seed = await h.seedTenant();
-    const member = await memberWith(h, seed, 'Remote Rio', ['conversations.view']);
-    const role = await memberRole(seed.tenant_id, member.userId);
-    expect((await list(member.token)).status).toBe(200);
-    await otherProcess((client) =>
-      client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flextell-changes' AND datname = current_database()"),
-    );
-    // Once the loss is noticed, a change from elsewhere applies on the next request with no notification at all.
-    await eventually(async () => {
-      await otherProcess((client) => client.query('DELETE FROM role_permissions WHERE tenant_id = $1 AND role_id = $2', [seed.tenant_id, role]));
-      const refused = (await list(member.token)).status === 403;
-      await otherProcess((client) => client.query('INSERT INTO role_permissions (tenant_id, role_id, permission_id) VALUES ($1, $2, 1)', [seed.tenant_id, role]));
-      return refused;
+    it("hears another process's commit through NOTIFY within moments", async () => {
+      const seed = await h.seedTenant();
+      const member = await memberWith(h, seed, 'Remote Rae', ['conversations.view']);
+      expect((await list(member.token)).status).toBe(200);
+      await otherProcess((client) => client.query('DELETE FROM membership_roles WHERE tenant_id = $1 AND user_id = $2', [seed.tenant_id, member.userId]));
+      const waited = await eventually(async () => (await list(member.token)).status === 403);
+      expect(waited).toBeLessThan(1000);
     });
-    await eventually(async () => {
-      const [row] = await sql(h, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flextell-changes' AND datname = current_database()");
-      return row!.n === 1;
-    }, 5000);
-    await otherProcess((client) => client.query('DELETE FROM role_permissions WHERE tenant_id = $1 AND role_id = $2', [seed.tenant_id, role]));
-    await eventually(async () => (await list(member.token)).status === 403);
+
+    it('serves nothing from memory while the listening connection is lost, and caches again once it is back', async () => {
+      const seed = await h.seedTenant();
+      const member = await memberWith(h, seed, 'Remote Rio', ['conversations.view']);
+      const role = await memberRole(seed.tenant_id, member.userId);
+      expect((await list(member.token)).status).toBe(200);
+      await otherProcess((client) =>
+        client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flextell-changes' AND datname = current_database()"),
+      );
+      // Once the loss is noticed, a change from elsewhere applies on the next request with no notification at all.
+      await eventually(async () => {
+        await otherProcess((client) => client.query('DELETE FROM role_permissions WHERE tenant_id = $1 AND role_id = $2', [seed.tenant_id, role]));
+        const refused = (await list(member.token)).status === 403;
+        await otherProcess((client) =>
+          client.query('INSERT INTO role_permissions (tenant_id, role_id, permission_id) VALUES ($1, $2, 1)', [seed.tenant_id, role]),
+        );
+        return refused;
+      });
+      await eventually(async () => {
+        const [row] = await sql(
+          h,
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flextell-changes' AND datname = current_database()",
+        );
+        return row!.n === 1;
+      }, 5000);
+      await otherProcess((client) => client.query('DELETE FROM role_permissions WHERE tenant_id = $1 AND role_id = $2', [seed.tenant_id, role]));
+      await eventually(async () => (await list(member.token)).status === 403);
+    });
   });
-});
 
 describe('ChangeAwareCache', () => {
   it('returns but does not keep a value read while a change happened', async () => {

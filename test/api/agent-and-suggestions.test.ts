@@ -7,7 +7,19 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { NOT_FOUND_CONVERSATION, NOT_PAUSED, SUGGESTION_KEYS, apiTime, type AgentState } from '../support/shapes.js';
 import { expectAgent as expectAgentOf, expectExactJson, expectValidationError } from '../support/assertions.js';
 import { allConversations, conversationOn, getConversation, listedMessage, newConversation, sendText, sentMessageId } from '../support/requests.js';
-import { applicationToken, insertMessage, memberAs, memberWith, messageCounts, setChannelSettings, setHandoffMinutes, sql, suggestionRow as suggestionRowOf, userName, createDraft } from '../support/factories.js';
+import {
+  applicationToken,
+  insertMessage,
+  memberAs,
+  memberWith,
+  messageCounts,
+  setChannelSettings,
+  setHandoffMinutes,
+  sql,
+  suggestionRow as suggestionRowOf,
+  userName,
+  createDraft,
+} from '../support/factories.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,7 +33,8 @@ const at = (seconds: number) => apiTime(new Date(h.clock.now().getTime() + secon
 const disable = (token: string, id: number, body?: unknown) => h.request({ method: 'POST', url: `/api/v1/conversations/${id}/agent/disable`, token, body });
 const enable = (token: string, id: number) => h.request({ method: 'POST', url: `/api/v1/conversations/${id}/agent/enable`, token });
 const suggestion = (token: string, id: number) => h.request({ url: `/api/v1/conversations/${id}/ai-suggestion`, token });
-const sendSuggestion = (token: string, id: number, body: unknown) => h.request({ method: 'POST', url: `/api/v1/conversations/${id}/ai-suggestion/send`, token, body });
+const sendSuggestion = (token: string, id: number, body: unknown) =>
+  h.request({ method: 'POST', url: `/api/v1/conversations/${id}/ai-suggestion/send`, token, body });
 
 const expectAgent = (seed: SeedResult, id: number, expected: AgentState) => expectAgentOf(h, seed, id, expected);
 
@@ -31,7 +44,8 @@ async function expectDisabled(token: string, id: number, body: unknown, message:
   expectExactJson(response.json, { success: 'Agent disabled successfully.', data: { message } });
 }
 
-const draft = (seed: SeedResult, id: number, text: string, actions?: Array<{ type: string } & Record<string, unknown>>) => createDraft(h, seed, id, text, actions);
+const draft = (seed: SeedResult, id: number, text: string, actions?: Array<{ type: string } & Record<string, unknown>>) =>
+  createDraft(h, seed, id, text, actions);
 const suggestionRow = (seed: SeedResult, id: number) => suggestionRowOf(h, seed, id);
 
 describe('agent pause (docs/domain-rules.md#ai-agent-pause)', () => {
@@ -44,8 +58,13 @@ describe('agent pause (docs/domain-rules.md#ai-agent-pause)', () => {
     await expectDisabled(seed.access_token, id, { duration_minutes: 90 }, 'The AI agent is paused for 90 minutes.');
     await expectAgent(seed, id, [true, expires, owner, '90']);
     const steps: Array<[number, AgentState]> = [
-      [5339, [true, expires, owner, '2']], [1, [true, expires, owner, '1']], [30, [true, expires, owner, '1']],
-      [10, [true, expires, owner, '1']], [19, [true, expires, owner, '1']], [1, NOT_PAUSED], [3600, NOT_PAUSED],
+      [5339, [true, expires, owner, '2']],
+      [1, [true, expires, owner, '1']],
+      [30, [true, expires, owner, '1']],
+      [10, [true, expires, owner, '1']],
+      [19, [true, expires, owner, '1']],
+      [1, NOT_PAUSED],
+      [3600, NOT_PAUSED],
     ];
     for (const [seconds, expected] of steps) {
       h.clock.advance(seconds);
@@ -89,16 +108,32 @@ describe('agent pause (docs/domain-rules.md#ai-agent-pause)', () => {
     const paused: AgentState = [true, at(600), await userName(h, seed.user_id), '10'];
     const integer = 'The duration minutes field must be an integer.';
     const cases: Array<[unknown, string]> = [
-      [1.5, integer], ['abc', integer], [true, integer], [false, integer], ['05', integer], [[5], integer], [{}, integer], ['1e1', integer],
-      [9007199254740992, integer], ['9007199254740992', integer],
-      [0, 'The duration minutes field must be at least 1.'], [-5, 'The duration minutes field must be at least 1.'],
+      [1.5, integer],
+      ['abc', integer],
+      [true, integer],
+      [false, integer],
+      ['05', integer],
+      [[5], integer],
+      [{}, integer],
+      ['1e1', integer],
+      [9007199254740992, integer],
+      ['9007199254740992', integer],
+      [0, 'The duration minutes field must be at least 1.'],
+      [-5, 'The duration minutes field must be at least 1.'],
       [525601, 'The duration minutes field must not be greater than 525600.'],
     ];
-    for (const [value, message] of cases) expectValidationError(await disable(seed.access_token, id, { duration_minutes: value }), { duration_minutes: [message] });
+    for (const [value, message] of cases)
+      expectValidationError(await disable(seed.access_token, id, { duration_minutes: value }), { duration_minutes: [message] });
     await expectAgent(seed, id, paused);
     const foreign = await conversationOn(h, other, 'telegram');
     const base = `/api/v1/conversations/${foreign.id}`;
-    for (const [method, url, body] of [['GET', '/agent'], ['POST', '/agent/disable', { duration_minutes: 0 }], ['POST', '/agent/enable'], ['GET', '/ai-suggestion'], ['POST', '/ai-suggestion/send', {}]] as const) {
+    for (const [method, url, body] of [
+      ['GET', '/agent'],
+      ['POST', '/agent/disable', { duration_minutes: 0 }],
+      ['POST', '/agent/enable'],
+      ['GET', '/ai-suggestion'],
+      ['POST', '/ai-suggestion/send', {}],
+    ] as const) {
       const response = await h.request({ method, url: base + url, body, token: seed.access_token });
       expect(response.status, `${url}: ${response.body}`).toBe(404);
       expectExactJson(response.json, NOT_FOUND_CONVERSATION);
@@ -158,9 +193,18 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
     const first = await draft(seed, id, 'Siparişiniz yarın teslim edilecek.', [{ type: 'handoff', reason: 'billing' }]);
     expect(first.triggers.length).toBeGreaterThan(0);
     const expected = {
-      id: first.id, conversation_id: id, original_text: 'Siparişiniz yarın teslim edilecek.', final_text: null, status: 'pending', rating: null,
-      pending_actions: [{ type: 'handoff', reason: 'billing' }], trigger_chat_log_ids: first.triggers, has_new_messages: false,
-      sent_at: null, created_at: created, updated_at: created,
+      id: first.id,
+      conversation_id: id,
+      original_text: 'Siparişiniz yarın teslim edilecek.',
+      final_text: null,
+      status: 'pending',
+      rating: null,
+      pending_actions: [{ type: 'handoff', reason: 'billing' }],
+      trigger_chat_log_ids: first.triggers,
+      has_new_messages: false,
+      sent_at: null,
+      created_at: created,
+      updated_at: created,
     };
     h.clock.advance(5);
     const response = await suggestion(token, id);
@@ -195,12 +239,39 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
       const response = await sendSuggestion(token, conversation.id, body);
       expect(response.status, response.body).toBe(200);
       const messageId = Number(response.json.data.message_id);
-      expectExactJson(response.json, { success: 'AI suggestion sent successfully.', data: { status: 'queued', message_id: String(messageId), conversation_id: String(conversation.id) } });
+      expectExactJson(response.json, {
+        success: 'AI suggestion sent successfully.',
+        data: { status: 'queued', message_id: String(messageId), conversation_id: String(conversation.id) },
+      });
       const row = await listedMessage(h, token, conversation.id, messageId);
-      expect([row.user_id, row.user_name, row.is_customer, row.message_type, row.message, row.created_at]).toEqual([seed.user_id, owner, false, 'text', text, now]);
-      expect(row.metadata).toBe(JSON.stringify({ source: 'ai_suggestion', provider: 'telegram', provider_message_id: null, provider_timestamp: null, quoted_message_id: null, delivery_status: 'queued', failure_reason: null, delivery_updated_at: now, ai_suggestion_id: suggestionId }));
+      expect([row.user_id, row.user_name, row.is_customer, row.message_type, row.message, row.created_at]).toEqual([
+        seed.user_id,
+        owner,
+        false,
+        'text',
+        text,
+        now,
+      ]);
+      expect(row.metadata).toBe(
+        JSON.stringify({
+          source: 'ai_suggestion',
+          provider: 'telegram',
+          provider_message_id: null,
+          provider_timestamp: null,
+          quoted_message_id: null,
+          delivery_status: 'queued',
+          failure_reason: null,
+          delivery_updated_at: now,
+          ai_suggestion_id: suggestionId,
+        }),
+      );
       expectExactJson(await getConversation(h, token, conversation.id), {
-        ...conversation, last_message_id: String(messageId), last_message: text, last_message_at: now, last_message_type: 'text', last_message_is_customer: false,
+        ...conversation,
+        last_message_id: String(messageId),
+        last_message: text,
+        last_message_at: now,
+        last_message_type: 'text',
+        last_message_is_customer: false,
       });
       expect(await messageCounts(h, seed.tenant_id, conversation.id)).toEqual({ counter: counts.counter + 1, rows: counts.rows + 1 });
       const stored = await suggestionRow(seed, suggestionId);
@@ -249,10 +320,13 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
     const boolean = 'The take over agent field must be true or false.';
     const invalid = 'The selected send source is invalid.';
     const cases: Array<[unknown, Record<string, string[]>]> = [
-      [{}, { send_source: ['The send source field is required.'] }], [{ send_source: null }, { send_source: ['The send source field is required.'] }],
-      [{ send_source: 'whatever' }, { send_source: [invalid] }], [{ send_source: 'Suggestion_As_Is' }, { send_source: [invalid] }],
+      [{}, { send_source: ['The send source field is required.'] }],
+      [{ send_source: null }, { send_source: ['The send source field is required.'] }],
+      [{ send_source: 'whatever' }, { send_source: [invalid] }],
+      [{ send_source: 'Suggestion_As_Is' }, { send_source: [invalid] }],
       [{ send_source: ['suggestion_as_is'] }, { send_source: [invalid] }],
-      [{ send_source: 'suggestion_edited' }, { message: [requiredIf] }], [{ send_source: 'suggestion_edited', message: null }, { message: [requiredIf] }],
+      [{ send_source: 'suggestion_edited' }, { message: [requiredIf] }],
+      [{ send_source: 'suggestion_edited', message: null }, { message: [requiredIf] }],
       [{ send_source: 'suggestion_edited', message: '  ' }, { message: [requiredIf] }],
       [{ send_source: 'suggestion_edited', message: 'x'.repeat(4097) }, { message: [tooLong] }],
       [{ send_source: 'suggestion_as_is', message: 'x'.repeat(4097) }, { message: [tooLong] }],
@@ -260,8 +334,14 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
       [{ send_source: 'suggestion_as_is', take_over_agent: 'maybe' }, { take_over_agent: [boolean] }],
       [{ send_source: 'suggestion_as_is', take_over_agent: 'true' }, { take_over_agent: [boolean] }],
       [{ send_source: 'suggestion_as_is', take_over_agent: 2 }, { take_over_agent: [boolean] }],
-      [{ send_source: 'whatever', message: 'x'.repeat(4097), take_over_agent: 'maybe' }, { send_source: [invalid], message: [tooLong], take_over_agent: [boolean] }],
-      [{ message: 'fine', take_over_agent: 'yes' }, { send_source: ['The send source field is required.'], take_over_agent: [boolean] }],
+      [
+        { send_source: 'whatever', message: 'x'.repeat(4097), take_over_agent: 'maybe' },
+        { send_source: [invalid], message: [tooLong], take_over_agent: [boolean] },
+      ],
+      [
+        { message: 'fine', take_over_agent: 'yes' },
+        { send_source: ['The send source field is required.'], take_over_agent: [boolean] },
+      ],
     ];
     for (const [body, errors] of cases) expectValidationError(await sendSuggestion(token, id, body), errors);
     expect(await messageCounts(h, seed.tenant_id, id)).toEqual(counts);
@@ -287,12 +367,19 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
     await sql(h, 'UPDATE channels SET is_active = false WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, seed.channels.telegram]);
     await status(seed.access_token, id, { send_source: 'suggestion_as_is' }, 404, NO_SUGGESTION);
     const { id: suggestionId } = await draft(seed, id, 'Blocked by the channel');
-    await status(seed.access_token, id, { send_source: 'suggestion_as_is', take_over_agent: true }, 422,
-      { error: 'channel_inactive', message: 'This channel is switched off.', errors: { message: ['This channel is switched off.'] } });
+    await status(seed.access_token, id, { send_source: 'suggestion_as_is', take_over_agent: true }, 422, {
+      error: 'channel_inactive',
+      message: 'This channel is switched off.',
+      errors: { message: ['This channel is switched off.'] },
+    });
     const wa = await newConversation(h, seed, 'whatsapp', '+90 532 444 55 66');
     await draft(seed, wa, 'No window');
     const text = 'This WhatsApp conversation has no open reply window. The customer has to write first.';
-    await status(seed.access_token, wa, { send_source: 'suggestion_as_is', take_over_agent: true }, 422, { error: 'reply_window_closed', message: text, errors: { message: [text] } });
+    await status(seed.access_token, wa, { send_source: 'suggestion_as_is', take_over_agent: true }, 422, {
+      error: 'reply_window_closed',
+      message: text,
+      errors: { message: [text] },
+    });
     for (const conversationId of [id, wa]) {
       expect((await suggestion(seed.access_token, conversationId)).status).toBe(200);
       await expectAgent(seed, conversationId, NOT_PAUSED);
@@ -312,7 +399,9 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
       expectExactJson(responses.find((response) => response.status === 404)!.json, NO_SUGGESTION);
       expect(await messageCounts(h, seed.tenant_id, id)).toEqual({ counter: counts.counter + 1, rows: counts.rows + 1 });
       expect((await suggestionRow(seed, suggestionId)).status).toBe('sent');
-      expect((await listedMessage(h, seed.access_token, id, Number(responses.find((r) => r.status === 200)!.json.data.message_id))).message).toBe(`Only once ${round}`);
+      expect((await listedMessage(h, seed.access_token, id, Number(responses.find((r) => r.status === 200)!.json.data.message_id))).message).toBe(
+        `Only once ${round}`,
+      );
     }
   });
 });

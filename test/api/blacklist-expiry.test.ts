@@ -8,9 +8,7 @@ import { currentEngine } from '../support/test-database.js';
 import { expectExactJson } from '../support/assertions.js';
 import { allConversations, postConversation } from '../support/requests.js';
 import { sql } from '../support/factories.js';
-import {
-  ALREADY_BLOCKED, apiTimeIn, block, insertCustomer, listedEntry, listedIds, postBlock, putEntry, tenantWithCustomer,
-} from '../support/blacklist.js';
+import { ALREADY_BLOCKED, apiTimeIn, block, insertCustomer, listedEntry, listedIds, postBlock, putEntry, tenantWithCustomer } from '../support/blacklist.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -64,8 +62,17 @@ describe('expiry', () => {
   it('remaining_time follows docs/domain-rules.md#channel-blacklist and counts down with the clock', async () => {
     const { seed, channelId } = await tenantWithCustomer(h);
     const cases: Array<[number, string]> = [
-      [7200, '2 hours'], [7199, '2 hours'], [7500, '2 hours 5 minutes'], [3 * 86400, '3 days'], [86400 + 5 * 3600 + 1800, '1 day 5 hours'],
-      [86400 + 1800, '1 day'], [90, '2 minutes'], [1, '1 minute'], [60, '1 minute'], [3660, '1 hour 1 minute'], [86400 + 60, '1 day'],
+      [7200, '2 hours'],
+      [7199, '2 hours'],
+      [7500, '2 hours 5 minutes'],
+      [3 * 86400, '3 days'],
+      [86400 + 5 * 3600 + 1800, '1 day 5 hours'],
+      [86400 + 1800, '1 day'],
+      [90, '2 minutes'],
+      [1, '1 minute'],
+      [60, '1 minute'],
+      [3660, '1 hour 1 minute'],
+      [86400 + 60, '1 day'],
     ];
     const created: Array<[number, string]> = [];
     for (const [ttl, text] of cases) {
@@ -77,7 +84,19 @@ describe('expiry', () => {
     h.clock.advance(30);
     const after: Record<number, string | null> = {};
     for (const [id] of created) after[id] = (await listedEntry(h, seed, id)).remaining_time;
-    expect(Object.values(after)).toEqual(['2 hours', '2 hours', '2 hours 5 minutes', '3 days', '1 day 5 hours', '1 day', '1 minute', null, '1 minute', '1 hour 1 minute', '1 day']);
+    expect(Object.values(after)).toEqual([
+      '2 hours',
+      '2 hours',
+      '2 hours 5 minutes',
+      '3 days',
+      '1 day 5 hours',
+      '1 day',
+      '1 minute',
+      null,
+      '1 minute',
+      '1 hour 1 minute',
+      '1 day',
+    ]);
   });
 
   it('PUT can revive an expired entry when no other is active, and answers 409 when one is', async () => {
@@ -116,29 +135,32 @@ describe('concurrent writes of one channel and customer', () => {
   // Requests through inject rarely overlap inside the transaction by chance, so hold every insert into the table
   // until all of them wait: without the per-pair lock each would have seen "no active entry" and inserted one.
   // PGlite has a single connection, so requests cannot wait on each other there: the case exists on PostgreSQL only.
-  if (currentEngine() === 'postgres') it('blocks that all passed validation together still give exactly one 201 (PostgreSQL)', async () => {
-    const { seed, customer, channelId } = await tenantWithCustomer(h);
-    const body = { channel_id: channelId, customer_id: customer.id, reason: 'manual' };
-    const requests = 8; // the test pool has 10 connections: one holds the table lock, one stays free for the pipeline
-    const responses = await h.deps.db.session(async (session) => {
-      await session.query('BEGIN');
-      await session.query('LOCK TABLE channel_blacklists IN EXCLUSIVE MODE');
-      const pending = Promise.all(Array.from({ length: requests }, () => postBlock(h, seed.access_token, body)));
-      for (let attempt = 0; ; attempt++) {
-        const [row] = (await session.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_locks
+  if (currentEngine() === 'postgres')
+    it('blocks that all passed validation together still give exactly one 201 (PostgreSQL)', async () => {
+      const { seed, customer, channelId } = await tenantWithCustomer(h);
+      const body = { channel_id: channelId, customer_id: customer.id, reason: 'manual' };
+      const requests = 8; // the test pool has 10 connections: one holds the table lock, one stays free for the pipeline
+      const responses = await h.deps.db.session(async (session) => {
+        await session.query('BEGIN');
+        await session.query('LOCK TABLE channel_blacklists IN EXCLUSIVE MODE');
+        const pending = Promise.all(Array.from({ length: requests }, () => postBlock(h, seed.access_token, body)));
+        for (let attempt = 0; ; attempt++) {
+          const [row] = (
+            await session.query<{ waiting: number }>(
+              `SELECT count(*)::int AS waiting FROM pg_locks
             WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        )).rows;
-        if (row!.waiting >= requests) break;
-        if (attempt > 500) throw new Error(`only ${row!.waiting} requests reached the lock`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      await session.query('COMMIT');
-      return pending;
+            )
+          ).rows;
+          if (row!.waiting >= requests) break;
+          if (attempt > 500) throw new Error(`only ${row!.waiting} requests reached the lock`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await session.query('COMMIT');
+        return pending;
+      });
+      expect(responses.map((response) => response.status).sort()).toEqual([201, ...Array(requests - 1).fill(409)]);
+      expect(await sql(h, 'SELECT id FROM channel_blacklists WHERE tenant_id = $1', [seed.tenant_id])).toHaveLength(1);
     });
-    expect(responses.map((response) => response.status).sort()).toEqual([201, ...Array(requests - 1).fill(409)]);
-    expect(await sql(h, 'SELECT id FROM channel_blacklists WHERE tenant_id = $1', [seed.tenant_id])).toHaveLength(1);
-  });
 
   it('simultaneous reactivations of two inactive entries: exactly one succeeds', async () => {
     const { seed, customer, channelId } = await tenantWithCustomer(h);
@@ -162,7 +184,9 @@ describe('concurrent writes of one channel and customer', () => {
   it('blocks of different customers do not wait for each other or conflict', async () => {
     const { seed, channelId } = await tenantWithCustomer(h);
     const customers = await Promise.all(Array.from({ length: 5 }, () => insertCustomer(h, seed.tenant_id)));
-    const responses = await Promise.all(customers.map((customer) => postBlock(h, seed.access_token, { channel_id: channelId, customer_id: customer.id, reason: 'manual' })));
+    const responses = await Promise.all(
+      customers.map((customer) => postBlock(h, seed.access_token, { channel_id: channelId, customer_id: customer.id, reason: 'manual' })),
+    );
     expect(responses.map((response) => response.status)).toEqual([201, 201, 201, 201, 201]);
   });
 });

@@ -11,8 +11,19 @@ import { expectError, expectExactJson, expectPaginatorShape, expectValidationErr
 import { allConversations, postConversation } from '../support/requests.js';
 import { applicationToken, memberAs, memberWith, sql } from '../support/factories.js';
 import {
-  ALREADY_BLOCKED, ENTRY_NOT_FOUND, apiTimeIn, block, channelSummary, deleteEntry, insertCustomer, listEntries, listedEntry, listedIds,
-  postBlock, putEntry, tenantWithCustomer,
+  ALREADY_BLOCKED,
+  ENTRY_NOT_FOUND,
+  apiTimeIn,
+  block,
+  channelSummary,
+  deleteEntry,
+  insertCustomer,
+  listEntries,
+  listedEntry,
+  listedIds,
+  postBlock,
+  putEntry,
+  tenantWithCustomer,
 } from '../support/blacklist.js';
 
 let h: Harness;
@@ -30,7 +41,12 @@ describe('POST /channel-blacklists', () => {
     const { seed, customer, channelId } = await tenantWithCustomer(h);
     const now = h.clock.now();
     const response = await postBlock(h, seed.access_token, {
-      channel_id: channelId, customer_id: customer.id, reason: 'abusive_language', ttl_seconds: 7200, note: 'Insults', metadata: { source: 'agent' },
+      channel_id: channelId,
+      customer_id: customer.id,
+      reason: 'abusive_language',
+      ttl_seconds: 7200,
+      note: 'Insults',
+      metadata: { source: 'agent' },
     });
     expect(response.status, response.body).toBe(201);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -39,10 +55,21 @@ describe('POST /channel-blacklists', () => {
     expectExactJson(response.json, {
       success: 'Customer blocked successfully.',
       data: {
-        id: data.id, tenant_id: seed.tenant_id, reason: 'abusive_language', reason_label: 'Abusive language', note: 'Insults',
-        blocked_at: apiTime(now), expires_at: apiTimeIn(h, 7200), is_active: true, is_permanent: false, is_expired: false,
-        remaining_time: '2 hours', metadata: { source: 'agent' },
-        created_at: apiTime(now), updated_at: apiTime(now), deleted_at: null,
+        id: data.id,
+        tenant_id: seed.tenant_id,
+        reason: 'abusive_language',
+        reason_label: 'Abusive language',
+        note: 'Insults',
+        blocked_at: apiTime(now),
+        expires_at: apiTimeIn(h, 7200),
+        is_active: true,
+        is_permanent: false,
+        is_expired: false,
+        remaining_time: '2 hours',
+        metadata: { source: 'agent' },
+        created_at: apiTime(now),
+        updated_at: apiTime(now),
+        deleted_at: null,
         channel: await channelSummary(h, seed.tenant_id, channelId),
         customer: { id: customer.id, first_name: 'Ayşe', last_name: 'Yılmaz', phone_number: customer.phone_number, email: null },
       },
@@ -59,7 +86,14 @@ describe('POST /channel-blacklists', () => {
     const absent = await block(h, seed, { channel_id: seed.channels.whatsapp, customer_id: customer.id, reason: 'rate_limit' });
     expect(absent).toMatchObject({ reason_label: 'Rate limit', note: null, expires_at: null, is_permanent: true, is_expired: false, remaining_time: null });
     expectExactJson(absent.metadata, {});
-    const nulls = await block(h, seed, { channel_id: seed.channels.telegram, customer_id: customer.id, reason: 'llm_spam', ttl_seconds: null, note: '   ', metadata: null });
+    const nulls = await block(h, seed, {
+      channel_id: seed.channels.telegram,
+      customer_id: customer.id,
+      reason: 'llm_spam',
+      ttl_seconds: null,
+      note: '   ',
+      metadata: null,
+    });
     expect(nulls).toMatchObject({ reason_label: 'LLM spam', note: null, expires_at: null, is_permanent: true });
     expectExactJson(nulls.metadata, {});
     const list = await block(h, seed, { channel_id: seed.channels.instagram, customer_id: customer.id, reason: 'security_threat', metadata: ['a', { b: 1 }] });
@@ -69,7 +103,11 @@ describe('POST /channel-blacklists', () => {
     expectExactJson(empty.metadata, {});
     // Strings inside metadata are normalised like every input (docs/input.md#body-transport); key order is kept as sent.
     const other = await insertCustomer(h, seed.tenant_id);
-    const ordered = await block(h, seed, { channel_id: seed.channels.whatsapp, customer_id: other.id, metadata: { zeta: ' z ', alpha: '', nested: { y: 1, x: 2 } } });
+    const ordered = await block(h, seed, {
+      channel_id: seed.channels.whatsapp,
+      customer_id: other.id,
+      metadata: { zeta: ' z ', alpha: '', nested: { y: 1, x: 2 } },
+    });
     expectExactJson(ordered.metadata, { zeta: 'z', alpha: null, nested: { y: 1, x: 2 } });
     expectExactJson((await listedEntry(h, seed, ordered.id)).metadata, { zeta: 'z', alpha: null, nested: { y: 1, x: 2 } });
   });
@@ -95,15 +133,31 @@ describe('POST /channel-blacklists', () => {
     await sql(h, 'UPDATE customers SET deleted_at = now() WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, deleted.id]);
     const valid = { channel_id: seed.channels.whatsapp, customer_id: customer.id, reason: 'manual' };
     const cases: Array<[Record<string, unknown>, Record<string, string[]>]> = [
-      [{}, {
-        channel_id: ['The channel id field is required.'], customer_id: ['The customer id field is required.'], reason: ['The reason field is required.'],
-      }],
-      [{ channel_id: null, customer_id: '', reason: ' ' }, {
-        channel_id: ['The channel id field is required.'], customer_id: ['The customer id field is required.'], reason: ['The reason field is required.'],
-      }],
-      [{ ...valid, channel_id: 'abc', customer_id: 1.5 }, { channel_id: ['The channel id field must be an integer.'], customer_id: ['The customer id field must be an integer.'] }],
+      [
+        {},
+        {
+          channel_id: ['The channel id field is required.'],
+          customer_id: ['The customer id field is required.'],
+          reason: ['The reason field is required.'],
+        },
+      ],
+      [
+        { channel_id: null, customer_id: '', reason: ' ' },
+        {
+          channel_id: ['The channel id field is required.'],
+          customer_id: ['The customer id field is required.'],
+          reason: ['The reason field is required.'],
+        },
+      ],
+      [
+        { ...valid, channel_id: 'abc', customer_id: 1.5 },
+        { channel_id: ['The channel id field must be an integer.'], customer_id: ['The customer id field must be an integer.'] },
+      ],
       [{ ...valid, channel_id: other.channels.whatsapp }, { channel_id: ['The selected channel id is invalid.'] }],
-      [{ ...valid, channel_id: 0, customer_id: -1 }, { channel_id: ['The selected channel id is invalid.'], customer_id: ['The selected customer id is invalid.'] }],
+      [
+        { ...valid, channel_id: 0, customer_id: -1 },
+        { channel_id: ['The selected channel id is invalid.'], customer_id: ['The selected customer id is invalid.'] },
+      ],
       [{ ...valid, channel_id: 999999999 }, { channel_id: ['The selected channel id is invalid.'] }],
       [{ ...valid, customer_id: foreignCustomer.id }, { customer_id: ['The selected customer id is invalid.'] }],
       [{ ...valid, customer_id: deleted.id }, { customer_id: ['The selected customer id is invalid.'] }],
@@ -121,10 +175,15 @@ describe('POST /channel-blacklists', () => {
       [{ ...valid, metadata: 5 }, { metadata: ['The metadata field must be an object.'] }],
       [{ ...valid, metadata: true }, { metadata: ['The metadata field must be an object.'] }],
       [{ ...valid, metadata: { blob: 'x'.repeat(16384 - 10) } }, { metadata: ['The metadata field must not be greater than 16384 characters.'] }],
-      [{ ...valid, reason: 'nope', ttl_seconds: 0, note: 'x'.repeat(1001), metadata: 'x' }, {
-        reason: ['The selected reason is invalid.'], ttl_seconds: ['The ttl seconds field must be at least 1.'],
-        note: ['The note field must not be greater than 1000 characters.'], metadata: ['The metadata field must be an object.'],
-      }],
+      [
+        { ...valid, reason: 'nope', ttl_seconds: 0, note: 'x'.repeat(1001), metadata: 'x' },
+        {
+          reason: ['The selected reason is invalid.'],
+          ttl_seconds: ['The ttl seconds field must be at least 1.'],
+          note: ['The note field must not be greater than 1000 characters.'],
+          metadata: ['The metadata field must be an object.'],
+        },
+      ],
     ];
     for (const [body, errors] of cases) expectValidationError(await postBlock(h, seed.access_token, body), errors);
     expect(await storedEntries(seed)).toEqual([]);
@@ -167,14 +226,25 @@ describe('POST /channel-blacklists', () => {
 describe('PUT /channel-blacklists/{id}', () => {
   it('updates only the fields sent; blocked_at never changes; updated_at does; the reason label follows', async () => {
     const { seed, customer, channelId } = await tenantWithCustomer(h);
-    const created = await block(h, seed, { channel_id: channelId, customer_id: customer.id, reason: 'manual', ttl_seconds: 7200, note: 'First', metadata: { source: 'agent' } });
+    const created = await block(h, seed, {
+      channel_id: channelId,
+      customer_id: customer.id,
+      reason: 'manual',
+      ttl_seconds: 7200,
+      note: 'First',
+      metadata: { source: 'agent' },
+    });
     h.clock.advance(60);
     const response = await putEntry(h, seed.access_token, created.id, { reason: 'security_threat' });
     expect(response.status, response.body).toBe(200);
     expectExactJson(response.json, {
       success: 'Blacklist entry updated successfully.',
       data: {
-        ...created, reason: 'security_threat', reason_label: 'Security threat', remaining_time: '1 hour 59 minutes', updated_at: apiTime(h.clock.now()),
+        ...created,
+        reason: 'security_threat',
+        reason_label: 'Security threat',
+        remaining_time: '1 hour 59 minutes',
+        updated_at: apiTime(h.clock.now()),
       },
     });
     const cleared = await putEntry(h, seed.access_token, created.id, { note: '  ' });
@@ -241,16 +311,26 @@ describe('PUT /channel-blacklists/{id}', () => {
       [{ note: 'x'.repeat(1001) }, { note: ['The note field must not be greater than 1000 characters.'] }],
       [{ metadata: 'x' }, { metadata: ['The metadata field must be an object.'] }],
       [{ metadata: { blob: 'x'.repeat(16384) } }, { metadata: ['The metadata field must not be greater than 16384 characters.'] }],
-      [{ reason: 'x', note: 'x'.repeat(1001), expires_at: 'x', is_active: 'x', metadata: 1 }, {
-        reason: ['The selected reason is invalid.'], note: ['The note field must not be greater than 1000 characters.'],
-        expires_at: ['The expires at field must be a valid date.'], is_active: ['The is active field must be true or false.'],
-        metadata: ['The metadata field must be an object.'],
-      }],
+      [
+        { reason: 'x', note: 'x'.repeat(1001), expires_at: 'x', is_active: 'x', metadata: 1 },
+        {
+          reason: ['The selected reason is invalid.'],
+          note: ['The note field must not be greater than 1000 characters.'],
+          expires_at: ['The expires at field must be a valid date.'],
+          is_active: ['The is active field must be true or false.'],
+          metadata: ['The metadata field must be an object.'],
+        },
+      ],
     ];
     for (const [body, errors] of cases) expectValidationError(await putEntry(h, seed.access_token, created.id, body), errors);
     expectExactJson(await listedEntry(h, seed, created.id), created);
     // Accepted boolean forms in a JSON body.
-    for (const [value, expected] of [[0, false], ['1', true], ['0', false], [1, true]] as const) {
+    for (const [value, expected] of [
+      [0, false],
+      ['1', true],
+      ['0', false],
+      [1, true],
+    ] as const) {
       expect((await putEntry(h, seed.access_token, created.id, { is_active: value })).json.data.is_active).toBe(expected);
     }
   });
@@ -390,18 +470,26 @@ describe('GET /channel-blacklists', () => {
     const response = await listEntries(h, seed.access_token, `?customer_id=${customer.id}&active=1`);
     const url = `http://127.0.0.1:8080/api/v1/channel-blacklists?customer_id=${customer.id}&active=1&page=1`;
     expect(response.json.data.map((entry: any) => entry.id)).toEqual([ids.active]);
-    expectExactJson({ links: response.json.links, meta: response.json.meta }, {
-      links: { first: url, last: url, prev: null, next: null },
-      meta: {
-        current_page: 1, from: 1, last_page: 1,
-        links: [
-          { url: null, label: '&laquo; Previous', active: false },
-          { url, label: '1', active: true },
-          { url: null, label: 'Next &raquo;', active: false },
-        ],
-        path: 'http://127.0.0.1:8080/api/v1/channel-blacklists', per_page: 15, to: 1, total: 1,
+    expectExactJson(
+      { links: response.json.links, meta: response.json.meta },
+      {
+        links: { first: url, last: url, prev: null, next: null },
+        meta: {
+          current_page: 1,
+          from: 1,
+          last_page: 1,
+          links: [
+            { url: null, label: '&laquo; Previous', active: false },
+            { url, label: '1', active: true },
+            { url: null, label: 'Next &raquo;', active: false },
+          ],
+          path: 'http://127.0.0.1:8080/api/v1/channel-blacklists',
+          per_page: 15,
+          to: 1,
+          total: 1,
+        },
       },
-    });
+    );
   });
 
   it('answers 422 for bad filter values', async () => {
@@ -416,9 +504,14 @@ describe('GET /channel-blacklists', () => {
       ['?customer_id=-3', { customer_id: ['The customer id field must be at least 1.'] }],
       ['?reason=spam', { reason: ['The selected reason is invalid.'] }],
       ['?reason=Manual', { reason: ['The selected reason is invalid.'] }],
-      ['?per_page=0&active=maybe&reason=x', {
-        per_page: ['The per page field must be at least 1.'], active: ['The active field must be true or false.'], reason: ['The selected reason is invalid.'],
-      }],
+      [
+        '?per_page=0&active=maybe&reason=x',
+        {
+          per_page: ['The per page field must be at least 1.'],
+          active: ['The active field must be true or false.'],
+          reason: ['The selected reason is invalid.'],
+        },
+      ],
     ];
     for (const [query, errors] of cases) expectValidationError(await listEntries(h, seed.access_token, query), errors);
   });
@@ -456,7 +549,8 @@ describe('permissions and scopes', () => {
     expectExactJson(refused.json, { error: 'insufficient_scope', message: 'The access token does not have the required scope: blacklist:write.' });
     const customersOnly = await h.token(seed.user_id, { scopes: ['customers:read'] });
     expectExactJson((await listEntries(h, customersOnly)).json, {
-      error: 'insufficient_scope', message: 'The access token does not have the required scope: conversations:read or blacklist:write.',
+      error: 'insufficient_scope',
+      message: 'The access token does not have the required scope: conversations:read or blacklist:write.',
     });
     expect((await postBlock(h, write, { channel_id: channelId, customer_id: customer.id, reason: 'manual' })).status).toBe(201);
   });
@@ -471,7 +565,12 @@ describe("the conversations' blacklist field", () => {
     const listed = async () => (await allConversations(h, seed)).find((row) => row.id === conversation.id).blacklist;
     expect(await listed()).toBeNull();
 
-    const entry = await block(h, seed, { channel_id: seed.channels.whatsapp, customer_id: conversation.customer.id, ttl_seconds: 7500, metadata: { b: 1, a: 2 } });
+    const entry = await block(h, seed, {
+      channel_id: seed.channels.whatsapp,
+      customer_id: conversation.customer.id,
+      ttl_seconds: 7500,
+      metadata: { b: 1, a: 2 },
+    });
     expectExactJson(await listed(), entry);
     const one = await h.request({ url: `/api/v1/conversations/${conversation.id}`, token: seed.access_token });
     expectExactJson(one.json.data.blacklist, entry);

@@ -66,8 +66,11 @@ describe('GET /api/v1/channels', () => {
   it('reports stored secrets as true and never returns their values', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const secret = 'v1.k1.c2VjcmV0LWl2.U1VQRVJTRUNSRVRWQUxVRQ';
-    await sql(h, `UPDATE channels SET secrets = $3, settings = settings || '{"phone_number_id":"106540352242922"}'::jsonb WHERE tenant_id = $1 AND id = $2`,
-      [seed.tenant_id, seed.channels.whatsapp, JSON.stringify({ access_token: secret, verify_token: secret })]);
+    await sql(h, `UPDATE channels SET secrets = $3, settings = settings || '{"phone_number_id":"106540352242922"}'::jsonb WHERE tenant_id = $1 AND id = $2`, [
+      seed.tenant_id,
+      seed.channels.whatsapp,
+      JSON.stringify({ access_token: secret, verify_token: secret }),
+    ]);
     const response = await h.request({ url: '/api/v1/channels?type=whatsapp', token: seed.access_token });
     const [channel] = response.json.data;
     expectExactJson(channel.secrets, { access_token: true, app_secret: false, verify_token: true });
@@ -83,7 +86,10 @@ describe('GET /api/v1/channels', () => {
     expect(paged.json.links.first).toBe('http://127.0.0.1:8080/api/v1/channels?per_page=3&page=1');
     for (const type of ['whatsapp', 'instagram', 'website', 'telegram'] as const) {
       const response = await h.request({ url: `/api/v1/channels?type=${type}`, token: seed.access_token });
-      expect(response.json.data.map((channel: any) => channel.id), type).toEqual([seed.channels[type]]);
+      expect(
+        response.json.data.map((channel: any) => channel.id),
+        type,
+      ).toEqual([seed.channels[type]]);
       expect(response.json.meta.total).toBe(1);
       expect(response.json.links.first).toBe(`http://127.0.0.1:8080/api/v1/channels?type=${type}&page=1`);
     }
@@ -174,7 +180,9 @@ describe('with PUBLIC_URL set', () => {
     expect(response.status, response.body).toBe(200);
     expect(response.json.meta.path).toBe('http://internal.test:8080/api/v1/channels');
     expect(response.json.data.map((channel: any) => channel.webhook_url)).toEqual([
-      'https://chat.example.com/webhooks/whatsapp', 'https://chat.example.com/webhooks/instagram', null,
+      'https://chat.example.com/webhooks/whatsapp',
+      'https://chat.example.com/webhooks/instagram',
+      null,
       `https://chat.example.com/webhooks/telegram/${seed.channels.telegram}`,
     ]);
   });

@@ -50,17 +50,28 @@ describe('key order and JSON types', () => {
       expect(['whatsapp', 'instagram', 'website', 'telegram']).toContain(row.channel.type);
       for (const key of ['first_name', 'last_name', 'phone_number', 'avatar_url']) expect(nullableString(row.customer[key])).toBe(true);
 
-      const [newest] = await sql(h, `SELECT id, message, message_type, is_customer, created_at FROM messages
-                                      WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`, [seed.tenant_id, row.id]);
+      const [newest] = await sql(
+        h,
+        `SELECT id, message, message_type, is_customer, created_at FROM messages
+                                      WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [seed.tenant_id, row.id],
+      );
       expect(row.last_message_id).toBe(String(newest!.id));
       expect(row.last_message).toBe(newest!.message);
       expect(row.last_message_at).toBe(apiTime(new Date(newest!.created_at)));
       expect(row.last_message_type).toBe(newest!.message_type);
       expect(row.last_message_is_customer).toBe(newest!.is_customer);
-      const [unread] = await sql(h, `SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2
-                                      AND is_customer AND NOT is_deleted AND read_at IS NULL`, [seed.tenant_id, row.id]);
+      const [unread] = await sql(
+        h,
+        `SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+                                      AND is_customer AND NOT is_deleted AND read_at IS NULL`,
+        [seed.tenant_id, row.id],
+      );
       expect(row.unread_count).toBe(String(unread!.n));
-      const [customer] = await sql(h, 'SELECT first_name, last_name, phone_number FROM customers WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, row.customer.id]);
+      const [customer] = await sql(h, 'SELECT first_name, last_name, phone_number FROM customers WHERE tenant_id = $1 AND id = $2', [
+        seed.tenant_id,
+        row.customer.id,
+      ]);
       expect(row.display_name).toBe(`${customer!.first_name} ${customer!.last_name}`);
       expect(row.customer.phone_number).toBe(customer!.phone_number);
     }
@@ -72,10 +83,18 @@ describe('key order and JSON types', () => {
     const data = await created(seed, { channel_id: seed.channels.telegram, address: '@kaanyilmaz' });
     const [channel] = await sql(h, 'SELECT name, address FROM channels WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, seed.channels.telegram]);
     const expected = {
-      id: data.id, display_name: '@kaanyilmaz', address: '@kaanyilmaz',
-      last_message_id: null, last_message: null, last_message_at: null, last_message_type: null,
-      last_message_is_customer: null, unread_count: '0',
-      agent_disabled: false, agent_expires_at: null, agent_disabled_by_user_name: null,
+      id: data.id,
+      display_name: '@kaanyilmaz',
+      address: '@kaanyilmaz',
+      last_message_id: null,
+      last_message: null,
+      last_message_at: null,
+      last_message_type: null,
+      last_message_is_customer: null,
+      unread_count: '0',
+      agent_disabled: false,
+      agent_expires_at: null,
+      agent_disabled_by_user_name: null,
       customer: { id: data.customer.id, first_name: null, last_name: null, phone_number: null, avatar_url: null },
       channel: { id: seed.channels.telegram, name: channel!.name, type: 'telegram', address: channel!.address },
       blacklist: null,
@@ -115,15 +134,32 @@ describe('blacklist', () => {
     const now = h.clock.now();
     const expiresAt = new Date(now.getTime() + 7500_000);
     const id = await insertBlacklist(h, {
-      tenantId: seed.tenant_id, channelId: seed.channels.whatsapp, customerId: data.customer.id, reason: 'abusive_language',
-      note: 'Insults in chat', blockedAt: now, expiresAt, metadata: { source: 'inbox' },
+      tenantId: seed.tenant_id,
+      channelId: seed.channels.whatsapp,
+      customerId: data.customer.id,
+      reason: 'abusive_language',
+      note: 'Insults in chat',
+      blockedAt: now,
+      expiresAt,
+      metadata: { source: 'inbox' },
     });
     const [channel] = await sql(h, 'SELECT name, address FROM channels WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, seed.channels.whatsapp]);
     const expected = {
-      id, tenant_id: seed.tenant_id, reason: 'abusive_language', reason_label: 'Abusive language', note: 'Insults in chat',
-      blocked_at: apiTime(now), expires_at: apiTime(expiresAt), is_active: true, is_permanent: false, is_expired: false,
-      remaining_time: '2 hours 5 minutes', metadata: { source: 'inbox' },
-      created_at: apiTime(now), updated_at: apiTime(now), deleted_at: null,
+      id,
+      tenant_id: seed.tenant_id,
+      reason: 'abusive_language',
+      reason_label: 'Abusive language',
+      note: 'Insults in chat',
+      blocked_at: apiTime(now),
+      expires_at: apiTime(expiresAt),
+      is_active: true,
+      is_permanent: false,
+      is_expired: false,
+      remaining_time: '2 hours 5 minutes',
+      metadata: { source: 'inbox' },
+      created_at: apiTime(now),
+      updated_at: apiTime(now),
+      deleted_at: null,
       channel: { id: seed.channels.whatsapp, name: channel!.name, address: channel!.address },
       customer: { id: data.customer.id, first_name: 'Elif', last_name: 'Demir', phone_number: '+905321112233', email: null },
     };
@@ -135,7 +171,13 @@ describe('blacklist', () => {
     expect(again.status).toBe(200);
     expectExactJson(again.json.data.blacklist, expected);
 
-    const steps: Array<[number, string | null]> = [[1, '2 hours 5 minutes'], [7500 - 90 - 1, '2 minutes'], [89, '1 minute'], [1, null], [1, null]];
+    const steps: Array<[number, string | null]> = [
+      [1, '2 hours 5 minutes'],
+      [7500 - 90 - 1, '2 minutes'],
+      [89, '1 minute'],
+      [1, null],
+      [1, null],
+    ];
     for (const [seconds, remaining] of steps) {
       h.clock.advance(seconds);
       const current = (await listed(seed, data.id)).blacklist;
@@ -146,14 +188,32 @@ describe('blacklist', () => {
 
   it('remaining_time follows docs/domain-rules.md#channel-blacklist', async () => {
     const { seed, data } = await blockedConversation();
-    const id = await insertBlacklist(h, { tenantId: seed.tenant_id, channelId: seed.channels.whatsapp, customerId: data.customer.id, expiresAt: h.clock.now() });
+    const id = await insertBlacklist(h, {
+      tenantId: seed.tenant_id,
+      channelId: seed.channels.whatsapp,
+      customerId: data.customer.id,
+      expiresAt: h.clock.now(),
+    });
     const cases: Array<[number, string]> = [
-      [7200, '2 hours'], [7199, '2 hours'], [7500, '2 hours 5 minutes'], [3 * 86400, '3 days'], [86400 + 5 * 3600 + 1800, '1 day 5 hours'],
-      [86400 + 1800, '1 day'], [90, '2 minutes'], [1, '1 minute'], [60, '1 minute'], [61, '2 minutes'], [3660, '1 hour 1 minute'], [2 * 86400 + 60, '2 days'],
+      [7200, '2 hours'],
+      [7199, '2 hours'],
+      [7500, '2 hours 5 minutes'],
+      [3 * 86400, '3 days'],
+      [86400 + 5 * 3600 + 1800, '1 day 5 hours'],
+      [86400 + 1800, '1 day'],
+      [90, '2 minutes'],
+      [1, '1 minute'],
+      [60, '1 minute'],
+      [61, '2 minutes'],
+      [3660, '1 hour 1 minute'],
+      [2 * 86400 + 60, '2 days'],
     ];
     for (const [seconds, text] of cases) {
-      await sql(h, 'UPDATE channel_blacklists SET expires_at = $3 WHERE tenant_id = $1 AND id = $2',
-        [seed.tenant_id, id, new Date(h.clock.now().getTime() + seconds * 1000)]);
+      await sql(h, 'UPDATE channel_blacklists SET expires_at = $3 WHERE tenant_id = $1 AND id = $2', [
+        seed.tenant_id,
+        id,
+        new Date(h.clock.now().getTime() + seconds * 1000),
+      ]);
       expect((await listed(seed, data.id)).blacklist?.remaining_time, `${seconds} s`).toBe(text);
     }
   });
@@ -181,10 +241,27 @@ describe('blacklist', () => {
 
   it('a permanent entry: is_permanent true, remaining_time null, metadata {}', async () => {
     const { seed, data } = await blockedConversation();
-    const id = await insertBlacklist(h, { tenantId: seed.tenant_id, channelId: seed.channels.whatsapp, customerId: data.customer.id, reason: 'llm_spam', expiresAt: null });
+    const id = await insertBlacklist(h, {
+      tenantId: seed.tenant_id,
+      channelId: seed.channels.whatsapp,
+      customerId: data.customer.id,
+      reason: 'llm_spam',
+      expiresAt: null,
+    });
     h.clock.advance(3600);
     const entry = (await listed(seed, data.id)).blacklist;
-    expect(entry).toMatchObject({ id, reason: 'llm_spam', reason_label: 'LLM spam', note: null, expires_at: null, is_active: true, is_permanent: true, is_expired: false, remaining_time: null, deleted_at: null });
+    expect(entry).toMatchObject({
+      id,
+      reason: 'llm_spam',
+      reason_label: 'LLM spam',
+      note: null,
+      expires_at: null,
+      is_active: true,
+      is_permanent: true,
+      is_expired: false,
+      remaining_time: null,
+      deleted_at: null,
+    });
     expect(entry.metadata).toEqual({});
     expect(Object.keys(entry)).toEqual(BLACKLIST_KEYS);
     for (const key of ['blocked_at', 'created_at', 'updated_at']) expect(entry[key]).toMatch(TIMESTAMP);
@@ -192,8 +269,15 @@ describe('blacklist', () => {
 
   it('a new conversation shows an existing active block of its customer at once', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
-    const [customer] = await sql(h, `INSERT INTO customers (tenant_id, first_name, phone_number) VALUES ($1, 'Ayşe', '+905321234567') RETURNING id`, [seed.tenant_id]);
-    const id = await insertBlacklist(h, { tenantId: seed.tenant_id, channelId: seed.channels.whatsapp, customerId: Number(customer!.id), reason: 'security_threat' });
+    const [customer] = await sql(h, `INSERT INTO customers (tenant_id, first_name, phone_number) VALUES ($1, 'Ayşe', '+905321234567') RETURNING id`, [
+      seed.tenant_id,
+    ]);
+    const id = await insertBlacklist(h, {
+      tenantId: seed.tenant_id,
+      channelId: seed.channels.whatsapp,
+      customerId: Number(customer!.id),
+      reason: 'security_threat',
+    });
     const data = await created(seed, { channel_id: seed.channels.whatsapp, address: '905321234567' });
     expect(data.customer.id).toBe(Number(customer!.id));
     expect(data.blacklist).toMatchObject({ id, reason: 'security_threat', reason_label: 'Security threat', is_permanent: true });
@@ -204,8 +288,13 @@ describe('agent pause fields', () => {
   async function pausedConversation(expiresAt: Date | null, byName: string | null, paused = true) {
     const seed = await h.seedTenant({ conversations: 0 });
     const data = await created(seed, { channel_id: seed.channels.instagram, address: '17841000000999' });
-    await sql(h, `UPDATE conversations SET agent_paused = $3, agent_expires_at = $4, agent_disabled_by_name = $5 WHERE tenant_id = $1 AND id = $2`,
-      [seed.tenant_id, data.id, paused, expiresAt, byName]);
+    await sql(h, `UPDATE conversations SET agent_paused = $3, agent_expires_at = $4, agent_disabled_by_name = $5 WHERE tenant_id = $1 AND id = $2`, [
+      seed.tenant_id,
+      data.id,
+      paused,
+      expiresAt,
+      byName,
+    ]);
     return { seed, data };
   }
   const agent = (row: any) => [row.agent_disabled, row.agent_expires_at, row.agent_disabled_by_user_name];

@@ -168,7 +168,14 @@ describe('channel_type', () => {
 
   it('answers 422 for anything but the four lower-case types', async () => {
     const seed = await h.seedTenant({ conversations: 2 });
-    for (const query of ['channel_type=WhatsApp', 'channel_type=sms', 'channel_type=email', 'channel_type=whatsapp,telegram', 'channel_type[]=whatsapp', 'channel_type=TELEGRAM']) {
+    for (const query of [
+      'channel_type=WhatsApp',
+      'channel_type=sms',
+      'channel_type=email',
+      'channel_type=whatsapp,telegram',
+      'channel_type[]=whatsapp',
+      'channel_type=TELEGRAM',
+    ]) {
       expectValidationError(await listConversations(h, seed, `?${query}`), { channel_type: ['The selected channel type is invalid.'] });
     }
   });

@@ -31,9 +31,14 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
       data: [],
       links: { first: url, last: url, prev: null, next: null },
       meta: {
-        current_page: 1, from: null, last_page: 1,
+        current_page: 1,
+        from: null,
+        last_page: 1,
         links: [prevLink(null), link(url, '1', true), nextLink(null)],
-        path: 'http://localhost/api/v1/conversations', per_page: 15, to: null, total: 0,
+        path: 'http://localhost/api/v1/conversations',
+        per_page: 15,
+        to: null,
+        total: 0,
       },
     });
   });
@@ -46,9 +51,14 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
       data: [],
       links: { first: u(1), last: u(2), prev: u(4), next: null },
       meta: {
-        current_page: 5, from: null, last_page: 2,
+        current_page: 5,
+        from: null,
+        last_page: 2,
         links: [prevLink(u(4)), link(u(1), '1'), link(u(2), '2'), nextLink(null)],
-        path: 'http://localhost/api/v1/conversations', per_page: 15, to: null, total: 20,
+        path: 'http://localhost/api/v1/conversations',
+        per_page: 15,
+        to: null,
+        total: 20,
       },
     });
   });
@@ -61,8 +71,14 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
       data: [],
       links: { first: u(1), last: u(1), prev: u(2), next: null },
       meta: {
-        current_page: 3, from: null, last_page: 1, links: [prevLink(u(2)), link(u(1), '1'), nextLink(null)],
-        path: 'http://localhost/api/v1/conversations', per_page: 15, to: null, total: 0,
+        current_page: 3,
+        from: null,
+        last_page: 1,
+        links: [prevLink(u(2)), link(u(1), '1'), nextLink(null)],
+        path: 'http://localhost/api/v1/conversations',
+        per_page: 15,
+        to: null,
+        total: 0,
       },
     });
   });
@@ -76,10 +92,21 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
     expectExactJson(rest, {
       links: { first: u(1), last: u(16), prev: u(2), next: u(4) },
       meta: {
-        current_page: 3, from: 21, last_page: 16,
-        links: [prevLink(u(2)), ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((p) => link(u(p), String(p), p === 3)), gap,
-          link(u(15), '15'), link(u(16), '16'), nextLink(u(4))],
-        path: API, per_page: 10, to: 30, total: 157,
+        current_page: 3,
+        from: 21,
+        last_page: 16,
+        links: [
+          prevLink(u(2)),
+          ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((p) => link(u(p), String(p), p === 3)),
+          gap,
+          link(u(15), '15'),
+          link(u(16), '16'),
+          nextLink(u(4)),
+        ],
+        path: API,
+        per_page: 10,
+        to: 30,
+        total: 157,
       },
     });
     const all = await allConversations(h, seed);
@@ -90,8 +117,12 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
   it('the full slider: search=ada, per_page=1, page=25 of 40 matches', async () => {
     const seed = await h.seedTenant({ conversations: 50 });
     await sql(h, `UPDATE customers SET first_name = 'Bob', last_name = 'Stone' WHERE tenant_id = $1`, [seed.tenant_id]);
-    await sql(h, `UPDATE customers SET first_name = 'Ada' WHERE tenant_id = $1 AND id IN
-                  (SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 40)`, [seed.tenant_id]);
+    await sql(
+      h,
+      `UPDATE customers SET first_name = 'Ada' WHERE tenant_id = $1 AND id IN
+                  (SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 40)`,
+      [seed.tenant_id],
+    );
     const response = await listConversations(h, seed, '?page=25&search=ada&per_page=1');
     expect(response.status, response.body).toBe(200);
     const u = (p: number) => `${API}?search=ada&per_page=1&page=${p}`;
@@ -99,11 +130,24 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
     expectExactJson(rest, {
       links: { first: u(1), last: u(40), prev: u(24), next: u(26) },
       meta: {
-        current_page: 25, from: 25, last_page: 40,
-        links: [prevLink(u(24)), link(u(1), '1'), link(u(2), '2'), gap,
-          ...[22, 23, 24, 25, 26, 27, 28].map((p) => link(u(p), String(p), p === 25)), gap,
-          link(u(39), '39'), link(u(40), '40'), nextLink(u(26))],
-        path: API, per_page: 1, to: 25, total: 40,
+        current_page: 25,
+        from: 25,
+        last_page: 40,
+        links: [
+          prevLink(u(24)),
+          link(u(1), '1'),
+          link(u(2), '2'),
+          gap,
+          ...[22, 23, 24, 25, 26, 27, 28].map((p) => link(u(p), String(p), p === 25)),
+          gap,
+          link(u(39), '39'),
+          link(u(40), '40'),
+          nextLink(u(26)),
+        ],
+        path: API,
+        per_page: 1,
+        to: 25,
+        total: 40,
       },
     });
     const matches = await allConversations(h, seed, '?search=ada');
@@ -114,10 +158,14 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
   const table97: Array<[string, string]> = [
     ['a.b=1&c%20d=2&dup=1&5=x&dup=2&page=2', '?a_b=1&c_d=2&dup=2&0=x&page=1'],
     ['search=%20ada%20&channel_type=&page=2&empty=', '?search=ada&page=1'],
-    ["q=a%26b%3Dc&slash=a%2Fb%3Fc%23d&uni=Jos%C3%A9&keep=-_.~!*'()&plus=1%2B1&sp=a+b&page=2",
-      '?q=a%26b%3Dc&slash=a%2Fb%3Fc%23d&uni=Jos%C3%A9&keep=-_.~%21%2A%27%28%29&plus=1%2B1&sp=a%20b&page=1'],
-    ['filter%5Bstatus%5D=open&filter%5Btags%5D%5B%5D=vip&filter%5Btags%5D%5B%5D=x%20y&page[]=2',
-      '?filter%5Bstatus%5D=open&filter%5Btags%5D%5B0%5D=vip&filter%5Btags%5D%5B1%5D=x%20y&page=1'],
+    [
+      "q=a%26b%3Dc&slash=a%2Fb%3Fc%23d&uni=Jos%C3%A9&keep=-_.~!*'()&plus=1%2B1&sp=a+b&page=2",
+      '?q=a%26b%3Dc&slash=a%2Fb%3Fc%23d&uni=Jos%C3%A9&keep=-_.~%21%2A%27%28%29&plus=1%2B1&sp=a%20b&page=1',
+    ],
+    [
+      'filter%5Bstatus%5D=open&filter%5Btags%5D%5B%5D=vip&filter%5Btags%5D%5B%5D=x%20y&page[]=2',
+      '?filter%5Bstatus%5D=open&filter%5Btags%5D%5B0%5D=vip&filter%5Btags%5D%5B1%5D=x%20y&page=1',
+    ],
     ['bar[]=x&page=2&bar[]=y%20z&per_page=5', '?bar%5B0%5D=x&bar%5B1%5D=y%20z&per_page=5&page=1'],
     ['per_page=5&page=2&search=ADA&&x=1&', '?per_page=5&search=ADA&x=1&page=1'],
     ['5=x&7=y&page=2', '?0=x&1=y&page=1'],
@@ -147,13 +195,22 @@ describe('worked examples of docs/pagination.md on /api/v1/conversations', () =>
     expect(data).toEqual([]);
     expect([meta.current_page, meta.last_page, meta.from, meta.to, meta.total]).toEqual([999999, 20, null, null, 300]);
     expect(links).toEqual({ first: u(1), last: u(20), prev: u(999998), next: null });
-    expect(meta.links).toEqual([prevLink(u(999998)), link(u(1), '1'), link(u(2), '2'), gap,
-      ...[11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((p) => link(u(p), String(p))), nextLink(null)]);
+    expect(meta.links).toEqual([
+      prevLink(u(999998)),
+      link(u(1), '1'),
+      link(u(2), '2'),
+      gap,
+      ...[11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((p) => link(u(p), String(p))),
+      nextLink(null),
+    ]);
   });
 
   it('per_page=%2B5 and per_page=+5 (12 rows)', async () => {
     const seed = await h.seedTenant({ conversations: 12 });
-    for (const [query, first] of [['per_page=%2B5&page=2', `${API}?per_page=%2B5&page=1`], ['per_page=+5&page=2', `${API}?per_page=5&page=1`]]) {
+    for (const [query, first] of [
+      ['per_page=%2B5&page=2', `${API}?per_page=%2B5&page=1`],
+      ['per_page=+5&page=2', `${API}?per_page=5&page=1`],
+    ]) {
       const { json } = await listConversations(h, seed, `?${query}`);
       expect([json.meta.per_page, json.meta.current_page, json.meta.from, json.meta.to, json.meta.last_page], query).toEqual([5, 2, 6, 10, 3]);
       expect(json.data, query).toHaveLength(5);
@@ -166,10 +223,25 @@ describe('page and per_page', () => {
   it('resolves page the PHP way and never fails on it (45 rows)', async () => {
     const seed = await h.seedTenant({ conversations: 45 });
     const cases: Array<[string, number, number]> = [
-      ['page=0', 1, 15], ['page=-1', 1, 15], ['page=-0', 1, 15], ['page=abc', 1, 15], ['page=+3', 3, 15], ['page=%2B3', 3, 15],
-      ['page=%203%20', 3, 15], ['page=03', 1, 15], ['page=2.0', 1, 15], ['page=1e1', 1, 15], ['page=0x1A', 1, 15],
-      ['page[]=2', 1, 15], ['page=', 1, 15], ['page=2', 2, 15], ['page=4', 4, 0], ['page=2147483648', 2147483648, 0],
-      ['page=99999999999999999999', 1, 15], ['page=9007199254740992', 1, 15], ['page=9007199254740991', 9007199254740991, 0],
+      ['page=0', 1, 15],
+      ['page=-1', 1, 15],
+      ['page=-0', 1, 15],
+      ['page=abc', 1, 15],
+      ['page=+3', 3, 15],
+      ['page=%2B3', 3, 15],
+      ['page=%203%20', 3, 15],
+      ['page=03', 1, 15],
+      ['page=2.0', 1, 15],
+      ['page=1e1', 1, 15],
+      ['page=0x1A', 1, 15],
+      ['page[]=2', 1, 15],
+      ['page=', 1, 15],
+      ['page=2', 2, 15],
+      ['page=4', 4, 0],
+      ['page=2147483648', 2147483648, 0],
+      ['page=99999999999999999999', 1, 15],
+      ['page=9007199254740992', 1, 15],
+      ['page=9007199254740991', 9007199254740991, 0],
     ];
     for (const [query, current, rows] of cases) {
       const response = await listConversations(h, seed, `?${query}`);
@@ -188,8 +260,13 @@ describe('page and per_page', () => {
   it('accepts per_page 1, 100, +5, " 5", empty; pages hold that many rows (101 rows)', async () => {
     const seed = await h.seedTenant({ conversations: 101 });
     const cases: Array<[string, number, number, number]> = [
-      ['per_page=1', 1, 1, 101], ['per_page=100', 100, 100, 2], ['per_page=100&page=2', 100, 1, 2], ['per_page=%2B5', 5, 5, 21],
-      ['per_page=%205', 5, 5, 21], ['per_page=', 15, 15, 7], ['per_page=%20%20', 15, 15, 7],
+      ['per_page=1', 1, 1, 101],
+      ['per_page=100', 100, 100, 2],
+      ['per_page=100&page=2', 100, 1, 2],
+      ['per_page=%2B5', 5, 5, 21],
+      ['per_page=%205', 5, 5, 21],
+      ['per_page=', 15, 15, 7],
+      ['per_page=%20%20', 15, 15, 7],
     ];
     for (const [query, perPage, rows, lastPage] of cases) {
       const response = await listConversations(h, seed, `?${query}`);
@@ -205,10 +282,20 @@ describe('page and per_page', () => {
     const atLeast = 'The per page field must be at least 1.';
     const atMost = 'The per page field must not be greater than 100.';
     const cases: Array<[string, string]> = [
-      ['per_page=0', atLeast], ['per_page=-1', atLeast], ['per_page=-0', atLeast], ['per_page=101', atMost],
-      ['per_page=2147483648', atMost], ['per_page=99999999999999999', atMost], ['per_page=abc', integer], ['per_page=05', integer],
-      ['per_page=2.5', integer], ['per_page=5.0', integer], ['per_page=1e1', integer], ['per_page=0x1A', integer],
-      ['per_page[]=5', integer], ['per_page=99999999999999999999', integer],
+      ['per_page=0', atLeast],
+      ['per_page=-1', atLeast],
+      ['per_page=-0', atLeast],
+      ['per_page=101', atMost],
+      ['per_page=2147483648', atMost],
+      ['per_page=99999999999999999', atMost],
+      ['per_page=abc', integer],
+      ['per_page=05', integer],
+      ['per_page=2.5', integer],
+      ['per_page=5.0', integer],
+      ['per_page=1e1', integer],
+      ['per_page=0x1A', integer],
+      ['per_page[]=5', integer],
+      ['per_page=99999999999999999999', integer],
     ];
     for (const [query, message] of cases) {
       const response = await listConversations(h, seed, `?${query}`);

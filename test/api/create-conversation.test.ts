@@ -33,7 +33,13 @@ describe('create or find', () => {
     expect(first.json.success).toBe('Conversation created successfully.');
     expect(Object.keys(first.json.data)).toEqual(CONVERSATION_KEYS);
     expect(first.json.data).toMatchObject({ display_name: 'Ada Lovelace', address: 'visitor-42', last_message_id: null, unread_count: '0', blacklist: null });
-    expect(first.json.data.customer).toEqual({ id: first.json.data.customer.id, first_name: 'Ada', last_name: 'Lovelace', phone_number: null, avatar_url: null });
+    expect(first.json.data.customer).toEqual({
+      id: first.json.data.customer.id,
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      phone_number: null,
+      avatar_url: null,
+    });
     expect(first.json.data.channel).toMatchObject({ id: seed.channels.website, type: 'website' });
     expect(await total(seed)).toBe(4);
 
@@ -71,12 +77,27 @@ describe('create or find', () => {
 
   it('reuses the live customer with the normalised phone on WhatsApp, filling only null names', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
-    const [customer] = await sql(h, `INSERT INTO customers (tenant_id, first_name, last_name, phone_number) VALUES ($1, NULL, 'Demir', '+905321234567') RETURNING id`, [seed.tenant_id]);
+    const [customer] = await sql(
+      h,
+      `INSERT INTO customers (tenant_id, first_name, last_name, phone_number) VALUES ($1, NULL, 'Demir', '+905321234567') RETURNING id`,
+      [seed.tenant_id],
+    );
     await sql(h, `INSERT INTO customers (tenant_id, first_name, phone_number, deleted_at) VALUES ($1, 'Deleted', '+905559998877', now())`, [seed.tenant_id]);
     const before = await customerCount(seed);
-    const response = await postConversation(h, seed, { channel_id: seed.channels.whatsapp, address: '0090 532 123 45 67', first_name: 'Elif', last_name: 'Other' });
+    const response = await postConversation(h, seed, {
+      channel_id: seed.channels.whatsapp,
+      address: '0090 532 123 45 67',
+      first_name: 'Elif',
+      last_name: 'Other',
+    });
     expect(response.status, response.body).toBe(201);
-    expect(response.json.data.customer).toEqual({ id: Number(customer!.id), first_name: 'Elif', last_name: 'Demir', phone_number: '+905321234567', avatar_url: null });
+    expect(response.json.data.customer).toEqual({
+      id: Number(customer!.id),
+      first_name: 'Elif',
+      last_name: 'Demir',
+      phone_number: '+905321234567',
+      avatar_url: null,
+    });
     expect(response.json.data.display_name).toBe('Elif Demir');
     expect(await customerCount(seed)).toBe(before);
     // A soft-deleted customer is not reused.
@@ -107,7 +128,10 @@ describe('create or find', () => {
 
   it('on WhatsApp, an address that is not a possible number keeps the compacted text of docs/domain-rules.md#customers (first step) as phone', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
-    const cases: Array<[string, string]> = [['12 34', '1234'], ['0532 123 45 67', '05321234567']];
+    const cases: Array<[string, string]> = [
+      ['12 34', '1234'],
+      ['0532 123 45 67', '05321234567'],
+    ];
     for (const [address, phone] of cases) {
       const response = await postConversation(h, seed, { channel_id: seed.channels.whatsapp, address });
       expect(response.status, response.body).toBe(201);
@@ -164,10 +188,14 @@ describe('validation (422)', () => {
       [{ channel_id: web, address: 'x', first_name: 'é'.repeat(256) }, { first_name: ['The first name field must not be greater than 255 characters.'] }],
       [{ channel_id: web, address: 'x', last_name: 'b'.repeat(256) }, { last_name: ['The last name field must not be greater than 255 characters.'] }],
       [{}, { channel_id: ['The channel id field is required.'], address: ['The address field is required.'] }],
-      [{ channel_id: 'abc', address: '', first_name: 'x'.repeat(300) }, {
-        channel_id: ['The channel id field must be an integer.'], address: ['The address field is required.'],
-        first_name: ['The first name field must not be greater than 255 characters.'],
-      }],
+      [
+        { channel_id: 'abc', address: '', first_name: 'x'.repeat(300) },
+        {
+          channel_id: ['The channel id field must be an integer.'],
+          address: ['The address field is required.'],
+          first_name: ['The first name field must not be greater than 255 characters.'],
+        },
+      ],
     ];
     for (const [body, errors] of cases) {
       expectValidationError(await postConversation(h, seed, body), errors);
@@ -198,7 +226,10 @@ describe('input normalisation', () => {
     const nbsp = await postConversation(h, seed, { channel_id: web, address: '\u00a0v-trim\u00a0' });
     expect(nbsp.status).toBe(201);
     expect(nbsp.json.data.address).toBe('\u00a0v-trim\u00a0');
-    const duplicate = await post(seed, { payload: `{"channel_id":${web},"address":"v-first","address":"v-last"}`, headers: { 'content-type': 'application/json' } });
+    const duplicate = await post(seed, {
+      payload: `{"channel_id":${web},"address":"v-first","address":"v-last"}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(duplicate.status).toBe(201);
     expect(duplicate.json.data.address).toBe('v-last');
     const slashed = await h.request({ method: 'POST', url: '/api/v1/conversations/', token: seed.access_token, body: { channel_id: web, address: 'v-last' } });
@@ -210,7 +241,9 @@ describe('input normalisation', () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const id = seed.channels.website;
     for (const channelId of [`0${id}`, '1e1', `${id}.0`, '0x1A', [id], { id }]) {
-      expectValidationError(await postConversation(h, seed, { channel_id: channelId, address: 'v-int' }), { channel_id: ['The channel id field must be an integer.'] });
+      expectValidationError(await postConversation(h, seed, { channel_id: channelId, address: 'v-int' }), {
+        channel_id: ['The channel id field must be an integer.'],
+      });
     }
     const spaced = await postConversation(h, seed, { channel_id: ` ${id} `, address: 'v-int' });
     expect(spaced.status, spaced.body).toBe(201);

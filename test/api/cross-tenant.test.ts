@@ -28,8 +28,13 @@ const routesWithIds = (apiRoutes as AnyRoute[]).filter((route) => route.url.incl
 
 function send(route: AnyRoute, sample: SampleRequest, as: SeedResult): Promise<TestResponse> {
   return h.request({
-    method: route.method, url: sample.url, token: as.access_token, tenant: as.tenant_id,
-    body: sample.body, headers: sample.headers, payload: sample.payload,
+    method: route.method,
+    url: sample.url,
+    token: as.access_token,
+    tenant: as.tenant_id,
+    body: sample.body,
+    headers: sample.headers,
+    payload: sample.payload,
   });
 }
 
@@ -44,7 +49,7 @@ describe.each(routesWithIds.map((route) => [`${route.method} ${route.url}`, rout
   });
 });
 
-describe('ids nested under one of the tenant\'s own', () => {
+describe("ids nested under one of the tenant's own", () => {
   it("another tenant's message under the tenant's own conversation is not found, for edit and delete", async () => {
     const ownConversation = (await conversationOn(h, mine, 'telegram')).id as number;
     const theirConversation = (await conversationOn(h, theirs, 'telegram')).id as number;

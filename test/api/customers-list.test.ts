@@ -30,7 +30,9 @@ describe('paginator and default order', () => {
   it('answers the documented example byte for byte: search=zed sorted by first name, page 2 of 2', async () => {
     const seed = await emptyTenant(h);
     const [ceyda] = await customers(seed, [
-      { first_name: 'Ceyda', last_name: 'Zed' }, { first_name: 'Ayla', last_name: 'Zedan' }, { first_name: 'Bora', email: 'bora@zed.test' },
+      { first_name: 'Ceyda', last_name: 'Zed' },
+      { first_name: 'Ayla', last_name: 'Zedan' },
+      { first_name: 'Bora', email: 'bora@zed.test' },
       { first_name: 'Aaron', last_name: 'Other' },
     ]);
     const query = 'search=zed&sort_by=first_name&sort_order=asc&per_page=2';
@@ -44,14 +46,19 @@ describe('paginator and default order', () => {
       data: [{ ...item, id: ceyda, first_name: 'Ceyda', last_name: 'Zed' }],
       links: { first: url(1), last: url(2), prev: url(1), next: null },
       meta: {
-        current_page: 2, from: 3, last_page: 2,
+        current_page: 2,
+        from: 3,
+        last_page: 2,
         links: [
           { url: url(1), label: '&laquo; Previous', active: false },
           { url: url(1), label: '1', active: false },
           { url: url(2), label: '2', active: true },
           { url: null, label: 'Next &raquo;', active: false },
         ],
-        path: BASE, per_page: 2, to: 3, total: 3,
+        path: BASE,
+        per_page: 2,
+        to: 3,
+        total: 3,
       },
     });
   });
@@ -85,8 +92,12 @@ describe('sorting (docs/input.md#lists-sorting-and-search)', () => {
   it('compares text case-insensitively in code-point order, nulls last both ways, ties by id in the same direction', async () => {
     const seed = await emptyTenant(h);
     const [bob, alice, emile, aliceLower, zed, noLast] = await customers(seed, [
-      { first_name: 'bob', last_name: 'b' }, { first_name: 'Alice', last_name: 'A' }, { first_name: 'Émile', last_name: 'é' },
-      { first_name: 'alice', last_name: 'a' }, { first_name: 'Zed', last_name: 'Z' }, { first_name: 'Nolast' },
+      { first_name: 'bob', last_name: 'b' },
+      { first_name: 'Alice', last_name: 'A' },
+      { first_name: 'Émile', last_name: 'é' },
+      { first_name: 'alice', last_name: 'a' },
+      { first_name: 'Zed', last_name: 'Z' },
+      { first_name: 'Nolast' },
     ]);
     expect(await listedIds(h, seed, '?sort_by=first_name')).toEqual([alice, aliceLower, bob, noLast, zed, emile]);
     expect(await listedIds(h, seed, '?sort_by=first_name&sort_order=desc')).toEqual([emile, zed, noLast, bob, aliceLower, alice]);
@@ -97,7 +108,9 @@ describe('sorting (docs/input.md#lists-sorting-and-search)', () => {
   it('sorts dates and gender with nulls last in both directions; updated_at follows updates', async () => {
     const seed = await emptyTenant(h);
     const [old, none, young, middle] = await customers(seed, [
-      { date_of_birth: '1950-01-01', gender: 'other' }, {}, { date_of_birth: '2010-07-01', gender: 'female' },
+      { date_of_birth: '1950-01-01', gender: 'other' },
+      {},
+      { date_of_birth: '2010-07-01', gender: 'female' },
       { date_of_birth: '1980-03-03', gender: 'male' },
     ]);
     expect(await listedIds(h, seed, '?sort_by=date_of_birth')).toEqual([old, middle, young, none]);
@@ -191,7 +204,11 @@ describe('filters (docs/domain-rules.md#customers)', () => {
     h.clock.set('2026-06-15T23:30:00Z');
     const seed = await emptyTenant(h);
     const [thirty, almostThirty, forty, leapling] = await customers(seed, [
-      { date_of_birth: '1996-06-15' }, { date_of_birth: '1996-06-16' }, { date_of_birth: '1986-06-15' }, { date_of_birth: '2000-02-29' }, {},
+      { date_of_birth: '1996-06-15' },
+      { date_of_birth: '1996-06-16' },
+      { date_of_birth: '1986-06-15' },
+      { date_of_birth: '2000-02-29' },
+      {},
     ]);
     const ages = (query: string) => listedIds(h, seed, `${query}&sort_by=created_at`);
     expect(await ages('?min_age=30')).toEqual([thirty, forty]);
@@ -235,8 +252,10 @@ describe('filters (docs/domain-rules.md#customers)', () => {
       [
         'per_page=0&sort_by=x&sort_order=y&gender=z&min_age=200&max_age=20',
         {
-          per_page: ['The per page field must be at least 1.'], sort_by: ['The selected sort by is invalid.'],
-          sort_order: ['The selected sort order is invalid.'], gender: ['The selected gender is invalid.'],
+          per_page: ['The per page field must be at least 1.'],
+          sort_by: ['The selected sort by is invalid.'],
+          sort_order: ['The selected sort order is invalid.'],
+          gender: ['The selected gender is invalid.'],
           min_age: ['The min age field must not be greater than 150.'],
         },
       ],

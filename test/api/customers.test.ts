@@ -9,7 +9,15 @@ import { expectError, expectExactJson, expectValidationError } from '../support/
 import { postConversation } from '../support/requests.js';
 import { addMembership, createUser, memberAs, sql, userName } from '../support/factories.js';
 import {
-  CUSTOMER_KEYS, NOT_FOUND_CUSTOMER, deleteCustomer, emptyTenant, getCustomer, listedIds, newCustomer, postCustomer, putCustomer,
+  CUSTOMER_KEYS,
+  NOT_FOUND_CUSTOMER,
+  deleteCustomer,
+  emptyTenant,
+  getCustomer,
+  listedIds,
+  newCustomer,
+  postCustomer,
+  putCustomer,
 } from '../support/customers.js';
 import { createCustomer } from '../../src/modules/customers/customer.service.js';
 
@@ -23,9 +31,18 @@ const now = () => apiTime(h.clock.now());
 
 function fullBody(seed: SeedResult) {
   return {
-    first_name: 'Ceyda', last_name: 'Zed', phone_number: '+90 555 111 22 33', email: 'ceyda@example.test', date_of_birth: '1990-05-17',
-    gender: 'female', country_id: 792, identity_number: '12345678901', job: 'Pilot', address: 'Kadıköy, İstanbul',
-    default_channel_id: seed.channels.whatsapp, user_id: seed.user_id,
+    first_name: 'Ceyda',
+    last_name: 'Zed',
+    phone_number: '+90 555 111 22 33',
+    email: 'ceyda@example.test',
+    date_of_birth: '1990-05-17',
+    gender: 'female',
+    country_id: 792,
+    identity_number: '12345678901',
+    job: 'Pilot',
+    address: 'Kadıköy, İstanbul',
+    default_channel_id: seed.channels.whatsapp,
+    user_id: seed.user_id,
   };
 }
 
@@ -39,10 +56,23 @@ describe('POST /customers and GET /customers/{id}', () => {
     expectExactJson(response.json, {
       success: 'Customer created successfully.',
       data: {
-        id, first_name: 'Ceyda', last_name: 'Zed', phone_number: '+905551112233', email: 'ceyda@example.test',
-        date_of_birth: '1990-05-17T00:00:00Z', gender: 'female', country_name: 'Türkiye', identity_number: '12345678901', job: 'Pilot',
-        address: 'Kadıköy, İstanbul', default_channel_id: seed.channels.whatsapp, avatar_url: null,
-        related_user: { id: seed.user_id, name: await userName(h, seed.user_id) }, created_at: now(), updated_at: now(), deleted_at: null,
+        id,
+        first_name: 'Ceyda',
+        last_name: 'Zed',
+        phone_number: '+905551112233',
+        email: 'ceyda@example.test',
+        date_of_birth: '1990-05-17T00:00:00Z',
+        gender: 'female',
+        country_name: 'Türkiye',
+        identity_number: '12345678901',
+        job: 'Pilot',
+        address: 'Kadıköy, İstanbul',
+        default_channel_id: seed.channels.whatsapp,
+        avatar_url: null,
+        related_user: { id: seed.user_id, name: await userName(h, seed.user_id) },
+        created_at: now(),
+        updated_at: now(),
+        deleted_at: null,
       },
     });
 
@@ -60,20 +90,42 @@ describe('POST /customers and GET /customers/{id}', () => {
     const data = response.json.data;
     expect(Object.keys(data)).toEqual(CUSTOMER_KEYS);
     expect(data).toEqual({
-      id: data.id, first_name: 'Ada', last_name: null, phone_number: null, email: null, date_of_birth: null, gender: null, country_name: null,
-      identity_number: null, job: null, address: null, default_channel_id: null, avatar_url: null, related_user: null,
-      created_at: now(), updated_at: now(), deleted_at: null,
+      id: data.id,
+      first_name: 'Ada',
+      last_name: null,
+      phone_number: null,
+      email: null,
+      date_of_birth: null,
+      gender: null,
+      country_name: null,
+      identity_number: null,
+      job: null,
+      address: null,
+      default_channel_id: null,
+      avatar_url: null,
+      related_user: null,
+      created_at: now(),
+      updated_at: now(),
+      deleted_at: null,
     });
   });
 
   it('accepts integers as numeric strings, a date-time (its UTC calendar date) and unknown fields', async () => {
     const seed = await emptyTenant(h);
     const data = await newCustomer(h, seed, {
-      country_id: '276', default_channel_id: String(seed.channels.telegram), user_id: ` ${seed.user_id} `,
-      date_of_birth: '1990-05-17T23:30:00-02:00', avatar_url: 'https://evil.test/x.png', id: 1, tenant_id: 99,
+      country_id: '276',
+      default_channel_id: String(seed.channels.telegram),
+      user_id: ` ${seed.user_id} `,
+      date_of_birth: '1990-05-17T23:30:00-02:00',
+      avatar_url: 'https://evil.test/x.png',
+      id: 1,
+      tenant_id: 99,
     });
     expect(data).toMatchObject({
-      country_name: 'Germany', default_channel_id: seed.channels.telegram, related_user: { id: seed.user_id }, date_of_birth: '1990-05-18T00:00:00Z',
+      country_name: 'Germany',
+      default_channel_id: seed.channels.telegram,
+      related_user: { id: seed.user_id },
+      date_of_birth: '1990-05-18T00:00:00Z',
       avatar_url: null,
     });
     expect(data.id).not.toBe(1);
@@ -88,7 +140,10 @@ describe('POST /customers and GET /customers/{id}', () => {
       [{ first_name: 'x'.repeat(256) }, { first_name: ['The first name field must not be greater than 255 characters.'] }],
       [{ first_name: 'A', last_name: 'é'.repeat(256) }, { last_name: ['The last name field must not be greater than 255 characters.'] }],
       [{ first_name: 'A', email: 'not-an-email' }, { email: ['The email field must be a valid email address.'] }],
-      [{ first_name: 'A', email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com` }, { email: ['The email field must not be greater than 255 characters.'] }],
+      [
+        { first_name: 'A', email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com` },
+        { email: ['The email field must not be greater than 255 characters.'] },
+      ],
       [{ first_name: 'A', email: 7 }, { email: ['The email field must be a string.'] }],
       [{ first_name: 'A', gender: 'unknown' }, { gender: ['The selected gender is invalid.'] }],
       [{ first_name: 'A', gender: 'Male' }, { gender: ['The selected gender is invalid.'] }],
@@ -108,8 +163,11 @@ describe('POST /customers and GET /customers/{id}', () => {
       [
         { first_name: null, email: 'bad', gender: 'x', user_id: 'one', job: [] },
         {
-          first_name: ['The first name field is required.'], email: ['The email field must be a valid email address.'],
-          gender: ['The selected gender is invalid.'], job: ['The job field must be a string.'], user_id: ['The user id field must be an integer.'],
+          first_name: ['The first name field is required.'],
+          email: ['The email field must be a valid email address.'],
+          gender: ['The selected gender is invalid.'],
+          job: ['The job field must be a string.'],
+          user_id: ['The user id field must be an integer.'],
         },
       ],
     ];
@@ -158,7 +216,9 @@ describe('phone numbers (docs/domain-rules.md#customers)', () => {
     for (const phone_number of ['555-CALL-NOW', '555+1234', '+ - ( )', '+90 5', '+1 2', '0090 1', '555_1234']) {
       expectValidationError(await postCustomer(h, seed, { first_name: 'A', phone_number }), { phone_number: ['The phone number field format is invalid.'] });
     }
-    expectValidationError(await postCustomer(h, seed, { first_name: 'A', phone_number: 5551112233 }), { phone_number: ['The phone number field must be a string.'] });
+    expectValidationError(await postCustomer(h, seed, { first_name: 'A', phone_number: 5551112233 }), {
+      phone_number: ['The phone number field must be a string.'],
+    });
   });
 });
 
@@ -185,7 +245,7 @@ describe('duplicates (docs/domain-rules.md#customers)', () => {
     expect(again.id).not.toBe(first.id);
   });
 
-  it('a PUT ignores the customer itself but refuses another live customer\'s values', async () => {
+  it("a PUT ignores the customer itself but refuses another live customer's values", async () => {
     const seed = await emptyTenant(h);
     const ceyda = await newCustomer(h, seed, { phone_number: '+905551112233', email: 'ceyda@example.test' });
     const ada = await newCustomer(h, seed, { phone_number: '+905551112244', email: 'ada@example.test' });
@@ -233,13 +293,32 @@ describe('PUT /customers/{id}', () => {
     const seed = await emptyTenant(h);
     const created = (await postCustomer(h, seed, fullBody(seed))).json.data;
     const cleared = await putCustomer(h, seed, created.id, {
-      last_name: null, phone_number: '', email: null, date_of_birth: null, gender: null, country_id: null, identity_number: ' ', job: null,
-      address: null, default_channel_id: null, user_id: null,
+      last_name: null,
+      phone_number: '',
+      email: null,
+      date_of_birth: null,
+      gender: null,
+      country_id: null,
+      identity_number: ' ',
+      job: null,
+      address: null,
+      default_channel_id: null,
+      user_id: null,
     });
     expect(cleared.status, cleared.body).toBe(200);
     expect(cleared.json.data).toMatchObject({
-      first_name: 'Ceyda', last_name: null, phone_number: null, email: null, date_of_birth: null, gender: null, country_name: null,
-      identity_number: null, job: null, address: null, default_channel_id: null, related_user: null,
+      first_name: 'Ceyda',
+      last_name: null,
+      phone_number: null,
+      email: null,
+      date_of_birth: null,
+      gender: null,
+      country_name: null,
+      identity_number: null,
+      job: null,
+      address: null,
+      default_channel_id: null,
+      related_user: null,
     });
     expectValidationError(await putCustomer(h, seed, created.id, { first_name: null }), { first_name: ['The first name field is required.'] });
     expectValidationError(await putCustomer(h, seed, created.id, { first_name: '  ' }), { first_name: ['The first name field is required.'] });
@@ -261,7 +340,7 @@ describe('PUT /customers/{id}', () => {
     expect((await putCustomer(h, seed, customer.id, { phone_number: '0555 111 22 33', country_id: 792 })).json.data.phone_number).toBe('+905551112233');
   });
 
-  it('answers 404 before 422 for unknown, deleted and other tenants\' ids', async () => {
+  it("answers 404 before 422 for unknown, deleted and other tenants' ids", async () => {
     const seed = await emptyTenant(h);
     const other = await emptyTenant(h);
     const theirs = await newCustomer(h, other, { job: 'Theirs' });
@@ -330,12 +409,17 @@ describe('permissions, scopes and tenants', () => {
     const agent = await memberAs(h, seed, 'a', 'Agent');
     expect((await postCustomer(h, seed, { first_name: 'A' }, agent.token)).status).toBe(201);
     const readOnly = await h.token(seed.user_id, { scopes: ['customers:read'] });
-    expectError(await postCustomer(h, seed, { first_name: 'A' }, readOnly), 403, 'insufficient_scope', 'The access token does not have the required scope: customers:write.');
+    expectError(
+      await postCustomer(h, seed, { first_name: 'A' }, readOnly),
+      403,
+      'insufficient_scope',
+      'The access token does not have the required scope: customers:write.',
+    );
     const writeOnly = await h.token(seed.user_id, { scopes: ['customers:write'] });
     expectError(await h.request({ url: '/api/v1/customers', token: writeOnly }), 403, 'insufficient_scope');
   });
 
-  it("another tenant's customer is 404; its channel or member in a body is \"The selected … is invalid.\"", async () => {
+  it('another tenant\'s customer is 404; its channel or member in a body is "The selected … is invalid."', async () => {
     const seed = await emptyTenant(h);
     const other = await emptyTenant(h);
     const theirs = await newCustomer(h, other, {});

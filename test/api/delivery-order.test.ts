@@ -41,9 +41,11 @@ async function telegramConversation() {
 }
 
 async function jobStates(messageIds: number[]): Promise<string[]> {
-  const rows = await sql<{ message_id: string; status: string }>(h, `SELECT payload->>'message_id' AS message_id, status FROM jobs WHERE payload->>'message_id' = ANY($1::text[])`, [
-    messageIds.map(String),
-  ]);
+  const rows = await sql<{ message_id: string; status: string }>(
+    h,
+    `SELECT payload->>'message_id' AS message_id, status FROM jobs WHERE payload->>'message_id' = ANY($1::text[])`,
+    [messageIds.map(String)],
+  );
   return messageIds.map((id) => rows.find((row) => Number(row.message_id) === id)?.status ?? 'gone');
 }
 

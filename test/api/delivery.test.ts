@@ -36,7 +36,10 @@ async function metadata(token: string, conversationId: number, messageId: number
 async function telegramConversation(credentials: boolean) {
   const seed = await h.seedTenant({ conversations: 8 });
   if (credentials) {
-    await h.deps.db.query(`UPDATE channels SET secrets = '{"bot_token":"v1.x.y.z"}' WHERE tenant_id = $1 AND id = $2`, [seed.tenant_id, seed.channels.telegram]);
+    await h.deps.db.query(`UPDATE channels SET secrets = '{"bot_token":"v1.x.y.z"}' WHERE tenant_id = $1 AND id = $2`, [
+      seed.tenant_id,
+      seed.channels.telegram,
+    ]);
   }
   const list = await h.request({ url: '/api/v1/conversations?channel_type=telegram', token: seed.access_token });
   return { token: seed.access_token, conversationId: list.json.data[0].id as number, tenantId: seed.tenant_id };
@@ -85,7 +88,8 @@ describe('outbound delivery', () => {
     expect(adapter.calls).toHaveLength(1);
     expect((await metadata(token, conversationId, messageId)).delivery_status).toBe('queued');
     const job = await h.deps.db.query<{ attempts: number; status: string; last_error: string }>(
-      `SELECT attempts, status, last_error FROM jobs WHERE payload->>'message_id' = $1`, [String(messageId)],
+      `SELECT attempts, status, last_error FROM jobs WHERE payload->>'message_id' = $1`,
+      [String(messageId)],
     );
     expect(job.rows[0]).toMatchObject({ attempts: 1, status: 'pending', last_error: '503: Service Unavailable' });
     h.clock.advance(300);
@@ -126,9 +130,10 @@ describe('outbound delivery', () => {
     const conversation = await h.request({ url: `/api/v1/conversations/${conversationId}`, token });
     expect(Number(conversation.json.data.last_message_id)).toBe(Math.max(...ids));
     expect(after.json.data[0].id).toBe(Math.max(...ids));
-    const counted = await h.deps.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2', [tenantId, conversationId],
-    );
+    const counted = await h.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2', [
+      tenantId,
+      conversationId,
+    ]);
     expect(counted.rows[0]!.n).toBe(after.json.meta.total);
   });
 });

@@ -3,7 +3,15 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { listedMessage } from '../support/requests.js';
 import { sql } from '../support/factories.js';
 import { multipartBody, PNG_BYTES, type FormPart } from '../support/multipart.js';
-import { download as get, LINK, sendMedia as send, sentImage as sendImage, telegramTarget as newTarget, type Target, storageHarness } from '../support/media.js';
+import {
+  download as get,
+  LINK,
+  sendMedia as send,
+  sentImage as sendImage,
+  telegramTarget as newTarget,
+  type Target,
+  storageHarness,
+} from '../support/media.js';
 
 const FORBIDDEN_LINK = { error: 'forbidden', message: 'The link is invalid or has expired.' };
 
@@ -115,7 +123,9 @@ describe('GET /files/{id}/content (signed link)', () => {
     const message = await listedMessage(h, target.token, target.conversationId, Number(response.json.data.message_id));
     expect(message.file.name).toBe('Sipariş (özet) 😀.txt');
     const file = await download(message.file.temporary_url);
-    expect(file.headers['content-disposition']).toBe(`attachment; filename="Sipari_ (_zet) _.txt"; filename*=UTF-8''Sipari%C5%9F%20%28%C3%B6zet%29%20%F0%9F%98%80.txt`);
+    expect(file.headers['content-disposition']).toBe(
+      `attachment; filename="Sipari_ (_zet) _.txt"; filename*=UTF-8''Sipari%C5%9F%20%28%C3%B6zet%29%20%F0%9F%98%80.txt`,
+    );
     expect(file.headers['content-type']).toBe('text/plain');
     expect(file.raw.toString()).toBe('özet');
   });
@@ -129,7 +139,11 @@ describe('rate limit of signed links', () => {
       const list = await limited.request({ url: '/api/v1/conversations?channel_type=telegram', token: seed.access_token });
       const { payload, contentType } = multipartBody([{ name: 'file', filename: 'a.png', data: PNG_BYTES }]);
       const sent = await limited.request({
-        method: 'POST', url: `/api/v1/conversations/${list.json.data[0].id}/messages/media`, token: seed.access_token, headers: { 'content-type': contentType }, payload,
+        method: 'POST',
+        url: `/api/v1/conversations/${list.json.data[0].id}/messages/media`,
+        token: seed.access_token,
+        headers: { 'content-type': contentType },
+        payload,
       });
       expect(sent.status, sent.body).toBe(200);
       const messages = await limited.request({ url: `/api/v1/conversations/${list.json.data[0].id}/messages`, token: seed.access_token });

@@ -63,17 +63,65 @@ const deepObjects = `${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP)}`;
 /** Body field values as raw JSON text (so 1e400 and 10,000-deep values need no JSON.stringify). */
 const ALWAYS = ['"a\\u0000b"', deepArrays, deepObjects, JSON.stringify('x'.repeat(200_000))];
 const BODY_VALUES = [
-  '7', '-1', '0', '1.5', '18446744073709551616', '9007199254740993', '-1e308', '1e400', '-0', '1e-400', 'true', 'false', 'null',
-  '"text"', '"123"', '""', '"   "', '"\\u0000"', '" \\u0000 padded \\u0000 "', '"Çağla 🙂 \\u202e"', '"\\ud800"', '"2026-13-45T99:99:99Z"',
-  '"a@b"', '"javascript:alert(1)"', `"' OR 1=1 --"`, '[]', '[1,"a",null]', '["a\\u0000b"]', '[[["x"]]]', '{}', '{"a":1}',
-  '{"k\\u0000":"v"}', '[{"id":1}]', JSON.stringify(Array.from({ length: 20_000 }, (_, index) => index)), '{"__proto__":{"polluted":1}}',
+  '7',
+  '-1',
+  '0',
+  '1.5',
+  '18446744073709551616',
+  '9007199254740993',
+  '-1e308',
+  '1e400',
+  '-0',
+  '1e-400',
+  'true',
+  'false',
+  'null',
+  '"text"',
+  '"123"',
+  '""',
+  '"   "',
+  '"\\u0000"',
+  '" \\u0000 padded \\u0000 "',
+  '"Çağla 🙂 \\u202e"',
+  '"\\ud800"',
+  '"2026-13-45T99:99:99Z"',
+  '"a@b"',
+  '"javascript:alert(1)"',
+  `"' OR 1=1 --"`,
+  '[]',
+  '[1,"a",null]',
+  '["a\\u0000b"]',
+  '[[["x"]]]',
+  '{}',
+  '{"a":1}',
+  '{"k\\u0000":"v"}',
+  '[{"id":1}]',
+  JSON.stringify(Array.from({ length: 20_000 }, (_, index) => index)),
+  '{"__proto__":{"polluted":1}}',
 ];
 
 /** Query values as raw query text (name, then what follows it). */
 const ALWAYS_QUERY = ['=a%00b', '=%FF', '[]=a%00'];
 const QUERY_VALUES = [
-  '=text', '=', '=%00', '=%', '=%E0%A4%A', '=%C0%AF', '=1e400', '=-1', '=0', '=99999999999999999999999', `=${'x'.repeat(8_000)}`,
-  '[]=1', '[a][b]=1', `${'[a]'.repeat(100)}=1`, '=true', '=null', '=%20%20', '=2026-02-30', '=%F0%9F%99%82',
+  '=text',
+  '=',
+  '=%00',
+  '=%',
+  '=%E0%A4%A',
+  '=%C0%AF',
+  '=1e400',
+  '=-1',
+  '=0',
+  '=99999999999999999999999',
+  `=${'x'.repeat(8_000)}`,
+  '[]=1',
+  '[a][b]=1',
+  `${'[a]'.repeat(100)}=1`,
+  '=true',
+  '=null',
+  '=%20%20',
+  '=2026-02-30',
+  '=%F0%9F%99%82',
 ];
 
 /** Whole bodies: not an object, not JSON, not UTF-8, too deep or too big. */
@@ -83,11 +131,22 @@ const RAW_BODIES: Array<[string, string | Buffer, string?]> = [
   ['UTF-8 surrogate', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])],
   ['truncated UTF-8', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe2, 0x82, 0x22, 0x7d])],
   ['invalid UTF-8 in a key', Buffer.from([0x7b, 0x22, 0xfe, 0x22, 0x3a, 0x31, 0x7d])],
-  ['unclosed', '{'], ['missing value', '{"a":}'], ['null', 'null'], ['array', '[]'], ['string', '"s"'], ['number', '1'],
-  ['BOM', '\ufeff{}'], ['duplicate keys', '{"a":1,"a":2}'], ['deep arrays', `{"a":${deepArrays}}`], ['deep top level', deepArrays],
-  ['deep objects', `{"a":${deepObjects}}`], ['unbalanced deep', `{"a":${'['.repeat(200_000)}`],
-  ['latin1 charset', '{}', 'application/json; charset=latin1'], ['text/plain', 'hello', 'text/plain'],
-  ['too large', `{"a":"${'x'.repeat(1_100_000)}"}`], ['JSON with NUL byte', Buffer.from('{"a":"\u0000"}')],
+  ['unclosed', '{'],
+  ['missing value', '{"a":}'],
+  ['null', 'null'],
+  ['array', '[]'],
+  ['string', '"s"'],
+  ['number', '1'],
+  ['BOM', '\ufeff{}'],
+  ['duplicate keys', '{"a":1,"a":2}'],
+  ['deep arrays', `{"a":${deepArrays}}`],
+  ['deep top level', deepArrays],
+  ['deep objects', `{"a":${deepObjects}}`],
+  ['unbalanced deep', `{"a":${'['.repeat(200_000)}`],
+  ['latin1 charset', '{}', 'application/json; charset=latin1'],
+  ['text/plain', 'hello', 'text/plain'],
+  ['too large', `{"a":"${'x'.repeat(1_100_000)}"}`],
+  ['JSON with NUL byte', Buffer.from('{"a":"\u0000"}')],
 ];
 
 interface Mutation {
@@ -117,11 +176,13 @@ function mutations(route: AnyRoute, sample: SampleRequest, random: () => number)
         list.push({ what: `body ${field}=${raw.slice(0, 40)}`, url: sample.url, payload: bodyWith(sample, field, raw), contentType: 'application/json' });
       }
     }
-    for (const [what, payload, contentType] of RAW_BODIES) list.push({ what: `raw body: ${what}`, url: sample.url, payload, contentType: contentType ?? 'application/json' });
+    for (const [what, payload, contentType] of RAW_BODIES)
+      list.push({ what: `raw body: ${what}`, url: sample.url, payload, contentType: contentType ?? 'application/json' });
   }
   const queryFields = [...Object.keys((route.query ?? {}) as Fields), ...(route.paginated ? ['per_page', 'page'] : []), 'unexpected'];
   for (const field of queryFields) {
-    for (const rest of [...ALWAYS_QUERY, ...pick(random, QUERY_VALUES, 6)]) list.push({ what: `query ${field}${rest.slice(0, 40)}`, url: withQuery(sample.url, `${field}${rest}`) });
+    for (const rest of [...ALWAYS_QUERY, ...pick(random, QUERY_VALUES, 6)])
+      list.push({ what: `query ${field}${rest.slice(0, 40)}`, url: withQuery(sample.url, `${field}${rest}`) });
   }
   return list;
 }
@@ -189,7 +250,14 @@ describe('token-less file links: junk parameters are refused in the envelope', (
     it(routeKey(route), async () => {
       const url = route.url.replace(':id', '1');
       const problems: string[] = [];
-      for (const query of ['t=%00&expires=1e400&signature=%FF', 't=a%00b&expires=-1&signature=x', `t=${'x'.repeat(8_000)}`, 't[]=1&expires[a]=2', 'signature=%', '']) {
+      for (const query of [
+        't=%00&expires=1e400&signature=%FF',
+        't=a%00b&expires=-1&signature=x',
+        `t=${'x'.repeat(8_000)}`,
+        't[]=1&expires[a]=2',
+        'signature=%',
+        '',
+      ]) {
         const response = await h.request({ url: `${url}?${query}` });
         const problem = envelopeProblem(response) ?? (response.status < 400 ? `status ${response.status}` : null);
         if (problem) problems.push(`${query.slice(0, 40)} → ${problem}: ${response.body.slice(0, 160)}`);
@@ -203,7 +271,10 @@ describe('token-less file links: junk parameters are refused in the envelope', (
 const FORM_VALUES = ['a%00b', '%00', '%FF', '%C0%AF', '%E0%A4%A', '%', `${'x'.repeat(100_000)}`, '%F0%9F%99%82', '+%20+', ''];
 
 function formsFor(fields: Record<string, string>, random: () => number): string[] {
-  const base = (overrides: Record<string, string>) => Object.entries({ ...fields, ...overrides }).map(([name, value]) => `${name}=${value}`).join('&');
+  const base = (overrides: Record<string, string>) =>
+    Object.entries({ ...fields, ...overrides })
+      .map(([name, value]) => `${name}=${value}`)
+      .join('&');
   const encoded = Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, encodeURIComponent(value)]));
   const forms = [`${base(encoded)}&${base(encoded)}`, `${base(encoded)}&a[b][c]=1&%00=1&%FF=1`];
   for (const name of Object.keys(fields)) for (const value of pick(random, FORM_VALUES, 6)) forms.push(base({ ...encoded, [name]: value }));
@@ -250,8 +321,13 @@ describe('OAuth endpoints and pages: hostile forms and queries never answer 5xx,
     };
     const problems: string[] = [];
     for (const [url, fields] of Object.entries(endpoints)) {
-      const bodies: Array<[string, string | Buffer]> = [...formsFor(fields, random).map((form) => [FORM, form] as [string, string]),
-        [FORM, Buffer.from([0x61, 0x3d, 0xff])], ['application/json', `{"a":${deepArrays}}`], ['text/plain', 'x'], [FORM, 'x'.repeat(1_100_000)]];
+      const bodies: Array<[string, string | Buffer]> = [
+        ...formsFor(fields, random).map((form) => [FORM, form] as [string, string]),
+        [FORM, Buffer.from([0x61, 0x3d, 0xff])],
+        ['application/json', `{"a":${deepArrays}}`],
+        ['text/plain', 'x'],
+        [FORM, 'x'.repeat(1_100_000)],
+      ];
       for (const [contentType, payload] of bodies) {
         const response = await h.app.inject({ method: 'POST', url, headers: { 'content-type': contentType }, payload });
         const problem = oauthProblem(response, false);
@@ -266,8 +342,22 @@ describe('OAuth endpoints and pages: hostile forms and queries never answer 5xx,
     const { cookie, csrf } = await signedIn();
     const tenant = String(seed.tenant_id);
     const forms: Record<string, Record<string, string>> = {
-      '/oauth/applications': { _csrf: csrf, tenant_id: tenant, name: 'Fuzz app', redirect_uris: 'https://fuzz.example.test/cb', confidential: '1', scopes: 'conversations:read' },
-      '/oauth/applications/edit': { _csrf: csrf, tenant_id: tenant, id: '1', name: 'Fuzz app', redirect_uris: 'https://fuzz.example.test/cb', scopes: 'conversations:read' },
+      '/oauth/applications': {
+        _csrf: csrf,
+        tenant_id: tenant,
+        name: 'Fuzz app',
+        redirect_uris: 'https://fuzz.example.test/cb',
+        confidential: '1',
+        scopes: 'conversations:read',
+      },
+      '/oauth/applications/edit': {
+        _csrf: csrf,
+        tenant_id: tenant,
+        id: '1',
+        name: 'Fuzz app',
+        redirect_uris: 'https://fuzz.example.test/cb',
+        scopes: 'conversations:read',
+      },
       '/oauth/applications/secret': { _csrf: csrf, tenant_id: tenant, id: '1' },
       '/oauth/authorize': { _csrf: csrf, decision: 'approve', request_id: 'x' },
       '/oauth/login': { _csrf: csrf, email: seed.email, password: 'wrong password', return_to: '/oauth/applications' },
@@ -280,9 +370,19 @@ describe('OAuth endpoints and pages: hostile forms and queries never answer 5xx,
         if (problem) problems.push(`POST ${url} ${payload.slice(0, 60)} → ${problem}: ${response.body.slice(0, 120)}`);
       }
     }
-    const queries = ['client_id=%00&response_type=code', `client_id=${seed.client_id}%00&response_type=code&redirect_uri=%FF`, 'client_id=%FF', 'scope=%00', `state=${'x'.repeat(8_000)}`];
-    const pages: Array<[string, string]> = [...queries.map((query): [string, string] => ['/oauth/authorize', query]),
-      ['/oauth/applications/edit', 'tenant_id=%00&id=%FF'], ['/oauth/applications/edit', `tenant_id=${tenant}&id=1e400`], ['/oauth/login', 'return_to=/oauth/%00%FF']];
+    const queries = [
+      'client_id=%00&response_type=code',
+      `client_id=${seed.client_id}%00&response_type=code&redirect_uri=%FF`,
+      'client_id=%FF',
+      'scope=%00',
+      `state=${'x'.repeat(8_000)}`,
+    ];
+    const pages: Array<[string, string]> = [
+      ...queries.map((query): [string, string] => ['/oauth/authorize', query]),
+      ['/oauth/applications/edit', 'tenant_id=%00&id=%FF'],
+      ['/oauth/applications/edit', `tenant_id=${tenant}&id=1e400`],
+      ['/oauth/login', 'return_to=/oauth/%00%FF'],
+    ];
     for (const [url, query] of pages) {
       const response = await h.app.inject({ url: `${url}?${query}`, headers: { cookie } });
       const problem = oauthProblem(response, true);
@@ -297,14 +397,29 @@ function pathSpellings(path: string): string[] {
   const rest = path.slice('/api/v1'.length);
   const segments = path.split('/').slice(1);
   const mixedCase = (segment: string) =>
-    [...segment].map((char, position) => {
-      const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
-      return `%${position % 2 === 0 ? hex.toUpperCase() : hex.toLowerCase()}`;
-    }).join('');
+    [...segment]
+      .map((char, position) => {
+        const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+        return `%${position % 2 === 0 ? hex.toUpperCase() : hex.toLowerCase()}`;
+      })
+      .join('');
   const spellings = [
-    `/%61pi/v1${rest}`, `/api/%761${rest}`, `/%41%50%49/v1${rest}`, `/API/v1${rest}`, `/Api/V1${rest}`, `//api/v1${rest}`,
-    `/api//v1${rest}`, `/api/v1/${rest}`, `${path}/`, `${path}//`, `/api%2Fv1${rest}`, `/api/v1${rest.replace(/\//g, '%2F')}`,
-    `/api/v1/.${rest}`, `/api/x/..${rest.startsWith('/') ? '/v1' : ''}${rest}`, `/api/v1${rest}%20`, `/api/v1${rest}%00`,
+    `/%61pi/v1${rest}`,
+    `/api/%761${rest}`,
+    `/%41%50%49/v1${rest}`,
+    `/API/v1${rest}`,
+    `/Api/V1${rest}`,
+    `//api/v1${rest}`,
+    `/api//v1${rest}`,
+    `/api/v1/${rest}`,
+    `${path}/`,
+    `${path}//`,
+    `/api%2Fv1${rest}`,
+    `/api/v1${rest.replace(/\//g, '%2F')}`,
+    `/api/v1/.${rest}`,
+    `/api/x/..${rest.startsWith('/') ? '/v1' : ''}${rest}`,
+    `/api/v1${rest}%20`,
+    `/api/v1${rest}%00`,
   ];
   for (const [index, segment] of segments.entries()) {
     const spelled = [...segments];

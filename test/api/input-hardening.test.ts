@@ -30,7 +30,12 @@ const BAD_PATH = 'The request path is not valid percent-encoded UTF-8.';
 
 const call = (method: string, url: string, options: { body?: unknown; payload?: string | Buffer; token?: string | null } = {}) =>
   h.request({
-    method, url, token: options.token === undefined ? seed.access_token : options.token, tenant: seed.tenant_id, body: options.body, payload: options.payload,
+    method,
+    url,
+    token: options.token === undefined ? seed.access_token : options.token,
+    tenant: seed.tenant_id,
+    body: options.body,
+    payload: options.payload,
     headers: options.payload === undefined ? {} : { 'content-type': 'application/json' },
   });
 
@@ -44,7 +49,9 @@ async function blacklistEntry(): Promise<number> {
 describe('NUL characters: one rule, a 422 on the field', () => {
   it('refuses a NUL inside a body string, stores nothing, and still trims leading and trailing NULs as PHP trim does', async () => {
     const before = await customerCount();
-    expectValidationError(await call('POST', '/api/v1/customers', { body: { first_name: 'Ce\u0000yda', last_name: 'Zed' } }), { first_name: [nul('first name')] });
+    expectValidationError(await call('POST', '/api/v1/customers', { body: { first_name: 'Ce\u0000yda', last_name: 'Zed' } }), {
+      first_name: [nul('first name')],
+    });
     expect(await customerCount()).toBe(before);
     const trimmed = await call('POST', '/api/v1/customers', { body: { first_name: '\u0000Ceyda\u0000' } });
     expect(trimmed.status, trimmed.body).toBe(201);
@@ -75,14 +82,20 @@ describe('NUL characters: one rule, a 422 on the field', () => {
 });
 
 describe('deep JSON', () => {
-  const nested = (depth: number, open: string, close: string, inner: string) => `{"first_name":"Deep","extra":${open.repeat(depth - 1)}${inner}${close.repeat(depth - 1)}}`;
+  const nested = (depth: number, open: string, close: string, inner: string) =>
+    `{"first_name":"Deep","extra":${open.repeat(depth - 1)}${inner}${close.repeat(depth - 1)}}`;
 
   it('answers 400 invalid_request beyond 512 levels, for arrays and objects, up to the 1 MiB body limit', async () => {
     for (const payload of [nested(10_000, '[', ']', '1'), nested(10_000, '{"a":', '}', '1'), nested(513, '[', ']', '1'), nested(520_000, '[', ']', '1')]) {
       expectError(await call('POST', '/api/v1/customers', { payload }), 400, 'invalid_request', TOO_DEEP);
     }
     // Unbalanced and deep: JSON.parse itself must not overflow either.
-    expectError(await call('POST', '/api/v1/customers', { payload: `{"a":${'['.repeat(1_048_000)}` }), 400, 'invalid_request', 'The request body is not valid JSON.');
+    expectError(
+      await call('POST', '/api/v1/customers', { payload: `{"a":${'['.repeat(1_048_000)}` }),
+      400,
+      'invalid_request',
+      'The request body is not valid JSON.',
+    );
   });
 
   it('accepts exactly 512 levels (the top-level object counts as one), and brackets inside strings do not count', async () => {
@@ -182,7 +195,12 @@ describe("requests Node's HTTP parser refuses", () => {
     const cases: Array<[Buffer | string, number, string, string]> = [
       [Buffer.from('GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nX-Tenant: 1\u0000\r\n\r\n'), 400, 'invalid_request', 'The request is malformed.'],
       ['GET /api/v1/customers HTTP/9.9 extra\r\nHost: x\r\n\r\n', 400, 'invalid_request', 'The request is malformed.'],
-      [`GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'request_header_too_large', 'The request headers are too large.'],
+      [
+        `GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'request_header_too_large',
+        'The request headers are too large.',
+      ],
     ];
     for (const [request, status, error, message] of cases) {
       const answer = await rawExchange(request);
@@ -204,7 +222,11 @@ describe('OAuth forms', () => {
       ['/oauth/token', `grant_type=client_credentials&${credentials}&scope=a%00b`, 'The scope parameter must not contain NUL characters.'],
       ['/oauth/revoke', `token=abc%00def&${credentials}`, 'The token parameter must not contain NUL characters.'],
       ['/oauth/introspect', `token=abc%ffdef&${credentials}`, 'The request is not valid UTF-8.'],
-      ['/oauth/token', Buffer.concat([Buffer.from(`grant_type=client_credentials&${credentials}&scope=`), Buffer.from([0xff])]), 'The request is not valid UTF-8.'],
+      [
+        '/oauth/token',
+        Buffer.concat([Buffer.from(`grant_type=client_credentials&${credentials}&scope=`), Buffer.from([0xff])]),
+        'The request is not valid UTF-8.',
+      ],
     ];
     for (const [url, payload, description] of cases) {
       const response = await form(url, payload);
@@ -216,7 +238,11 @@ describe('OAuth forms', () => {
   it('the login page refuses a NUL in the email with a 400 page, not a 500', async () => {
     const browser = new TestBrowser(base);
     const page = await browser.get('/oauth/login');
-    const { response, html } = await browser.post('/oauth/login', { email: `a\u0000${seed.email}`, password: seed.password, _csrf: hiddenValue(page.html, '_csrf') });
+    const { response, html } = await browser.post('/oauth/login', {
+      email: `a\u0000${seed.email}`,
+      password: seed.password,
+      _csrf: hiddenValue(page.html, '_csrf'),
+    });
     expect(response.status, html.slice(0, 300)).toBe(400);
     expect(html).toContain('The request could not be read.');
     const authorize = await browser.get(`/oauth/authorize?client_id=${seed.client_id}%00&response_type=code`);

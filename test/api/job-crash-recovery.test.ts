@@ -77,11 +77,18 @@ async function connect(url: string): Promise<pg.Client> {
 /** Resolves once every message is delivered and no delivery job is left; returns the milliseconds it took. */
 async function allDelivered(client: pg.Client, messageIds: number[], timeoutMs: number): Promise<number> {
   const started = Date.now();
-  await pollUntil(async () => {
-    const delivered = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE id = ANY($1) AND delivery_status IN ('sent', 'delivered')`, [messageIds]);
-    const left = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE type = 'deliver_message'`);
-    return delivered.rows[0]!.n === messageIds.length && left.rows[0]!.n === 0 ? true : undefined;
-  }, timeoutMs, `${messageIds.length} deliveries`);
+  await pollUntil(
+    async () => {
+      const delivered = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1) AND delivery_status IN ('sent', 'delivered')`,
+        [messageIds],
+      );
+      const left = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE type = 'deliver_message'`);
+      return delivered.rows[0]!.n === messageIds.length && left.rows[0]!.n === 0 ? true : undefined;
+    },
+    timeoutMs,
+    `${messageIds.length} deliveries`,
+  );
   return Date.now() - started;
 }
 
@@ -176,17 +183,22 @@ describe(`crash recovery of running jobs (${currentEngine()})`, () => {
       const started = Date.now();
       const server = await serve(env);
       const headers = { authorization: `Bearer ${seed.access_token}`, 'x-tenant': String(seed.tenant_id) };
-      await pollUntil(async () => {
-        const response = await fetch(`${server.url}/api/v1/conversations?per_page=${CONVERSATIONS}`, { headers });
-        const conversations = ((await response.json()) as { data: Array<{ id: number }> }).data;
-        let delivered = 0;
-        for (const conversation of conversations) {
-          const page = await fetch(`${server.url}/api/v1/conversations/${conversation.id}/messages?per_page=100`, { headers });
-          const messages = ((await page.json()) as { data: Array<{ id: number; metadata: string }> }).data;
-          delivered += messages.filter((message) => messageIds.includes(message.id) && DONE.includes(JSON.parse(message.metadata).delivery_status)).length;
-        }
-        return delivered === messageIds.length ? true : undefined;
-      }, 10_000, 'every delivery after the restart', 200);
+      await pollUntil(
+        async () => {
+          const response = await fetch(`${server.url}/api/v1/conversations?per_page=${CONVERSATIONS}`, { headers });
+          const conversations = ((await response.json()) as { data: Array<{ id: number }> }).data;
+          let delivered = 0;
+          for (const conversation of conversations) {
+            const page = await fetch(`${server.url}/api/v1/conversations/${conversation.id}/messages?per_page=100`, { headers });
+            const messages = ((await page.json()) as { data: Array<{ id: number; metadata: string }> }).data;
+            delivered += messages.filter((message) => messageIds.includes(message.id) && DONE.includes(JSON.parse(message.metadata).delivery_status)).length;
+          }
+          return delivered === messageIds.length ? true : undefined;
+        },
+        10_000,
+        'every delivery after the restart',
+        200,
+      );
       // Well inside the 15-second lease: nothing waited for it.
       expect(Date.now() - started).toBeLessThan(10_000);
       await stop(server);

@@ -32,10 +32,14 @@ async function until<T>(probe: () => Promise<T | undefined>, withinMs: number, w
 
 /** Waits until the started worker has nothing left to do (its first round runs the recurring cleanup). */
 async function idle(db: Db): Promise<void> {
-  await until(async () => {
-    const open = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status IN ('pending', 'running')`);
-    return open.rows[0]!.n === 0 ? true : undefined;
-  }, 5_000, 'the worker to go idle');
+  await until(
+    async () => {
+      const open = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status IN ('pending', 'running')`);
+      return open.rows[0]!.n === 0 ? true : undefined;
+    },
+    5_000,
+    'the worker to go idle',
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
@@ -67,14 +71,21 @@ describe(`workers woken after commit (${currentEngine()})`, () => {
     const list = await h.request({ url: '/api/v1/conversations', token: seed.access_token });
     const conversationId = list.json.data[0].id as number;
     const sent = await h.request({
-      method: 'POST', url: `/api/v1/conversations/${conversationId}/messages`, token: seed.access_token, body: { message: 'Wake up' },
+      method: 'POST',
+      url: `/api/v1/conversations/${conversationId}/messages`,
+      token: seed.access_token,
+      body: { message: 'Wake up' },
     });
     expect(sent.status, sent.body).toBe(200);
     const messageId = Number(sent.json.data.message_id);
-    const status = await until(async () => {
-      const row = await h.deps.db.query<{ delivery_status: string }>('SELECT delivery_status FROM messages WHERE id = $1', [messageId]);
-      return row.rows[0]!.delivery_status === 'queued' ? undefined : row.rows[0]!.delivery_status;
-    }, 1_000, 'the delivery');
+    const status = await until(
+      async () => {
+        const row = await h.deps.db.query<{ delivery_status: string }>('SELECT delivery_status FROM messages WHERE id = $1', [messageId]);
+        return row.rows[0]!.delivery_status === 'queued' ? undefined : row.rows[0]!.delivery_status;
+      },
+      1_000,
+      'the delivery',
+    );
     expect(status).toBe('delivered');
   });
 
@@ -117,10 +128,14 @@ describe(`workers woken after commit (${currentEngine()})`, () => {
       const notify = vi.spyOn(other, 'notify');
       await h.deps.db.transaction((tx) => enqueueDelivery(tx, -3));
       await until(async () => (notify.mock.calls.length > 0 ? true : undefined), 1_000, 'the other process to wake');
-      await until(async () => {
-        const left = await otherDb.query(`SELECT 1 FROM jobs WHERE payload->>'message_id' = '-3'`);
-        return left.rows.length === 0 ? true : undefined;
-      }, 2_000, 'the job to be done');
+      await until(
+        async () => {
+          const left = await otherDb.query(`SELECT 1 FROM jobs WHERE payload->>'message_id' = '-3'`);
+          return left.rows.length === 0 ? true : undefined;
+        },
+        2_000,
+        'the job to be done',
+      );
     });
   }
 });

@@ -46,8 +46,7 @@ async function explain(text: string, params: unknown[]): Promise<PlanNode> {
 }
 
 const isIndexScan = (node: PlanNode) => node['Node Type'] === 'Index Scan' || node['Node Type'] === 'Index Only Scan';
-const seqScansOnConversations = (plan: PlanNode) =>
-  collect(plan, (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'conversations');
+const seqScansOnConversations = (plan: PlanNode) => collect(plan, (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'conversations');
 const sorts = (plan: PlanNode) => collect(plan, (node) => node['Node Type'] === 'Sort' || node['Node Type'] === 'Incremental Sort');
 
 function expectIndexOrderedPage(plan: PlanNode, index: string, what: string): void {
@@ -55,12 +54,14 @@ function expectIndexOrderedPage(plan: PlanNode, index: string, what: string): vo
   expect(sorts(plan), detail).toEqual([]);
   expect(seqScansOnConversations(plan), detail).toEqual([]);
   const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'conversations');
-  expect(scans.map((node) => node['Index Name']), detail).toEqual([index]);
+  expect(
+    scans.map((node) => node['Index Name']),
+    detail,
+  ).toEqual([index]);
 }
 
 /** A demo tenant as `flextell seed` makes it, with the demo seeder's fresh statistics (the test factory skips them). */
-const demoTenant = (conversations: number) =>
-  seedDemoTenant(h.deps, { conversations, customers: conversations, issuer: 'http://localhost:8080' });
+const demoTenant = (conversations: number) => seedDemoTenant(h.deps, { conversations, customers: conversations, issuer: 'http://localhost:8080' });
 
 let planTenantId: Promise<number> | undefined;
 
@@ -92,7 +93,11 @@ function recordingDb(): { db: Queryable; seen: Array<{ text: string; params: unk
 /** The finder's queries, as it sends them. */
 async function capturedFinderQueries(tenantId: number, filter: { channelType: 'whatsapp' | null; offset: number }) {
   const { db, seen } = recordingDb();
-  const result = await new ConversationFinder(db).list(tenantId, { search: null, channelType: filter.channelType, limit: 15, offset: filter.offset }, h.clock.now());
+  const result = await new ConversationFinder(db).list(
+    tenantId,
+    { search: null, channelType: filter.channelType, limit: 15, offset: filter.offset },
+    h.clock.now(),
+  );
   return { seen, result };
 }
 
@@ -135,7 +140,10 @@ describe('conversation list plan', () => {
       const pageLimit = limits[limits.length - 1]!;
       expect(sorts(pageLimit), detail).toEqual([]);
       const scans = collect(pageLimit, (node) => isIndexScan(node) && node['Relation Name'] === 'conversations');
-      expect(scans.map((node) => node['Index Name']), detail).toEqual([index]);
+      expect(
+        scans.map((node) => node['Index Name']),
+        detail,
+      ).toEqual([index]);
     });
   }
 });
@@ -169,37 +177,44 @@ async function explainGeneric(text: string, params: unknown[]): Promise<PlanNode
 const hashOrMergeJoins = (plan: PlanNode) => collect(plan, (node) => node['Node Type'] === 'Hash Join' || node['Node Type'] === 'Merge Join');
 
 // PostgreSQL only (registered on that engine alone, never skipped).
-if (currentEngine() === 'postgres') describe('generic plans of the hot statements (PostgreSQL)', () => {
-  for (const channelType of [null, 'whatsapp'] as const) {
-    const index = channelType ? 'conversations_inbox_by_type' : 'conversations_inbox';
-    it(`the conversation page (channel_type ${String(channelType)}) pages ${index} and looks rows up by key`, async () => {
-      const tenantId = await planTenant();
-      const { seen } = await capturedFinderQueries(tenantId, { channelType, offset: 30 });
-      const pageQuery = seen.find((query) => /\bpage AS MATERIALIZED \(/.test(query.text))!;
-      const plan = await explainGeneric(pageQuery.text, pageQuery.params);
-      const detail = JSON.stringify(plan);
-      expect(seqScansOnConversations(plan), detail).toEqual([]);
-      expect(hashOrMergeJoins(plan), detail).toEqual([]);
-      const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'conversations').map((node) => node['Index Name']);
-      expect(scans, detail).toEqual([index, 'conversations_pkey']);
-    });
-  }
+if (currentEngine() === 'postgres')
+  describe('generic plans of the hot statements (PostgreSQL)', () => {
+    for (const channelType of [null, 'whatsapp'] as const) {
+      const index = channelType ? 'conversations_inbox_by_type' : 'conversations_inbox';
+      it(`the conversation page (channel_type ${String(channelType)}) pages ${index} and looks rows up by key`, async () => {
+        const tenantId = await planTenant();
+        const { seen } = await capturedFinderQueries(tenantId, { channelType, offset: 30 });
+        const pageQuery = seen.find((query) => /\bpage AS MATERIALIZED \(/.test(query.text))!;
+        const plan = await explainGeneric(pageQuery.text, pageQuery.params);
+        const detail = JSON.stringify(plan);
+        expect(seqScansOnConversations(plan), detail).toEqual([]);
+        expect(hashOrMergeJoins(plan), detail).toEqual([]);
+        const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'conversations').map((node) => node['Index Name']);
+        expect(scans, detail).toEqual([index, 'conversations_pkey']);
+      });
+    }
 
-  for (const [arrivalOrdered, index] of [[false, 'messages_by_conversation'], [true, 'messages_by_arrival']] as const) {
-    it(`the message page (${arrivalOrdered ? 'by arrival number' : 'by OFFSET'}) reads ${index} and looks rows up by key`, async () => {
-      const seed = await demoTenant(3);
-      const [conversation] = await sql(h, 'SELECT id, message_count FROM conversations WHERE tenant_id = $1 LIMIT 1', [seed.tenant_id]);
-      await sql(h, 'ANALYZE messages');
-      const { db, seen } = recordingDb();
-      const page = { id: Number(conversation!.id), total: Number(conversation!.message_count), arrivalOrdered };
-      await new MessageFinder(db).page(seed.tenant_id, page, 15, 0);
-      const plan = await explainGeneric(seen[0]!.text, seen[0]!.params);
-      const detail = JSON.stringify(plan);
-      // (files may be read by Seq Scan here: an empty table is cheapest to scan.)
-      expect(collect(plan, (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'messages'), detail).toEqual([]);
-      expect(hashOrMergeJoins(plan), detail).toEqual([]);
-      const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'messages').map((node) => node['Index Name']);
-      expect(scans, detail).toEqual([index, 'messages_pkey', 'messages_pkey']);
-    });
-  }
-});
+    for (const [arrivalOrdered, index] of [
+      [false, 'messages_by_conversation'],
+      [true, 'messages_by_arrival'],
+    ] as const) {
+      it(`the message page (${arrivalOrdered ? 'by arrival number' : 'by OFFSET'}) reads ${index} and looks rows up by key`, async () => {
+        const seed = await demoTenant(3);
+        const [conversation] = await sql(h, 'SELECT id, message_count FROM conversations WHERE tenant_id = $1 LIMIT 1', [seed.tenant_id]);
+        await sql(h, 'ANALYZE messages');
+        const { db, seen } = recordingDb();
+        const page = { id: Number(conversation!.id), total: Number(conversation!.message_count), arrivalOrdered };
+        await new MessageFinder(db).page(seed.tenant_id, page, 15, 0);
+        const plan = await explainGeneric(seen[0]!.text, seen[0]!.params);
+        const detail = JSON.stringify(plan);
+        // (files may be read by Seq Scan here: an empty table is cheapest to scan.)
+        expect(
+          collect(plan, (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'messages'),
+          detail,
+        ).toEqual([]);
+        expect(hashOrMergeJoins(plan), detail).toEqual([]);
+        const scans = collect(plan, (node) => isIndexScan(node) && node['Relation Name'] === 'messages').map((node) => node['Index Name']);
+        expect(scans, detail).toEqual([index, 'messages_pkey', 'messages_pkey']);
+      });
+    }
+  });

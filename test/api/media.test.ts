@@ -42,10 +42,21 @@ describe('POST /conversations/{id}/messages/media', () => {
     const file = message.file;
     expect(Object.keys(file)).toEqual(FILE_KEYS);
     expect(file).toEqual({
-      id: expect.any(Number), name: 'return-label.png', description: null, type: 'image', mime_type: 'image/png',
-      size: PNG_BYTES.length, formatted_size: `${PNG_BYTES.length} B`, group_id: null, fileable_type: 'conversation_message',
-      fileable_id: messageId, temporary_url: expect.stringMatching(LINK), temporary_thumbnail_url: null,
-      created_at: expect.stringMatching(TIMESTAMP), updated_at: expect.stringMatching(TIMESTAMP), deleted_at: null,
+      id: expect.any(Number),
+      name: 'return-label.png',
+      description: null,
+      type: 'image',
+      mime_type: 'image/png',
+      size: PNG_BYTES.length,
+      formatted_size: `${PNG_BYTES.length} B`,
+      group_id: null,
+      fileable_type: 'conversation_message',
+      fileable_id: messageId,
+      temporary_url: expect.stringMatching(LINK),
+      temporary_thumbnail_url: null,
+      created_at: expect.stringMatching(TIMESTAMP),
+      updated_at: expect.stringMatching(TIMESTAMP),
+      deleted_at: null,
     });
     const [, linkId, linkTenant, expires] = LINK.exec(file.temporary_url)!;
     expect([Number(linkId), Number(linkTenant)]).toEqual([file.id, target.seed.tenant_id]);
@@ -90,7 +101,10 @@ describe('POST /conversations/{id}/messages/media', () => {
     expectValidationError(await sendMedia(target, [{ name: 'file', data: 'not a file' }]), { file: notFile });
     expectValidationError(await sendMedia(target, [{ name: 'file', filename: 'empty.png', contentType: 'image/png', data: '' }]), { file: notFile });
     expectValidationError(
-      await sendMedia(target, [{ name: 'file', filename: 'a.png', data: PNG_BYTES }, { name: 'message', data: 'é'.repeat(5001) }]),
+      await sendMedia(target, [
+        { name: 'file', filename: 'a.png', data: PNG_BYTES },
+        { name: 'message', data: 'é'.repeat(5001) },
+      ]),
       { message: ['The message field must not be greater than 5000 characters.'] },
     );
     expectValidationError(await sendMedia(target, [{ name: 'message', data: 'é'.repeat(5001) }]), {
@@ -101,17 +115,25 @@ describe('POST /conversations/{id}/messages/media', () => {
     expectValidationError(noBody, { file: required });
     await expectNothingStored(target, before);
     // 5000 characters are fine.
-    const ok = await sendMedia(target, [{ name: 'file', filename: 'a.png', data: PNG_BYTES }, { name: 'message', data: 'é'.repeat(5000) }]);
+    const ok = await sendMedia(target, [
+      { name: 'file', filename: 'a.png', data: PNG_BYTES },
+      { name: 'message', data: 'é'.repeat(5000) },
+    ]);
     expect(ok.status, ok.body).toBe(200);
   });
 
-  it('answers 415 for any other content type and 404 for another tenant\'s conversation, storing nothing', async () => {
+  it("answers 415 for any other content type and 404 for another tenant's conversation, storing nothing", async () => {
     const target = await telegramTarget();
     const other = await telegramTarget();
     const before = await stored(target.seed.tenant_id);
     const url = `/api/v1/conversations/${target.conversationId}/messages/media`;
     const unsupported = { error: 'unsupported_media_type', message: 'The Content-Type must be multipart/form-data.' };
-    for (const [type, payload] of [['application/json', '{"message":"hi"}'], ['application/json', '{bad'], ['text/plain', 'hello'], ['application/x-www-form-urlencoded', 'file=x']]) {
+    for (const [type, payload] of [
+      ['application/json', '{"message":"hi"}'],
+      ['application/json', '{bad'],
+      ['text/plain', 'hello'],
+      ['application/x-www-form-urlencoded', 'file=x'],
+    ]) {
       const response = await h.request({ method: 'POST', url, token: target.token, headers: { 'content-type': type! }, payload });
       expect(response.status, type).toBe(415);
       expect(response.json).toEqual(unsupported);
@@ -123,7 +145,11 @@ describe('POST /conversations/{id}/messages/media', () => {
     // Only the media route parses multipart: a JSON route still refuses it.
     const form = multipartBody([{ name: 'message', data: 'hi' }]);
     const json = await h.request({
-      method: 'POST', url: `/api/v1/conversations/${target.conversationId}/messages`, token: target.token, headers: { 'content-type': form.contentType }, payload: form.payload,
+      method: 'POST',
+      url: `/api/v1/conversations/${target.conversationId}/messages`,
+      token: target.token,
+      headers: { 'content-type': form.contentType },
+      payload: form.payload,
     });
     expect(json.status).toBe(415);
     expect(json.json).toEqual({ error: 'unsupported_media_type', message: 'The Content-Type must be application/json.' });
@@ -134,7 +160,13 @@ describe('POST /conversations/{id}/messages/media', () => {
     const before = await stored(target.seed.tenant_id);
     const url = `/api/v1/conversations/${target.conversationId}/messages/media`;
     const { payload, contentType } = multipartBody([{ name: 'file', filename: 'a.png', data: Buffer.concat([PNG_BYTES, Buffer.alloc(10_000)]) }]);
-    const truncated = await h.request({ method: 'POST', url, token: target.token, headers: { 'content-type': contentType }, payload: payload.subarray(0, 6000) });
+    const truncated = await h.request({
+      method: 'POST',
+      url,
+      token: target.token,
+      headers: { 'content-type': contentType },
+      payload: payload.subarray(0, 6000),
+    });
     const noBoundary = await h.request({ method: 'POST', url, token: target.token, headers: { 'content-type': 'multipart/form-data' }, payload });
     for (const response of [truncated, noBoundary]) {
       expect(response.status, response.body).toBe(400);
@@ -147,12 +179,18 @@ describe('POST /conversations/{id}/messages/media', () => {
     const target = await telegramTarget();
     await sql(h, 'UPDATE channels SET is_active = false WHERE tenant_id = $1 AND id = $2', [target.seed.tenant_id, target.seed.channels.telegram]);
     const before = await stored(target.seed.tenant_id);
-    const response = await sendMedia(target, [{ name: 'file', filename: 'a.png', data: PNG_BYTES }, { name: 'message', data: 'hi' }]);
+    const response = await sendMedia(target, [
+      { name: 'file', filename: 'a.png', data: PNG_BYTES },
+      { name: 'message', data: 'hi' },
+    ]);
     expect(response.status, response.body).toBe(422);
     expect(response.json.error).toBe('channel_inactive');
     await expectNothingStored(target, before);
     // Validation comes first (docs/request-checks.md#order-of-checks): an over-long caption is a validation error even on a switched-off channel.
-    const invalid = await sendMedia(target, [{ name: 'file', filename: 'a.png', data: PNG_BYTES }, { name: 'message', data: 'x'.repeat(5001) }]);
+    const invalid = await sendMedia(target, [
+      { name: 'file', filename: 'a.png', data: PNG_BYTES },
+      { name: 'message', data: 'x'.repeat(5001) },
+    ]);
     expect(invalid.json.error).toBe('validation_error');
     await expectNothingStored(target, before);
   });
@@ -163,7 +201,9 @@ describe('POST /conversations/{id}/messages/media', () => {
     const before = await stored(target.seed.tenant_id);
     const over = streamedFileBody(LIMIT + 1, PNG_BYTES);
     const tooBig = await h.app.inject({
-      method: 'POST', url, payload: over.stream,
+      method: 'POST',
+      url,
+      payload: over.stream,
       headers: { host: '127.0.0.1:8080', authorization: `Bearer ${target.token}`, 'content-type': over.contentType, 'content-length': String(over.length) },
     });
     expect(tooBig.statusCode).toBe(413);
@@ -171,14 +211,22 @@ describe('POST /conversations/{id}/messages/media', () => {
     await expectNothingStored(target, before);
 
     const { payload, contentType } = multipartBody([{ name: 'file', filename: 'a.png', data: PNG_BYTES }]);
-    const announced = await h.request({ method: 'POST', url, token: target.token, headers: { 'content-type': contentType, 'content-length': String(LIMIT + 1_048_577) }, payload });
+    const announced = await h.request({
+      method: 'POST',
+      url,
+      token: target.token,
+      headers: { 'content-type': contentType, 'content-length': String(LIMIT + 1_048_577) },
+      payload,
+    });
     expect(announced.status).toBe(413);
     expect(announced.json).toEqual(TOO_LARGE);
     await expectNothingStored(target, before);
 
     const exact = streamedFileBody(LIMIT);
     const accepted = await h.app.inject({
-      method: 'POST', url, payload: exact.stream,
+      method: 'POST',
+      url,
+      payload: exact.stream,
       headers: { host: '127.0.0.1:8080', authorization: `Bearer ${target.token}`, 'content-type': exact.contentType, 'content-length': String(exact.length) },
     });
     expect(accepted.statusCode, accepted.body).toBe(200);

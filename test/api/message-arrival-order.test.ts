@@ -20,12 +20,19 @@ afterAll(async () => h?.close());
 async function state(tenantId: number, conversationId: number) {
   const [row] = await sql(h, 'SELECT message_count, messages_arrival_ordered FROM conversations WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
   const seqs = await sql(h, 'SELECT seq FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at, id', [tenantId, conversationId]);
-  return { total: Number(row!.message_count), ordered: row!.messages_arrival_ordered as boolean, seqs: seqs.map((r) => (r.seq === null ? null : Number(r.seq))) };
+  return {
+    total: Number(row!.message_count),
+    ordered: row!.messages_arrival_ordered as boolean,
+    seqs: seqs.map((r) => (r.seq === null ? null : Number(r.seq))),
+  };
 }
 
 /** The list order by definition, straight from the table. */
 async function listOrder(tenantId: number, conversationId: number): Promise<number[]> {
-  const rows = await sql(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC', [tenantId, conversationId]);
+  const rows = await sql(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC', [
+    tenantId,
+    conversationId,
+  ]);
   return rows.map((row) => Number(row.id));
 }
 
@@ -46,7 +53,10 @@ async function expectPathsAgree(tenantId: number, conversationId: number, total:
   for (let offset = 0; offset < total + perPage; offset += perPage) {
     const byArrival = await finder.page(tenantId, { id: conversationId, total, arrivalOrdered: true }, perPage, offset);
     const byOffset = await finder.page(tenantId, { id: conversationId, total, arrivalOrdered: false }, perPage, offset);
-    expect(byArrival.map((row) => row.id), `offset ${offset}`).toEqual(byOffset.map((row) => row.id));
+    expect(
+      byArrival.map((row) => row.id),
+      `offset ${offset}`,
+    ).toEqual(byOffset.map((row) => row.id));
   }
 }
 
@@ -74,22 +84,38 @@ describe('message pages by arrival number', () => {
   it('a send older than a message already there, an unnumbered insert, a moved or deleted row: back to OFFSET, still exact', async () => {
     const seed = await h.seedTenant({ conversations: 8 });
     const cases: Array<[string, (conversationId: number) => Promise<void>]> = [
-      ['clock behind the newest message', async (id) => {
-        h.clock.advance(3600);
-        await sentMessageId(h, seed.access_token, id, 'from the future');
-        h.clock.advance(-3600); // the token's nbf stays behind the clock
-        await sentMessageId(h, seed.access_token, id, 'older than the newest');
-        h.clock.advance(3601);
-      }],
+      [
+        'clock behind the newest message',
+        async (id) => {
+          h.clock.advance(3600);
+          await sentMessageId(h, seed.access_token, id, 'from the future');
+          h.clock.advance(-3600); // the token's nbf stays behind the clock
+          await sentMessageId(h, seed.access_token, id, 'older than the newest');
+          h.clock.advance(3601);
+        },
+      ],
       ['inbound row without a number', async (id) => void (await insertMessage(h, seed.tenant_id, id))],
-      ['created_at changed', async (id) => {
-        await sql(h, "UPDATE messages SET created_at = created_at - interval '1 day' WHERE tenant_id = $1 AND id = (SELECT max(id) FROM messages WHERE tenant_id = $1 AND conversation_id = $2)", [seed.tenant_id, id]);
-      }],
-      ['row deleted', async (id) => {
-        await sql(h, 'UPDATE conversations SET last_message_id = NULL WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, id]);
-        await sql(h, 'DELETE FROM messages WHERE tenant_id = $1 AND id = (SELECT min(id) FROM messages WHERE tenant_id = $1 AND conversation_id = $2)', [seed.tenant_id, id]);
-        await sql(h, 'UPDATE conversations SET message_count = message_count - 1 WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, id]);
-      }],
+      [
+        'created_at changed',
+        async (id) => {
+          await sql(
+            h,
+            "UPDATE messages SET created_at = created_at - interval '1 day' WHERE tenant_id = $1 AND id = (SELECT max(id) FROM messages WHERE tenant_id = $1 AND conversation_id = $2)",
+            [seed.tenant_id, id],
+          );
+        },
+      ],
+      [
+        'row deleted',
+        async (id) => {
+          await sql(h, 'UPDATE conversations SET last_message_id = NULL WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, id]);
+          await sql(h, 'DELETE FROM messages WHERE tenant_id = $1 AND id = (SELECT min(id) FROM messages WHERE tenant_id = $1 AND conversation_id = $2)', [
+            seed.tenant_id,
+            id,
+          ]);
+          await sql(h, 'UPDATE conversations SET message_count = message_count - 1 WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, id]);
+        },
+      ],
     ];
     const conversations = await sql(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 4', [seed.tenant_id]);
     for (const [index, [what, breakOrder]] of cases.entries()) {
@@ -115,7 +141,10 @@ describe('message pages by arrival number', () => {
   it('conversations that existed before the migration, or were created through the API, start on the right path', async () => {
     const seed = await h.seedTenant({ conversations: 0, customers: 1 });
     const created = await h.request({
-      method: 'POST', url: '/api/v1/conversations', token: seed.access_token, body: { channel_id: seed.channels.telegram, address: '5100999000' },
+      method: 'POST',
+      url: '/api/v1/conversations',
+      token: seed.access_token,
+      body: { channel_id: seed.channels.telegram, address: '5100999000' },
     });
     expect(created.status, created.body).toBe(201);
     const id = Number(created.json.data.id);

@@ -25,7 +25,10 @@ function remove(token: string, conversationId: number, messageId: number | strin
   return h.request({ method: 'DELETE', url: `/api/v1/conversations/${conversationId}/messages/${messageId}`, token });
 }
 const edits = async (seed: SeedResult, messageId: number) =>
-  sql(h, 'SELECT previous_text, edited_by_user_id, edited_by_name, edited_at FROM message_edits WHERE tenant_id = $1 AND message_id = $2 ORDER BY id', [seed.tenant_id, messageId]);
+  sql(h, 'SELECT previous_text, edited_by_user_id, edited_by_name, edited_at FROM message_edits WHERE tenant_id = $1 AND message_id = $2 ORDER BY id', [
+    seed.tenant_id,
+    messageId,
+  ]);
 
 describe('PUT /conversations/{id}/messages/{messageId}', () => {
   it('answers the edited resource; last_message follows the newest message only; audit rows keep the old texts', async () => {
@@ -60,10 +63,15 @@ describe('PUT /conversations/{id}/messages/{messageId}', () => {
     expect((await getConversation(h, token, conversation.id)).last_message).toBe('Third text');
 
     const at = apiTime(h.clock.now());
-    expect((await edits(seed, older)).map((row) => [row.previous_text, Number(row.edited_by_user_id), row.edited_by_name, apiTime(new Date(row.edited_at))]))
-      .toEqual([['First draft', editor.userId, 'Deniz Kaya', at]]);
-    expect((await edits(seed, newest)).map((row) => [row.previous_text, row.edited_by_user_id === null ? null : Number(row.edited_by_user_id), row.edited_by_name]))
-      .toEqual([['Second message', seed.user_id, owner], ['Second, edited', null, 'Demo App']]);
+    expect(
+      (await edits(seed, older)).map((row) => [row.previous_text, Number(row.edited_by_user_id), row.edited_by_name, apiTime(new Date(row.edited_at))]),
+    ).toEqual([['First draft', editor.userId, 'Deniz Kaya', at]]);
+    expect(
+      (await edits(seed, newest)).map((row) => [row.previous_text, row.edited_by_user_id === null ? null : Number(row.edited_by_user_id), row.edited_by_name]),
+    ).toEqual([
+      ['Second message', seed.user_id, owner],
+      ['Second, edited', null, 'Demo App'],
+    ]);
   });
 
   it('409 for customer, deleted, media and agent messages; user, application and ai_suggestion sources are editable', async () => {
@@ -97,7 +105,12 @@ describe('PUT /conversations/{id}/messages/{messageId}', () => {
     const token = seed.access_token;
     const { id } = await conversationOn(h, seed, 'website');
     const quoted = await sentMessageId(h, token, id, 'Original words');
-    const reply = await h.request({ method: 'POST', url: `/api/v1/conversations/${id}/messages`, token, body: { message: 'Reply', quoted_message_id: quoted } });
+    const reply = await h.request({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/messages`,
+      token,
+      body: { message: 'Reply', quoted_message_id: quoted },
+    });
     const replyId = Number(reply.json.data.message_id);
     expect((await listedMessage(h, token, id, replyId)).quoted_text).toBe('Original words');
     expect((await edit(token, id, quoted, { message: 'Changed words' })).status).toBe(200);
@@ -121,8 +134,10 @@ describe('PUT /conversations/{id}/messages/{messageId}', () => {
     await expect404(await edit(token, id, 999_999_999, {}), 'Message not found.');
     expectValidationError(await edit(token, id, customer.id, {}), { message: ['The message field is required.'] });
     const cases: Array<[unknown, string]> = [
-      [{ message: null }, 'The message field is required.'], [{ message: '   ' }, 'The message field is required.'],
-      [{ message: 42 }, 'The message field must be a string.'], [{ message: 'x'.repeat(5001) }, 'The message field must not be greater than 5000 characters.'],
+      [{ message: null }, 'The message field is required.'],
+      [{ message: '   ' }, 'The message field is required.'],
+      [{ message: 42 }, 'The message field must be a string.'],
+      [{ message: 'x'.repeat(5001) }, 'The message field must not be greater than 5000 characters.'],
     ];
     for (const [body, message] of cases) expectValidationError(await edit(token, id, mine, body), { message: [message] });
     expect((await listedMessage(h, token, id, mine)).message).toBe('editable');
@@ -178,7 +193,11 @@ describe('DELETE /conversations/{id}/messages/{messageId}', () => {
     expectExactJson(after, { ...conversation, unread_count: String(count - 1) });
     expect((await remove(token, conversation.id, unread.id)).status).toBe(200);
     expect((await getConversation(h, token, conversation.id)).unread_count).toBe(String(count - 1));
-    const [row] = await sql(h, `SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND NOT is_deleted AND read_at IS NULL`, [seed.tenant_id, conversation.id]);
+    const [row] = await sql(
+      h,
+      `SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND NOT is_deleted AND read_at IS NULL`,
+      [seed.tenant_id, conversation.id],
+    );
     expect(after.unread_count).toBe(String(row!.n));
   });
 });
@@ -221,7 +240,12 @@ describe('POST /conversations/{id}/read', () => {
   it('a conversation without messages, and another tenant’s conversation (404)', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const other = await h.seedTenant({ conversations: 4 });
-    const created = await h.request({ method: 'POST', url: '/api/v1/conversations', token: seed.access_token, body: { channel_id: seed.channels.website, address: 'v-read' } });
+    const created = await h.request({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      token: seed.access_token,
+      body: { channel_id: seed.channels.website, address: 'v-read' },
+    });
     const response = await h.request({ method: 'POST', url: `/api/v1/conversations/${created.json.data.id}/read`, token: seed.access_token });
     expect(response.status, response.body).toBe(200);
     expectExactJson(response.json, { success: 'Conversation marked as read.', data: created.json.data });
@@ -261,8 +285,14 @@ describe('order of checks (docs/request-checks.md#order-of-checks)', () => {
     const readOnly = await h.token(seed.user_id, { scopes: ['conversations:read'] });
     const before = await sendSnapshot(h, seed, id);
     const writes: Array<[string, string, unknown]> = [
-      ['POST', 'messages', { message: 'x' }], ['POST', 'messages', {}], ['PUT', `messages/${messageId}`, { message: 'x' }], ['DELETE', `messages/${messageId}`, undefined],
-      ['POST', 'read', undefined], ['POST', 'agent/disable', { duration_minutes: 0 }], ['POST', 'agent/enable', undefined], ['POST', 'ai-suggestion/send', {}],
+      ['POST', 'messages', { message: 'x' }],
+      ['POST', 'messages', {}],
+      ['PUT', `messages/${messageId}`, { message: 'x' }],
+      ['DELETE', `messages/${messageId}`, undefined],
+      ['POST', 'read', undefined],
+      ['POST', 'agent/disable', { duration_minutes: 0 }],
+      ['POST', 'agent/enable', undefined],
+      ['POST', 'ai-suggestion/send', {}],
     ];
     for (const conversation of [id, 999_999_999]) {
       for (const [method, path, body] of writes) {
@@ -291,7 +321,12 @@ describe('order of checks (docs/request-checks.md#order-of-checks)', () => {
     const { id, last_message_id: messageId } = await conversationOn(h, seed, 'telegram');
     const before = await sendSnapshot(h, seed, id);
     for (const conversation of [id, 999_999_999]) {
-      for (const [method, path] of [['POST', 'messages'], ['PUT', `messages/${messageId}`], ['POST', 'agent/disable'], ['POST', 'ai-suggestion/send']]) {
+      for (const [method, path] of [
+        ['POST', 'messages'],
+        ['PUT', `messages/${messageId}`],
+        ['POST', 'agent/disable'],
+        ['POST', 'ai-suggestion/send'],
+      ]) {
         const url = `/api/v1/conversations/${conversation}/${path}`;
         for (const payload of ['{"message": "x"', '["x"]']) {
           const response = await h.request({ method, url, token: seed.access_token, payload, headers: { 'content-type': 'application/json' } });

@@ -7,7 +7,17 @@ import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { MESSAGE_KEYS, METADATA_KEYS, NOT_FOUND_CONVERSATION, NOT_FOUND_MESSAGE, SEND_RESULT_KEYS, TIMESTAMP, apiTime } from '../support/shapes.js';
 import { expectExactJson, expectPaginatorShape, expectValidationError, sendSnapshot } from '../support/assertions.js';
-import { allConversations, allMessages, conversationOn, getConversation, listMessages, listedMessage, newConversation as newConversationOf, sendText, sentMessageId } from '../support/requests.js';
+import {
+  allConversations,
+  allMessages,
+  conversationOn,
+  getConversation,
+  listMessages,
+  listedMessage,
+  newConversation as newConversationOf,
+  sendText,
+  sentMessageId,
+} from '../support/requests.js';
 import { applicationToken, insertMessage, messageCounts, sql, userName } from '../support/factories.js';
 
 let h: Harness;
@@ -19,15 +29,22 @@ afterAll(async () => h?.close());
 const pathOf = (id: number) => `http://127.0.0.1:8080/api/v1/conversations/${id}/messages`;
 const isIntStr = (value: unknown) => typeof value === 'string' && /^[1-9][0-9]*$/.test(value);
 const snapshot = (seed: SeedResult, id: number) => sendSnapshot(h, seed, id);
-const newConversation = (seed: SeedResult, type: 'whatsapp' | 'instagram' | 'website' | 'telegram', address: string) => newConversationOf(h, seed, type, address);
+const newConversation = (seed: SeedResult, type: 'whatsapp' | 'instagram' | 'website' | 'telegram', address: string) =>
+  newConversationOf(h, seed, type, address);
 
 describe('GET /conversations/{id}/messages', () => {
   it('is a Laravel paginator, newest first (ties by id), first item = last_message_id, path without query', async () => {
     const seed = await h.seedTenant({ conversations: 8 });
     const token = seed.access_token;
     const conversation = await conversationOn(h, seed, 'telegram');
-    const sent = [await sentMessageId(h, token, conversation.id, 'one'), await sentMessageId(h, token, conversation.id, 'two'), await sentMessageId(h, token, conversation.id, 'three')];
-    const expected = (await sql(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC', [seed.tenant_id, conversation.id])).map((row) => Number(row.id));
+    const sent = [
+      await sentMessageId(h, token, conversation.id, 'one'),
+      await sentMessageId(h, token, conversation.id, 'two'),
+      await sentMessageId(h, token, conversation.id, 'three'),
+    ];
+    const expected = (
+      await sql(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC', [seed.tenant_id, conversation.id])
+    ).map((row) => Number(row.id));
     expect(expected.slice(0, 3)).toEqual([...sent].reverse());
     const [n, last] = [expected.length, Math.ceil(expected.length / 2)];
     const url = (page: number) => `${pathOf(conversation.id)}?per_page=2&page=${page}`;
@@ -38,19 +55,32 @@ describe('GET /conversations/{id}/messages', () => {
     expect(response.json.data.map((row: any) => row.id)).toEqual(expected.slice(0, 2));
     expect(response.json.links).toEqual({ first: url(1), last: url(last), prev: null, next: url(2) });
     expect(response.json.meta).toEqual({
-      current_page: 1, from: 1, last_page: last,
+      current_page: 1,
+      from: 1,
+      last_page: last,
       links: [
         { url: null, label: '&laquo; Previous', active: false },
         ...Array.from({ length: last }, (_, index) => ({ url: url(index + 1), label: String(index + 1), active: index === 0 })),
         { url: url(2), label: 'Next &raquo;', active: false },
       ],
-      path: pathOf(conversation.id), per_page: 2, to: 2, total: n,
+      path: pathOf(conversation.id),
+      per_page: 2,
+      to: 2,
+      total: n,
     });
     const walked: number[] = [];
-    for (let page = 1; page <= last; page++) walked.push(...(await listMessages(h, token, conversation.id, `?per_page=2&page=${page}`)).json.data.map((row: any) => row.id));
+    for (let page = 1; page <= last; page++)
+      walked.push(...(await listMessages(h, token, conversation.id, `?per_page=2&page=${page}`)).json.data.map((row: any) => row.id));
     expect(walked).toEqual(expected);
     const beyond = (await listMessages(h, token, conversation.id, `/?per_page=2&page=${last + 2}`)).json;
-    expect([beyond.data, beyond.meta.current_page, beyond.meta.from, beyond.meta.to, beyond.links.prev, beyond.meta.path]).toEqual([[], last + 2, null, null, url(last + 1), pathOf(conversation.id)]);
+    expect([beyond.data, beyond.meta.current_page, beyond.meta.from, beyond.meta.to, beyond.links.prev, beyond.meta.path]).toEqual([
+      [],
+      last + 2,
+      null,
+      null,
+      url(last + 1),
+      pathOf(conversation.id),
+    ]);
     expect((await getConversation(h, token, conversation.id)).last_message_id).toBe(String(expected[0]));
     for (const row of await allConversations(h, seed)) {
       const first = (await listMessages(h, token, row.id, '?per_page=1')).json;
@@ -65,9 +95,14 @@ describe('GET /conversations/{id}/messages', () => {
     const response = await listMessages(h, seed.access_token, id);
     expect(response.status, response.body).toBe(200);
     const path = pathOf(id);
-    const links = [{ url: null, label: '&laquo; Previous', active: false }, { url: `${path}?page=1`, label: '1', active: true }, { url: null, label: 'Next &raquo;', active: false }];
+    const links = [
+      { url: null, label: '&laquo; Previous', active: false },
+      { url: `${path}?page=1`, label: '1', active: true },
+      { url: null, label: 'Next &raquo;', active: false },
+    ];
     expectExactJson(response.json, {
-      data: [], links: { first: `${path}?page=1`, last: `${path}?page=1`, prev: null, next: null },
+      data: [],
+      links: { first: `${path}?page=1`, last: `${path}?page=1`, prev: null, next: null },
       meta: { current_page: 1, from: null, last_page: 1, links, path, per_page: 15, to: null, total: 0 },
     });
   });
@@ -76,8 +111,16 @@ describe('GET /conversations/{id}/messages', () => {
     const seed = await h.seedTenant({ conversations: 4 });
     const { id } = await conversationOn(h, seed, 'website');
     const integer = 'The per page field must be an integer.';
-    const cases = [['abc', integer], ['2.5', integer], ['05', integer], ['0', 'The per page field must be at least 1.'], ['-1', 'The per page field must be at least 1.'], ['101', 'The per page field must not be greater than 100.']];
-    for (const [value, message] of cases as Array<[string, string]>) expectValidationError(await listMessages(h, seed.access_token, id, `?per_page=${value}`), { per_page: [message] });
+    const cases = [
+      ['abc', integer],
+      ['2.5', integer],
+      ['05', integer],
+      ['0', 'The per page field must be at least 1.'],
+      ['-1', 'The per page field must be at least 1.'],
+      ['101', 'The per page field must not be greater than 100.'],
+    ];
+    for (const [value, message] of cases as Array<[string, string]>)
+      expectValidationError(await listMessages(h, seed.access_token, id, `?per_page=${value}`), { per_page: [message] });
     const missing = await listMessages(h, seed.access_token, 999_999_999, '?per_page=abc');
     expect(missing.status).toBe(404);
     expectExactJson(missing.json, NOT_FOUND_CONVERSATION);
@@ -102,7 +145,13 @@ describe('GET /conversations/{id}/messages', () => {
         expect([metadata.provider, metadata.quoted_message_id]).toEqual([conversation.channel.type, null]);
         if (row.is_customer) {
           customers++;
-          expect([row.user_id, row.user_name, metadata.source, metadata.delivery_status, metadata.failure_reason]).toEqual([null, null, 'customer', null, null]);
+          expect([row.user_id, row.user_name, metadata.source, metadata.delivery_status, metadata.failure_reason]).toEqual([
+            null,
+            null,
+            'customer',
+            null,
+            null,
+          ]);
           if (metadata.provider_timestamp !== null) expect(metadata.provider_timestamp).toMatch(TIMESTAMP);
         } else {
           outbound++;
@@ -131,19 +180,48 @@ describe('POST /conversations/{id}/messages', () => {
     expect(response.status, response.body).toBe(200);
     expect(isIntStr(response.json.data.message_id)).toBe(true);
     const id = Number(response.json.data.message_id);
-    expectExactJson(response.json, { success: 'Message sent successfully.', data: { status: 'queued', message_id: String(id), conversation_id: String(before.id) } });
+    expectExactJson(response.json, {
+      success: 'Message sent successfully.',
+      data: { status: 'queued', message_id: String(id), conversation_id: String(before.id) },
+    });
     expect(Object.keys(response.json.data)).toEqual(SEND_RESULT_KEYS);
     const list = await listMessages(h, token, before.id);
     expect(list.json.meta.total).toBe(total + 1);
     expectExactJson(list.json.data[0], {
-      id, conversation_id: before.id, user_id: seed.user_id, user_name: await userName(h, seed.user_id), is_customer: false,
-      message_type: 'text', message: 'Hello there', quoted_text: quoted.message, is_deleted: false, is_edited: false,
-      edited_by_user_name: null, deleted_by_user_name: null, read_at: null,
-      metadata: JSON.stringify({ source: 'user', provider: 'telegram', provider_message_id: null, provider_timestamp: null, quoted_message_id: quoted.id, delivery_status: 'queued', failure_reason: null, delivery_updated_at: now }),
-      created_at: now, file: null, file_temporary_url: null,
+      id,
+      conversation_id: before.id,
+      user_id: seed.user_id,
+      user_name: await userName(h, seed.user_id),
+      is_customer: false,
+      message_type: 'text',
+      message: 'Hello there',
+      quoted_text: quoted.message,
+      is_deleted: false,
+      is_edited: false,
+      edited_by_user_name: null,
+      deleted_by_user_name: null,
+      read_at: null,
+      metadata: JSON.stringify({
+        source: 'user',
+        provider: 'telegram',
+        provider_message_id: null,
+        provider_timestamp: null,
+        quoted_message_id: quoted.id,
+        delivery_status: 'queued',
+        failure_reason: null,
+        delivery_updated_at: now,
+      }),
+      created_at: now,
+      file: null,
+      file_temporary_url: null,
     });
     expectExactJson(await getConversation(h, token, before.id), {
-      ...before, last_message_id: String(id), last_message: 'Hello there', last_message_at: now, last_message_type: 'text', last_message_is_customer: false,
+      ...before,
+      last_message_id: String(id),
+      last_message: 'Hello there',
+      last_message_at: now,
+      last_message_type: 'text',
+      last_message_is_customer: false,
     });
     expect(await messageCounts(h, seed.tenant_id, before.id)).toEqual({ counter: total + 1, rows: total + 1 });
   });
@@ -167,7 +245,16 @@ describe('POST /conversations/{id}/messages', () => {
     expect(await h.drainJobs()).toBeGreaterThanOrEqual(1);
     const metadata = JSON.parse((await listedMessage(h, seed.access_token, conversation.id, id)).metadata);
     expect(Object.keys(metadata)).toEqual(METADATA_KEYS);
-    expect(metadata).toEqual({ source: 'user', provider: 'telegram', provider_message_id: `sandbox-${id}`, provider_timestamp: null, quoted_message_id: null, delivery_status: 'delivered', failure_reason: null, delivery_updated_at: apiTime(h.clock.now()) });
+    expect(metadata).toEqual({
+      source: 'user',
+      provider: 'telegram',
+      provider_message_id: `sandbox-${id}`,
+      provider_timestamp: null,
+      quoted_message_id: null,
+      delivery_status: 'delivered',
+      failure_reason: null,
+      delivery_updated_at: apiTime(h.clock.now()),
+    });
     expectExactJson(await getConversation(h, seed.access_token, conversation.id), before);
   });
 
@@ -184,21 +271,30 @@ describe('POST /conversations/{id}/messages', () => {
     const required = 'The message field is required.';
     const invalidQuote = 'The selected quoted message id is invalid.';
     const cases: Array<[unknown, Record<string, string[]>]> = [
-      [{}, { message: [required] }], [{ message: null }, { message: [required] }], [{ message: '' }, { message: [required] }],
-      [{ message: ' \t\n ' }, { message: [required] }], [{ message: 123 }, { message: ['The message field must be a string.'] }],
+      [{}, { message: [required] }],
+      [{ message: null }, { message: [required] }],
+      [{ message: '' }, { message: [required] }],
+      [{ message: ' \t\n ' }, { message: [required] }],
+      [{ message: 123 }, { message: ['The message field must be a string.'] }],
       [{ message: ['x'] }, { message: ['The message field must be a string.'] }],
       [{ message: 'a'.repeat(5001) }, { message: ['The message field must not be greater than 5000 characters.'] }],
       [{ message: 'ok', quoted_message_id: 'abc' }, { quoted_message_id: ['The quoted message id field must be an integer.'] }],
       [{ message: 'ok', quoted_message_id: 1.5 }, { quoted_message_id: ['The quoted message id field must be an integer.'] }],
       [{ message: 'ok', quoted_message_id: 9007199254740992 }, { quoted_message_id: ['The quoted message id field must be an integer.'] }],
       [{ message: 'ok', quoted_message_id: '99999999999999999999' }, { quoted_message_id: ['The quoted message id field must be an integer.'] }],
-      [{ message: true, quoted_message_id: 0 }, { message: ['The message field must be a string.'], quoted_message_id: [invalidQuote] }],
+      [
+        { message: true, quoted_message_id: 0 },
+        { message: ['The message field must be a string.'], quoted_message_id: [invalidQuote] },
+      ],
       [{ message: 'ok', quoted_message_id: -3 }, { quoted_message_id: [invalidQuote] }],
       [{ message: 'ok', quoted_message_id: 999_999_999 }, { quoted_message_id: [invalidQuote] }],
       [{ message: 'ok', quoted_message_id: deleted }, { quoted_message_id: [invalidQuote] }],
       [{ message: 'ok', quoted_message_id: siblingMessage }, { quoted_message_id: [invalidQuote] }],
       [{ message: 'ok', quoted_message_id: otherTenantMessage }, { quoted_message_id: [invalidQuote] }],
-      [{ message: 123, quoted_message_id: 'abc' }, { message: ['The message field must be a string.'], quoted_message_id: ['The quoted message id field must be an integer.'] }],
+      [
+        { message: 123, quoted_message_id: 'abc' },
+        { message: ['The message field must be a string.'], quoted_message_id: ['The quoted message id field must be an integer.'] },
+      ],
       [{ quoted_message_id: otherTenantMessage }, { message: [required], quoted_message_id: [invalidQuote] }],
     ];
     for (const [body, errors] of cases) expectValidationError(await sendText(h, token, conversation.id, body), errors);
@@ -234,7 +330,10 @@ describe('POST /conversations/{id}/messages', () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const telegram = await newConversation(seed, 'telegram', '@off_channel');
     const whatsapp = await newConversation(seed, 'whatsapp', '+90 532 000 11 22');
-    await sql(h, 'UPDATE channels SET is_active = false WHERE tenant_id = $1 AND id = ANY($2::bigint[])', [seed.tenant_id, [seed.channels.telegram, seed.channels.whatsapp]]);
+    await sql(h, 'UPDATE channels SET is_active = false WHERE tenant_id = $1 AND id = ANY($2::bigint[])', [
+      seed.tenant_id,
+      [seed.channels.telegram, seed.channels.whatsapp],
+    ]);
     const inactive = { error: 'channel_inactive', message: 'This channel is switched off.', errors: { message: ['This channel is switched off.'] } };
     for (const id of [telegram, whatsapp]) {
       const before = await snapshot(seed, id);
@@ -296,8 +395,13 @@ describe('404s', () => {
       expectExactJson(response.json, expected);
     };
     const foreignBefore = await snapshot(other, foreign.id);
-    const conversationUrls = (id: string) => [['GET', `/api/v1/conversations/${id}`], ['GET', `/api/v1/conversations/${id}/messages`], ['POST', `/api/v1/conversations/${id}/messages`],
-      ['PUT', `/api/v1/conversations/${id}/messages/${foreign.last_message_id}`], ['DELETE', `/api/v1/conversations/${id}/messages/${foreign.last_message_id}`]];
+    const conversationUrls = (id: string) => [
+      ['GET', `/api/v1/conversations/${id}`],
+      ['GET', `/api/v1/conversations/${id}/messages`],
+      ['POST', `/api/v1/conversations/${id}/messages`],
+      ['PUT', `/api/v1/conversations/${id}/messages/${foreign.last_message_id}`],
+      ['DELETE', `/api/v1/conversations/${id}/messages/${foreign.last_message_id}`],
+    ];
     for (const id of [String(foreign.id), 'abc', '0', '-1', '1.5', '99999999999999999999', '9223372036854775808']) {
       for (const [method, url] of conversationUrls(id)) await notFound(method!, url!, NOT_FOUND_CONVERSATION, method === 'GET' ? undefined : { message: 'x' });
     }
@@ -305,7 +409,17 @@ describe('404s', () => {
     await notFound('POST', `/api/v1/conversations/${foreign.id}/messages`, NOT_FOUND_CONVERSATION, {});
     expect(await snapshot(other, foreign.id)).toEqual(foreignBefore);
     const before = await snapshot(seed, mine.id);
-    for (const messageId of [sibling.last_message_id, foreign.last_message_id, '999999999', 'abc', '0', '-1', '1.5', '99999999999999999999', '9223372036854775808']) {
+    for (const messageId of [
+      sibling.last_message_id,
+      foreign.last_message_id,
+      '999999999',
+      'abc',
+      '0',
+      '-1',
+      '1.5',
+      '99999999999999999999',
+      '9223372036854775808',
+    ]) {
       await notFound('PUT', `/api/v1/conversations/${mine.id}/messages/${messageId}`, NOT_FOUND_MESSAGE, { message: 'edited' });
       await notFound('PUT', `/api/v1/conversations/${mine.id}/messages/${messageId}`, NOT_FOUND_MESSAGE, {});
       await notFound('DELETE', `/api/v1/conversations/${mine.id}/messages/${messageId}`, NOT_FOUND_MESSAGE);

@@ -15,7 +15,8 @@ async function post(browser: TestBrowser, path: string, csrfFrom: string, fields
   const body = new URLSearchParams({ _csrf: hiddenValue(csrfFrom, '_csrf'), ...fields });
   for (const [name, value] of extra) body.append(name, value);
   const response = await fetch(new URL(path, base), {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `flextell_session=${browser.cookie('flextell_session')}` },
     body: body.toString(),
   });
@@ -32,15 +33,27 @@ describe('Applications page', () => {
     expect(page.response.status).toBe(200);
     expect(page.html).toContain('Demo App');
 
-    const invalid = await post(browser, '/oauth/applications', page.html, { tenant_id: String(seed.tenant_id), name: '', redirect_uris: 'http://evil.example/cb', confidential: '1' });
+    const invalid = await post(browser, '/oauth/applications', page.html, {
+      tenant_id: String(seed.tenant_id),
+      name: '',
+      redirect_uris: 'http://evil.example/cb',
+      confidential: '1',
+    });
     expect(invalid.response.status).toBe(422);
     expect(invalid.html).toContain('The name field is required.');
     expect(invalid.html).toContain('The redirect_uris.0 field must use https (http is allowed only for 127.0.0.1, [::1] and localhost).');
     expect(invalid.html).toContain('The scopes field must have at least 1 items.');
 
-    const created = await post(browser, '/oauth/applications', page.html,
+    const created = await post(
+      browser,
+      '/oauth/applications',
+      page.html,
       { tenant_id: String(seed.tenant_id), name: 'CRM <sync>', redirect_uris: 'https://crm.example/cb\r\nhttp://127.0.0.1/cb', confidential: '1' },
-      [['scopes', 'customers:read'], ['scopes', 'conversations:read']]);
+      [
+        ['scopes', 'customers:read'],
+        ['scopes', 'conversations:read'],
+      ],
+    );
     expect(created.response.status).toBe(201);
     expect(created.html).toContain('CRM &lt;sync&gt;');
     const clientId = /client_id: <code>([^<]+)<\/code>/.exec(created.html)![1]!;
@@ -80,7 +93,7 @@ describe('Applications page', () => {
     expect(forged.html).toContain('This form has expired.');
   });
 
-  it('edits name, redirect URIs and scopes with the API\'s messages, and regenerates a secret shown once', async () => {
+  it("edits name, redirect URIs and scopes with the API's messages, and regenerates a secret shown once", async () => {
     const seed = await h.seedTenant();
     const other = await h.seedTenant();
     const client = await createClient(h, seed.tenant_id);
@@ -103,8 +116,9 @@ describe('Applications page', () => {
     expect(edit.html).toContain('action="/oauth/applications/secret"');
     expect((await browser.get(`/oauth/applications/edit?tenant_id=${seed.tenant_id}&id=${await idOf(foreign.clientId)}`)).response.status).toBe(404);
     expect((await browser.get(`/oauth/applications/edit?tenant_id=${other.tenant_id}&id=${await idOf(foreign.clientId)}`)).response.status).toBe(403);
-    expect((await browser.get(`/oauth/applications/edit?tenant_id=${seed.tenant_id}&id=${await idOf(publicClient.clientId)}`)).html)
-      .not.toContain('action="/oauth/applications/secret"');
+    expect((await browser.get(`/oauth/applications/edit?tenant_id=${seed.tenant_id}&id=${await idOf(publicClient.clientId)}`)).html).not.toContain(
+      'action="/oauth/applications/secret"',
+    );
 
     const ids = { tenant_id: String(seed.tenant_id), id };
     const invalid = await post(browser, '/oauth/applications/edit', edit.html, { ...ids, name: '', redirect_uris: 'ftp://x.example/cb' });
@@ -113,18 +127,48 @@ describe('Applications page', () => {
     expect(invalid.html).toContain('The redirect_uris.0 field must use https (http is allowed only for 127.0.0.1, [::1] and localhost).');
     expect(invalid.html).toContain('The scopes field must have at least 1 items.');
     expect(invalid.html).toContain('>ftp://x.example/cb</textarea>');
-    expect((await post(browser, '/oauth/applications/edit', edit.html, { ...ids, name: 'x', redirect_uris: 'https://a.example/cb#frag' }, [['scopes', 'users:read'], ['scopes', 'users:read']])).html)
-      .toContain('The scopes.1 field has a duplicate value.');
-    expect((await browser.post('/oauth/applications/edit', { ...ids, name: 'Forged', redirect_uris: 'https://a.example/cb', scopes: 'users:read' })).response.status).toBe(403);
-    expect((await post(browser, '/oauth/applications/edit', edit.html, { ...ids, id: await idOf(foreign.clientId), name: 'Stolen', redirect_uris: 'https://a.example/cb', scopes: 'users:read' })).response.status).toBe(404);
+    expect(
+      (
+        await post(browser, '/oauth/applications/edit', edit.html, { ...ids, name: 'x', redirect_uris: 'https://a.example/cb#frag' }, [
+          ['scopes', 'users:read'],
+          ['scopes', 'users:read'],
+        ])
+      ).html,
+    ).toContain('The scopes.1 field has a duplicate value.');
+    expect(
+      (await browser.post('/oauth/applications/edit', { ...ids, name: 'Forged', redirect_uris: 'https://a.example/cb', scopes: 'users:read' })).response.status,
+    ).toBe(403);
+    expect(
+      (
+        await post(browser, '/oauth/applications/edit', edit.html, {
+          ...ids,
+          id: await idOf(foreign.clientId),
+          name: 'Stolen',
+          redirect_uris: 'https://a.example/cb',
+          scopes: 'users:read',
+        })
+      ).response.status,
+    ).toBe(404);
     expect(await sql(h, `SELECT name FROM oauth_clients WHERE name IN ('x', 'Forged', 'Stolen')`)).toEqual([]);
 
-    const saved = await post(browser, '/oauth/applications/edit', edit.html,
-      { ...ids, name: 'Renamed <app>', redirect_uris: 'https://new.example/cb\nhttp://127.0.0.1/cb' }, [['scopes', 'customers:read'], ['scopes', 'conversations:read']]);
+    const saved = await post(
+      browser,
+      '/oauth/applications/edit',
+      edit.html,
+      { ...ids, name: 'Renamed <app>', redirect_uris: 'https://new.example/cb\nhttp://127.0.0.1/cb' },
+      [
+        ['scopes', 'customers:read'],
+        ['scopes', 'conversations:read'],
+      ],
+    );
     expect(saved.response.status).toBe(303);
     expect(saved.response.headers.get('location')).toBe('/oauth/applications');
     const api = await h.request({ url: `/api/v1/applications/${id}`, token: seed.access_token });
-    expect(api.json.data).toMatchObject({ name: 'Renamed <app>', redirect_uris: ['https://new.example/cb', 'http://127.0.0.1/cb'], scopes: ['conversations:read', 'customers:read'] });
+    expect(api.json.data).toMatchObject({
+      name: 'Renamed <app>',
+      redirect_uris: ['https://new.example/cb', 'http://127.0.0.1/cb'],
+      scopes: ['conversations:read', 'customers:read'],
+    });
     const narrowed = await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret! });
     expect(narrowed.json.scope).toBe('conversations:read customers:read');
 
@@ -133,7 +177,11 @@ describe('Applications page', () => {
     expect(regenerated.html).toContain('Copy it now: it is shown only once.');
     const secret = /client_secret: <code>([^<]+)<\/code>/.exec(regenerated.html)![1]!;
     expect(secret).toMatch(/^[A-Za-z0-9]{40}$/);
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret! }), 401, 'invalid_client');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret! }),
+      401,
+      'invalid_client',
+    );
     expect((await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: client.clientId, client_secret: secret })).status).toBe(200);
     expect((await browser.get('/oauth/applications')).html).not.toContain(secret);
     expect((await browser.get(editUrl)).html).not.toContain(secret);

@@ -19,7 +19,12 @@ afterAll(async () => h?.close());
 const KEYS = ['id', 'client_id', 'name', 'redirect_uris', 'confidential', 'scopes', 'grant_types', 'client_secret', 'created_at', 'updated_at'];
 const create = (token: string, body: unknown) => h.request({ method: 'POST', url: '/api/v1/applications', token, body });
 const update = (token: string, id: number, body: unknown) => h.request({ method: 'PUT', url: `/api/v1/applications/${id}`, token, body });
-const ZEBRA = { name: 'Zebrafoot CRM sync', redirect_uris: ['https://crm.zebrafoot.example/oauth/callback'], confidential: true, scopes: ['customers:read', 'conversations:read'] };
+const ZEBRA = {
+  name: 'Zebrafoot CRM sync',
+  redirect_uris: ['https://crm.zebrafoot.example/oauth/callback'],
+  confidential: true,
+  scopes: ['customers:read', 'conversations:read'],
+};
 
 describe('POST /applications', () => {
   it('creates a confidential application: secret shown once, stored hashed, working at the token endpoint', async () => {
@@ -31,7 +36,10 @@ describe('POST /applications', () => {
     const data = response.json.data;
     expect(Object.keys(data)).toEqual(KEYS);
     expect(data).toMatchObject({
-      name: 'Zebrafoot CRM sync', redirect_uris: ZEBRA.redirect_uris, confidential: true, scopes: ['conversations:read', 'customers:read'],
+      name: 'Zebrafoot CRM sync',
+      redirect_uris: ZEBRA.redirect_uris,
+      confidential: true,
+      scopes: ['conversations:read', 'customers:read'],
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     });
     expect(data.client_id).toMatch(UUID_V4);
@@ -75,17 +83,29 @@ describe('POST /applications', () => {
       redirect_uris: ['The redirect uris field must not have more than 10 items.'],
     });
     const https = (index: number) => `The redirect_uris.${index} field must use https (http is allowed only for 127.0.0.1, [::1] and localhost).`;
-    expectValidationError(await create(token, {
-      name: 'x',
-      redirect_uris: ['/relative', 'https://a.example/cb#frag', 'http://evil.example/cb', 'ftp://a.example/x', 'javascript:alert(1)', `https://a.example/${'a'.repeat(2000)}`, 'http://[::1]/ok', 'https://ok.example/cb'],
-    }), {
-      'redirect_uris.0': ['The redirect_uris.0 field must be a valid URL.'],
-      'redirect_uris.1': ['The redirect_uris.1 field must be a valid URL.'],
-      'redirect_uris.2': [https(2)],
-      'redirect_uris.3': [https(3)],
-      'redirect_uris.4': [https(4)],
-      'redirect_uris.5': ['The redirect_uris.5 field must not be greater than 2000 characters.'],
-    });
+    expectValidationError(
+      await create(token, {
+        name: 'x',
+        redirect_uris: [
+          '/relative',
+          'https://a.example/cb#frag',
+          'http://evil.example/cb',
+          'ftp://a.example/x',
+          'javascript:alert(1)',
+          `https://a.example/${'a'.repeat(2000)}`,
+          'http://[::1]/ok',
+          'https://ok.example/cb',
+        ],
+      }),
+      {
+        'redirect_uris.0': ['The redirect_uris.0 field must be a valid URL.'],
+        'redirect_uris.1': ['The redirect_uris.1 field must be a valid URL.'],
+        'redirect_uris.2': [https(2)],
+        'redirect_uris.3': [https(3)],
+        'redirect_uris.4': [https(4)],
+        'redirect_uris.5': ['The redirect_uris.5 field must not be greater than 2000 characters.'],
+      },
+    );
     expectValidationError(await create(token, { ...ZEBRA, scopes: ['conversations:read', 'bogus', 'conversations:read'] }), {
       'scopes.0': ['The scopes.0 field has a duplicate value.'],
       'scopes.1': ['The selected scopes.1 is invalid.'],
@@ -110,7 +130,7 @@ describe('POST /applications', () => {
 });
 
 describe('list, update, secret, delete', () => {
-  it('lists newest first with the Laravel paginator; other tenants\' ids are 404', async () => {
+  it("lists newest first with the Laravel paginator; other tenants' ids are 404", async () => {
     const seed = await h.seedTenant();
     const other = await h.seedTenant();
     const first = (await create(seed.access_token, { ...ZEBRA, name: 'First' })).json.data;
@@ -144,13 +164,22 @@ describe('list, update, secret, delete', () => {
   it('regenerating the secret retires the old one at once; issued tokens stay valid; public apps → 422', async () => {
     const seed = await h.seedTenant();
     const app = (await create(seed.access_token, ZEBRA)).json.data;
-    const issued = await postForm(h, '/oauth/token', { grant_type: 'client_credentials', scope: 'conversations:read', client_id: app.client_id, client_secret: app.client_secret });
+    const issued = await postForm(h, '/oauth/token', {
+      grant_type: 'client_credentials',
+      scope: 'conversations:read',
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+    });
     const regenerated = await h.request({ method: 'POST', url: `/api/v1/applications/${app.id}/secret`, token: seed.access_token });
     expect(regenerated.status).toBe(200);
     expect(regenerated.json.success).toBe('Application secret regenerated successfully.');
     const secret = regenerated.json.data.client_secret;
     expect(secret).toMatch(/^[A-Za-z0-9]{40}$/);
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret }), 401, 'invalid_client');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret }),
+      401,
+      'invalid_client',
+    );
     expect((await postForm(h, '/oauth/token', { grant_type: 'client_credentials', client_id: app.client_id, client_secret: secret })).status).toBe(200);
     expect((await h.request({ url: '/api/v1/conversations', token: issued.json.access_token })).status).toBe(200);
 
@@ -166,13 +195,20 @@ describe('list, update, secret, delete', () => {
     const client = { clientId: app.client_id, secret: app.client_secret, redirectUri: ZEBRA.redirect_uris[0]!, tenantId: seed.tenant_id };
     const service = await postForm(h, '/oauth/token', { grant_type: 'client_credentials', ...bodyCredentials(client) });
     const user = await postForm(h, '/oauth/token', {
-      grant_type: 'authorization_code', code: await insertCode(h, client, seed.user_id), redirect_uri: client.redirectUri, ...bodyCredentials(client),
+      grant_type: 'authorization_code',
+      code: await insertCode(h, client, seed.user_id),
+      redirect_uri: client.redirectUri,
+      ...bodyCredentials(client),
     });
     const deleted = await h.request({ method: 'DELETE', url: `/api/v1/applications/${app.id}`, token: seed.access_token });
     expectExactJson(deleted.json, { success: 'Application deleted successfully.', data: { message: 'Application deleted successfully.' } });
     expectError(await h.request({ url: '/api/v1/conversations', token: service.json.access_token }), 401, 'invalid_token');
     expectError(await h.request({ url: '/api/v1/conversations', token: user.json.access_token }), 401, 'invalid_token');
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: user.json.refresh_token, ...bodyCredentials(client) }), 401, 'invalid_client');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: user.json.refresh_token, ...bodyCredentials(client) }),
+      401,
+      'invalid_client',
+    );
     expectError(await h.request({ url: `/api/v1/applications/${app.id}`, token: seed.access_token }), 404, 'not_found');
     const [row] = await sql(h, 'SELECT deleted_at FROM oauth_clients WHERE id = $1', [app.id]);
     expect(row!.deleted_at).not.toBeNull();

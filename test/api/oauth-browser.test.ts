@@ -47,8 +47,13 @@ describe.skipIf(!available)('login and consent in Chromium', () => {
     const { verifier, challenge } = pkcePair();
     const redirectUri = `http://127.0.0.1:${callbackPort}/callback`;
     const query = new URLSearchParams({
-      response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri, scope: 'conversations:read', state,
-      code_challenge: challenge, code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: redirectUri,
+      scope: 'conversations:read',
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
     });
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -60,7 +65,7 @@ describe.skipIf(!available)('login and consent in Chromium', () => {
     await Promise.all([page.waitForURL(/\/oauth\/authorize\?/), page.click('button[type="submit"]')]);
     await expect.poll(() => page.locator('h1').textContent()).toContain('wants to access your Flextell account');
     expect(await page.locator('li').allTextContents()).toEqual([
-      'conversations:read: Read your conversations and messages, the AI agent\'s status, suggestions and runs, your channels and knowledge articles.',
+      "conversations:read: Read your conversations and messages, the AI agent's status, suggestions and runs, your channels and knowledge articles.",
     ]);
     const cookies = await context.cookies();
     const session = cookies.find((cookie) => cookie.name === 'flextell_session');
@@ -77,7 +82,13 @@ describe.skipIf(!available)('login and consent in Chromium', () => {
     const token = await fetch(`${base}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, client_id: flow.client.clientId, code_verifier: flow.verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: flow.redirectUri,
+        client_id: flow.client.clientId,
+        code_verifier: flow.verifier,
+      }),
     });
     expect(token.status).toBe(200);
     const { access_token: accessToken } = (await token.json()) as { access_token: string };

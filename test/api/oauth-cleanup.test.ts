@@ -65,7 +65,12 @@ describe('oauth_cleanup job', () => {
     await insertCode(h, client, seed.user_id); // never exchanged
     const exchange = async () => {
       const code = await insertCode(h, client, seed.user_id);
-      const response = await postForm(h, '/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, ...bodyCredentials(client) });
+      const response = await postForm(h, '/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: client.redirectUri,
+        ...bodyCredentials(client),
+      });
       expect(response.status, response.body).toBe(200);
       return { code, refreshToken: response.json.refresh_token as string };
     };
@@ -93,7 +98,12 @@ describe('oauth_cleanup job', () => {
     // 16 minutes: the pending consent request, the unused code and the failures are gone; used codes stay.
     h.clock.advance(16 * 60);
     await runCleanup();
-    expect(await counts()).toEqual({ ...made, authorization_requests: made.authorization_requests - 1, authorization_codes: made.authorization_codes - 1, login_failures: made.login_failures - 1 });
+    expect(await counts()).toEqual({
+      ...made,
+      authorization_requests: made.authorization_requests - 1,
+      authorization_codes: made.authorization_codes - 1,
+      login_failures: made.login_failures - 1,
+    });
 
     // 2 h 16 min: the idle session and the expired access tokens are gone; the refresh families stay.
     h.clock.advance(2 * 3600);
@@ -104,18 +114,37 @@ describe('oauth_cleanup job', () => {
     expect(later.refresh_tokens).toBe(made.refresh_tokens);
     expect(later.authorization_codes).toBe(made.authorization_codes - 1);
     // Reuse detection still knows both families.
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: revoked.refreshToken, ...bodyCredentials(client) }),
-      400, 'invalid_grant', 'The refresh token has been revoked.');
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'authorization_code', code: live.code, redirect_uri: client.redirectUri, ...bodyCredentials(client) }),
-      400, 'invalid_grant', 'The authorization code has already been used.');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: revoked.refreshToken, ...bodyCredentials(client) }),
+      400,
+      'invalid_grant',
+      'The refresh token has been revoked.',
+    );
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'authorization_code', code: live.code, redirect_uri: client.redirectUri, ...bodyCredentials(client) }),
+      400,
+      'invalid_grant',
+      'The authorization code has already been used.',
+    );
 
     // 30 days after the last rotation every family's newest token has expired: families and their codes go.
     h.clock.advance(30 * 24 * 3600);
     await runCleanup();
     // (The seed's 30-day personal token has expired by now as well.)
-    expect(await counts()).toEqual({ login_sessions: 0, authorization_requests: 0, authorization_codes: 0, refresh_tokens: 0, access_tokens: 0, login_failures: 0 });
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: live.refreshToken, ...bodyCredentials(client) }),
-      400, 'invalid_grant', 'The refresh token is invalid.');
+    expect(await counts()).toEqual({
+      login_sessions: 0,
+      authorization_requests: 0,
+      authorization_codes: 0,
+      refresh_tokens: 0,
+      access_tokens: 0,
+      login_failures: 0,
+    });
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: live.refreshToken, ...bodyCredentials(client) }),
+      400,
+      'invalid_grant',
+      'The refresh token is invalid.',
+    );
   });
 
   it('a rotated family is kept while its newest token lives, even when older ones expired', async () => {
@@ -129,11 +158,19 @@ describe('oauth_cleanup job', () => {
     // The first token's own 30 days are over, the family's newest token has 20 days left.
     h.clock.advance(15 * 24 * 3600);
     await runCleanup();
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: first.json.refresh_token, ...bodyCredentials(client) }),
-      400, 'invalid_grant', 'The refresh token has already been used.');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: first.json.refresh_token, ...bodyCredentials(client) }),
+      400,
+      'invalid_grant',
+      'The refresh token has already been used.',
+    );
     // That reuse revoked the family: the newest token no longer works.
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: second.json.refresh_token, ...bodyCredentials(client) }),
-      400, 'invalid_grant', 'The refresh token has been revoked.');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: second.json.refresh_token, ...bodyCredentials(client) }),
+      400,
+      'invalid_grant',
+      'The refresh token has been revoked.',
+    );
   });
 
   it('an anonymous login form is accepted for at least 2 hours after it was served, not after 3; a page view renews it', async () => {
@@ -157,7 +194,9 @@ describe('oauth_cleanup job', () => {
     expect(stranger.cookie('flextell_session')).not.toBe(browser.cookie('flextell_session'));
     expect((await stranger.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: fresh })).response.status).toBe(403);
     expect(await count('login_sessions')).toBe(before);
-    expect((await browser.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: hiddenValue(wrong.html, '_csrf') })).response.status).toBe(303);
+    expect((await browser.post('/oauth/login', { email: seed.email, password: seed.password, _csrf: hiddenValue(wrong.html, '_csrf') })).response.status).toBe(
+      303,
+    );
     expect(await count('login_sessions')).toBe(before + 1);
   });
 });

@@ -20,7 +20,9 @@ function userApproves(seed: SeedResult) {
     expect((await logIn(browser, seed.email, seed.password, path)).status).toBe(303);
     const consent = await browser.get(path);
     const approved = await browser.post('/oauth/authorize', {
-      _csrf: hiddenValue(consent.html, '_csrf'), request_id: hiddenValue(consent.html, 'request_id'), decision: 'approve',
+      _csrf: hiddenValue(consent.html, '_csrf'),
+      request_id: hiddenValue(consent.html, 'request_id'),
+      decision: 'approve',
     });
     expect((await fetch(approved.response.headers.get('location')!)).status).toBe(200);
   };
@@ -32,8 +34,13 @@ describe('examples/oauth-client', () => {
     const confidential = await createClient(h, seed.tenant_id, { redirectUri: 'http://127.0.0.1/callback', secret: 'a secret: with % and +' });
     const lines: string[] = [];
     const result = await runFlow({
-      baseUrl: base, clientId: confidential.clientId, clientSecret: confidential.secret, redirectUri: 'http://127.0.0.1/callback',
-      scope: 'conversations:read account:read', openBrowser: userApproves(seed), log: (line) => lines.push(line),
+      baseUrl: base,
+      clientId: confidential.clientId,
+      clientSecret: confidential.secret,
+      redirectUri: 'http://127.0.0.1/callback',
+      scope: 'conversations:read account:read',
+      openBrowser: userApproves(seed),
+      log: (line) => lines.push(line),
     });
     expect(result.tokens.scope).toBe('conversations:read account:read');
     expect(result.tenants.data.map((tenant) => tenant.id)).toEqual([seed.tenant_id]);
@@ -43,7 +50,11 @@ describe('examples/oauth-client', () => {
 
     const pub = await createClient(h, seed.tenant_id, { confidential: false, redirectUri: 'http://localhost/cb' });
     const second = await runFlow({
-      baseUrl: base, clientId: pub.clientId, redirectUri: 'http://localhost/cb', scope: 'conversations:read account:read', openBrowser: userApproves(seed),
+      baseUrl: base,
+      clientId: pub.clientId,
+      redirectUri: 'http://localhost/cb',
+      scope: 'conversations:read account:read',
+      openBrowser: userApproves(seed),
     });
     expect(second.conversations.meta.total).toBe(2);
   });

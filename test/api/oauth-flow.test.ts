@@ -60,9 +60,15 @@ describe('the whole flow (README.md#oauth-20-third-party-applications)', () => {
     const { verifier, challenge } = pkcePair();
     const browser = new TestBrowser(base);
     const redirectUri = 'http://127.0.0.1:8787/callback';
-    const url = authorizeUrl({ ...client, redirectUri }, {
-      scope: 'conversations:read account:read', state: 'xyz 1&2', code_challenge: challenge, code_challenge_method: 'S256',
-    });
+    const url = authorizeUrl(
+      { ...client, redirectUri },
+      {
+        scope: 'conversations:read account:read',
+        state: 'xyz 1&2',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      },
+    );
 
     const html = await consentPage(browser, seed, url);
     expect(html).toContain('Test App &lt;b&gt;');
@@ -76,7 +82,9 @@ describe('the whole flow (README.md#oauth-20-third-party-applications)', () => {
     expect(lastLogin!.last_login_ip).toBe('127.0.0.1');
 
     const approved = await browser.post('/oauth/authorize', {
-      _csrf: hiddenValue(html, '_csrf'), request_id: hiddenValue(html, 'request_id'), decision: 'approve',
+      _csrf: hiddenValue(html, '_csrf'),
+      request_id: hiddenValue(html, 'request_id'),
+      decision: 'approve',
     });
     const params = redirectParams(approved.response, redirectUri);
     expect(params.get('state')).toBe('xyz 1&2');
@@ -95,7 +103,9 @@ describe('the whole flow (README.md#oauth-20-third-party-applications)', () => {
     // The code's reuse above revoked that family; start a fresh one for the refresh chain.
     const html2 = await browser.get(url);
     const approved2 = await browser.post('/oauth/authorize', {
-      _csrf: hiddenValue(html2.html, '_csrf'), request_id: hiddenValue(html2.html, 'request_id'), decision: 'approve',
+      _csrf: hiddenValue(html2.html, '_csrf'),
+      request_id: hiddenValue(html2.html, 'request_id'),
+      decision: 'approve',
     });
     const fresh = await form('/oauth/token', { ...exchange, code: redirectParams(approved2.response, redirectUri).get('code')! });
     const refresh = (token: string) => form('/oauth/token', { grant_type: 'refresh_token', refresh_token: token, client_id: client.clientId });

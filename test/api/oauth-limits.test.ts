@@ -22,7 +22,13 @@ describe('limits and lifetimes', () => {
     const client = await createClient(h, seed.tenant_id);
     // Without TRUST_PROXY the socket address counts: a peer address of its own keeps this counter apart.
     const send = (url: string, fields: Record<string, string>) =>
-      h.app.inject({ method: 'POST', url, remoteAddress: '203.0.113.9', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+      h.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: '203.0.113.9',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(fields).toString(),
+      });
     expect((await send('/oauth/token', { grant_type: 'client_credentials', ...bodyCredentials(client) })).statusCode).toBe(200);
     expect((await send('/oauth/revoke', { token: 'x', ...bodyCredentials(client) })).statusCode).toBe(200);
     expect((await send('/oauth/introspect', { token: 'x', ...bodyCredentials(client) })).statusCode).toBe(200);
@@ -53,11 +59,18 @@ describe('limits and lifetimes', () => {
 
     expect((await logIn(browser, seed.email, seed.password)).status).toBe(303);
     const tokens = await postForm(h, '/oauth/token', {
-      grant_type: 'authorization_code', code: await insertCode(h, client, seed.user_id), redirect_uri: client.redirectUri, ...bodyCredentials(client),
+      grant_type: 'authorization_code',
+      code: await insertCode(h, client, seed.user_id),
+      redirect_uri: client.redirectUri,
+      ...bodyCredentials(client),
     });
     await setPassword(h.deps, seed.email, 'a new password 123');
     expect((await browser.get(authorize)).response.headers.get('location')).toMatch(/^\/oauth\/login\?return_to=/);
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token, ...bodyCredentials(client) }), 400, 'invalid_grant');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token, ...bodyCredentials(client) }),
+      400,
+      'invalid_grant',
+    );
     expect((await logIn(browser, seed.email, 'a new password 123')).status).toBe(303);
   });
 

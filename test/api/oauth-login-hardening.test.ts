@@ -40,7 +40,9 @@ class Browser {
     const page = await h.app.inject({ method: 'GET', url: '/oauth/login', remoteAddress: this.ip, headers: headers() });
     this.remember(page.headers['set-cookie']);
     const response = await h.app.inject({
-      method: 'POST', url: '/oauth/login', remoteAddress: this.ip,
+      method: 'POST',
+      url: '/oauth/login',
+      remoteAddress: this.ip,
       headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ email, password, _csrf: hiddenValue(page.body, '_csrf') }).toString(),
     });
@@ -68,7 +70,8 @@ describe('login attempts are counted before the password is checked', () => {
     const csrf = hiddenValue(await page.text(), '_csrf');
     const post = () =>
       fetch(`${base}/oauth/login`, {
-        method: 'POST', redirect: 'manual',
+        method: 'POST',
+        redirect: 'manual',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ email: seed.email, password: 'wrong guess', _csrf: csrf }).toString(),
       }).then(async (response) => (await response.text(), response.status));

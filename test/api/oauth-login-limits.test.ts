@@ -18,7 +18,9 @@ async function attempt(ip: string, email: string, password: string) {
   const page = await h.app.inject({ method: 'GET', url: '/oauth/login', remoteAddress: ip, headers: { host: '127.0.0.1:8080' } });
   const cookie = String(page.headers['set-cookie']).split(';')[0]!;
   const response = await h.app.inject({
-    method: 'POST', url: '/oauth/login', remoteAddress: ip,
+    method: 'POST',
+    url: '/oauth/login',
+    remoteAddress: ip,
     headers: { host: '127.0.0.1:8080', cookie, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ email, password, _csrf: hiddenValue(page.body, '_csrf') }).toString(),
   });

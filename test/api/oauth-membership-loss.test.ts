@@ -88,7 +88,9 @@ describe('losing the last active membership', () => {
     expect(deactivated.status, deactivated.body).toBe(200);
     await expectGrantsKept(client, member);
     // Saving other fields of an inactive membership is no loss of a membership.
-    expect((await h.request({ method: 'PUT', url: `/api/v1/users/${member.userId}`, token: seed.access_token, body: { title: 'Former agent' } })).status).toBe(200);
+    expect((await h.request({ method: 'PUT', url: `/api/v1/users/${member.userId}`, token: seed.access_token, body: { title: 'Former agent' } })).status).toBe(
+      200,
+    );
     await expectGrantsKept(client, member);
 
     const removed = await h.request({ method: 'DELETE', url: `/api/v1/users/${member.userId}`, token: other.access_token });

@@ -9,11 +9,22 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const ROUTES: Array<[string, string]> = [
-  ['get', '/oauth/authorize'], ['post', '/oauth/authorize'], ['get', '/oauth/login'], ['post', '/oauth/login'], ['post', '/oauth/logout'],
-  ['post', '/oauth/token'], ['post', '/oauth/revoke'], ['post', '/oauth/introspect'],
-  ['get', '/oauth/applications'], ['post', '/oauth/applications'], ['get', '/oauth/applications/edit'], ['post', '/oauth/applications/edit'],
-  ['post', '/oauth/applications/secret'], ['post', '/oauth/applications/delete'],
-  ['get', '/.well-known/oauth-authorization-server'], ['get', '/.well-known/jwks.json'],
+  ['get', '/oauth/authorize'],
+  ['post', '/oauth/authorize'],
+  ['get', '/oauth/login'],
+  ['post', '/oauth/login'],
+  ['post', '/oauth/logout'],
+  ['post', '/oauth/token'],
+  ['post', '/oauth/revoke'],
+  ['post', '/oauth/introspect'],
+  ['get', '/oauth/applications'],
+  ['post', '/oauth/applications'],
+  ['get', '/oauth/applications/edit'],
+  ['post', '/oauth/applications/edit'],
+  ['post', '/oauth/applications/secret'],
+  ['post', '/oauth/applications/delete'],
+  ['get', '/.well-known/oauth-authorization-server'],
+  ['get', '/.well-known/jwks.json'],
 ];
 
 describe('OAuth in the OpenAPI document', () => {
@@ -42,15 +53,33 @@ describe('OAuth in the OpenAPI document', () => {
     const body = token.requestBody.content['application/x-www-form-urlencoded'].schema;
     expect(body.properties.grant_type.enum).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
     expect(body.required).toEqual(['grant_type']);
-    expect(Object.keys(token.responses['200'].content['application/json'].schema.properties))
-      .toEqual(['token_type', 'expires_in', 'access_token', 'refresh_token', 'scope']);
+    expect(Object.keys(token.responses['200'].content['application/json'].schema.properties)).toEqual([
+      'token_type',
+      'expires_in',
+      'access_token',
+      'refresh_token',
+      'scope',
+    ]);
     expect(Object.keys(token.responses['400'].content['application/json'].schema.properties)).toEqual(['error', 'error_description', 'message']);
     expect(token.responses['429'].headers['Retry-After']).toBeDefined();
     expect(token.security).toEqual([{ oauthClientBasic: [] }, {}]);
     expect(document.components.securitySchemes.oauthClientBasic).toMatchObject({ type: 'http', scheme: 'basic' });
     expect(document.components.securitySchemes.bearerAuth).toBeDefined();
-    expect(Object.keys(document.paths['/oauth/introspect'].post.responses['200'].content['application/json'].schema.properties))
-      .toEqual(['active', 'scope', 'client_id', 'username', 'token_type', 'exp', 'iat', 'nbf', 'sub', 'aud', 'iss', 'jti', 'tenant']);
+    expect(Object.keys(document.paths['/oauth/introspect'].post.responses['200'].content['application/json'].schema.properties)).toEqual([
+      'active',
+      'scope',
+      'client_id',
+      'username',
+      'token_type',
+      'exp',
+      'iat',
+      'nbf',
+      'sub',
+      'aud',
+      'iss',
+      'jti',
+      'tenant',
+    ]);
     expect(document.paths['/oauth/login'].post.responses['429'].content['text/html']).toBeDefined();
   });
 

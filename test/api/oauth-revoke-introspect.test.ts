@@ -40,12 +40,19 @@ describe('POST /oauth/revoke', () => {
     expect((await listConversations(theirs.access_token)).status).toBe(200);
     expect((await postForm(h, '/oauth/revoke', { token: 'garbage', ...bodyCredentials(client) })).status).toBe(200);
 
-    const revoked = await postForm(h, '/oauth/revoke', { token: mine.access_token, token_type_hint: 'refresh_token' }, { authorization: basic(client.clientId, client.secret!) });
+    const revoked = await postForm(
+      h,
+      '/oauth/revoke',
+      { token: mine.access_token, token_type_hint: 'refresh_token' },
+      { authorization: basic(client.clientId, client.secret!) },
+    );
     expect(revoked.status).toBe(200);
     expect(revoked.headers['cache-control']).toBe('no-store');
     expectError(await listConversations(mine.access_token), 401, 'invalid_token');
     // The refresh token of that family is a separate credential and still works.
-    expect((await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: mine.refresh_token, ...bodyCredentials(client) })).status).toBe(200);
+    expect((await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: mine.refresh_token, ...bodyCredentials(client) })).status).toBe(
+      200,
+    );
   });
 
   it('revoking a refresh token revokes its whole family; a public client revokes with its client_id', async () => {
@@ -54,8 +61,12 @@ describe('POST /oauth/revoke', () => {
     const tokens = await userTokens(client, seed.user_id);
     expect((await postForm(h, '/oauth/revoke', { token: tokens.refresh_token, client_id: client.clientId })).status).toBe(200);
     expectError(await listConversations(tokens.access_token), 401, 'invalid_token');
-    expectOAuthError(await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.clientId }),
-      400, 'invalid_grant', 'The refresh token has been revoked.');
+    expectOAuthError(
+      await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.clientId }),
+      400,
+      'invalid_grant',
+      'The refresh token has been revoked.',
+    );
   });
 
   it('authenticates the client before reading token; missing token → invalid_request', async () => {
@@ -77,8 +88,18 @@ describe('POST /oauth/introspect', () => {
     const response = await postForm(h, '/oauth/introspect', { token: tokens.access_token, ...bodyCredentials(client) });
     expect(response.status).toBe(200);
     expectExactJson(response.json, {
-      active: true, scope: 'conversations:read conversations:write', client_id: client.clientId, username: seed.email, token_type: 'Bearer',
-      exp: claims.exp, iat: claims.iat, nbf: claims.iat, sub: String(seed.user_id), aud: client.clientId, iss: 'http://127.0.0.1:8080', jti: claims.jti,
+      active: true,
+      scope: 'conversations:read conversations:write',
+      client_id: client.clientId,
+      username: seed.email,
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      nbf: claims.iat,
+      sub: String(seed.user_id),
+      aud: client.clientId,
+      iss: 'http://127.0.0.1:8080',
+      jti: claims.jti,
     });
     expectExactJson((await postForm(h, '/oauth/introspect', { token: tokens.access_token, ...bodyCredentials(other) })).json, { active: false });
     await postForm(h, '/oauth/revoke', { token: tokens.access_token, ...bodyCredentials(client) });
@@ -89,11 +110,23 @@ describe('POST /oauth/introspect', () => {
     const seed = await h.seedTenant();
     const client = await createClient(h, seed.tenant_id);
     const tokens = await userTokens(client, seed.user_id, ['customers:read']);
-    const response = await postForm(h, '/oauth/introspect', { token: tokens.refresh_token, token_type_hint: 'refresh_token' }, { authorization: basic(client.clientId, client.secret!) });
+    const response = await postForm(
+      h,
+      '/oauth/introspect',
+      { token: tokens.refresh_token, token_type_hint: 'refresh_token' },
+      { authorization: basic(client.clientId, client.secret!) },
+    );
     const now = Math.floor(h.clock.now().getTime() / 1000);
     expectExactJson(response.json, {
-      active: true, scope: 'customers:read', client_id: client.clientId, username: seed.email, token_type: 'refresh_token',
-      exp: now + 30 * 24 * 3600, iat: now, sub: String(seed.user_id), iss: 'http://127.0.0.1:8080',
+      active: true,
+      scope: 'customers:read',
+      client_id: client.clientId,
+      username: seed.email,
+      token_type: 'refresh_token',
+      exp: now + 30 * 24 * 3600,
+      iat: now,
+      sub: String(seed.user_id),
+      iss: 'http://127.0.0.1:8080',
     });
     const rotated = await postForm(h, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...bodyCredentials(client) });
     expectExactJson((await postForm(h, '/oauth/introspect', { token: tokens.refresh_token, ...bodyCredentials(client) })).json, { active: false });
@@ -124,10 +157,22 @@ describe('discovery and keys (docs/oauth.md#endpoints, docs/oauth.md#access-toke
     expect(response.json.token_endpoint).toBe('http://127.0.0.1:8080/oauth/token');
     expect(response.json.code_challenge_methods_supported).toEqual(['S256']);
     expect(Object.keys(response.json)).toEqual([
-      'issuer', 'authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'jwks_uri',
-      'response_types_supported', 'response_modes_supported', 'grant_types_supported', 'code_challenge_methods_supported',
-      'token_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported',
-      'scopes_supported', 'service_documentation', 'ui_locales_supported',
+      'issuer',
+      'authorization_endpoint',
+      'token_endpoint',
+      'revocation_endpoint',
+      'introspection_endpoint',
+      'jwks_uri',
+      'response_types_supported',
+      'response_modes_supported',
+      'grant_types_supported',
+      'code_challenge_methods_supported',
+      'token_endpoint_auth_methods_supported',
+      'revocation_endpoint_auth_methods_supported',
+      'introspection_endpoint_auth_methods_supported',
+      'scopes_supported',
+      'service_documentation',
+      'ui_locales_supported',
     ]);
   });
 

@@ -7,7 +7,15 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { jwtHeader, jwtPayload } from '../support/shapes.js';
 import { expectError } from '../support/assertions.js';
 import {
-  basic, bodyCredentials, createClient, expectOAuthError, expectTokenResponse, insertCode, pkcePair, postForm, type TestClient,
+  basic,
+  bodyCredentials,
+  createClient,
+  expectOAuthError,
+  expectTokenResponse,
+  insertCode,
+  pkcePair,
+  postForm,
+  type TestClient,
 } from '../support/oauth.js';
 
 let h: Harness;
@@ -37,7 +45,9 @@ describe('request checks (docs/oauth.md#endpoints)', () => {
     const none = await h.request({ method: 'POST', url: '/oauth/token' });
     expectOAuthError(none, 400, 'invalid_request', 'Use application/x-www-form-urlencoded.');
     const twice = await h.request({
-      method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'grant_type=client_credentials&grant_type=client_credentials',
     });
     expectOAuthError(twice, 400, 'invalid_request', 'The grant_type parameter was sent more than once.');
@@ -113,28 +123,50 @@ describe('authorization_code (docs/oauth.md#grants)', () => {
     const { verifier, challenge } = pkcePair();
     const code = await insertCode(h, client, seed.user_id, { challenge });
     expectOAuthError(await exchange(client, code), 400, 'invalid_grant', 'The code_verifier is required for this authorization code.');
-    expectOAuthError(await exchange(client, code, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant', 'The code_verifier does not match the code challenge.');
+    expectOAuthError(
+      await exchange(client, code, { code_verifier: pkcePair().verifier }),
+      400,
+      'invalid_grant',
+      'The code_verifier does not match the code challenge.',
+    );
     expectOAuthError(await exchange(client, code, { code_verifier: 'short' }), 400, 'invalid_request');
     expectOAuthError(await exchange(client, code, { code_verifier: `${verifier.slice(0, 50)}!` }), 400, 'invalid_request');
     // None of the failures used the code up.
     expectTokenResponse(await exchange(client, code, { code_verifier: verifier }), true, ALL);
 
     const plain = await insertCode(h, client, seed.user_id);
-    expectOAuthError(await exchange(client, plain, { code_verifier: verifier }), 400, 'invalid_grant', 'The authorization request did not carry a code challenge.');
+    expectOAuthError(
+      await exchange(client, plain, { code_verifier: verifier }),
+      400,
+      'invalid_grant',
+      'The authorization request did not carry a code challenge.',
+    );
   });
 
   it('a different redirect_uri, another client, a missing parameter, an unknown code → errors; the code still works after', async () => {
     const { seed, client } = await setup();
     const other = await createClient(h, seed.tenant_id);
     const code = await insertCode(h, client, seed.user_id);
-    expectOAuthError(await exchange(client, code, { redirect_uri: 'https://app.example.com/callback/' }), 400, 'invalid_grant',
-      'The redirect_uri does not match the one of the authorization request.');
+    expectOAuthError(
+      await exchange(client, code, { redirect_uri: 'https://app.example.com/callback/' }),
+      400,
+      'invalid_grant',
+      'The redirect_uri does not match the one of the authorization request.',
+    );
     expectOAuthError(await exchange(other, code), 400, 'invalid_grant', 'The authorization code is invalid.');
     expectOAuthError(await exchange(client, 'nope'), 400, 'invalid_grant', 'The authorization code is invalid.');
-    expectOAuthError(await token({ grant_type: 'authorization_code', code, ...bodyCredentials(client) }), 400, 'invalid_request',
-      'The request is missing the redirect_uri parameter.');
-    expectOAuthError(await token({ grant_type: 'authorization_code', redirect_uri: client.redirectUri, ...bodyCredentials(client) }), 400, 'invalid_request',
-      'The request is missing the code parameter.');
+    expectOAuthError(
+      await token({ grant_type: 'authorization_code', code, ...bodyCredentials(client) }),
+      400,
+      'invalid_request',
+      'The request is missing the redirect_uri parameter.',
+    );
+    expectOAuthError(
+      await token({ grant_type: 'authorization_code', redirect_uri: client.redirectUri, ...bodyCredentials(client) }),
+      400,
+      'invalid_request',
+      'The request is missing the code parameter.',
+    );
     expectTokenResponse(await exchange(client, code), true, ALL);
   });
 

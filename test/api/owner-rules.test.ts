@@ -8,7 +8,17 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { expectExactJson, expectValidationError } from '../support/assertions.js';
 import { addMembership, applicationToken, createUser, memberAs, roleId, sql } from '../support/factories.js';
 import {
-  KEEP_AN_OWNER, OWNER_ONLY, USER_NOT_FOUND, createdUser, deleteUser, directorySnapshot, newUserBody, postUser, putUser, roleNames, syncRoles,
+  KEEP_AN_OWNER,
+  OWNER_ONLY,
+  USER_NOT_FOUND,
+  createdUser,
+  deleteUser,
+  directorySnapshot,
+  newUserBody,
+  postUser,
+  putUser,
+  roleNames,
+  syncRoles,
 } from '../support/users.js';
 
 let h: Harness;
@@ -99,7 +109,9 @@ describe('Owner protection', () => {
     const adminMember = await memberAs(h, seed, 'Ada Admin', 'Admin');
     expectValidationError(await putUser(h, adminMember.token, seed.user_id, { name: null }), { name: ['The name field is required.'] });
     expectValidationError(await syncRoles(h, adminMember.token, seed.user_id, 'Owner'), { role_ids: ['The role ids field must be an array.'] });
-    expectValidationError(await postUser(h, adminMember.token, newUserBody({ role_ids: [owner], email: 'bad' })), { email: ['The email field must be a valid email address.'] });
+    expectValidationError(await postUser(h, adminMember.token, newUserBody({ role_ids: [owner], email: 'bad' })), {
+      email: ['The email field must be a valid email address.'],
+    });
     expectExactJson((await deleteUser(h, adminMember.token, other.user_id)).json, USER_NOT_FOUND);
     // And Owner protection comes before the last-Owner rule: the sole Owner, touched by an Admin, answers 403, not 409.
     await expectRefusedWithoutChange(seed, OWNER_ONLY, [
@@ -155,11 +167,20 @@ describe('at least one active Owner', () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const { owner, agent } = await roles(seed);
     const activeOwners = async () =>
-      (await sql(h, `SELECT m.user_id FROM memberships m JOIN membership_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
-                      WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.is_active AND mr.role_id = $2`, [seed.tenant_id, owner])).map((row) => Number(row.user_id));
+      (
+        await sql(
+          h,
+          `SELECT m.user_id FROM memberships m JOIN membership_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
+                      WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.is_active AND mr.role_id = $2`,
+          [seed.tenant_id, owner],
+        )
+      ).map((row) => Number(row.user_id));
     const second = await createdUser(h, seed.access_token, { role_ids: [owner] });
     const secondToken = await h.token(second.id);
-    const tokens = new Map([[seed.user_id, seed.access_token], [second.id, secondToken]]);
+    const tokens = new Map([
+      [seed.user_id, seed.access_token],
+      [second.id, secondToken],
+    ]);
 
     // Each counts the other as an Owner unless the changes are serialised: without the lock both would pass.
     const stepDowns = await Promise.all([syncRoles(h, seed.access_token, seed.user_id, [agent]), syncRoles(h, secondToken, second.id, [agent])]);

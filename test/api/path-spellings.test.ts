@@ -33,10 +33,12 @@ function concretePath(route: AnyRoute): string {
 }
 
 function percentEncoded(text: string, upper: boolean): string {
-  return [...text].map((char) => {
-    const hex = char.charCodeAt(0).toString(16);
-    return `%${upper ? hex.toUpperCase() : hex}`;
-  }).join('');
+  return [...text]
+    .map((char) => {
+      const hex = char.charCodeAt(0).toString(16);
+      return `%${upper ? hex.toUpperCase() : hex}`;
+    })
+    .join('');
 }
 
 /** Spellings the router resolves to the same route: one encoded letter per static segment, a fully encoded segment, a trailing slash. */
@@ -83,7 +85,7 @@ describe.each(routes.filter((route) => !isTokenless(route)).map((route) => [`${r
     }
   });
 
-  it('stops a token without the route\'s scope at the scope check under every spelling', async () => {
+  it("stops a token without the route's scope at the scope check under every spelling", async () => {
     const scopes = route.scopes === 'full-access' ? [] : route.scopes;
     if (scopes.includes('account:read')) return;
     for (const url of routedSpellings(path)) {

@@ -27,15 +27,28 @@ const tokenRoutes = (apiRoutes as AnyRoute[]).filter((route) => !(route.permissi
 async function callSample(seed: SeedResult, route: AnyRoute, token: string) {
   const key = `${route.method} ${route.url}`;
   const sample = await SAMPLE_REQUESTS[key]!(h, seed);
-  return h.request({ method: route.method, url: sample.url, token, tenant: seed.tenant_id, body: sample.body, headers: sample.headers, payload: sample.payload });
+  return h.request({
+    method: route.method,
+    url: sample.url,
+    token,
+    tenant: seed.tenant_id,
+    body: sample.body,
+    headers: sample.headers,
+    payload: sample.payload,
+  });
 }
 
 describe('system roles', () => {
   it('the seeded system_role_permissions table equals the documented matrix', async () => {
     const rows = await sql<{ role_name: string; name: string }>(
-      h, 'SELECT s.role_name, p.name FROM system_role_permissions s JOIN permissions p ON p.id = s.permission_id ORDER BY s.role_name, p.id');
+      h,
+      'SELECT s.role_name, p.name FROM system_role_permissions s JOIN permissions p ON p.id = s.permission_id ORDER BY s.role_name, p.id',
+    );
     for (const role of SYSTEM_ROLES) {
-      expect(rows.filter((row) => row.role_name === role).map((row) => row.name), role).toEqual([...SYSTEM_ROLE_PERMISSIONS[role]]);
+      expect(
+        rows.filter((row) => row.role_name === role).map((row) => row.name),
+        role,
+      ).toEqual([...SYSTEM_ROLE_PERMISSIONS[role]]);
     }
     expect(SYSTEM_ROLES.map((role) => SYSTEM_ROLE_PERMISSIONS[role].length)).toEqual([15, 14, 11, 7]);
   });
@@ -60,7 +73,9 @@ for (const route of tokenRoutes) {
       const spec = SPEC_MATRIX[key];
       expect(spec, `${key} is not in the spec's endpoint index`).toBeDefined();
       expect(route.permission).toBe(spec!.permission);
-      expect(route.scopes === 'full-access' ? 'full-access' : [...route.scopes].sort()).toEqual(spec!.scopes === 'full-access' ? 'full-access' : [...spec!.scopes].sort());
+      expect(route.scopes === 'full-access' ? 'full-access' : [...route.scopes].sort()).toEqual(
+        spec!.scopes === 'full-access' ? 'full-access' : [...spec!.scopes].sort(),
+      );
     });
 
     it('succeeds for the system roles that hold its permission and refuses the others with 403 forbidden', async () => {
@@ -84,7 +99,8 @@ for (const route of tokenRoutes) {
       async () => {
         const seed = await h.seedTenant({ conversations: 8 });
         const only = await createUser(h, 'Only this');
-        const roles = route.permission === 'member' || route.permission === 'none' ? [] : [await createRole(h, seed.tenant_id, 'Only this', [route.permission])];
+        const roles =
+          route.permission === 'member' || route.permission === 'none' ? [] : [await createRole(h, seed.tenant_id, 'Only this', [route.permission])];
         await addMembership(h, seed.tenant_id, only, roles);
         const response = await callSample(seed, route, await h.token(only));
         expect(response.status, response.body.slice(0, 300)).toBeGreaterThanOrEqual(200);

@@ -51,7 +51,12 @@ async function sendChecked(key: string, sample: SampleRequest): Promise<TestResp
   expect(route.responseSchema, `${key} declares no responseSchema`).toBeDefined();
   const credentials = isTokenless(route) ? {} : { token: seed.access_token, tenant: seed.tenant_id };
   const response = await h.request({
-    ...credentials, method: route.method, url: sample.url, body: sample.body, headers: sample.headers, payload: sample.payload,
+    ...credentials,
+    method: route.method,
+    url: sample.url,
+    body: sample.body,
+    headers: sample.headers,
+    payload: sample.payload,
   });
   // The documented status is the one answered (a handler may choose another only in cases the samples avoid).
   expect(response.status, `${key}: ${response.body.slice(0, 300)}`).toBe(route.successStatus ?? 200);
@@ -78,8 +83,10 @@ async function fillTenant(): Promise<void> {
   const telegram = await conversationOn(h, seed, 'telegram');
   const whatsapp = await conversationOn(h, seed, 'whatsapp');
   await sql(h, "UPDATE tenants SET logo_url = 'https://cdn.example.test/logo.png' WHERE id = $1", [seed.tenant_id]);
-  await sql(h, "UPDATE customers SET avatar_url = 'https://cdn.example.test/a.png', email = 'blocked@example.test' WHERE tenant_id = $1 AND id = $2",
-    [seed.tenant_id, whatsapp.customer.id]);
+  await sql(h, "UPDATE customers SET avatar_url = 'https://cdn.example.test/a.png', email = 'blocked@example.test' WHERE tenant_id = $1 AND id = $2", [
+    seed.tenant_id,
+    whatsapp.customer.id,
+  ]);
   await sendChecked('POST /api/v1/channel-blacklists', {
     url: '/api/v1/channel-blacklists',
     body: { channel_id: seed.channels.whatsapp, customer_id: whatsapp.customer.id, reason: 'manual', ttl_seconds: 7200, note: 'Schema check' },
@@ -88,10 +95,19 @@ async function fillTenant(): Promise<void> {
   const member = await sendChecked('POST /api/v1/users', {
     url: '/api/v1/users',
     body: {
-      name: 'Filled Member', email: `filled-${process.pid}@example.test`, password: 'correct horse', password_confirmation: 'correct horse',
-      phone: '+905551112299', title: 'Lead', emergency_contact_name: 'Ada', emergency_contact_surname: 'Byron',
-      emergency_contact_phone_number: '+905551112298', blood_group: 'A+', language: ['English'],
-      avatar_url: 'https://cdn.example.test/m.png', bio: 'Fills every field.',
+      name: 'Filled Member',
+      email: `filled-${process.pid}@example.test`,
+      password: 'correct horse',
+      password_confirmation: 'correct horse',
+      phone: '+905551112299',
+      title: 'Lead',
+      emergency_contact_name: 'Ada',
+      emergency_contact_surname: 'Byron',
+      emergency_contact_phone_number: '+905551112298',
+      blood_group: 'A+',
+      language: ['English'],
+      avatar_url: 'https://cdn.example.test/m.png',
+      bio: 'Fills every field.',
     },
   });
   const memberId = member.json.data.id as number;
@@ -100,8 +116,17 @@ async function fillTenant(): Promise<void> {
   const customer = await sendChecked('POST /api/v1/customers', {
     url: '/api/v1/customers',
     body: {
-      first_name: 'Sample', last_name: 'Filled', phone_number: '+905551112233', email: 'sample.filled@example.test', date_of_birth: '1990-05-17',
-      gender: 'female', country_id: 792, identity_number: '10000000146', job: 'Pilot', address: 'Kadıköy', default_channel_id: seed.channels.telegram,
+      first_name: 'Sample',
+      last_name: 'Filled',
+      phone_number: '+905551112233',
+      email: 'sample.filled@example.test',
+      date_of_birth: '1990-05-17',
+      gender: 'female',
+      country_id: 792,
+      identity_number: '10000000146',
+      job: 'Pilot',
+      address: 'Kadıköy',
+      default_channel_id: seed.channels.telegram,
       user_id: memberId,
     },
   });
@@ -109,13 +134,19 @@ async function fillTenant(): Promise<void> {
   await sendChecked('GET /api/v1/customers/:id', { url: `/api/v1/customers/${customer.json.data.id}` });
 
   const quoted = await sentMessageId(h, seed.access_token, telegram.id, 'Quoted later');
-  await sendChecked('POST /api/v1/conversations/:id/messages', { url: `/api/v1/conversations/${telegram.id}/messages`, body: { message: 'Quoting', quoted_message_id: quoted } });
+  await sendChecked('POST /api/v1/conversations/:id/messages', {
+    url: `/api/v1/conversations/${telegram.id}/messages`,
+    body: { message: 'Quoting', quoted_message_id: quoted },
+  });
   const gone = await sentMessageId(h, seed.access_token, telegram.id, 'Edited, then deleted');
   const goneUrl = `/api/v1/conversations/${telegram.id}/messages/${gone}`;
   await sendChecked('PUT /api/v1/conversations/:id/messages/:messageId', { url: goneUrl, body: { message: 'Edited' } });
   await sendChecked('DELETE /api/v1/conversations/:id/messages/:messageId', { url: goneUrl });
   await sendChecked('GET /api/v1/files/:id/thumbnail', await SAMPLE_REQUESTS['GET /api/v1/files/:id/thumbnail']!(h, seed));
-  await sendChecked('POST /api/v1/conversations/:id/agent/disable', { url: `/api/v1/conversations/${telegram.id}/agent/disable`, body: { duration_minutes: 90 } });
+  await sendChecked('POST /api/v1/conversations/:id/agent/disable', {
+    url: `/api/v1/conversations/${telegram.id}/agent/disable`,
+    body: { duration_minutes: 90 },
+  });
   await sendChecked('GET /api/v1/conversations', { url: '/api/v1/conversations?per_page=1&page=2' });
 }
 

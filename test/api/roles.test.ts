@@ -18,8 +18,13 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const VIEWER_PERMISSIONS = [
-  { id: 1, name: 'conversations.view' }, { id: 4, name: 'customers.view' }, { id: 6, name: 'users.view' }, { id: 8, name: 'roles.view' },
-  { id: 9, name: 'blacklist.view' }, { id: 11, name: 'channels.view' }, { id: 14, name: 'knowledge.view' },
+  { id: 1, name: 'conversations.view' },
+  { id: 4, name: 'customers.view' },
+  { id: 6, name: 'users.view' },
+  { id: 8, name: 'roles.view' },
+  { id: 9, name: 'blacklist.view' },
+  { id: 11, name: 'channels.view' },
+  { id: 14, name: 'knowledge.view' },
 ];
 const catalogue = (ids: number[]) => ids.map((id) => ({ id, name: PERMISSIONS[id - 1] }));
 const SYSTEM = {
@@ -33,8 +38,14 @@ async function systemRole(seed: SeedResult, name: keyof typeof SYSTEM) {
   const [row] = await sql(h, 'SELECT id, created_at FROM roles WHERE tenant_id = $1 AND name = $2', [seed.tenant_id, name]);
   const created = apiTime(row!.created_at);
   return {
-    id: Number(row!.id), tenant_id: seed.tenant_id, name, is_system: true, created_at: created, updated_at: created,
-    permissions_count: SYSTEM[name].length, permissions: SYSTEM[name],
+    id: Number(row!.id),
+    tenant_id: seed.tenant_id,
+    name,
+    is_system: true,
+    created_at: created,
+    updated_at: created,
+    permissions_count: SYSTEM[name].length,
+    permissions: SYSTEM[name],
   };
 }
 
@@ -46,11 +57,22 @@ describe('GET /roles and GET /roles/{id}', () => {
     const response = await h.request({ url: '/api/v1/roles', token: seed.access_token });
     expect(response.status, response.body).toBe(200);
     expectPaginatorShape(response.json);
-    const expected: Array<Record<string, unknown>> = [await systemRole(seed, 'Owner'), await systemRole(seed, 'Admin'), await systemRole(seed, 'Agent'), await systemRole(seed, 'Viewer')];
+    const expected: Array<Record<string, unknown>> = [
+      await systemRole(seed, 'Owner'),
+      await systemRole(seed, 'Admin'),
+      await systemRole(seed, 'Agent'),
+      await systemRole(seed, 'Viewer'),
+    ];
     const [customRow] = await sql(h, 'SELECT created_at FROM roles WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, custom]);
     expected.push({
-      id: custom, tenant_id: seed.tenant_id, name: 'Night Shift', is_system: false, created_at: apiTime(customRow!.created_at),
-      updated_at: apiTime(customRow!.created_at), permissions_count: 2, permissions: catalogue([2, 4]),
+      id: custom,
+      tenant_id: seed.tenant_id,
+      name: 'Night Shift',
+      is_system: false,
+      created_at: apiTime(customRow!.created_at),
+      updated_at: apiTime(customRow!.created_at),
+      permissions_count: 2,
+      permissions: catalogue([2, 4]),
     });
     expectExactJson(response.json.data, expected);
     for (const role of response.json.data) expect(Object.keys(role)).toEqual(ROLE_KEYS);
@@ -110,7 +132,10 @@ describe('PUT /users/{id}/roles', () => {
     expect(response.status, response.body).toBe(200);
     expectExactJson(response.json, { success: 'User roles synced successfully.', data: [await systemRole(seed, 'Admin'), await systemRole(seed, 'Agent')] });
     const fetched = await h.request({ url: `/api/v1/users/${user.id}`, token: seed.access_token });
-    expect(fetched.json.data.roles).toEqual([{ id: admin, name: 'Admin' }, { id: agent, name: 'Agent' }]);
+    expect(fetched.json.data.roles).toEqual([
+      { id: admin, name: 'Admin' },
+      { id: agent, name: 'Agent' },
+    ]);
     expect(fetched.json.data.updated_at).toBe(apiTime(h.clock.now()));
     const emptied = await syncRoles(h, seed.access_token, user.id, []);
     expectExactJson(emptied.json, { success: 'User roles synced successfully.', data: [] });
@@ -143,7 +168,10 @@ describe('GET /account/roles', () => {
     expect(response.status, response.body).toBe(200);
     expectExactJson(response.json, {
       success: 'Account roles retrieved successfully.',
-      data: { roles: ['Viewer'], permissions: ['conversations.view', 'customers.view', 'users.view', 'roles.view', 'blacklist.view', 'channels.view', 'knowledge.view'] },
+      data: {
+        roles: ['Viewer'],
+        permissions: ['conversations.view', 'customers.view', 'users.view', 'roles.view', 'blacklist.view', 'channels.view', 'knowledge.view'],
+      },
     });
     const owner = await h.request({ url: '/api/v1/account/roles', token: seed.access_token });
     expectExactJson(owner.json.data, { roles: ['Owner'], permissions: [...PERMISSIONS] });
@@ -154,10 +182,22 @@ describe('GET /account/roles', () => {
     const union = await h.request({ url: '/api/v1/account/roles', token: await h.token(mixed) });
     expectExactJson(union.json.data, {
       roles: ['Viewer', 'Knowledge'],
-      permissions: ['conversations.view', 'customers.view', 'users.view', 'roles.view', 'blacklist.view', 'channels.view', 'knowledge.view', 'knowledge.manage'],
+      permissions: [
+        'conversations.view',
+        'customers.view',
+        'users.view',
+        'roles.view',
+        'blacklist.view',
+        'channels.view',
+        'knowledge.view',
+        'knowledge.manage',
+      ],
     });
     const emptyRole = await memberWith(h, seed, 'Empty', []);
-    expectExactJson((await h.request({ url: '/api/v1/account/roles', token: emptyRole.token })).json.data, { roles: [`Empty role ${emptyRole.userId}`], permissions: [] });
+    expectExactJson((await h.request({ url: '/api/v1/account/roles', token: emptyRole.token })).json.data, {
+      roles: [`Empty role ${emptyRole.userId}`],
+      permissions: [],
+    });
     const roleless = await createUser(h, 'Roleless');
     await addMembership(h, seed.tenant_id, roleless, []);
     expectExactJson((await h.request({ url: '/api/v1/account/roles', token: await h.token(roleless) })).json.data, { roles: [], permissions: [] });
@@ -189,11 +229,25 @@ describe('a role change applies on the next request with the same token', () => 
 
     expect((await syncRoles(h, seed.access_token, member.userId, [await roleId(h, seed.tenant_id, 'Admin')])).status).toBe(200);
     expect((await h.request({ url: '/api/v1/users', token: member.token })).status).toBe(200);
-    const created = await h.request({ method: 'POST', url: '/api/v1/users', token: member.token, body: { name: 'By Admin', email: `by.admin.${Date.now()}@roles.test`, password: 'password1', password_confirmation: 'password1' } });
+    const created = await h.request({
+      method: 'POST',
+      url: '/api/v1/users',
+      token: member.token,
+      body: { name: 'By Admin', email: `by.admin.${Date.now()}@roles.test`, password: 'password1', password_confirmation: 'password1' },
+    });
     expect(created.status, created.body).toBe(201);
     expect((await h.request({ url: '/api/v1/account/roles', token: member.token })).json.data.roles).toEqual(['Admin']);
 
-    expect((await h.request({ method: 'PUT', url: `/api/v1/users/${member.userId}`, token: seed.access_token, body: { role_ids: [await roleId(h, seed.tenant_id, 'Viewer')] } })).status).toBe(200);
+    expect(
+      (
+        await h.request({
+          method: 'PUT',
+          url: `/api/v1/users/${member.userId}`,
+          token: seed.access_token,
+          body: { role_ids: [await roleId(h, seed.tenant_id, 'Viewer')] },
+        })
+      ).status,
+    ).toBe(200);
     expectExactJson((await h.request({ method: 'DELETE', url: `/api/v1/users/${created.json.data.id}`, token: member.token })).json, FORBIDDEN);
     expect((await h.request({ url: '/api/v1/users', token: member.token })).status).toBe(200);
 

@@ -71,7 +71,9 @@ describe('S3 storage (STORAGE_DRIVER=s3)', () => {
     const target = await telegramTarget();
     const body = streamedFileBody(12 * 1024 * 1024 + 5, PNG_BYTES);
     const response = await h.app.inject({
-      method: 'POST', url: target.url, payload: body.stream,
+      method: 'POST',
+      url: target.url,
+      payload: body.stream,
       headers: { host: '127.0.0.1:8080', authorization: `Bearer ${target.token}`, 'content-type': body.contentType, 'content-length': String(body.length) },
     });
     expect(response.statusCode, response.body).toBe(200);
@@ -86,7 +88,9 @@ describe('S3 storage (STORAGE_DRIVER=s3)', () => {
     const objects = s3.objects.size;
     const over = streamedFileBody(52_428_801);
     const response = await h.app.inject({
-      method: 'POST', url: target.url, payload: over.stream,
+      method: 'POST',
+      url: target.url,
+      payload: over.stream,
       headers: { host: '127.0.0.1:8080', authorization: `Bearer ${target.token}`, 'content-type': over.contentType, 'content-length': String(over.length) },
     });
     expect(response.statusCode).toBe(413);

@@ -51,8 +51,7 @@ describe('unrouted methods', () => {
   // A concrete path can match several patterns (`…/messages/media` also fits `…/messages/:messageId`), and Allow
   // lists the methods of every pattern that matches it.
   const patternOf = (url: string) => new RegExp(`^${url.replace(/:\w+/g, '[^/]+')}$`);
-  const methodsMatching = (concrete: string) =>
-    (apiRoutes as AnyRoute[]).filter((route) => patternOf(route.url).test(concrete)).map((route) => route.method);
+  const methodsMatching = (concrete: string) => (apiRoutes as AnyRoute[]).filter((route) => patternOf(route.url).test(concrete)).map((route) => route.method);
 
   for (const [path] of byPath) {
     const concrete = path.replace(/:\w+/g, '1');
@@ -63,7 +62,11 @@ describe('unrouted methods', () => {
       const seed = await h.seedTenant({ conversations: 1 });
       const url = await concreteUrl(h, seed, path);
       for (const method of unrouted) {
-        for (const [token, target] of [[seed.access_token, url], [null, url], [seed.access_token, `${url}/`]] as const) {
+        for (const [token, target] of [
+          [seed.access_token, url],
+          [null, url],
+          [seed.access_token, `${url}/`],
+        ] as const) {
           const response = await h.request({ method, url: target, token });
           expect(response.status, `${method} ${target}`).toBe(405);
           expect(response.headers.allow).toBe(allowed.join(', '));

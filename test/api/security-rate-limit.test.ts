@@ -84,7 +84,7 @@ describe('rate limit of 3 per minute', () => {
     expectLimited(await h.request({ url: '/api/v1/conversations', token }));
   });
 
-  it('counts failed tenant checks in the token\'s own bucket, so junk X-Tenant values mint no counters', async () => {
+  it("counts failed tenant checks in the token's own bucket, so junk X-Tenant values mint no counters", async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const token = await h.token(seed.user_id);
     const store = h.deps.limiter.store as MemoryRateLimitStore;

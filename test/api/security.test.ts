@@ -25,7 +25,16 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const SECURITY_CODES = ['unauthorized', 'invalid_token', 'invalid_request', 'tenant_required', 'tenant_forbidden', 'insufficient_scope', 'forbidden', 'rate_limit_exceeded'];
+const SECURITY_CODES = [
+  'unauthorized',
+  'invalid_token',
+  'invalid_request',
+  'tenant_required',
+  'tenant_forbidden',
+  'insufficient_scope',
+  'forbidden',
+  'rate_limit_exceeded',
+];
 const INVALID_TOKEN = { error: 'invalid_token', message: 'The access token is invalid or has expired.' };
 const TENANT_FORBIDDEN = { error: 'tenant_forbidden', message: 'You do not have access to this tenant.' };
 const TENANT_INVALID = { error: 'invalid_request', message: 'The X-Tenant header must be a numeric tenant id.' };
@@ -59,7 +68,10 @@ for (const route of tokenRoutes) {
   const routeScopes: Scope[] = route.scopes === 'full-access' ? [...SCOPES] : [...route.scopes];
 
   describe(name, () => {
-    async function call(seed: SeedResult, options: { token?: string | null; tenant?: string | number | null; headers?: Record<string, string>; payload?: string } = {}) {
+    async function call(
+      seed: SeedResult,
+      options: { token?: string | null; tenant?: string | number | null; headers?: Record<string, string>; payload?: string } = {},
+    ) {
       const url = await concreteUrl(h, seed, route.url);
       const token = options.token === undefined ? seed.access_token : options.token;
       return h.request({ method: route.method, url, token, tenant: options.tenant, headers: options.headers, payload: options.payload });
@@ -76,7 +88,14 @@ for (const route of tokenRoutes) {
 
     it('answers 401 unauthorized without a bearer token', async () => {
       const seed = await newSeed();
-      const variants: Array<Record<string, string>> = [{}, { authorization: 'Basic x' }, { authorization: 'Bearer' }, { authorization: 'Bearer    ' }, { authorization: 'Token abc' }, { authorization: '' }];
+      const variants: Array<Record<string, string>> = [
+        {},
+        { authorization: 'Basic x' },
+        { authorization: 'Bearer' },
+        { authorization: 'Bearer    ' },
+        { authorization: 'Token abc' },
+        { authorization: '' },
+      ];
       for (const headers of variants) {
         const response = await call(seed, { token: null, headers });
         expect(response.status, JSON.stringify(headers)).toBe(401);
@@ -100,7 +119,9 @@ for (const route of tokenRoutes) {
       const header = jwtHeader(seed.access_token);
       const payload = jwtPayload(seed.access_token);
       const other = foreignKeys;
-      const publicPem = crypto.createPublicKey({ key: h.deps.tokens.publicJwks()[0] as crypto.JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      const publicPem = crypto
+        .createPublicKey({ key: h.deps.tokens.publicJwks()[0] as crypto.JsonWebKey, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' });
       const [head, , signature] = seed.access_token.split('.');
       const tokens: Record<string, string> = {
         garbage: 'abc',
@@ -108,7 +129,9 @@ for (const route of tokenRoutes) {
         'other RSA key, real kid': await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: header.kid }).sign(other.privateKey),
         'other RSA key, unknown kid': await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'unknown-kid' }).sign(other.privateKey),
         'HS256 with a random secret': await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid }).sign(crypto.randomBytes(32)),
-        'HS256 keyed with the public key': await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid }).sign(new TextEncoder().encode(String(publicPem))),
+        'HS256 keyed with the public key': await new SignJWT(payload)
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid })
+          .sign(new TextEncoder().encode(String(publicPem))),
         'alg none': `${b64({ alg: 'none', typ: 'JWT', kid: header.kid })}.${b64(payload)}.`,
         'tampered payload': `${head}.${b64({ ...payload, sub: '999999' })}.${signature}`,
         'truncated signature': seed.access_token.slice(0, -4),
@@ -193,7 +216,8 @@ for (const route of tokenRoutes) {
       }
       const url = await concreteUrl(h, seed, route.url);
       const repeated = await h.app.inject({
-        method: route.method, url,
+        method: route.method,
+        url,
         headers: { host: '127.0.0.1:8080', authorization: `Bearer ${seed.access_token}`, 'x-tenant': [String(seed.tenant_id), String(seed.tenant_id)] },
       });
       if (tenantScoped) {
@@ -202,52 +226,63 @@ for (const route of tokenRoutes) {
       } else expect(repeated.statusCode).toBeLessThan(400);
     });
 
-    it(tenantScoped ? 'answers 400 tenant_required without X-Tenant for several or no memberships' : 'needs no X-Tenant with several or no memberships', async () => {
-      const seed = await newSeed();
-      const second = await h.seedTenant({ conversations: 1 });
-      await addMembership(h, second.tenant_id, seed.user_id, ['Owner']);
-      const several = await call(seed, { tenant: null });
-      if (tenantScoped) expect(several.json).toEqual(TENANT_REQUIRED);
-      else expectAdmitted(several, 'several memberships');
-      expect(several.status).toBe(tenantScoped ? 400 : 200);
-      expectAdmitted(await call(seed, { tenant: seed.tenant_id }), 'first tenant named');
-      expectAdmitted(await call(second, { token: seed.access_token, tenant: second.tenant_id }), 'second tenant named');
-      const bound = await h.token(seed.user_id, { tenant: seed.tenant_id });
-      expectAdmitted(await call(seed, { token: bound, tenant: null }), 'bound token without X-Tenant');
+    it(
+      tenantScoped ? 'answers 400 tenant_required without X-Tenant for several or no memberships' : 'needs no X-Tenant with several or no memberships',
+      async () => {
+        const seed = await newSeed();
+        const second = await h.seedTenant({ conversations: 1 });
+        await addMembership(h, second.tenant_id, seed.user_id, ['Owner']);
+        const several = await call(seed, { tenant: null });
+        if (tenantScoped) expect(several.json).toEqual(TENANT_REQUIRED);
+        else expectAdmitted(several, 'several memberships');
+        expect(several.status).toBe(tenantScoped ? 400 : 200);
+        expectAdmitted(await call(seed, { tenant: seed.tenant_id }), 'first tenant named');
+        expectAdmitted(await call(second, { token: seed.access_token, tenant: second.tenant_id }), 'second tenant named');
+        const bound = await h.token(seed.user_id, { tenant: seed.tenant_id });
+        expectAdmitted(await call(seed, { token: bound, tenant: null }), 'bound token without X-Tenant');
 
-      const loner = await createUser(h, 'No Memberships');
-      const token = await h.token(loner);
-      const none = await call(seed, { token, tenant: null });
-      if (tenantScoped) {
-        expect(none.status).toBe(400);
-        expect(none.json).toEqual(TENANT_REQUIRED);
-        const named = await call(seed, { token, tenant: seed.tenant_id });
-        expect(named.json).toEqual(TENANT_FORBIDDEN);
-      } else expectAdmitted(none, 'no memberships');
-    });
+        const loner = await createUser(h, 'No Memberships');
+        const token = await h.token(loner);
+        const none = await call(seed, { token, tenant: null });
+        if (tenantScoped) {
+          expect(none.status).toBe(400);
+          expect(none.json).toEqual(TENANT_REQUIRED);
+          const named = await call(seed, { token, tenant: seed.tenant_id });
+          expect(named.json).toEqual(TENANT_FORBIDDEN);
+        } else expectAdmitted(none, 'no memberships');
+      },
+    );
 
-    it(tenantScoped ? 'answers 403 tenant_forbidden for a tenant-bound token used with another tenant' : 'lets a tenant-bound token through whatever X-Tenant says', async () => {
-      const seed = await newSeed();
-      const second = await h.seedTenant({ conversations: 1 });
-      await addMembership(h, second.tenant_id, seed.user_id, ['Owner']);
-      const bound = await h.token(seed.user_id, { tenant: seed.tenant_id });
-      const response = await call(second, { token: bound, tenant: second.tenant_id });
-      if (tenantScoped) {
-        expect(response.status).toBe(403);
-        expect(response.json).toEqual(TENANT_FORBIDDEN);
-      } else expectAdmitted(response, 'bound token, other X-Tenant');
-      expectAdmitted(await call(seed, { token: bound, tenant: seed.tenant_id }), 'bound token, own X-Tenant');
-    });
+    it(
+      tenantScoped
+        ? 'answers 403 tenant_forbidden for a tenant-bound token used with another tenant'
+        : 'lets a tenant-bound token through whatever X-Tenant says',
+      async () => {
+        const seed = await newSeed();
+        const second = await h.seedTenant({ conversations: 1 });
+        await addMembership(h, second.tenant_id, seed.user_id, ['Owner']);
+        const bound = await h.token(seed.user_id, { tenant: seed.tenant_id });
+        const response = await call(second, { token: bound, tenant: second.tenant_id });
+        if (tenantScoped) {
+          expect(response.status).toBe(403);
+          expect(response.json).toEqual(TENANT_FORBIDDEN);
+        } else expectAdmitted(response, 'bound token, other X-Tenant');
+        expectAdmitted(await call(seed, { token: bound, tenant: seed.tenant_id }), 'bound token, own X-Tenant');
+      },
+    );
 
     it('answers 403 insufficient_scope for a token without the route scope, and any one listed scope suffices', async () => {
       const seed = await newSeed();
-      const lacking = SCOPES.filter((scope) => route.scopes === 'full-access' ? scope !== 'account:read' : !routeScopes.includes(scope));
+      const lacking = SCOPES.filter((scope) => (route.scopes === 'full-access' ? scope !== 'account:read' : !routeScopes.includes(scope)));
       const token = await h.token(seed.user_id, { scopes: lacking });
       const response = await call(seed, { token, tenant: seed.tenant_id });
       expect(response.status, response.body).toBe(403);
       expect(response.json.error).toBe('insufficient_scope');
       if (route.scopes !== 'full-access') {
-        expect(response.json).toEqual({ error: 'insufficient_scope', message: `The access token does not have the required scope: ${routeScopes.join(' or ')}.` });
+        expect(response.json).toEqual({
+          error: 'insufficient_scope',
+          message: `The access token does not have the required scope: ${routeScopes.join(' or ')}.`,
+        });
         expect(response.headers['www-authenticate']).toBe(`Bearer error="insufficient_scope", scope="${routeScopes.join(' ')}"`);
         for (const scope of routeScopes) {
           expectAdmitted(await call(seed, { token: await h.token(seed.user_id, { scopes: [scope] }) }), `only ${scope}`);
@@ -262,11 +297,22 @@ for (const route of tokenRoutes) {
       const noRoles = await createUser(h, 'No Roles');
       await addMembership(h, seed.tenant_id, noRoles, []);
       const allButThis = await createUser(h, 'All But This');
-      await addMembership(h, seed.tenant_id, allButThis, [await createRole(h, seed.tenant_id, 'All but this', PERMISSIONS.filter((p) => p !== route.permission))]);
+      await addMembership(h, seed.tenant_id, allButThis, [
+        await createRole(
+          h,
+          seed.tenant_id,
+          'All but this',
+          PERMISSIONS.filter((p) => p !== route.permission),
+        ),
+      ]);
       const emptyRole = await createUser(h, 'Empty Role');
       await addMembership(h, seed.tenant_id, emptyRole, [await createRole(h, seed.tenant_id, 'Empty', [])]);
       for (const user of [noRoles, allButThis, emptyRole]) {
-        const response = await call(seed, { token: await h.token(user), headers: { 'content-type': 'application/json' }, payload: route.method === 'GET' ? undefined : '{bad json' });
+        const response = await call(seed, {
+          token: await h.token(user),
+          headers: { 'content-type': 'application/json' },
+          payload: route.method === 'GET' ? undefined : '{bad json',
+        });
         if (realPermission) {
           expect(response.status, response.body).toBe(403);
           expect(response.json).toEqual(FORBIDDEN);
@@ -288,7 +334,12 @@ describe('isolation inside bodies', () => {
   it("POST /conversations with another tenant's channel_id answers 422 and creates nothing there", async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const other = await h.seedTenant({ conversations: 0 });
-    const response = await h.request({ method: 'POST', url: '/api/v1/conversations', token: seed.access_token, body: { channel_id: other.channels.whatsapp, address: '+15550001111' } });
+    const response = await h.request({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      token: seed.access_token,
+      body: { channel_id: other.channels.whatsapp, address: '+15550001111' },
+    });
     expectValidationError(response, { channel_id: ['The selected channel id is invalid.'] });
     const count = await sql(h, 'SELECT count(*)::int AS n FROM conversations WHERE tenant_id = ANY($1::bigint[])', [[seed.tenant_id, other.tenant_id]]);
     expect(count[0]!.n).toBe(0);

@@ -17,10 +17,20 @@ describe('smoke', () => {
     const messages = await h.request({ url: `/api/v1/conversations/${conversation.id}/messages`, token });
     expect(messages.status, messages.body).toBe(200);
     expect(messages.json.data[0].id).toBe(Number(conversation.last_message_id));
-    const sent = await h.request({ method: 'POST', url: `/api/v1/conversations/${conversation.id}/messages`, token, body: { message: 'Hi there', quoted_message_id: messages.json.data[0].id } });
+    const sent = await h.request({
+      method: 'POST',
+      url: `/api/v1/conversations/${conversation.id}/messages`,
+      token,
+      body: { message: 'Hi there', quoted_message_id: messages.json.data[0].id },
+    });
     expect(sent.status, sent.body).toBe(200);
     expect(sent.json.data.status).toBe('queued');
-    const edited = await h.request({ method: 'PUT', url: `/api/v1/conversations/${conversation.id}/messages/${sent.json.data.message_id}`, token, body: { message: 'Hello there' } });
+    const edited = await h.request({
+      method: 'PUT',
+      url: `/api/v1/conversations/${conversation.id}/messages/${sent.json.data.message_id}`,
+      token,
+      body: { message: 'Hello there' },
+    });
     expect(edited.status, edited.body).toBe(200);
     expect(edited.json.data.is_edited).toBe(true);
     const after = await h.request({ url: `/api/v1/conversations/${conversation.id}`, token });

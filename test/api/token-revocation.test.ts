@@ -60,7 +60,10 @@ describe('flextell token revoke --email', () => {
     const client = await createClient(h, seed.tenant_id);
     const code = await insertCode(h, client, seed.user_id);
     const issued = await postForm(h, '/oauth/token', {
-      grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, ...bodyCredentials(client),
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirectUri,
+      ...bodyCredentials(client),
     });
     expect(issued.status, issued.body).toBe(200);
 

@@ -40,7 +40,9 @@ async function signIn(app: FastifyInstance, peer: Peer, email: string, password:
   const page = await app.inject({ method: 'GET', url: '/oauth/login', remoteAddress: peer.remoteAddress, headers });
   const cookie = String(page.headers['set-cookie']).split(';')[0]!;
   const response = await app.inject({
-    method: 'POST', url: '/oauth/login', remoteAddress: peer.remoteAddress,
+    method: 'POST',
+    url: '/oauth/login',
+    remoteAddress: peer.remoteAddress,
     headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ email, password, _csrf: hiddenValue(page.body, '_csrf') }).toString(),
   });
@@ -67,8 +69,14 @@ describe('TRUST_PROXY', () => {
 
   it('true is one hop: the right-most X-Forwarded-For entry, never the client-supplied left-most', async () => {
     const app = await appTrusting('true');
-    expect(await observe(app, { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': `${SPOOFED}, 203.0.113.10` } })).toEqual({ ip: '203.0.113.10', secure: false });
-    expect(await observe(app, { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.11', 'x-forwarded-proto': 'https' } })).toEqual({ ip: '203.0.113.11', secure: true });
+    expect(await observe(app, { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': `${SPOOFED}, 203.0.113.10` } })).toEqual({
+      ip: '203.0.113.10',
+      secure: false,
+    });
+    expect(await observe(app, { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.11', 'x-forwarded-proto': 'https' } })).toEqual({
+      ip: '203.0.113.11',
+      secure: true,
+    });
     // Without the header the peer is the client.
     expect((await observe(app, { remoteAddress: '127.0.0.2' })).ip).toBe('127.0.0.2');
   });
@@ -106,7 +114,10 @@ describe('TRUST_PROXY', () => {
 
   it('a list of proxy addresses and CIDRs: trusted hops are skipped, an untrusted peer is the client', async () => {
     const app = await appTrusting('10.0.0.0/8, 192.0.2.1');
-    const viaProxies = { remoteAddress: '10.0.0.5', headers: { 'x-forwarded-for': `${SPOOFED}, 203.0.113.60, 192.0.2.1, 10.0.0.9`, 'x-forwarded-proto': 'https' } };
+    const viaProxies = {
+      remoteAddress: '10.0.0.5',
+      headers: { 'x-forwarded-for': `${SPOOFED}, 203.0.113.60, 192.0.2.1, 10.0.0.9`, 'x-forwarded-proto': 'https' },
+    };
     expect(await observe(app, viaProxies)).toEqual({ ip: '203.0.113.60', secure: true });
     const direct = { remoteAddress: '198.51.100.20', headers: { 'x-forwarded-for': '203.0.113.61', 'x-forwarded-proto': 'https' } };
     expect(await observe(app, direct)).toEqual({ ip: '198.51.100.20', secure: false });

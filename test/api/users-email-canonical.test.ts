@@ -33,7 +33,13 @@ describe('canonical emails', () => {
   it('the TypeScript and SQL forms agree on every code point of long-assigned blocks (Latin to CJK symbols, fullwidth, math letters)', async () => {
     // Blocks that gained characters in recent Unicode versions are left out: PostgreSQL's NFKC tables and Node's ICU
     // may be of different versions there (a lower-casing difference would show in any block).
-    const ranges: Array<[number, number]> = [[0x20, 0x33ff], [0xfb00, 0xfb4f], [0xff00, 0xffef], [0x10400, 0x1044f], [0x1d400, 0x1d7ff]];
+    const ranges: Array<[number, number]> = [
+      [0x20, 0x33ff],
+      [0xfb00, 0xfb4f],
+      [0xff00, 0xffef],
+      [0x10400, 0x1044f],
+      [0x1d400, 0x1d7ff],
+    ];
     const samples: string[] = [];
     for (const [first, last] of ranges) {
       for (let codePoint = first; codePoint <= last; codePoint++) {
@@ -112,10 +118,10 @@ describe('migration 0015 and accounts that are one address under the canonical f
       const removed = await insert(fullwidth('other') + '@example.test', true);
       const other = await insert('other@example.test');
       for (const userId of [kate, kateLookalike]) {
-        await db.query(
-          `INSERT INTO access_tokens (jti, user_id, scopes, kid, expires_at) VALUES ($1, $2, 'x', 'k', now() + interval '1 hour')`,
-          [`jti-${userId}`, userId],
-        );
+        await db.query(`INSERT INTO access_tokens (jti, user_id, scopes, kid, expires_at) VALUES ($1, $2, 'x', 'k', now() + interval '1 hour')`, [
+          `jti-${userId}`,
+          userId,
+        ]);
         await db.query(
           `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', now(), now() + interval '1 hour')`,
           [`session-${userId}`, userId],
@@ -126,12 +132,27 @@ describe('migration 0015 and accounts that are one address under the canonical f
 
       const users = await db.query<{ id: number; deleted: boolean }>('SELECT id, deleted_at IS NOT NULL AS deleted FROM users ORDER BY id');
       expect(users.rows.map((row) => [Number(row.id), row.deleted])).toEqual([
-        [kate, false], [kateLookalike, true], [sam, false], [samLookalike, true], [removed, true], [other, false],
+        [kate, false],
+        [kateLookalike, true],
+        [sam, false],
+        [samLookalike, true],
+        [removed, true],
+        [other, false],
       ]);
-      const tokens = await db.query<{ user_id: number; revoked: boolean }>('SELECT user_id, revoked_at IS NOT NULL AS revoked FROM access_tokens ORDER BY user_id');
-      expect(tokens.rows.map((row) => [Number(row.user_id), row.revoked])).toEqual([[kate, false], [kateLookalike, true]]);
-      const sessions = await db.query<{ user_id: number; revoked: boolean }>('SELECT user_id, revoked_at IS NOT NULL AS revoked FROM login_sessions ORDER BY user_id');
-      expect(sessions.rows.map((row) => [Number(row.user_id), row.revoked])).toEqual([[kate, false], [kateLookalike, true]]);
+      const tokens = await db.query<{ user_id: number; revoked: boolean }>(
+        'SELECT user_id, revoked_at IS NOT NULL AS revoked FROM access_tokens ORDER BY user_id',
+      );
+      expect(tokens.rows.map((row) => [Number(row.user_id), row.revoked])).toEqual([
+        [kate, false],
+        [kateLookalike, true],
+      ]);
+      const sessions = await db.query<{ user_id: number; revoked: boolean }>(
+        'SELECT user_id, revoked_at IS NOT NULL AS revoked FROM login_sessions ORDER BY user_id',
+      );
+      expect(sessions.rows.map((row) => [Number(row.user_id), row.revoked])).toEqual([
+        [kate, false],
+        [kateLookalike, true],
+      ]);
       await expect(db.query("INSERT INTO users (name, email) VALUES ('U', 'KATE@EXAMPLE.TEST')")).rejects.toMatchObject({ code: '23505' });
     } finally {
       await drop();

@@ -8,7 +8,17 @@ import { apiTime } from '../support/shapes.js';
 import { expectError, expectExactJson, expectValidationError } from '../support/assertions.js';
 import { addMembership, memberAs, roleId, sql } from '../support/factories.js';
 import {
-  FORBIDDEN, USER_NOT_FOUND, createdUser, deleteUser, directorySnapshot, freshEmail, listUsers, listedIds, newUserBody, postUser, putUser,
+  FORBIDDEN,
+  USER_NOT_FOUND,
+  createdUser,
+  deleteUser,
+  directorySnapshot,
+  freshEmail,
+  listUsers,
+  listedIds,
+  newUserBody,
+  postUser,
+  putUser,
 } from '../support/users.js';
 
 let h: Harness;
@@ -45,7 +55,10 @@ describe('PUT /users/{id}', () => {
     const [admin, agent, viewer] = await Promise.all(['Admin', 'Agent', 'Viewer'].map((name) => roleId(h, seed.tenant_id, name)));
     const user = await createdUser(h, seed.access_token, { role_ids: [agent] });
     const replaced = await putUser(h, seed.access_token, user.id, { role_ids: [viewer, admin, viewer] });
-    expect(replaced.json.data.roles).toEqual([{ id: admin, name: 'Admin' }, { id: viewer, name: 'Viewer' }]);
+    expect(replaced.json.data.roles).toEqual([
+      { id: admin, name: 'Admin' },
+      { id: viewer, name: 'Viewer' },
+    ]);
     expect((await putUser(h, seed.access_token, user.id, { role_ids: null })).json.data.roles).toHaveLength(2);
     expect((await putUser(h, seed.access_token, user.id, { role_ids: [] })).json.data.roles).toEqual([]);
   });
@@ -65,11 +78,14 @@ describe('PUT /users/{id}', () => {
       email: ['The email has already been taken.'],
       password: ['The password field confirmation does not match.'],
     });
-    expectValidationError(await putUser(h, seed.access_token, user.id, { email: 'x@', password: 'short', password_confirmation: 'short', blood_group: 'ABCDEFGHIJK' }), {
-      email: ['The email field must be a valid email address.'],
-      password: ['The password field must be at least 8 characters.'],
-      blood_group: ['The blood group field must not be greater than 10 characters.'],
-    });
+    expectValidationError(
+      await putUser(h, seed.access_token, user.id, { email: 'x@', password: 'short', password_confirmation: 'short', blood_group: 'ABCDEFGHIJK' }),
+      {
+        email: ['The email field must be a valid email address.'],
+        password: ['The password field must be at least 8 characters.'],
+        blood_group: ['The blood group field must not be greater than 10 characters.'],
+      },
+    );
     expectValidationError(await putUser(h, seed.access_token, user.id, { role_ids: [await roleId(h, other.tenant_id, 'Viewer')], is_active: 'true' }), {
       is_active: ['The is active field must be true or false.'],
       'role_ids.0': ['The selected role_ids.0 is invalid.'],
@@ -92,13 +108,25 @@ describe('PUT /users/{id}', () => {
     expect((await putUser(h, seed.access_token, user.id, { email })).json.data.email).toBe(email);
 
     const expires = new Date(h.clock.now().getTime() + 3600_000);
-    await sql(h, `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at)
-                  VALUES ($1, 'f', 'j', $2, $3, '', $4)`, [`rt-${user.id}`, user.id, '00000000-0000-4000-8000-000000000000', expires]);
-    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
-      [`ls-${user.id}`, user.id, h.clock.now(), expires]);
-    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`,
-      [`ls-owner-${seed.user_id}`, seed.user_id, h.clock.now(), expires]);
-    const [{ password_hash: oldHash }] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id]) as any[];
+    await sql(
+      h,
+      `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at)
+                  VALUES ($1, 'f', 'j', $2, $3, '', $4)`,
+      [`rt-${user.id}`, user.id, '00000000-0000-4000-8000-000000000000', expires],
+    );
+    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`, [
+      `ls-${user.id}`,
+      user.id,
+      h.clock.now(),
+      expires,
+    ]);
+    await sql(h, `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at) VALUES ($1, $2, 'c', $3, $4)`, [
+      `ls-owner-${seed.user_id}`,
+      seed.user_id,
+      h.clock.now(),
+      expires,
+    ]);
+    const [{ password_hash: oldHash }] = (await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id])) as any[];
     // The profile change alone revokes nothing.
     await putUser(h, seed.access_token, user.id, { bio: 'x' });
     expect(await sql(h, 'SELECT revoked_at FROM refresh_tokens WHERE user_id = $1', [user.id])).toEqual([{ revoked_at: null }]);
@@ -107,7 +135,7 @@ describe('PUT /users/{id}', () => {
     expect(response.status, response.body).toBe(200);
     expect(response.body).not.toContain('password');
     expect(response.json.data.updated_at).toBe(apiTime(h.clock.now()));
-    const [{ password_hash: newHash }] = await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id]) as any[];
+    const [{ password_hash: newHash }] = (await sql(h, 'SELECT password_hash FROM users WHERE id = $1', [user.id])) as any[];
     expect(newHash).not.toBe(oldHash);
     const { verify } = await import('@node-rs/argon2');
     expect(await verify(newHash, 'brand new pw')).toBe(true);
@@ -122,10 +150,13 @@ describe('PUT /users/{id}', () => {
     const shared = await createdUser(h, seed.access_token);
     await addMembership(h, other.tenant_id, shared.id, ['Viewer']);
     const before = await directorySnapshot(h, seed.tenant_id);
-    expectValidationError(await putUser(h, seed.access_token, shared.id, { email: freshEmail(), password: 'new password', password_confirmation: 'new password' }), {
-      email: ['The email cannot be changed for a user who belongs to other tenants.'],
-      password: ['The password cannot be changed for a user who belongs to other tenants.'],
-    });
+    expectValidationError(
+      await putUser(h, seed.access_token, shared.id, { email: freshEmail(), password: 'new password', password_confirmation: 'new password' }),
+      {
+        email: ['The email cannot be changed for a user who belongs to other tenants.'],
+        password: ['The password cannot be changed for a user who belongs to other tenants.'],
+      },
+    );
     // unique and confirmed come first.
     expectValidationError(await putUser(h, seed.access_token, shared.id, { email: other.email, password: 'new password' }), {
       email: ['The email has already been taken.'],
@@ -167,7 +198,12 @@ describe('DELETE /users/{id}', () => {
     const trashed = (await listUsers(h, seed.access_token, '?trashed=1')).data;
     expect(trashed.map((row: any) => row.id)).toEqual([user.id]);
     expect(trashed[0]).toMatchObject({ deleted_at: apiTime(h.clock.now()), updated_at: apiTime(h.clock.now()), is_active: true });
-    expectError(await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id }), 403, 'tenant_forbidden', 'You do not have access to this tenant.');
+    expectError(
+      await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id }),
+      403,
+      'tenant_forbidden',
+      'You do not have access to this tenant.',
+    );
 
     const after = await sql(h, 'SELECT id, related_user_id, updated_at FROM customers WHERE tenant_id = $1 ORDER BY id', [seed.tenant_id]);
     expect(after).toEqual(customers.map((row) => ({ id: row.id, related_user_id: null, updated_at: row.updated_at })));

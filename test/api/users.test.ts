@@ -23,10 +23,23 @@ describe('POST /users', () => {
     const [admin, agent] = [await roleId(h, seed.tenant_id, 'Admin'), await roleId(h, seed.tenant_id, 'Agent')];
     const email = freshEmail('deniz');
     const response = await postUser(h, seed.access_token, {
-      name: '  Deniz Kaya ', email, password: ' secret pass ', password_confirmation: ' secret pass ', title: 'Support',
-      phone: '+905559998877', emergency_contact_name: 'Ayşe', emergency_contact_surname: '', emergency_contact_phone_number: '+905550000000',
-      blood_group: '0+', language: ['Turkish', 'English', 'Turkish'], avatar_url: 'https://cdn.example.test/a.png', is_active: true,
-      bio: 'Hi', role_ids: [agent, String(admin), agent], last_login_ip: '10.0.0.1', password_hash: 'x',
+      name: '  Deniz Kaya ',
+      email,
+      password: ' secret pass ',
+      password_confirmation: ' secret pass ',
+      title: 'Support',
+      phone: '+905559998877',
+      emergency_contact_name: 'Ayşe',
+      emergency_contact_surname: '',
+      emergency_contact_phone_number: '+905550000000',
+      blood_group: '0+',
+      language: ['Turkish', 'English', 'Turkish'],
+      avatar_url: 'https://cdn.example.test/a.png',
+      is_active: true,
+      bio: 'Hi',
+      role_ids: [agent, String(admin), agent],
+      last_login_ip: '10.0.0.1',
+      password_hash: 'x',
     });
     expect(response.status, response.body).toBe(201);
     const id = response.json.data.id;
@@ -35,11 +48,28 @@ describe('POST /users', () => {
     const expected = {
       success: 'User created successfully.',
       data: {
-        id, name: 'Deniz Kaya', email, title: 'Support', phone: '+905559998877', emergency_contact_name: 'Ayşe',
-        emergency_contact_surname: null, emergency_contact_phone_number: '+905550000000', blood_group: '0+',
-        language: ['Turkish', 'English'], avatar_url: 'https://cdn.example.test/a.png', is_active: true, bio: 'Hi',
-        last_login_at: null, last_login_ip: null, created_at: now, updated_at: now, deleted_at: null,
-        roles: [{ id: admin, name: 'Admin' }, { id: agent, name: 'Agent' }],
+        id,
+        name: 'Deniz Kaya',
+        email,
+        title: 'Support',
+        phone: '+905559998877',
+        emergency_contact_name: 'Ayşe',
+        emergency_contact_surname: null,
+        emergency_contact_phone_number: '+905550000000',
+        blood_group: '0+',
+        language: ['Turkish', 'English'],
+        avatar_url: 'https://cdn.example.test/a.png',
+        is_active: true,
+        bio: 'Hi',
+        last_login_at: null,
+        last_login_ip: null,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+        roles: [
+          { id: admin, name: 'Admin' },
+          { id: agent, name: 'Agent' },
+        ],
       },
     };
     expectExactJson(response.json, expected);
@@ -64,10 +94,28 @@ describe('POST /users', () => {
   it('defaults to an active member with no role, no language and null profile fields', async () => {
     const seed = await h.seedTenant({ conversations: 0 });
     const email = freshEmail();
-    const response = await postUser(h, seed.access_token, { name: 'Plain', email, password: '12345678', password_confirmation: '12345678', role_ids: null, language: null });
+    const response = await postUser(h, seed.access_token, {
+      name: 'Plain',
+      email,
+      password: '12345678',
+      password_confirmation: '12345678',
+      role_ids: null,
+      language: null,
+    });
     expect(response.status, response.body).toBe(201);
     const data = response.json.data;
-    expect(data).toMatchObject({ name: 'Plain', email, title: null, phone: null, blood_group: null, language: [], avatar_url: null, is_active: true, bio: null, roles: [] });
+    expect(data).toMatchObject({
+      name: 'Plain',
+      email,
+      title: null,
+      phone: null,
+      blood_group: null,
+      language: [],
+      avatar_url: null,
+      is_active: true,
+      bio: null,
+      roles: [],
+    });
     const suspended = await postUser(h, seed.access_token, newUserBody({ is_active: '0' }));
     expect(suspended.status).toBe(201);
     expect(suspended.json.data.is_active).toBe(false);
@@ -87,10 +135,21 @@ describe('POST /users', () => {
     });
     const foreignRole = await roleId(h, other.tenant_id, 'Agent');
     const response = await postUser(h, seed.access_token, {
-      name: 'x'.repeat(256), email: 'not-an-email', password: 'short', password_confirmation: 'short', phone: '1'.repeat(21),
-      title: 7, emergency_contact_name: 'n'.repeat(256), emergency_contact_surname: ['x'], emergency_contact_phone_number: '2'.repeat(21),
-      blood_group: 'ABCDEFGHIJK', language: ['Turkish', 'German'], avatar_url: 'ftp://files.example.test/a.png', is_active: 'yes',
-      bio: 'b'.repeat(1001), role_ids: [foreignRole],
+      name: 'x'.repeat(256),
+      email: 'not-an-email',
+      password: 'short',
+      password_confirmation: 'short',
+      phone: '1'.repeat(21),
+      title: 7,
+      emergency_contact_name: 'n'.repeat(256),
+      emergency_contact_surname: ['x'],
+      emergency_contact_phone_number: '2'.repeat(21),
+      blood_group: 'ABCDEFGHIJK',
+      language: ['Turkish', 'German'],
+      avatar_url: 'ftp://files.example.test/a.png',
+      is_active: 'yes',
+      bio: 'b'.repeat(1001),
+      role_ids: [foreignRole],
     });
     expectValidationError(response, {
       name: ['The name field must not be greater than 255 characters.'],

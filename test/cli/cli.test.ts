@@ -60,7 +60,15 @@ describe('flextell CLI', () => {
 
     const first = JSON.parse(run(['seed', '--json', '--conversations', '8'], env).lastLine);
     expect(Object.keys(first)).toEqual([
-      'tenant_id', 'user_id', 'email', 'password', 'access_token', 'refresh_token', 'client_id', 'client_secret', 'channels',
+      'tenant_id',
+      'user_id',
+      'email',
+      'password',
+      'access_token',
+      'refresh_token',
+      'client_id',
+      'client_secret',
+      'channels',
     ]);
     expect(Object.keys(first.channels)).toEqual(['whatsapp', 'instagram', 'website', 'telegram']);
     expect(first.refresh_token).toBeNull();
@@ -115,8 +123,7 @@ describe('flextell CLI', () => {
 
     const server = await startServe(env);
     try {
-      const status = async (token: string) =>
-        (await fetch(`${server.url}/api/v1/account/tenants`, { headers: { authorization: `Bearer ${token}` } })).status;
+      const status = async (token: string) => (await fetch(`${server.url}/api/v1/account/tenants`, { headers: { authorization: `Bearer ${token}` } })).status;
       expect(await status(afterPassword)).toBe(200);
       for (const token of [byJti, kept, seed.access_token, beforePassword]) expect(await status(token)).toBe(401);
     } finally {

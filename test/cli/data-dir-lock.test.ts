@@ -81,7 +81,10 @@ describe('data-dir lock', () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const contenders = await race(dir);
       const winners = contenders.filter((contender) => /^won$/m.test(contender.output));
-      expect(winners.map((winner) => winner.child.pid), `trial ${trial}`).toHaveLength(1);
+      expect(
+        winners.map((winner) => winner.child.pid),
+        `trial ${trial}`,
+      ).toHaveLength(1);
       const winner = winners[0]!;
       for (const loser of contenders.filter((contender) => contender !== winner)) {
         expect(loser.output).toContain(`The data directory ${dir} is in use by process ${winner.child.pid}.`);

@@ -52,7 +52,9 @@ describe('embedded data directory modes', () => {
     // The inherited umask is the usual 022: the product must not depend on the operator's.
     const seed = JSON.parse(run(['seed', '--json', '--conversations', '2'], { FLEXTELL_DATA_DIR: dataDir }).stdout.trim().split('\n').pop()!);
     const server = await startServe({ FLEXTELL_DATA_DIR: dataDir });
-    const list = await fetch(`${server.url}/api/v1/conversations`, { headers: { authorization: `Bearer ${seed.access_token}`, 'x-tenant': String(seed.tenant_id) } });
+    const list = await fetch(`${server.url}/api/v1/conversations`, {
+      headers: { authorization: `Bearer ${seed.access_token}`, 'x-tenant': String(seed.tenant_id) },
+    });
     const conversationId = ((await list.json()) as { data: Array<{ id: number }> }).data[0]!.id;
     for (let i = 0; i < 20; i++) {
       const sent = await fetch(`${server.url}/api/v1/conversations/${conversationId}/messages`, {

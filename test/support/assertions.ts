@@ -69,5 +69,8 @@ export async function expectAgent(h: Harness, seed: SeedResult, conversationId: 
   expectExactJson(response.json, { success: 'Agent status retrieved successfully.', data });
   const conversation = await getConversation(h, seed.access_token, conversationId);
   expect([conversation.agent_disabled, conversation.agent_expires_at, conversation.agent_disabled_by_user_name]).toEqual(expected.slice(0, 3));
-  expectExactJson((await allConversations(h, seed)).find((row) => row.id === conversationId), conversation);
+  expectExactJson(
+    (await allConversations(h, seed)).find((row) => row.id === conversationId),
+    conversation,
+  );
 }

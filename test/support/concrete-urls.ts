@@ -36,7 +36,10 @@ async function realId(h: Harness, seed: SeedResult, resource: string, param: str
     case 'conversations':
       return firstId(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
     case 'messages':
-      return firstId(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND ($2::bigint IS NULL OR conversation_id = $2) ORDER BY id LIMIT 1', [t, conversationId]);
+      return firstId(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND ($2::bigint IS NULL OR conversation_id = $2) ORDER BY id LIMIT 1', [
+        t,
+        conversationId,
+      ]);
     case 'channels':
       return seed.channels.whatsapp;
     case 'customers':
@@ -51,7 +54,11 @@ async function realId(h: Harness, seed: SeedResult, resource: string, param: str
       return firstId(h, `SELECT id FROM roles WHERE tenant_id = $1 ORDER BY id LIMIT 1`, [t]);
     case 'applications':
       // A fresh application: deleting the seed's own Demo App would revoke the very token making the call.
-      return firstId(h, `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential) VALUES ($1, gen_random_uuid(), 'Security probe', true) RETURNING id`, [t]);
+      return firstId(
+        h,
+        `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential) VALUES ($1, gen_random_uuid(), 'Security probe', true) RETURNING id`,
+        [t],
+      );
     case 'channel-blacklists': {
       const customer = await firstId(h, 'SELECT id FROM customers WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
       return customer === null ? null : insertBlacklist(h, { tenantId: t, channelId: seed.channels.whatsapp, customerId: customer });
@@ -60,7 +67,9 @@ async function realId(h: Harness, seed: SeedResult, resource: string, param: str
       return firstId(h, `INSERT INTO knowledge_articles (tenant_id, title, body) VALUES ($1, 'Returns', 'Within 30 days.') RETURNING id`, [t]);
     case 'agent-runs': {
       if (conversationId === null) conversationId = await firstId(h, 'SELECT id FROM conversations WHERE tenant_id = $1 ORDER BY id LIMIT 1', [t]);
-      return conversationId === null ? null : firstId(h, `INSERT INTO agent_runs (tenant_id, conversation_id, mode) VALUES ($1, $2, 'copilot') RETURNING id`, [t, conversationId]);
+      return conversationId === null
+        ? null
+        : firstId(h, `INSERT INTO agent_runs (tenant_id, conversation_id, mode) VALUES ($1, $2, 'copilot') RETURNING id`, [t, conversationId]);
     }
     default:
       void param;

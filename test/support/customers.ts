@@ -4,8 +4,23 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 /** CustomerResource keys in order (docs/responses.md#resources). */
 export const CUSTOMER_KEYS = [
-  'id', 'first_name', 'last_name', 'phone_number', 'email', 'date_of_birth', 'gender', 'country_name', 'identity_number',
-  'job', 'address', 'default_channel_id', 'avatar_url', 'related_user', 'created_at', 'updated_at', 'deleted_at',
+  'id',
+  'first_name',
+  'last_name',
+  'phone_number',
+  'email',
+  'date_of_birth',
+  'gender',
+  'country_name',
+  'identity_number',
+  'job',
+  'address',
+  'default_channel_id',
+  'avatar_url',
+  'related_user',
+  'created_at',
+  'updated_at',
+  'deleted_at',
 ];
 export const NOT_FOUND_CUSTOMER = { error: 'not_found', message: 'Customer not found.' };
 

@@ -51,10 +51,12 @@ export async function addMembership(
   options: { isActive?: boolean } = {},
 ): Promise<void> {
   const now = h.clock.now();
-  await h.deps.db.query(
-    'INSERT INTO memberships (tenant_id, user_id, is_active, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)',
-    [tenantId, userId, options.isActive ?? true, now],
-  );
+  await h.deps.db.query('INSERT INTO memberships (tenant_id, user_id, is_active, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)', [
+    tenantId,
+    userId,
+    options.isActive ?? true,
+    now,
+  ]);
   for (const role of roles) {
     const id = typeof role === 'number' ? role : await roleId(h, tenantId, role);
     await h.deps.db.query('INSERT INTO membership_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)', [tenantId, userId, id]);
@@ -82,8 +84,15 @@ export async function insertBlacklist(h: Harness, input: BlacklistInput): Promis
                                      metadata, deleted_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $6, $6) RETURNING id`,
     [
-      input.tenantId, input.channelId, input.customerId, input.reason ?? 'manual', input.note ?? null, input.blockedAt ?? now,
-      input.expiresAt === undefined ? null : input.expiresAt, input.isActive ?? true, JSON.stringify(input.metadata ?? {}),
+      input.tenantId,
+      input.channelId,
+      input.customerId,
+      input.reason ?? 'manual',
+      input.note ?? null,
+      input.blockedAt ?? now,
+      input.expiresAt === undefined ? null : input.expiresAt,
+      input.isActive ?? true,
+      JSON.stringify(input.metadata ?? {}),
       input.deletedAt ?? null,
     ],
   );
@@ -132,8 +141,17 @@ export async function insertMessage(h: Harness, tenantId: number, conversationId
     h,
     `INSERT INTO messages (tenant_id, conversation_id, channel_id, is_customer, message_type, message, source, provider, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-    [tenantId, conversationId, conversation!.channel_id, isCustomer, input.messageType ?? 'text', text,
-      input.source ?? (isCustomer ? 'customer' : 'user'), conversation!.channel_type, at],
+    [
+      tenantId,
+      conversationId,
+      conversation!.channel_id,
+      isCustomer,
+      input.messageType ?? 'text',
+      text,
+      input.source ?? (isCustomer ? 'customer' : 'user'),
+      conversation!.channel_type,
+      at,
+    ],
   );
   const id = Number(row!.id);
   if (input.bump ?? true) {
@@ -194,19 +212,29 @@ export async function userName(h: Harness, userId: number): Promise<string> {
 
 /** The seed's tenant setting agent.handoff_pause_minutes (docs/tenancy-and-data.md#tenant-settings), written directly. */
 export async function setHandoffMinutes(h: Harness, tenantId: number, minutes: number): Promise<void> {
-  await sql(h, `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{agent}', COALESCE(settings->'agent', '{}'::jsonb) || $2::jsonb) WHERE id = $1`,
-    [tenantId, JSON.stringify({ handoff_pause_minutes: minutes })]);
+  await sql(
+    h,
+    `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{agent}', COALESCE(settings->'agent', '{}'::jsonb) || $2::jsonb) WHERE id = $1`,
+    [tenantId, JSON.stringify({ handoff_pause_minutes: minutes })],
+  );
 }
 
 /**
  * A pending AI draft made with the agent's own service (docs/domain-rules.md#ai-suggestions), answering the conversation's
  * customer messages; returns its id and the trigger ids ascending.
  */
-export async function createDraft(h: Harness, seed: SeedResult, conversationId: number, text: string, pendingActions: Array<{ type: string } & Record<string, unknown>> = []) {
+export async function createDraft(
+  h: Harness,
+  seed: SeedResult,
+  conversationId: number,
+  text: string,
+  pendingActions: Array<{ type: string } & Record<string, unknown>> = [],
+) {
   const { createSuggestion } = await import('../../src/modules/suggestions/suggestion.service.js');
   const triggers = (await allMessages(h, seed.access_token, conversationId)).filter((row) => row.is_customer).map((row) => row.id as number);
   const id = await h.deps.db.transaction((tx) =>
-    createSuggestion(tx, seed.tenant_id, conversationId, { originalText: text, triggerMessageIds: triggers, pendingActions }, h.clock.now()));
+    createSuggestion(tx, seed.tenant_id, conversationId, { originalText: text, triggerMessageIds: triggers, pendingActions }, h.clock.now()),
+  );
   return { id: Number(id), triggers: [...triggers].sort((a, b) => a - b) };
 }
 

@@ -84,7 +84,11 @@ export class FakeS3 {
     this.operations.push(`CreateMultipartUpload ${key}`);
     const uploadId = crypto.randomBytes(12).toString('hex');
     this.uploads.set(uploadId, { key, contentType, parts: new Map() });
-    this.xml(response, 200, `<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${this.bucket}</Bucket><Key>${key}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);
+    this.xml(
+      response,
+      200,
+      `<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${this.bucket}</Bucket><Key>${key}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
+    );
   }
 
   private uploadPart(response: http.ServerResponse, uploadId: string, partNumber: number, body: Buffer): void {
@@ -108,7 +112,11 @@ export class FakeS3 {
     const body = Buffer.concat(parts as Buffer[]);
     this.objects.set(key, { body, contentType: upload.contentType });
     this.uploads.delete(uploadId);
-    this.xml(response, 200, `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Location>http://127.0.0.1/${this.bucket}/${key}</Location><Bucket>${this.bucket}</Bucket><Key>${key}</Key><ETag>${etag(body)}</ETag></CompleteMultipartUploadResult>`);
+    this.xml(
+      response,
+      200,
+      `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Location>http://127.0.0.1/${this.bucket}/${key}</Location><Bucket>${this.bucket}</Bucket><Key>${key}</Key><ETag>${etag(body)}</ETag></CompleteMultipartUploadResult>`,
+    );
   }
 
   private getObject(response: http.ServerResponse, key: string, range: string | undefined): void {

@@ -10,8 +10,21 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 /** Helpers of the media upload and signed-link suites (docs/domain-rules.md#files-and-media). */
 export const FILE_KEYS = [
-  'id', 'name', 'description', 'type', 'mime_type', 'size', 'formatted_size', 'group_id', 'fileable_type', 'fileable_id',
-  'temporary_url', 'temporary_thumbnail_url', 'created_at', 'updated_at', 'deleted_at',
+  'id',
+  'name',
+  'description',
+  'type',
+  'mime_type',
+  'size',
+  'formatted_size',
+  'group_id',
+  'fileable_type',
+  'fileable_id',
+  'temporary_url',
+  'temporary_thumbnail_url',
+  'created_at',
+  'updated_at',
+  'deleted_at',
 ];
 export const LINK = /^http:\/\/127\.0\.0\.1:8080\/api\/v1\/files\/(\d+)\/content\?t=(\d+)&expires=(\d+)&signature=([0-9a-f]{64})$/;
 
@@ -63,8 +76,12 @@ export async function download(h: Harness, url: string, headers: Record<string, 
 
 /** Rows of the tenant's files and messages plus the files under the storage directory. */
 export async function storedState(h: Harness, tenantId: number, storageDir: string) {
-  const [row] = await sql(h, `SELECT (SELECT count(*)::int FROM files WHERE tenant_id = $1) AS files,
-                                     (SELECT count(*)::int FROM messages WHERE tenant_id = $1) AS messages`, [tenantId]);
+  const [row] = await sql(
+    h,
+    `SELECT (SELECT count(*)::int FROM files WHERE tenant_id = $1) AS files,
+                                     (SELECT count(*)::int FROM messages WHERE tenant_id = $1) AS messages`,
+    [tenantId],
+  );
   return { files: Number(row!.files), messages: Number(row!.messages), onDisk: filesUnder(storageDir).length };
 }
 

@@ -45,7 +45,12 @@ export class TestBrowser {
 export function hiddenValue(html: string, name: string): string {
   const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html);
   if (!match) throw new Error(`No hidden input ${name} in: ${html.slice(0, 500)}`);
-  return match[1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'");
+  return match[1]!
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'");
 }
 
 /** Starts the harness app on an ephemeral loopback port; returns its base URL. */
@@ -64,7 +69,10 @@ export async function listeningHarness(): Promise<{ h: Harness; base: string }> 
 export async function logIn(browser: TestBrowser, email: string, password: string, returnTo = ''): Promise<Response> {
   const page = await browser.get(`/oauth/login${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`);
   const { response } = await browser.post('/oauth/login', {
-    email, password, _csrf: hiddenValue(page.html, '_csrf'), return_to: hiddenValue(page.html, 'return_to'),
+    email,
+    password,
+    _csrf: hiddenValue(page.html, '_csrf'),
+    return_to: hiddenValue(page.html, 'return_to'),
   });
   return response;
 }

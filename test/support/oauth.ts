@@ -48,8 +48,17 @@ export async function insertCode(
   await h.deps.db.query(
     `INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [sha256Hex(code), userId, client.clientId, options.redirectUri ?? client.redirectUri, (options.scopes ?? SCOPES).join(' '),
-      options.challenge ?? null, options.challenge ? 'S256' : null, new Date(now.getTime() + 600_000), now],
+    [
+      sha256Hex(code),
+      userId,
+      client.clientId,
+      options.redirectUri ?? client.redirectUri,
+      (options.scopes ?? SCOPES).join(' '),
+      options.challenge ?? null,
+      options.challenge ? 'S256' : null,
+      new Date(now.getTime() + 600_000),
+      now,
+    ],
   );
   return code;
 }
@@ -60,12 +69,7 @@ export function basic(id: string, secret: string): string {
 }
 
 /** A form-encoded POST to an OAuth endpoint. */
-export function postForm(
-  h: Harness,
-  url: string,
-  fields: Record<string, string>,
-  headers: Record<string, string> = {},
-): Promise<TestResponse> {
+export function postForm(h: Harness, url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<TestResponse> {
   return h.request({
     method: 'POST',
     url,

@@ -81,24 +81,33 @@ async function telegramConversation(h: Harness, seed: SeedResult): Promise<numbe
   return (await conversationOn(h, seed, 'telegram')).id as number;
 }
 
-const onConversation = (suffix: string, body?: unknown): Sample => async (h, seed) => ({
-  url: `/api/v1/conversations/${await telegramConversation(h, seed)}${suffix}`,
-  ...(body === undefined ? {} : { body }),
-});
+const onConversation =
+  (suffix: string, body?: unknown): Sample =>
+  async (h, seed) => ({
+    url: `/api/v1/conversations/${await telegramConversation(h, seed)}${suffix}`,
+    ...(body === undefined ? {} : { body }),
+  });
 
 /** A text the owner sent, so members may edit or delete it. */
-const onOwnMessage = (body?: unknown): Sample => async (h, seed) => {
-  const conversation = await telegramConversation(h, seed);
-  const message = await sentMessageId(h, seed.access_token, conversation, 'Sample message');
-  return { url: `/api/v1/conversations/${conversation}/messages/${message}`, ...(body === undefined ? {} : { body }) };
-};
+const onOwnMessage =
+  (body?: unknown): Sample =>
+  async (h, seed) => {
+    const conversation = await telegramConversation(h, seed);
+    const message = await sentMessageId(h, seed.access_token, conversation, 'Sample message');
+    return { url: `/api/v1/conversations/${conversation}/messages/${message}`, ...(body === undefined ? {} : { body }) };
+  };
 
-const withDraft = (suffix: string, body?: unknown): Sample => async (h, seed) => {
-  const conversation = await telegramConversation(h, seed);
-  await sql(h, "UPDATE ai_suggestions SET status = 'discarded' WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'", [seed.tenant_id, conversation]);
-  await createDraft(h, seed, conversation, 'A drafted answer');
-  return { url: `/api/v1/conversations/${conversation}${suffix}`, ...(body === undefined ? {} : { body }) };
-};
+const withDraft =
+  (suffix: string, body?: unknown): Sample =>
+  async (h, seed) => {
+    const conversation = await telegramConversation(h, seed);
+    await sql(h, "UPDATE ai_suggestions SET status = 'discarded' WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'", [
+      seed.tenant_id,
+      conversation,
+    ]);
+    await createDraft(h, seed, conversation, 'A drafted answer');
+    return { url: `/api/v1/conversations/${conversation}${suffix}`, ...(body === undefined ? {} : { body }) };
+  };
 
 /** A customer of the seed's tenant made for this call (deletes and updates consume nothing shared). */
 async function freshCustomer(h: Harness, seed: SeedResult): Promise<number> {
@@ -106,58 +115,71 @@ async function freshCustomer(h: Harness, seed: SeedResult): Promise<number> {
   return Number(rows[0]!.id);
 }
 
-const onCustomer = (body?: unknown): Sample => async (h, seed) => ({
-  url: `/api/v1/customers/${await freshCustomer(h, seed)}`,
-  ...(body === undefined ? {} : { body }),
-});
+const onCustomer =
+  (body?: unknown): Sample =>
+  async (h, seed) => ({
+    url: `/api/v1/customers/${await freshCustomer(h, seed)}`,
+    ...(body === undefined ? {} : { body }),
+  });
 
 /** An active block of a fresh customer on the seed's telegram channel. */
-const onBlacklistEntry = (body?: unknown): Sample => async (h, seed) => {
-  const customer = await freshCustomer(h, seed);
-  const rows = await sql<{ id: number }>(
-    h,
-    `INSERT INTO channel_blacklists (tenant_id, channel_id, customer_id, reason, blocked_at) VALUES ($1, $2, $3, 'manual', now()) RETURNING id`,
-    [seed.tenant_id, seed.channels.telegram, customer],
-  );
-  return { url: `/api/v1/channel-blacklists/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
-};
+const onBlacklistEntry =
+  (body?: unknown): Sample =>
+  async (h, seed) => {
+    const customer = await freshCustomer(h, seed);
+    const rows = await sql<{ id: number }>(
+      h,
+      `INSERT INTO channel_blacklists (tenant_id, channel_id, customer_id, reason, blocked_at) VALUES ($1, $2, $3, 'manual', now()) RETURNING id`,
+      [seed.tenant_id, seed.channels.telegram, customer],
+    );
+    return { url: `/api/v1/channel-blacklists/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
+  };
 
 /** An Agent of the seed's tenant made for this call: not an Owner, so Owner protection does not apply. */
-const onAgentMember = (suffix: string, body?: unknown): Sample => async (h, seed) => {
-  const userId = await createUser(h, 'Sample Agent');
-  await addMembership(h, seed.tenant_id, userId, ['Agent']);
-  return { url: `/api/v1/users/${userId}${suffix}`, ...(body === undefined ? {} : { body }) };
-};
+const onAgentMember =
+  (suffix: string, body?: unknown): Sample =>
+  async (h, seed) => {
+    const userId = await createUser(h, 'Sample Agent');
+    await addMembership(h, seed.tenant_id, userId, ['Agent']);
+    return { url: `/api/v1/users/${userId}${suffix}`, ...(body === undefined ? {} : { body }) };
+  };
 
 let sampleEmails = 0;
 
 /** An application of the seed's tenant made for this call (not the seed's Demo App, whose token the seed uses). */
-const onApplication = (suffix: string, body?: unknown): Sample => async (h, seed) => {
-  const rows = await sql<{ id: number }>(
-    h,
-    `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential, redirect_uris) VALUES ($1, gen_random_uuid(), 'Sample app', true, '["https://app.example.test/callback"]') RETURNING id`,
-    [seed.tenant_id],
-  );
-  return { url: `/api/v1/applications/${rows[0]!.id}${suffix}`, ...(body === undefined ? {} : { body }) };
-};
+const onApplication =
+  (suffix: string, body?: unknown): Sample =>
+  async (h, seed) => {
+    const rows = await sql<{ id: number }>(
+      h,
+      `INSERT INTO oauth_clients (tenant_id, client_id, name, confidential, redirect_uris) VALUES ($1, gen_random_uuid(), 'Sample app', true, '["https://app.example.test/callback"]') RETURNING id`,
+      [seed.tenant_id],
+    );
+    return { url: `/api/v1/applications/${rows[0]!.id}${suffix}`, ...(body === undefined ? {} : { body }) };
+  };
 
 /**
  * The signed link of a PNG just sent on the seed's telegram conversation, as a path. Nothing makes thumbnails yet,
  * so for `thumbnail` the file's own bytes are recorded as its thumbnail.
  */
-const signedFileLink = (variant: 'content' | 'thumbnail'): Sample => async (h, seed) => {
-  const conversation = await telegramConversation(h, seed);
-  const { payload, contentType } = multipartBody([{ name: 'file', filename: 'label.png', contentType: 'image/png', data: PNG_BYTES }]);
-  const url = `/api/v1/conversations/${conversation}/messages/media`;
-  const sent = await h.request({ method: 'POST', url, token: seed.access_token, tenant: seed.tenant_id, headers: { 'content-type': contentType }, payload });
-  const messageId = Number(sent.json.data.message_id);
-  if (variant === 'thumbnail') {
-    await sql(h, "UPDATE files SET thumbnail_key = storage_key WHERE tenant_id = $1 AND fileable_type = 'conversation_message' AND fileable_id = $2", [seed.tenant_id, messageId]);
-  }
-  const { file } = await listedMessage(h, seed.access_token, conversation, messageId);
-  const link: string = variant === 'content' ? file.temporary_url : file.temporary_thumbnail_url;
-  return { url: link.replace(/^https?:\/\/[^/]+/, '') };
-};
+const signedFileLink =
+  (variant: 'content' | 'thumbnail'): Sample =>
+  async (h, seed) => {
+    const conversation = await telegramConversation(h, seed);
+    const { payload, contentType } = multipartBody([{ name: 'file', filename: 'label.png', contentType: 'image/png', data: PNG_BYTES }]);
+    const url = `/api/v1/conversations/${conversation}/messages/media`;
+    const sent = await h.request({ method: 'POST', url, token: seed.access_token, tenant: seed.tenant_id, headers: { 'content-type': contentType }, payload });
+    const messageId = Number(sent.json.data.message_id);
+    if (variant === 'thumbnail') {
+      await sql(h, "UPDATE files SET thumbnail_key = storage_key WHERE tenant_id = $1 AND fileable_type = 'conversation_message' AND fileable_id = $2", [
+        seed.tenant_id,
+        messageId,
+      ]);
+    }
+    const { file } = await listedMessage(h, seed.access_token, conversation, messageId);
+    const link: string = variant === 'content' ? file.temporary_url : file.temporary_thumbnail_url;
+    return { url: link.replace(/^https?:\/\/[^/]+/, '') };
+  };
 
 /**
  * One valid request per registered route (a fresh resource per call where the request consumes it), so the
@@ -199,13 +221,21 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/users': async () => ({ url: '/api/v1/users?role=Owner&sort_by=name' }),
   'POST /api/v1/users': async () => ({
     url: '/api/v1/users',
-    body: { name: 'Deniz Kaya', email: `matrix-${process.pid}-${++sampleEmails}@example.test`, password: 'correct horse', password_confirmation: 'correct horse' },
+    body: {
+      name: 'Deniz Kaya',
+      email: `matrix-${process.pid}-${++sampleEmails}@example.test`,
+      password: 'correct horse',
+      password_confirmation: 'correct horse',
+    },
   }),
   'GET /api/v1/users/:id': onAgentMember(''),
   'PUT /api/v1/users/:id': onAgentMember('', { title: 'Support lead' }),
   'DELETE /api/v1/users/:id': onAgentMember(''),
   'GET /api/v1/users/:id/roles': onAgentMember('/roles'),
-  'PUT /api/v1/users/:id/roles': async (h, seed) => ({ ...(await onAgentMember('/roles')(h, seed)), body: { role_ids: [await roleId(h, seed.tenant_id, 'Viewer')] } }),
+  'PUT /api/v1/users/:id/roles': async (h, seed) => ({
+    ...(await onAgentMember('/roles')(h, seed)),
+    body: { role_ids: [await roleId(h, seed.tenant_id, 'Viewer')] },
+  }),
   'GET /api/v1/roles': async () => ({ url: '/api/v1/roles?search=a' }),
   'GET /api/v1/roles/:id': async (h, seed) => ({ url: `/api/v1/roles/${await roleId(h, seed.tenant_id, 'Agent')}` }),
   'GET /api/v1/account/roles': async () => ({ url: '/api/v1/account/roles' }),

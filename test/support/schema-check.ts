@@ -8,7 +8,17 @@
 type Schema = Record<string, unknown>;
 
 const KNOWN_KEYWORDS = new Set([
-  'type', 'nullable', 'properties', 'required', 'items', 'enum', 'pattern', 'format', 'additionalProperties', 'example', 'description',
+  'type',
+  'nullable',
+  'properties',
+  'required',
+  'items',
+  'enum',
+  'pattern',
+  'format',
+  'additionalProperties',
+  'example',
+  'description',
 ]);
 /** formatTimestamp (src/platform/clock.ts): UTC, whole seconds, a Z. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;

@@ -5,15 +5,42 @@ export const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export const CONVERSATION_KEYS = [
-  'id', 'display_name', 'address', 'last_message_id', 'last_message', 'last_message_at', 'last_message_type',
-  'last_message_is_customer', 'unread_count', 'agent_disabled', 'agent_expires_at', 'agent_disabled_by_user_name',
-  'customer', 'channel', 'blacklist',
+  'id',
+  'display_name',
+  'address',
+  'last_message_id',
+  'last_message',
+  'last_message_at',
+  'last_message_type',
+  'last_message_is_customer',
+  'unread_count',
+  'agent_disabled',
+  'agent_expires_at',
+  'agent_disabled_by_user_name',
+  'customer',
+  'channel',
+  'blacklist',
 ];
 export const CONVERSATION_CUSTOMER_KEYS = ['id', 'first_name', 'last_name', 'phone_number', 'avatar_url'];
 export const CONVERSATION_CHANNEL_KEYS = ['id', 'name', 'type', 'address'];
 export const BLACKLIST_KEYS = [
-  'id', 'tenant_id', 'reason', 'reason_label', 'note', 'blocked_at', 'expires_at', 'is_active', 'is_permanent',
-  'is_expired', 'remaining_time', 'metadata', 'created_at', 'updated_at', 'deleted_at', 'channel', 'customer',
+  'id',
+  'tenant_id',
+  'reason',
+  'reason_label',
+  'note',
+  'blocked_at',
+  'expires_at',
+  'is_active',
+  'is_permanent',
+  'is_expired',
+  'remaining_time',
+  'metadata',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'channel',
+  'customer',
 ];
 export const PAGINATOR_KEYS = ['data', 'links', 'meta'];
 export const LINKS_KEYS = ['first', 'last', 'prev', 'next'];
@@ -33,18 +60,49 @@ export function jwtHeader(token: string): Record<string, any> {
 }
 
 export const MESSAGE_KEYS = [
-  'id', 'conversation_id', 'user_id', 'user_name', 'is_customer', 'message_type', 'message', 'quoted_text', 'is_deleted',
-  'is_edited', 'edited_by_user_name', 'deleted_by_user_name', 'read_at', 'metadata', 'created_at', 'file', 'file_temporary_url',
+  'id',
+  'conversation_id',
+  'user_id',
+  'user_name',
+  'is_customer',
+  'message_type',
+  'message',
+  'quoted_text',
+  'is_deleted',
+  'is_edited',
+  'edited_by_user_name',
+  'deleted_by_user_name',
+  'read_at',
+  'metadata',
+  'created_at',
+  'file',
+  'file_temporary_url',
 ];
 export const METADATA_KEYS = [
-  'source', 'provider', 'provider_message_id', 'provider_timestamp', 'quoted_message_id', 'delivery_status', 'failure_reason',
+  'source',
+  'provider',
+  'provider_message_id',
+  'provider_timestamp',
+  'quoted_message_id',
+  'delivery_status',
+  'failure_reason',
   'delivery_updated_at',
 ];
 export const SEND_RESULT_KEYS = ['status', 'message_id', 'conversation_id'];
 export const AGENT_STATUS_KEYS = ['agent_disabled', 'agent_expires_at', 'agent_disabled_by_user_name', 'remaining_minutes'];
 export const SUGGESTION_KEYS = [
-  'id', 'conversation_id', 'original_text', 'final_text', 'status', 'rating', 'pending_actions', 'trigger_chat_log_ids',
-  'has_new_messages', 'sent_at', 'created_at', 'updated_at',
+  'id',
+  'conversation_id',
+  'original_text',
+  'final_text',
+  'status',
+  'rating',
+  'pending_actions',
+  'trigger_chat_log_ids',
+  'has_new_messages',
+  'sent_at',
+  'created_at',
+  'updated_at',
 ];
 export const NOT_FOUND_CONVERSATION = { error: 'not_found', message: 'Conversation not found.' };
 export const NOT_FOUND_MESSAGE = { error: 'not_found', message: 'Message not found.' };

@@ -5,9 +5,25 @@ import { expectPaginatorShape } from './assertions.js';
 import { sql } from './factories.js';
 
 export const USER_KEYS = [
-  'id', 'name', 'email', 'title', 'phone', 'emergency_contact_name', 'emergency_contact_surname', 'emergency_contact_phone_number',
-  'blood_group', 'language', 'avatar_url', 'is_active', 'bio', 'last_login_at', 'last_login_ip', 'created_at', 'updated_at',
-  'deleted_at', 'roles',
+  'id',
+  'name',
+  'email',
+  'title',
+  'phone',
+  'emergency_contact_name',
+  'emergency_contact_surname',
+  'emergency_contact_phone_number',
+  'blood_group',
+  'language',
+  'avatar_url',
+  'is_active',
+  'bio',
+  'last_login_at',
+  'last_login_ip',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'roles',
 ];
 export const ROLE_KEYS = ['id', 'tenant_id', 'name', 'is_system', 'created_at', 'updated_at', 'permissions_count', 'permissions'];
 export const OWNER_ONLY = { error: 'forbidden', message: 'Only an Owner can change an Owner or the Owner role.' };

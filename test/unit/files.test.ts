@@ -90,8 +90,22 @@ describe('types (docs/domain-rules.md#files-and-media)', () => {
 
   it('maps MIME types to kinds and extensions', () => {
     expect(['image/png', 'video/mp4', 'audio/ogg', 'application/pdf', 'text/plain'].map(fileKind)).toEqual(['image', 'video', 'audio', 'document', 'document']);
-    expect(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'video/mp4', 'video/webm', 'audio/ogg', 'audio/mpeg', 'audio/wav', 'text/plain', 'application/zip'].map(extensionFor))
-      .toEqual(['png', 'jpg', 'gif', 'webp', 'pdf', 'mp4', 'webm', 'ogg', 'mp3', 'wav', 'txt', 'bin']);
+    expect(
+      [
+        'image/png',
+        'image/jpeg',
+        'image/gif',
+        'image/webp',
+        'application/pdf',
+        'video/mp4',
+        'video/webm',
+        'audio/ogg',
+        'audio/mpeg',
+        'audio/wav',
+        'text/plain',
+        'application/zip',
+      ].map(extensionFor),
+    ).toEqual(['png', 'jpg', 'gif', 'webp', 'pdf', 'mp4', 'webm', 'ogg', 'mp3', 'wav', 'txt', 'bin']);
   });
 
   it('peeks at the first bytes and still streams all of them', async () => {

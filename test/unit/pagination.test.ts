@@ -1,13 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  buildPaginator,
-  pageOffset,
-  parseFilterInt,
-  requestBaseUrl,
-  resolvePage,
-  validatePerPage,
-  type PaginatedBody,
-} from '../../src/http/pagination.js';
+import { buildPaginator, pageOffset, parseFilterInt, requestBaseUrl, resolvePage, validatePerPage, type PaginatedBody } from '../../src/http/pagination.js';
 import { cleanPhpQuery, parsePhpQuery, PhpMap } from '../../src/http/query-string.js';
 
 const LOCAL_PATH = 'http://localhost/api/conversations';
@@ -67,12 +59,7 @@ describe('worked examples: empty, beyond the end, no rows (docs/pagination.md#th
         current_page: 5,
         from: null,
         last_page: 2,
-        links: [
-          pageLink(url(4), '&laquo; Previous'),
-          pageLink(url(1), '1'),
-          pageLink(url(2), '2'),
-          pageLink(null, 'Next &raquo;'),
-        ],
+        links: [pageLink(url(4), '&laquo; Previous'), pageLink(url(1), '1'), pageLink(url(2), '2'), pageLink(null, 'Next &raquo;')],
         path: LOCAL_PATH,
         per_page: 15,
         to: null,
@@ -112,14 +99,7 @@ describe('sliders (docs/pagination.md#metalinks-window)', () => {
         current_page: 3,
         from: 21,
         last_page: 16,
-        links: [
-          pageLink(url(2), '&laquo; Previous'),
-          ...pages,
-          gap,
-          pageLink(url(15), '15'),
-          pageLink(url(16), '16'),
-          pageLink(url(4), 'Next &raquo;'),
-        ],
+        links: [pageLink(url(2), '&laquo; Previous'), ...pages, gap, pageLink(url(15), '15'), pageLink(url(16), '16'), pageLink(url(4), 'Next &raquo;')],
         path: API_PATH,
         per_page: 10,
         to: 30,
@@ -191,9 +171,23 @@ describe('more cases (docs/pagination.md)', () => {
     expect(body.meta).toMatchObject({ current_page: 999999, last_page: 20, from: null, to: null });
     expect(body.links.prev).toBe(`${API_PATH}?page=999998`);
     expect(body.links.next).toBeNull();
-    expect(body.meta.links.map((link) => link.label)).toEqual(
-      ['&laquo; Previous', '1', '2', '...', '11', '12', '13', '14', '15', '16', '17', '18', '19', '20', 'Next &raquo;'],
-    );
+    expect(body.meta.links.map((link) => link.label)).toEqual([
+      '&laquo; Previous',
+      '1',
+      '2',
+      '...',
+      '11',
+      '12',
+      '13',
+      '14',
+      '15',
+      '16',
+      '17',
+      '18',
+      '19',
+      '20',
+      'Next &raquo;',
+    ]);
     expect(body.meta.links.some((link) => link.active)).toBe(false);
   });
 
@@ -278,10 +272,7 @@ describe('per_page (docs/pagination.md#per_page-and-page)', () => {
   const refused: Array<[string, string[]]> = [
     ['The per page field must be at least 1.', ['0', '-1', '-0']],
     ['The per page field must not be greater than 100.', ['101', '2147483648', '12345678901234567', '9223372036854775807']],
-    [
-      'The per page field must be an integer.',
-      ['abc', '2.5', '5.0', '05', '1e1', '0x1A', '99999999999999999999', '9223372036854775808'],
-    ],
+    ['The per page field must be an integer.', ['abc', '2.5', '5.0', '05', '1e1', '0x1A', '99999999999999999999', '9223372036854775808']],
   ];
   it.each<[string, string]>([
     ...refused.flatMap(([message, values]) => values.map((value): [string, string] => [`per_page=${value}`, message])),
@@ -352,9 +343,9 @@ describe('requestBaseUrl (docs/pagination.md#metapath)', () => {
     expect(requestBaseUrl({ ...base, hostHeader: undefined, serverAddress: { address: '10.0.0.1', port: 80 } })).toBe(
       'http://10.0.0.1:80/api/v1/conversations',
     );
-    expect(
-      requestBaseUrl({ ...base, hostHeader: '', serverAddress: { address: '::1', port: 3000, family: 'IPv6' } }),
-    ).toBe('http://[::1]:3000/api/v1/conversations');
+    expect(requestBaseUrl({ ...base, hostHeader: '', serverAddress: { address: '::1', port: 3000, family: 'IPv6' } })).toBe(
+      'http://[::1]:3000/api/v1/conversations',
+    );
   });
 });
 

@@ -1,13 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  buildPhpQuery,
-  cleanPhpQuery,
-  parsePhpQuery,
-  phpTrim,
-  PhpMap,
-  QueryStringEncodingError,
-  type PhpValue,
-} from '../../src/http/query-string.js';
+import { buildPhpQuery, cleanPhpQuery, parsePhpQuery, phpTrim, PhpMap, QueryStringEncodingError, type PhpValue } from '../../src/http/query-string.js';
 
 type Tree = string | null | Array<[string | number, Tree]>;
 
@@ -24,7 +16,11 @@ const cleaned = (raw: string): Tree => tree(cleanPhpQuery(parsePhpQuery(raw)));
 
 describe('parsePhpQuery: pieces and decoding (docs/pagination.md#php-query-string-rules)', () => {
   it('skips empty pieces and gives "" to a piece without "="', () => {
-    expect(parsed('&&a=1&&b&c=&')).toEqual([['a', '1'], ['b', ''], ['c', '']]);
+    expect(parsed('&&a=1&&b&c=&')).toEqual([
+      ['a', '1'],
+      ['b', ''],
+      ['c', ''],
+    ]);
   });
 
   it('splits at the first "=" only', () => {
@@ -32,11 +28,20 @@ describe('parsePhpQuery: pieces and decoding (docs/pagination.md#php-query-strin
   });
 
   it('decodes "+" as a space before %XX, so %2B stays a plus', () => {
-    expect(parsed('sp=a+b&plus=1%2B1&hex=%41%c3%a9')).toEqual([['sp', 'a b'], ['plus', '1+1'], ['hex', 'Aé']]);
+    expect(parsed('sp=a+b&plus=1%2B1&hex=%41%c3%a9')).toEqual([
+      ['sp', 'a b'],
+      ['plus', '1+1'],
+      ['hex', 'Aé'],
+    ]);
   });
 
   it('keeps invalid percent sequences literally', () => {
-    expect(parsed('a=%zz&b=%&c=%2&d=100%')).toEqual([['a', '%zz'], ['b', '%'], ['c', '%2'], ['d', '100%']]);
+    expect(parsed('a=%zz&b=%&c=%2&d=100%')).toEqual([
+      ['a', '%zz'],
+      ['b', '%'],
+      ['c', '%2'],
+      ['d', '100%'],
+    ]);
   });
 
   it('ignores everything after "#"', () => {
@@ -59,7 +64,11 @@ describe('parsePhpQuery: pieces and decoding (docs/pagination.md#php-query-strin
 
 describe('parsePhpQuery: names (docs/pagination.md#php-query-string-rules)', () => {
   it('mangles "." and spaces in the base name', () => {
-    expect(parsed('a.b=1&c%20d=2&e+f=3')).toEqual([['a_b', '1'], ['c_d', '2'], ['e_f', '3']]);
+    expect(parsed('a.b=1&c%20d=2&e+f=3')).toEqual([
+      ['a_b', '1'],
+      ['c_d', '2'],
+      ['e_f', '3'],
+    ]);
   });
 
   it('cuts the name at the first NUL', () => {
@@ -67,7 +76,10 @@ describe('parsePhpQuery: names (docs/pagination.md#php-query-string-rules)', () 
   });
 
   it('removes leading spaces and skips a name left empty', () => {
-    expect(parsed('%20%20x=1&+y=2&%20=3&+=4')).toEqual([['x', '1'], ['y', '2']]);
+    expect(parsed('%20%20x=1&+y=2&%20=3&+=4')).toEqual([
+      ['x', '1'],
+      ['y', '2'],
+    ]);
   });
 
   it('skips pieces whose base is empty', () => {
@@ -75,7 +87,11 @@ describe('parsePhpQuery: names (docs/pagination.md#php-query-string-rules)', () 
   });
 
   it('turns an unclosed first "[" into "_" and mangles the rest', () => {
-    expect(parsed('a[b=1&a[b.c%20d=2&x[y[z=3')).toEqual([['a_b', '1'], ['a_b_c_d', '2'], ['x_y_z', '3']]);
+    expect(parsed('a[b=1&a[b.c%20d=2&x[y[z=3')).toEqual([
+      ['a_b', '1'],
+      ['a_b_c_d', '2'],
+      ['x_y_z', '3'],
+    ]);
   });
 
   it('ends the name at an unclosed "[" after complete groups', () => {
@@ -87,39 +103,83 @@ describe('parsePhpQuery: names (docs/pagination.md#php-query-string-rules)', () 
   });
 
   it('ignores text after "]" that does not open another bracket', () => {
-    expect(parsed('a[b]c=1&d[e]f[g]=2')).toEqual([['a', [['b', '1']]], ['d', [['e', '2']]]]);
+    expect(parsed('a[b]c=1&d[e]f[g]=2')).toEqual([
+      ['a', [['b', '1']]],
+      ['d', [['e', '2']]],
+    ]);
   });
 
   it('nests bracket groups, raw or percent-encoded', () => {
     expect(parsed('filter%5Bstatus%5D=open&filter[tags][]=vip')).toEqual([
-      ['filter', [['status', 'open'], ['tags', [[0, 'vip']]]]],
+      [
+        'filter',
+        [
+          ['status', 'open'],
+          ['tags', [[0, 'vip']]],
+        ],
+      ],
     ]);
   });
 });
 
 describe('parsePhpQuery: storing (docs/pagination.md#php-query-string-rules)', () => {
   it('replaces a duplicate in place', () => {
-    expect(parsed('dup=1&x=2&dup=3')).toEqual([['dup', '3'], ['x', '2']]);
+    expect(parsed('dup=1&x=2&dup=3')).toEqual([
+      ['dup', '3'],
+      ['x', '2'],
+    ]);
   });
 
   it('lets a plain value replace an array', () => {
-    expect(parsed('a[]=1&b=0&a=2')).toEqual([['a', '2'], ['b', '0']]);
+    expect(parsed('a[]=1&b=0&a=2')).toEqual([
+      ['a', '2'],
+      ['b', '0'],
+    ]);
   });
 
   it('lets an array access replace a plain value in place', () => {
-    expect(parsed('a=1&b=0&a[]=2')).toEqual([['a', [[0, '2']]], ['b', '0']]);
+    expect(parsed('a=1&b=0&a[]=2')).toEqual([
+      ['a', [[0, '2']]],
+      ['b', '0'],
+    ]);
   });
 
   it('appends after the largest integer key', () => {
-    expect(parsed('a[5]=x&a[]=y&a[k]=z&a[]=w')).toEqual([['a', [[5, 'x'], [6, 'y'], ['k', 'z'], [7, 'w']]]]);
+    expect(parsed('a[5]=x&a[]=y&a[k]=z&a[]=w')).toEqual([
+      [
+        'a',
+        [
+          [5, 'x'],
+          [6, 'y'],
+          ['k', 'z'],
+          [7, 'w'],
+        ],
+      ],
+    ]);
   });
 
   it('appends after a negative largest key (PHP ≥ 8.3)', () => {
-    expect(parsed('a[-3]=x&a[]=y')).toEqual([['a', [[-3, 'x'], [-2, 'y']]]]);
+    expect(parsed('a[-3]=x&a[]=y')).toEqual([
+      [
+        'a',
+        [
+          [-3, 'x'],
+          [-2, 'y'],
+        ],
+      ],
+    ]);
   });
 
   it('creates a fresh map for each "[]" group', () => {
-    expect(parsed('a[][x]=1&a[][x]=2')).toEqual([['a', [[0, [['x', '1']]], [1, [['x', '2']]]]]]);
+    expect(parsed('a[][x]=1&a[][x]=2')).toEqual([
+      [
+        'a',
+        [
+          [0, [['x', '1']]],
+          [1, [['x', '2']]],
+        ],
+      ],
+    ]);
   });
 
   it('makes only canonical decimal integers integer keys', () => {
@@ -161,7 +221,10 @@ describe('parsePhpQuery: limits (docs/pagination.md#php-query-string-rules)', ()
 
   it('drops a 65-level name and what its base already held', () => {
     expect(parsed(`a=1&b=2&${nested(65)}=2`)).toEqual([['b', '2']]);
-    expect(parsed(`a[y]=1&b=2&${nested(65)}=2&c=3`)).toEqual([['b', '2'], ['c', '3']]);
+    expect(parsed(`a[y]=1&b=2&${nested(65)}=2&c=3`)).toEqual([
+      ['b', '2'],
+      ['c', '3'],
+    ]);
   });
 
   it('counts an unclosed 65th bracket as too deep, as PHP does', () => {
@@ -184,21 +247,29 @@ describe('parsePhpQuery: limits (docs/pagination.md#php-query-string-rules)', ()
 
 describe('cleanPhpQuery (docs/pagination.md#php-query-string-rules)', () => {
   it('trims " \\t\\n\\r\\0\\x0B" and nothing else', () => {
-    expect(cleaned('a=%00%0B%20x%09%0A%0D&b=%0Cy&c=%C2%A0z')).toEqual([['a', 'x'], ['b', '\fy'], ['c', '\u00a0z']]);
+    expect(cleaned('a=%00%0B%20x%09%0A%0D&b=%0Cy&c=%C2%A0z')).toEqual([
+      ['a', 'x'],
+      ['b', '\fy'],
+      ['c', '\u00a0z'],
+    ]);
   });
 
   it('turns empty values into null, recursively', () => {
     expect(cleaned('search=&channel_type=%20&a[]=&a[k]=%20v%20')).toEqual([
       ['search', null],
       ['channel_type', null],
-      ['a', [[0, null], ['k', 'v']]],
+      [
+        'a',
+        [
+          [0, null],
+          ['k', 'v'],
+        ],
+      ],
     ]);
   });
 
   it('leaves top-level password fields untouched but trims nested ones', () => {
-    expect(
-      cleaned('password=%20p%20&password_confirmation=%20&current_password=%00x%00&a[password]=%20q&pass=%20r'),
-    ).toEqual([
+    expect(cleaned('password=%20p%20&password_confirmation=%20&current_password=%00x%00&a[password]=%20q&pass=%20r')).toEqual([
       ['password', ' p '],
       ['password_confirmation', ' '],
       ['current_password', '\0x\0'],
@@ -226,7 +297,13 @@ describe('buildPhpQuery (docs/pagination.md#links)', () => {
   it('serialises the map of a worked example', () => {
     const map = PhpMap.fromEntries([
       ['status', 'open'],
-      ['labels', PhpMap.fromEntries([[0, 'vip'], [1, 'b c']])],
+      [
+        'labels',
+        PhpMap.fromEntries([
+          [0, 'vip'],
+          [1, 'b c'],
+        ]),
+      ],
       ['q', 'a&b'],
       ['n', null],
       ['e', ''],
@@ -240,22 +317,26 @@ describe('buildPhpQuery (docs/pagination.md#links)', () => {
     expect(buildPhpQuery(query)).toBe('status=open&labels%5B0%5D=vip&labels%5B1%5D=b%20c&q=a%26b&page=2');
   });
 
-  it('is rawurlencode with upper-case hex, fixing ! * \' ( )', () => {
+  it("is rawurlencode with upper-case hex, fixing ! * ' ( )", () => {
     const map = PhpMap.fromEntries([
       ['keep', "-_.~!*'()"],
       ['k y', ' +&=/?#%[]'],
       ['uni', 'José😀'],
     ]);
-    expect(buildPhpQuery(map)).toBe(
-      'keep=-_.~%21%2A%27%28%29&k%20y=%20%2B%26%3D%2F%3F%23%25%5B%5D&uni=Jos%C3%A9%F0%9F%98%80',
-    );
+    expect(buildPhpQuery(map)).toBe('keep=-_.~%21%2A%27%28%29&k%20y=%20%2B%26%3D%2F%3F%23%25%5B%5D&uni=Jos%C3%A9%F0%9F%98%80');
   });
 
   it('writes nothing for null values, empty maps and maps of nulls', () => {
     const map = PhpMap.fromEntries([
       ['a', null],
       ['b', new PhpMap()],
-      ['c', PhpMap.fromEntries([[0, null], ['x', PhpMap.fromEntries([['y', null]])]])],
+      [
+        'c',
+        PhpMap.fromEntries([
+          [0, null],
+          ['x', PhpMap.fromEntries([['y', null]])],
+        ]),
+      ],
     ]);
     expect(buildPhpQuery(map)).toBe('');
   });
@@ -269,22 +350,35 @@ describe('buildPhpQuery (docs/pagination.md#links)', () => {
 describe('PhpMap', () => {
   it('treats a canonical decimal string and the integer as one key', () => {
     const map = new PhpMap().set('5', 'a').set(5, 'b').set('05', 'c');
-    expect(map.entries()).toEqual([[5, 'b'], ['05', 'c']]);
+    expect(map.entries()).toEqual([
+      [5, 'b'],
+      ['05', 'c'],
+    ]);
     expect(map.get('5')).toBe('b');
     expect(map.has(5)).toBe(true);
   });
 
   it('keeps a replaced key in place and forgets deleted keys', () => {
-    const map = PhpMap.fromEntries([['a', '1'], ['b', '2'], ['c', '3']]);
+    const map = PhpMap.fromEntries([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
     map.set('a', '4');
     expect(map.delete('b')).toBe(true);
     expect(map.delete('b')).toBe(false);
-    expect(map.entries()).toEqual([['a', '4'], ['c', '3']]);
+    expect(map.entries()).toEqual([
+      ['a', '4'],
+      ['c', '3'],
+    ]);
     expect(map.get('b')).toBeUndefined();
   });
 
   it('does not reuse the index of a deleted integer key when appending', () => {
-    const map = PhpMap.fromEntries([[0, 'a'], [1, 'b']]);
+    const map = PhpMap.fromEntries([
+      [0, 'a'],
+      [1, 'b'],
+    ]);
     map.delete(1);
     map.append('c');
     expect(map.keys()).toEqual([0, 2]);

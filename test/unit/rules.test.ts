@@ -80,7 +80,11 @@ describe('configuration (README.md#configuration)', () => {
 describe('input rules (docs/input.md#body-transport, docs/input.md#validation-messages)', () => {
   it('trims strings, turns empty ones into null, and leaves passwords alone', () => {
     expect(normalizeInput({ a: '  x ', b: ' \t', c: [' y ', ''], d: { e: ' z ' }, password: ' p ' })).toEqual({
-      a: 'x', b: null, c: ['y', null], d: { e: 'z' }, password: ' p ',
+      a: 'x',
+      b: null,
+      c: ['y', null],
+      d: { e: 'z' },
+      password: ' p ',
     });
   });
 

@@ -1,9 +1,29 @@
 /** The response-schema checker (test/support/schema-check.ts) refuses each kind of departure it is meant to catch. */
 import { describe, expect, it } from 'vitest';
 import { schemaErrors } from '../support/schema-check.js';
-import { arrayOf, boolean, enumOf, freeObject, integer, integerString, nullable, object, paginatorSchema, string, timestamp } from '../../src/http/openapi-schemas.js';
+import {
+  arrayOf,
+  boolean,
+  enumOf,
+  freeObject,
+  integer,
+  integerString,
+  nullable,
+  object,
+  paginatorSchema,
+  string,
+  timestamp,
+} from '../../src/http/openapi-schemas.js';
 
-const item = object({ id: integer, name: string, at: nullable(timestamp), kind: enumOf(['a', 'b']), count: integerString, tags: arrayOf(string), flag: boolean });
+const item = object({
+  id: integer,
+  name: string,
+  at: nullable(timestamp),
+  kind: enumOf(['a', 'b']),
+  count: integerString,
+  tags: arrayOf(string),
+  flag: boolean,
+});
 const good = { id: 1, name: 'x', at: '2026-11-24T21:09:00Z', kind: 'a', count: '3', tags: ['t'], flag: true };
 
 describe('schemaErrors', () => {
@@ -20,7 +40,9 @@ describe('schemaErrors', () => {
 
   it('refuses keys out of the declared order', () => {
     const { id, name, ...rest } = good;
-    expect(schemaErrors({ name, id, ...rest }, item)).toEqual(['$: keys in order [name, id, at, kind, count, tags, flag], the schema lists [id, name, at, kind, count, tags, flag]']);
+    expect(schemaErrors({ name, id, ...rest }, item)).toEqual([
+      '$: keys in order [name, id, at, kind, count, tags, flag], the schema lists [id, name, at, kind, count, tags, flag]',
+    ]);
   });
 
   it('refuses a key the schema does not list, unless additionalProperties allows it', () => {
@@ -51,7 +73,10 @@ describe('schemaErrors', () => {
   });
 
   it('refuses schemas outside the subset it understands, so none passes unchecked', () => {
-    expect(schemaErrors(1, { oneOf: [integer] })).toEqual(['$: keyword oneOf is not supported by the checker', '$: the schema has no type the checker knows (undefined)']);
+    expect(schemaErrors(1, { oneOf: [integer] })).toEqual([
+      '$: keyword oneOf is not supported by the checker',
+      '$: the schema has no type the checker knows (undefined)',
+    ]);
     expect(schemaErrors('x', { type: 'string', format: 'email' })).toEqual(['$: format email is not supported by the checker']);
     expect(schemaErrors([1], { type: 'array' })).toEqual(['$: the array schema has no items']);
   });

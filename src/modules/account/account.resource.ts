@@ -1,7 +1,6 @@
 import { arrayOf, integer, nullable, object, string } from '../../http/openapi-schemas.js';
 import type { AccountTenantRow } from '../tenants/tenant.finder.js';
 
-
 export const accountTenantSchema = object({ id: integer, name: string, logo_url: nullable(string), roles: arrayOf(string) });
 
 /** One tenant in GET /account/tenants: role names by role id; an application token has none. */

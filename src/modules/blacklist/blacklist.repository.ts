@@ -104,8 +104,16 @@ export async function insertEntry(tx: Queryable, tenantId: number, entry: NewBla
                                      created_by_user_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, $9, $10, $10) RETURNING id`,
     [
-      tenantId, entry.channelId, entry.customerId, entry.reason, entry.note, entry.blockedAt, entry.expiresAt,
-      JSON.stringify(entry.metadata), entry.createdByUserId, now,
+      tenantId,
+      entry.channelId,
+      entry.customerId,
+      entry.reason,
+      entry.note,
+      entry.blockedAt,
+      entry.expiresAt,
+      JSON.stringify(entry.metadata),
+      entry.createdByUserId,
+      now,
     ],
   );
   return result.rows[0]!.id;

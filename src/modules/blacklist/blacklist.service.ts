@@ -77,8 +77,7 @@ export async function updateBlacklistEntry(db: Db, tenantId: number, entryId: nu
       isActive: update.isActive ?? entry.is_active,
       metadata: update.metadata ? { ...entry.metadata, ...update.metadata } : entry.metadata,
     };
-    const reactivated =
-      !isEntryActive(entry, now) && isEntryActive({ is_active: next.isActive, expires_at: next.expiresAt, deleted_at: null }, now);
+    const reactivated = !isEntryActive(entry, now) && isEntryActive({ is_active: next.isActive, expires_at: next.expiresAt, deleted_at: null }, now);
     if (reactivated && (await findActiveEntryId(tx, tenantId, channelId, customerId, now, entryId)) !== null) throw alreadyBlocked();
     await updateEntry(tx, tenantId, entryId, next, now);
   });

@@ -27,10 +27,11 @@ export async function listChannels(
   const typeClause = filter.type ? 'AND type = $2' : '';
   const params = filter.type ? [tenantId, filter.type] : [tenantId];
   const [rows, total] = await Promise.all([
-    db.query<ChannelRow>(
-      `SELECT * FROM channels WHERE tenant_id = $1 ${typeClause} ORDER BY id ASC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, filter.limit, filter.offset],
-    ),
+    db.query<ChannelRow>(`SELECT * FROM channels WHERE tenant_id = $1 ${typeClause} ORDER BY id ASC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      ...params,
+      filter.limit,
+      filter.offset,
+    ]),
     // A tenant has a handful of channels; counting them is cheap.
     db.query<{ total: number }>(`SELECT count(*)::bigint AS total FROM channels WHERE tenant_id = $1 ${typeClause}`, params),
   ]);

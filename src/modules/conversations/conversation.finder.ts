@@ -24,8 +24,17 @@ type ConversationRow = Omit<ConversationView, 'customer' | 'channel' | 'blacklis
   channel_type: ChannelType;
   channel_address: string;
   blacklist: null | {
-    id: number; tenant_id: number; reason: never; note: string | null; blocked_at: string; expires_at: string | null;
-    is_active: boolean; metadata: Record<string, unknown>; created_at: string; updated_at: string; deleted_at: string | null;
+    id: number;
+    tenant_id: number;
+    reason: never;
+    note: string | null;
+    blocked_at: string;
+    expires_at: string | null;
+    is_active: boolean;
+    metadata: Record<string, unknown>;
+    created_at: string;
+    updated_at: string;
+    deleted_at: string | null;
   };
 };
 

@@ -53,10 +53,11 @@ export async function countConversation(tx: Queryable, tenantId: number, channel
 }
 
 export async function findConversationIdByAddressKey(db: Queryable, tenantId: number, channelId: number, key: string): Promise<number | null> {
-  const found = await db.query<{ id: number }>(
-    'SELECT id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3',
-    [tenantId, channelId, key],
-  );
+  const found = await db.query<{ id: number }>('SELECT id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3', [
+    tenantId,
+    channelId,
+    key,
+  ]);
   return found.rows[0]?.id ?? null;
 }
 

@@ -28,15 +28,25 @@ export interface CustomerColumns {
 }
 
 const COLUMNS: readonly (keyof CustomerColumns)[] = [
-  'first_name', 'last_name', 'phone_number', 'email', 'date_of_birth', 'gender', 'country_id', 'identity_number', 'job',
-  'address', 'default_channel_id', 'related_user_id',
+  'first_name',
+  'last_name',
+  'phone_number',
+  'email',
+  'date_of_birth',
+  'gender',
+  'country_id',
+  'identity_number',
+  'job',
+  'address',
+  'default_channel_id',
+  'related_user_id',
 ];
 
 export async function findCustomerRecord(db: Queryable, tenantId: number, customerId: number): Promise<CustomerRecord | null> {
-  const result = await db.query<CustomerRecord>(
-    'SELECT id, country_id FROM customers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL',
-    [tenantId, customerId],
-  );
+  const result = await db.query<CustomerRecord>('SELECT id, country_id FROM customers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [
+    tenantId,
+    customerId,
+  ]);
   return result.rows[0] ?? null;
 }
 
@@ -104,11 +114,7 @@ export async function updateCustomer(db: Queryable, tenantId: number, customerId
 }
 
 export async function softDeleteCustomer(db: Queryable, tenantId: number, customerId: number, now: Date): Promise<void> {
-  await db.query('UPDATE customers SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [
-    tenantId,
-    customerId,
-    now,
-  ]);
+  await db.query('UPDATE customers SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [tenantId, customerId, now]);
 }
 
 /** A member leaving the tenant: its customers lose the assignment without counting as updated. */

@@ -12,7 +12,9 @@ const REQUIRED_CREDENTIALS: Record<Exclude<ChannelType, 'website'>, { settings: 
 export function hasCredentials(channel: OutboundDelivery['channel']): boolean {
   if (channel.type === 'website') return true;
   const required = REQUIRED_CREDENTIALS[channel.type];
-  return required.settings.every((key) => typeof channel.settings[key] === 'string') && required.secrets.every((key) => typeof channel.secrets[key] === 'string');
+  return (
+    required.settings.every((key) => typeof channel.settings[key] === 'string') && required.secrets.every((key) => typeof channel.secrets[key] === 'string')
+  );
 }
 
 /** Nothing leaves the server: the message is delivered at once as `sandbox-<id>` (docs/jobs-and-delivery.md#adapters). */
@@ -56,7 +58,12 @@ export class AdapterRegistry {
     if (!hasCredentials(channel)) return this.sandbox;
     const adapter = this.providers(channel.type);
     if (!adapter) {
-      return { name: 'unavailable', send: async () => { throw new PermanentDeliveryError(`Sending to ${channel.type} is not available in this version.`); } };
+      return {
+        name: 'unavailable',
+        send: async () => {
+          throw new PermanentDeliveryError(`Sending to ${channel.type} is not available in this version.`);
+        },
+      };
     }
     return adapter;
   }

@@ -23,7 +23,10 @@ export class PermanentDeliveryError extends Error {}
 
 /** Worth another attempt (network, timeout, 408, 429, 5xx); a provider's Retry-After may say when. */
 export class TransientDeliveryError extends Error {
-  constructor(message: string, readonly retryAfterSeconds: number | null = null) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
     super(message);
   }
 }

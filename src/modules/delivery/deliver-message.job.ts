@@ -3,7 +3,6 @@ import { RetryableJobError } from '../../platform/jobs/job-worker.js';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from './channel-adapter.js';
 import { deliveryStatusStatement, loadDelivery, type DeliveryRow } from './delivery.repository.js';
 
-
 export interface DeliverMessagePayload {
   message_id: number;
 }
@@ -30,7 +29,10 @@ function toDelivery(row: DeliveryRow): OutboundDelivery {
     text: row.message,
     messageType: row.message_type,
     quotedProviderMessageId: row.quoted_provider_message_id,
-    file: row.file_id === null ? null : { id: row.file_id, name: row.file_name!, mimeType: row.file_mime_type!, size: Number(row.file_size), storageKey: row.file_storage_key! },
+    file:
+      row.file_id === null
+        ? null
+        : { id: row.file_id, name: row.file_name!, mimeType: row.file_mime_type!, size: Number(row.file_size), storageKey: row.file_storage_key! },
   };
 }
 

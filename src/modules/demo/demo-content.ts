@@ -1,6 +1,40 @@
 /** Built-in names and lines for demo data (docs/tenancy-and-data.md#demo-data). */
-export const FIRST_NAMES = ['Ada', 'Elif', 'Mehmet', 'Grace', 'Alan', 'Ayşe', 'Linus', 'Marie', 'Kaan', 'Deniz', 'Sofia', 'Noah', 'Yuki', 'Omar', 'Lena', 'Diego'];
-export const LAST_NAMES = ['Lovelace', 'Demir', 'Kaya', 'Hopper', 'Turing', 'Yılmaz', 'Torvalds', 'Curie', 'Şahin', 'Öztürk', 'Rossi', 'Smith', 'Tanaka', 'Haddad', 'Müller', 'García'];
+export const FIRST_NAMES = [
+  'Ada',
+  'Elif',
+  'Mehmet',
+  'Grace',
+  'Alan',
+  'Ayşe',
+  'Linus',
+  'Marie',
+  'Kaan',
+  'Deniz',
+  'Sofia',
+  'Noah',
+  'Yuki',
+  'Omar',
+  'Lena',
+  'Diego',
+];
+export const LAST_NAMES = [
+  'Lovelace',
+  'Demir',
+  'Kaya',
+  'Hopper',
+  'Turing',
+  'Yılmaz',
+  'Torvalds',
+  'Curie',
+  'Şahin',
+  'Öztürk',
+  'Rossi',
+  'Smith',
+  'Tanaka',
+  'Haddad',
+  'Müller',
+  'García',
+];
 export const CUSTOMER_LINES = [
   'Hi, where is my order?',
   'Do you have this in size 42?',

@@ -27,7 +27,17 @@ export async function insertDemoCustomers(tx: Queryable, tenantId: number, count
  */
 export async function insertDemoConversations(
   tx: Queryable,
-  options: { tenantId: number; channelIds: number[]; channelTypes: string[]; customers: number; total: number; first: number; last: number; owner: { id: number; name: string }; now: Date },
+  options: {
+    tenantId: number;
+    channelIds: number[];
+    channelTypes: string[];
+    customers: number;
+    total: number;
+    first: number;
+    last: number;
+    owner: { id: number; name: string };
+    now: Date;
+  },
 ): Promise<void> {
   const { tenantId, now } = options;
   const spanSeconds = 71 * 3600;
@@ -124,8 +134,15 @@ export async function insertDemoApplication(
     `INSERT INTO oauth_clients (tenant_id, client_id, name, secret_hash, redirect_uris, confidential, scopes, allows_client_credentials,
                                 created_by_user_id, created_at, updated_at)
      VALUES ($1, $2, 'Demo App', $3, $4, true, $5, true, $6, $7, $7)`,
-    [tenantId, application.clientId, application.secretHash, JSON.stringify(application.redirectUris), JSON.stringify(application.scopes),
-      application.createdByUserId, now],
+    [
+      tenantId,
+      application.clientId,
+      application.secretHash,
+      JSON.stringify(application.redirectUris),
+      JSON.stringify(application.scopes),
+      application.createdByUserId,
+      now,
+    ],
   );
 }
 

@@ -95,7 +95,15 @@ export async function seedDemoTenant(deps: AppDeps, options: SeedOptions): Promi
     for (let first = 1; first <= options.conversations; first += BATCH) {
       const last = Math.min(options.conversations, first + BATCH - 1);
       await insertDemoConversations(tx, {
-        tenantId, channelIds, channelTypes: [...CHANNEL_TYPES], customers: options.customers, total: options.conversations, first, last, owner, now,
+        tenantId,
+        channelIds,
+        channelTypes: [...CHANNEL_TYPES],
+        customers: options.customers,
+        total: options.conversations,
+        first,
+        last,
+        owner,
+        now,
       });
       options.onProgress?.(last, options.conversations);
     }

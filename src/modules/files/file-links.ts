@@ -23,7 +23,12 @@ export class FileLinks {
   }
 
   /** The signature is checked before anything else, so an id that was never signed is simply a bad link. */
-  verify(query: { t?: string; expires?: string; signature?: string }, fileId: string, variant: FileVariant, now: Date): { tenantId: number; expires: number } | null {
+  verify(
+    query: { t?: string; expires?: string; signature?: string },
+    fileId: string,
+    variant: FileVariant,
+    now: Date,
+  ): { tenantId: number; expires: number } | null {
     const { t, expires, signature } = query;
     if (!t || !expires || !signature || !/^[0-9]{1,18}$/.test(t) || !/^[0-9]{1,12}$/.test(expires) || !/^[0-9a-f]{64}$/.test(signature)) return null;
     if (!constantTimeEqual(this.signature(t, fileId, variant, expires), signature)) return null;

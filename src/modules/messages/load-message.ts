@@ -10,9 +10,7 @@ import { messageExists } from './message.repository.js';
 export async function loadConversationMessage(request: PathRequest): Promise<{ conversation: ConversationRecord; messageId: number }> {
   const conversation = await loadConversation(request);
   const messageId = parsePathId(request.params.messageId);
-  const found =
-    messageId !== null &&
-    (await messageExists(request.deps.db, conversation.tenant_id, conversation.id, messageId));
+  const found = messageId !== null && (await messageExists(request.deps.db, conversation.tenant_id, conversation.id, messageId));
   if (!found) throw notFound(MESSAGE_NOT_FOUND);
   return { conversation, messageId: messageId! };
 }

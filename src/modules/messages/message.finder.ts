@@ -2,7 +2,9 @@ import type { Queryable } from '../../platform/db/db.js';
 import type { MessageView } from './message.resource.js';
 import type { FileView } from '../files/file.resource.js';
 
-type MessageRow = Omit<MessageView, 'file'> & { file: (Omit<FileView, 'created_at' | 'updated_at' | 'deleted_at'> & Record<'created_at' | 'updated_at' | 'deleted_at', string | null>) | null };
+type MessageRow = Omit<MessageView, 'file'> & {
+  file: (Omit<FileView, 'created_at' | 'updated_at' | 'deleted_at'> & Record<'created_at' | 'updated_at' | 'deleted_at', string | null>) | null;
+};
 
 function toView(row: MessageRow): MessageView {
   const file = row.file;
@@ -56,12 +58,7 @@ export class MessageFinder {
    * One page, newest first. A conversation whose arrival numbers are its list order (`arrivalOrdered`, with
    * `total` its message_count) is read by number range, fifteen index entries at any depth; others walk OFFSET.
    */
-  async page(
-    tenantId: number,
-    conversation: { id: number; total: number; arrivalOrdered: boolean },
-    limit: number,
-    offset: number,
-  ): Promise<MessageView[]> {
+  async page(tenantId: number, conversation: { id: number; total: number; arrivalOrdered: boolean }, limit: number, offset: number): Promise<MessageView[]> {
     const newest = conversation.total - offset;
     const [sql, params] = conversation.arrivalOrdered
       ? [PAGE_BY_ARRIVAL_SQL, [tenantId, conversation.id, Math.max(0, newest - limit), newest]]
@@ -71,10 +68,7 @@ export class MessageFinder {
   }
 
   async findInConversation(tenantId: number, conversationId: number, messageId: number): Promise<MessageView | null> {
-    const result = await this.db.query<MessageRow>(
-      FIND_SQL,
-      [tenantId, conversationId, messageId],
-    );
+    const result = await this.db.query<MessageRow>(FIND_SQL, [tenantId, conversationId, messageId]);
     return result.rows[0] ? toView(result.rows[0]) : null;
   }
 }

@@ -11,10 +11,11 @@ import type { ConversationRecord } from '../conversations/conversation.repositor
 
 /** `exists` of quoted_message_id: a live message of this very conversation. */
 export async function quotableMessageExists(db: Queryable, tenantId: number, conversationId: number, messageId: number): Promise<boolean> {
-  const result = await db.query(
-    'SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3 AND NOT is_deleted',
-    [tenantId, conversationId, messageId],
-  );
+  const result = await db.query('SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3 AND NOT is_deleted', [
+    tenantId,
+    conversationId,
+    messageId,
+  ]);
   return result.rowCount > 0;
 }
 
@@ -72,9 +73,22 @@ export async function insertOutboundMessage(
         WHERE tenant_id = $1 AND id = $2),
      delivery AS (${enqueueSql(tx, deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
      SELECT id FROM message`,
-    [conversation.tenant_id, conversation.id, conversation.channel_id, actor.userId, actor.name, actor.applicationId,
-      outbound.messageType, outbound.text, outbound.quotedMessageId, outbound.source, conversation.channel_type, now,
-      JSON.stringify(outbound.extraMetadata ?? {}), deliveryOrderingKey],
+    [
+      conversation.tenant_id,
+      conversation.id,
+      conversation.channel_id,
+      actor.userId,
+      actor.name,
+      actor.applicationId,
+      outbound.messageType,
+      outbound.text,
+      outbound.quotedMessageId,
+      outbound.source,
+      conversation.channel_type,
+      now,
+      JSON.stringify(outbound.extraMetadata ?? {}),
+      deliveryOrderingKey,
+    ],
   );
   return inserted.rows[0]!.id;
 }
@@ -118,14 +132,19 @@ export async function writeMessageEdit(
      VALUES ($1, $2, $3, $4, $5, $6)`,
     [tenantId, message.id, message.previousText, actor.userId, actor.name, now],
   );
-  await tx.query(
-    `UPDATE messages SET message = $3, is_edited = true, edited_by_user_name = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, message.id, message.text, actor.name, now],
-  );
-  await tx.query(
-    'UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4',
-    [tenantId, conversationId, message.text, message.id],
-  );
+  await tx.query(`UPDATE messages SET message = $3, is_edited = true, edited_by_user_name = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    message.id,
+    message.text,
+    actor.name,
+    now,
+  ]);
+  await tx.query('UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4', [
+    tenantId,
+    conversationId,
+    message.text,
+    message.id,
+  ]);
 }
 
 /** Soft-deletes the message; `wasUnread` also takes it off the conversation's unread count. */
@@ -138,24 +157,24 @@ export async function softDeleteMessage(
   actor: Actor,
   now: Date,
 ): Promise<void> {
-  await tx.query(
-    'UPDATE messages SET is_deleted = true, deleted_by_user_name = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2',
-    [tenantId, messageId, actor.name, now],
-  );
+  await tx.query('UPDATE messages SET is_deleted = true, deleted_by_user_name = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    messageId,
+    actor.name,
+    now,
+  ]);
   if (wasUnread) {
-    await tx.query(
-      'UPDATE conversations SET unread_count = GREATEST(unread_count - 1, 0) WHERE tenant_id = $1 AND id = $2',
-      [tenantId, conversationId],
-    );
+    await tx.query('UPDATE conversations SET unread_count = GREATEST(unread_count - 1, 0) WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
   }
 }
 
 /** Every unread customer message gets read_at; unread_count returns to 0. */
 export async function markMessagesRead(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<void> {
-  await tx.query(
-    'UPDATE messages SET read_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND read_at IS NULL',
-    [tenantId, conversationId, now],
-  );
+  await tx.query('UPDATE messages SET read_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND read_at IS NULL', [
+    tenantId,
+    conversationId,
+    now,
+  ]);
   await tx.query('UPDATE conversations SET unread_count = 0 WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
 }
 

@@ -89,9 +89,9 @@ export async function revokeUnexpiredAccessToken(db: Queryable, jti: string, now
 
 /** Revokes every live access token of a refresh family; returns their jtis. */
 export async function revokeAccessTokenFamily(db: Queryable, familyId: string, now: Date): Promise<string[]> {
-  const revoked = await db.query<{ jti: string }>(
-    'UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING jti',
-    [familyId, now],
-  );
+  const revoked = await db.query<{ jti: string }>('UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING jti', [
+    familyId,
+    now,
+  ]);
   return revoked.rows.map((row) => row.jti);
 }

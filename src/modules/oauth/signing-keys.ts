@@ -2,13 +2,7 @@ import crypto from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import type { Queryable } from '../../platform/db/db.js';
 import type { SecretBox } from '../../platform/crypto.js';
-import {
-  activeSigningKeyExists,
-  loadLiveSigningKeyRows,
-  lockSigningKeys,
-  signingKeyExists,
-  storeOnlyActiveKey,
-} from './signing-key.repository.js';
+import { activeSigningKeyExists, loadLiveSigningKeyRows, lockSigningKeys, signingKeyExists, storeOnlyActiveKey } from './signing-key.repository.js';
 
 export interface SigningKey {
   kid: string;
@@ -48,7 +42,11 @@ export function parsePrivateKey(pem: string): crypto.KeyObject {
  * Makes sure an active key exists: the configured one (imported when its thumbprint is new), else the stored
  * active one, else a freshly generated one. Runs in a transaction so concurrent first starts agree.
  */
-export async function ensureSigningKey(db: { transaction: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T> }, box: SecretBox, configuredPem: string | null): Promise<void> {
+export async function ensureSigningKey(
+  db: { transaction: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T> },
+  box: SecretBox,
+  configuredPem: string | null,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await lockSigningKeys(tx);
     if (configuredPem) {
@@ -78,9 +76,7 @@ export async function rotateSigningKey(db: Queryable, box: SecretBox): Promise<s
 export async function loadSigningKeys(db: Queryable, box: SecretBox, now: Date): Promise<SigningKey[]> {
   const rows = await loadLiveSigningKeyRows(db, now);
   return rows.map((row) => {
-    const privateKey = row.is_active
-      ? crypto.createPrivateKey(box.decrypt(row.private_key_encrypted, associatedData(row.kid)))
-      : null;
+    const privateKey = row.is_active ? crypto.createPrivateKey(box.decrypt(row.private_key_encrypted, associatedData(row.kid))) : null;
     return {
       kid: row.kid,
       privateKey,

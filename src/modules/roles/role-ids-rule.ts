@@ -13,7 +13,11 @@ export function roleIdsRule(): FieldRule<number[]> {
     .nullable()
     .rule(async (items: unknown[], { db, tenantId, field }) => {
       const ids = items.map(toInteger);
-      const known = await knownRoleIds(db, tenantId, ids.filter((id): id is number => id !== null));
+      const known = await knownRoleIds(
+        db,
+        tenantId,
+        ids.filter((id): id is number => id !== null),
+      );
       const failures: Record<string, string> = {};
       ids.forEach((id, index) => {
         if (id === null) failures[`${field}.${index}`] = `The ${field}.${index} field must be an integer.`;

@@ -44,10 +44,11 @@ export interface NewSuggestion {
 }
 
 export async function supersedePendingSuggestions(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<void> {
-  await tx.query(
-    `UPDATE ai_suggestions SET status = 'superseded', updated_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'`,
-    [tenantId, conversationId, now],
-  );
+  await tx.query(`UPDATE ai_suggestions SET status = 'superseded', updated_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'`, [
+    tenantId,
+    conversationId,
+    now,
+  ]);
 }
 
 /** A pending draft; it has seen the conversation up to its current last message. Returns its id. */
@@ -57,15 +58,24 @@ export async function insertSuggestion(tx: Queryable, tenantId: number, conversa
                                  last_seen_message_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, (SELECT last_message_id FROM conversations WHERE tenant_id = $1 AND id = $2), $7, $7)
      RETURNING id`,
-    [tenantId, conversationId, draft.agentRunId ?? null, draft.originalText, JSON.stringify(draft.pendingActions ?? []),
-      JSON.stringify([...draft.triggerMessageIds].sort((a, b) => a - b)), now],
+    [
+      tenantId,
+      conversationId,
+      draft.agentRunId ?? null,
+      draft.originalText,
+      JSON.stringify(draft.pendingActions ?? []),
+      JSON.stringify([...draft.triggerMessageIds].sort((a, b) => a - b)),
+      now,
+    ],
   );
   return inserted.rows[0]!.id;
 }
 
 export async function markSuggestionSent(tx: Queryable, tenantId: number, suggestionId: number, finalText: string, now: Date): Promise<void> {
-  await tx.query(
-    `UPDATE ai_suggestions SET status = 'sent', final_text = $3, sent_at = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, suggestionId, finalText, now],
-  );
+  await tx.query(`UPDATE ai_suggestions SET status = 'sent', final_text = $3, sent_at = $4, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    suggestionId,
+    finalText,
+    now,
+  ]);
 }

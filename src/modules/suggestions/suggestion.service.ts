@@ -30,7 +30,14 @@ export interface SendSuggestionRequest {
  * POST …/ai-suggestion/send (docs/domain-rules.md#ai-suggestions): under the conversation lock the pending draft is taken
  * (a concurrent second send finds none: 404), sent like a human message, marked sent, and optionally the agent paused.
  */
-export async function sendSuggestion(db: Db, tenantId: number, conversationId: number, actor: Actor, request: SendSuggestionRequest, now: Date): Promise<number> {
+export async function sendSuggestion(
+  db: Db,
+  tenantId: number,
+  conversationId: number,
+  actor: Actor,
+  request: SendSuggestionRequest,
+  now: Date,
+): Promise<number> {
   let suggestionId = 0;
   let text = '';
   return sendMessage(

@@ -138,10 +138,7 @@ export async function memberRoleNames(db: Queryable, tenantId: number, userId: n
 
 /** A new active membership with the given roles, inserted in this order. */
 export async function addMember(tx: Queryable, tenantId: number, userId: number, roleIds: number[], now: Date): Promise<void> {
-  await tx.query(
-    'INSERT INTO memberships (tenant_id, user_id, is_active, created_at, updated_at) VALUES ($1, $2, true, $3, $3)',
-    [tenantId, userId, now],
-  );
+  await tx.query('INSERT INTO memberships (tenant_id, user_id, is_active, created_at, updated_at) VALUES ($1, $2, true, $3, $3)', [tenantId, userId, now]);
   for (const roleId of roleIds) {
     await tx.query('INSERT INTO membership_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)', [tenantId, userId, roleId]);
   }

@@ -48,7 +48,10 @@ function unsharedAccount(field: 'email' | 'password'): FieldRule<string> {
 
 /** Laravel's `sometimes|required|…`: an absent field passes, a present null or blank one is required, else `inner`. */
 class WhenPresent extends FieldRule<string> {
-  constructor(private readonly inner: FieldRule<string>, after: Array<FieldRule<string>>) {
+  constructor(
+    private readonly inner: FieldRule<string>,
+    after: Array<FieldRule<string>>,
+  ) {
     super('any');
     this.rule(async (value, context) => {
       if (value === null || (typeof value === 'string' && value.trim() === '')) return `The ${context.attribute} field is required.`;

@@ -59,10 +59,10 @@ const MEMBERS = 'memberships m JOIN users u ON u.id = m.user_id AND u.deleted_at
 
 /** The live member `userId` of the tenant, or null (another tenant's user and removed members are unknown here). */
 export async function findMember(db: Queryable, tenantId: number, userId: number): Promise<UserView | null> {
-  const result = await db.query<UserView>(
-    `SELECT ${USER_COLUMNS} FROM ${MEMBERS} WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.deleted_at IS NULL`,
-    [tenantId, userId],
-  );
+  const result = await db.query<UserView>(`SELECT ${USER_COLUMNS} FROM ${MEMBERS} WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.deleted_at IS NULL`, [
+    tenantId,
+    userId,
+  ]);
   return result.rows[0] ?? null;
 }
 

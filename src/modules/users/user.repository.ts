@@ -6,11 +6,7 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 }
 
-export async function insertUser(
-  tx: Queryable,
-  user: { name: string; email: string; passwordHash: string | null },
-  now: Date,
-): Promise<number> {
+export async function insertUser(tx: Queryable, user: { name: string; email: string; passwordHash: string | null }, now: Date): Promise<number> {
   const result = await tx.query<{ id: number }>(
     'INSERT INTO users (name, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id',
     [user.name, user.email, user.passwordHash, now],
@@ -19,10 +15,9 @@ export async function insertUser(
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<{ id: number; name: string } | null> {
-  const result = await db.query<{ id: number; name: string }>(
-    'SELECT id, name FROM users WHERE email_key(email) = email_key($1) AND deleted_at IS NULL',
-    [email],
-  );
+  const result = await db.query<{ id: number; name: string }>('SELECT id, name FROM users WHERE email_key(email) = email_key($1) AND deleted_at IS NULL', [
+    email,
+  ]);
   return result.rows[0] ?? null;
 }
 

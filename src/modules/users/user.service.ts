@@ -15,15 +15,7 @@ import {
 import { enforceOwnerRules, memberState, type MemberState } from './owner-rules.js';
 import { EMAIL_TAKEN } from './user-fields.js';
 import { USER_NOT_FOUND } from './user.finder.js';
-import {
-  emailTaken,
-  hashPassword,
-  insertUserProfile,
-  lockEmail,
-  revokeAccountGrants,
-  updateUserProfile,
-  type Profile,
-} from './user.repository.js';
+import { emailTaken, hashPassword, insertUserProfile, lockEmail, revokeAccountGrants, updateUserProfile, type Profile } from './user.repository.js';
 
 /** Writes of the user directory (docs/domain-rules.md#users-and-roles): one transaction each, Owner rules checked inside. */
 export interface MemberChange {

@@ -10,7 +10,10 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 const MIGRATION_LOCK_KEY = 7_046_313_370;
 
 export class MigrationError extends Error {
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     super(`Migration ${file} failed: ${(cause as Error)?.message ?? String(cause)}`);
   }
 }
@@ -31,12 +34,8 @@ export async function migrate(db: Db, onApplied: (file: string) => void = () => 
   return db.session(async (session) => {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
-      await session.exec(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
-      const done = new Set(
-        (await session.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((row) => row.name),
-      );
+      await session.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const done = new Set((await session.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((row) => row.name));
       const applied: string[] = [];
       for (const file of listMigrationFiles()) {
         if (done.has(file)) continue;

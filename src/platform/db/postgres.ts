@@ -70,7 +70,11 @@ export function openPostgres(url: string, poolSize: number): Db {
   const genericPlans = () => {
     if (!genericPool) {
       genericPool = new pg.Pool({
-        connectionString: url, max: poolSize, types, application_name: 'flextell', options: '-c plan_cache_mode=force_generic_plan',
+        connectionString: url,
+        max: poolSize,
+        types,
+        application_name: 'flextell',
+        options: '-c plan_cache_mode=force_generic_plan',
       });
       genericPool.on('error', () => undefined);
       genericPool.on('connect', (client) => changes.track(client));

@@ -66,7 +66,12 @@ export interface EnqueueOptions {
 }
 
 /** Enqueues `job` in the caller's transaction; the payload's type is the job's (checked at compile time). */
-export async function enqueue<Payload extends JobPayload>(tx: Queryable, job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions): Promise<number> {
+export async function enqueue<Payload extends JobPayload>(
+  tx: Queryable,
+  job: JobDefinition<Payload>,
+  payload: Payload,
+  options: EnqueueOptions,
+): Promise<number> {
   const result = await tx.query<{ id: number }>(
     insertJobSql({ tenantId: '$1', type: '$2', payload: '$3', orderingKey: '$4', runAt: '$5', maxAttempts: '$6' }),
     [options.tenantId, job.type, JSON.stringify(payload), options.orderingKey ?? null, options.runAt, job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
@@ -92,8 +97,12 @@ export function enqueueSql<Payload extends JobPayload>(
   tx.signalAfterCommit?.(JOBS_CHANGE_CHANNEL);
   return insertJobSql(
     {
-      tenantId: values.tenantId, type: `'${job.type}'`, payload: `jsonb_build_object(${fields.join(', ')})`, orderingKey: values.orderingKey,
-      runAt: values.runAt, maxAttempts: String(job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+      tenantId: values.tenantId,
+      type: `'${job.type}'`,
+      payload: `jsonb_build_object(${fields.join(', ')})`,
+      orderingKey: values.orderingKey,
+      runAt: values.runAt,
+      maxAttempts: String(job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
     },
     ` FROM ${values.from}`,
   );
@@ -154,9 +163,7 @@ export async function renewLeases(db: Queryable, workerId: string, jobIds: numbe
  * still counts, as it does when a lease runs out).
  */
 export async function releaseAbandonedJobs(db: Queryable): Promise<number> {
-  const result = await db.query(
-    `UPDATE jobs SET status = 'pending', locked_until = NULL, locked_by = NULL, updated_at = now() WHERE status = 'running'`,
-  );
+  const result = await db.query(`UPDATE jobs SET status = 'pending', locked_until = NULL, locked_by = NULL, updated_at = now() WHERE status = 'running'`);
   return result.rowCount;
 }
 

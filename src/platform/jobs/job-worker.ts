@@ -3,8 +3,19 @@ import type { Db } from '../db/db.js';
 import type { JobContext } from './define-job.js';
 import type { Clock } from '../clock.js';
 import {
-  buryJob, claimJobs, completeJob, DEFAULT_LEASE_SECONDS, enqueueRecurringJob, JOBS_CHANGE_CHANNEL, leaseRenewalMs, promoteOrphanedJobs, releaseJob, renewLeases,
-  retryDelaySeconds, retryJob, type ClaimedJob,
+  buryJob,
+  claimJobs,
+  completeJob,
+  DEFAULT_LEASE_SECONDS,
+  enqueueRecurringJob,
+  JOBS_CHANGE_CHANNEL,
+  leaseRenewalMs,
+  promoteOrphanedJobs,
+  releaseJob,
+  renewLeases,
+  retryDelaySeconds,
+  retryJob,
+  type ClaimedJob,
 } from './job-queue.js';
 
 const ORPHAN_SWEEP_INTERVAL_MS = 10_000;
@@ -14,7 +25,10 @@ export type BoundJobHandler = (context: JobContext) => Promise<void>;
 
 /** Thrown by a handler for a failure that must be retried later, optionally at a time the provider asked for. */
 export class RetryableJobError extends Error {
-  constructor(message: string, readonly retryAfterSeconds: number | null = null) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
     super(message);
   }
 }
@@ -73,9 +87,11 @@ export class JobWorker {
   private listenForJobs(): void {
     if (this.listening) return;
     this.listening = true;
-    this.options.db.watchChanges(JOBS_CHANGE_CHANNEL, () => this.notify()).catch((error: unknown) => {
-      this.options.logger.warn({ err: error }, 'job signals unavailable; workers poll');
-    });
+    this.options.db
+      .watchChanges(JOBS_CHANGE_CHANNEL, () => this.notify())
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'job signals unavailable; workers poll');
+      });
   }
 
   private get leaseSeconds(): number {

@@ -11,8 +11,7 @@ export const getAccountRoles = defineRoute({
   scopes: ['account:read'],
   summary: "The caller's roles and permissions in the current tenant",
   description:
-    'Role names by role id ascending; the permissions they grant in catalogue order. An application token gets no roles ' +
-    'and the whole catalogue.',
+    'Role names by role id ascending; the permissions they grant in catalogue order. An application token gets no roles ' + 'and the whole catalogue.',
   tags: ['Account'],
   responseSchema: envelopeSchema(accountRolesSchema),
   handler: async ({ deps, tenantId, context }) => {

@@ -26,8 +26,14 @@ export const blockCustomer = defineRoute({
   successStatus: 201,
   responseSchema: envelopeSchema(blacklistSchema),
   body: {
-    channel_id: rule.integer().required().exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId, id)) !== null),
-    customer_id: rule.integer().required().exists((id: number, { db, tenantId }) => isLiveCustomer(db, tenantId, id)),
+    channel_id: rule
+      .integer()
+      .required()
+      .exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId, id)) !== null),
+    customer_id: rule
+      .integer()
+      .required()
+      .exists((id: number, { db, tenantId }) => isLiveCustomer(db, tenantId, id)),
     reason: rule.enum(BLACKLIST_REASONS).required(),
     ttl_seconds: rule.integer().nullable().min(1).max(MAX_TTL_SECONDS).describe('Seconds until the block ends; absent or null: permanent.'),
     note: rule.string().nullable().max(1000),

@@ -35,6 +35,9 @@ export const listBlacklistEntries = defineRoute({
       },
       now,
     );
-    return paginate(rows.map((row) => blacklistResource(row, now)), total);
+    return paginate(
+      rows.map((row) => blacklistResource(row, now)),
+      total,
+    );
   },
 });

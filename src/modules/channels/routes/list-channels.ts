@@ -21,6 +21,9 @@ export const listChannels = defineRoute({
   handler: async ({ deps, tenantId, query, page, paginate, raw }) => {
     const { rows, total } = await findChannels(deps.db, tenantId, { type: query.type ?? null, limit: page.perPage, offset: page.offset });
     const baseUrl = publicBaseUrl(raw, deps.config);
-    return paginate(rows.map((row) => channelResource(row, baseUrl)), total);
+    return paginate(
+      rows.map((row) => channelResource(row, baseUrl)),
+      total,
+    );
   },
 });

@@ -20,7 +20,11 @@ export const createConversation = defineRoute({
   successStatus: 201,
   responseSchema: envelopeSchema(conversationSchema),
   body: {
-    channel_id: rule.integer().required().min(1).exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId, id)) !== null),
+    channel_id: rule
+      .integer()
+      .required()
+      .min(1)
+      .exists(async (id: number, { db, tenantId }) => (await findChannel(db, tenantId, id)) !== null),
     address: rule.string().required().max(255),
     first_name: rule.string().nullable().max(255),
     last_name: rule.string().nullable().max(255),

@@ -29,6 +29,9 @@ export const listConversations = defineRoute({
       { search: query.search ?? null, channelType: query.channel_type ?? null, limit: page.perPage, offset: page.offset },
       now,
     );
-    return paginate(rows.map((row) => conversationResource(row, now)), total);
+    return paginate(
+      rows.map((row) => conversationResource(row, now)),
+      total,
+    );
   },
 });

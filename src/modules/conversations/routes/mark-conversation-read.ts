@@ -12,7 +12,7 @@ export const markConversationRead = defineRoute({
   permission: 'conversations.reply',
   scopes: ['conversations:write'],
   summary: 'Mark a conversation read',
-  description: "Sets read_at on every unread customer message and unread_count to \"0\". Idempotent.",
+  description: 'Sets read_at on every unread customer message and unread_count to "0". Idempotent.',
   tags: ['Conversations'],
   responseSchema: envelopeSchema(conversationSchema),
   load: loadConversation,

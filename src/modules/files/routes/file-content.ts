@@ -77,7 +77,8 @@ export const getFileContent = defineRoute({
   tags: ['Files'],
   responseSchema: fileContentResponse,
   summary: 'Download a file through its signed link',
-  description: 'The `temporary_url` of a FileResource. No Authorization or X-Tenant: the signature and `expires` are the credential. Supports a single Range; one starting past the end answers 416 with `Content-Range: bytes */<size>`.',
+  description:
+    'The `temporary_url` of a FileResource. No Authorization or X-Tenant: the signature and `expires` are the credential. Supports a single Range; one starting past the end answers 416 with `Content-Range: bytes */<size>`.',
   handler: serve('content'),
 });
 

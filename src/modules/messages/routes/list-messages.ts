@@ -21,6 +21,9 @@ export const listMessages = defineRoute({
     const conversation = { id: loaded.id, total: loaded.message_count, arrivalOrdered: loaded.messages_arrival_ordered };
     const rows = await finder.page(tenantId, conversation, page.perPage, page.offset);
     const links = linkContext(deps, raw);
-    return paginate(rows.map((row) => messageResource(row, links)), loaded.message_count);
+    return paginate(
+      rows.map((row) => messageResource(row, links)),
+      loaded.message_count,
+    );
   },
 });

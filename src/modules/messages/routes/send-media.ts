@@ -28,8 +28,15 @@ async function validate(parts: MediaParts, context: RuleContext): Promise<{ file
 function attach(file: StoredUpload, tenantId: number, now: Date) {
   return (tx: Queryable, messageId: number) =>
     insertFile(tx, {
-      tenantId, name: file.name, type: file.type, mimeType: file.mimeType, size: file.size, storageKey: file.key,
-      fileableType: 'conversation_message', fileableId: messageId, now,
+      tenantId,
+      name: file.name,
+      type: file.type,
+      mimeType: file.mimeType,
+      size: file.size,
+      storageKey: file.key,
+      fileableType: 'conversation_message',
+      fileableId: messageId,
+      now,
     });
 }
 
@@ -52,7 +59,14 @@ export const sendMediaMessage = multipartRoute(
       try {
         const { file, text } = await validate(parts, { tenantId, db: deps.db, loaded });
         const actor = actorOf(context.principal);
-        const outbound = { text, messageType: file.type, quotedMessageId: null, source: actor.source, applyHandoffPause: true, attachFile: attach(file, tenantId, now) };
+        const outbound = {
+          text,
+          messageType: file.type,
+          quotedMessageId: null,
+          source: actor.source,
+          applyHandoffPause: true,
+          attachFile: attach(file, tenantId, now),
+        };
         const messageId = await send(deps.db, tenantId, loaded.id, actor, outbound, now);
         return { success: 'Media message sent successfully.', data: sendResult(messageId, loaded.id) };
       } catch (error) {

@@ -20,9 +20,10 @@ export const sendMessage = defineRoute({
   load: loadConversation,
   body: {
     message: rule.string().required().max(5000),
-    quoted_message_id: rule.integer().nullable().exists((id: number, { db, tenantId, loaded }) =>
-      quotableMessageExists(db, tenantId, (loaded as ConversationRecord).id, id),
-    ),
+    quoted_message_id: rule
+      .integer()
+      .nullable()
+      .exists((id: number, { db, tenantId, loaded }) => quotableMessageExists(db, tenantId, (loaded as ConversationRecord).id, id)),
   },
   handler: async ({ deps, tenantId, loaded, body, context }) => {
     const actor = actorOf(context.principal);

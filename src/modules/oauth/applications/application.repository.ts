@@ -29,9 +29,10 @@ export function newClientSecret(): string {
 }
 
 export async function findApplication(db: Queryable, tenantId: number, id: number | null): Promise<ApplicationRecord> {
-  const result = id === null
-    ? { rows: [] }
-    : await db.query<ApplicationRecord>(`SELECT ${COLUMNS} FROM oauth_clients WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
+  const result =
+    id === null
+      ? { rows: [] }
+      : await db.query<ApplicationRecord>(`SELECT ${COLUMNS} FROM oauth_clients WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
   const row = result.rows[0];
   if (!row) throw notFound('Application not found.');
   return toRecord(row);
@@ -39,10 +40,11 @@ export async function findApplication(db: Queryable, tenantId: number, id: numbe
 
 export async function listApplications(db: Queryable, tenantId: number, limit: number, offset: number): Promise<{ rows: ApplicationRecord[]; total: number }> {
   const [rows, count] = await Promise.all([
-    db.query<ApplicationRecord>(
-      `SELECT ${COLUMNS} FROM oauth_clients WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2 OFFSET $3`,
-      [tenantId, limit, offset],
-    ),
+    db.query<ApplicationRecord>(`SELECT ${COLUMNS} FROM oauth_clients WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2 OFFSET $3`, [
+      tenantId,
+      limit,
+      offset,
+    ]),
     db.query<{ total: string }>('SELECT count(*) AS total FROM oauth_clients WHERE tenant_id = $1 AND deleted_at IS NULL', [tenantId]),
   ]);
   return { rows: rows.rows.map(toRecord), total: Number(count.rows[0]!.total) };
@@ -68,8 +70,17 @@ export async function insertApplication(
     `INSERT INTO oauth_clients (tenant_id, client_id, name, secret_hash, redirect_uris, confidential, scopes, allows_client_credentials,
                                 created_by_user_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8, $9, $9) RETURNING ${COLUMNS}`,
-    [tenantId, crypto.randomUUID(), input.name, input.secret ? hashClientSecret(input.secret) : null, JSON.stringify(input.redirectUris),
-      input.confidential, JSON.stringify(orderScopes(input.scopes)), input.userId, now],
+    [
+      tenantId,
+      crypto.randomUUID(),
+      input.name,
+      input.secret ? hashClientSecret(input.secret) : null,
+      JSON.stringify(input.redirectUris),
+      input.confidential,
+      JSON.stringify(orderScopes(input.scopes)),
+      input.userId,
+      now,
+    ],
   );
   return toRecord(result.rows[0]!);
 }
@@ -84,8 +95,15 @@ export async function updateApplication(
   const result = await db.query<ApplicationRecord>(
     `UPDATE oauth_clients SET name = $3, redirect_uris = $4, scopes = $5, secret_hash = COALESCE($6, secret_hash), updated_at = $7
       WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [tenantId, application.id, changes.name ?? application.name, JSON.stringify(changes.redirectUris ?? application.redirect_uris),
-      JSON.stringify(orderScopes(changes.scopes ?? application.scopes)), changes.secret ? hashClientSecret(changes.secret) : null, now],
+    [
+      tenantId,
+      application.id,
+      changes.name ?? application.name,
+      JSON.stringify(changes.redirectUris ?? application.redirect_uris),
+      JSON.stringify(orderScopes(changes.scopes ?? application.scopes)),
+      changes.secret ? hashClientSecret(changes.secret) : null,
+      now,
+    ],
   );
   return toRecord(result.rows[0]!);
 }
@@ -97,7 +115,10 @@ export async function deleteApplication(deps: AppDeps, tenantId: number, applica
     await tx.query('UPDATE oauth_clients SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, application.id, now]);
     await tx.query('UPDATE access_tokens SET revoked_at = $2 WHERE client_id = $1::uuid AND revoked_at IS NULL', [application.client_id, now]);
     await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE client_id = $1::uuid AND revoked_at IS NULL', [application.client_id, now]);
-    await tx.query('UPDATE authorization_codes SET expires_at = $2 WHERE client_id = $1::uuid AND used_at IS NULL AND expires_at > $2', [application.client_id, now]);
+    await tx.query('UPDATE authorization_codes SET expires_at = $2 WHERE client_id = $1::uuid AND used_at IS NULL AND expires_at > $2', [
+      application.client_id,
+      now,
+    ]);
   });
   deps.tokens.forgetRecords();
 }

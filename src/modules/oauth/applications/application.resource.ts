@@ -27,9 +27,7 @@ export function applicationResource(application: ApplicationRecord, secret: stri
     redirect_uris: application.redirect_uris,
     confidential: application.confidential,
     scopes: application.scopes,
-    grant_types: application.confidential
-      ? ['authorization_code', 'refresh_token', 'client_credentials']
-      : ['authorization_code', 'refresh_token'],
+    grant_types: application.confidential ? ['authorization_code', 'refresh_token', 'client_credentials'] : ['authorization_code', 'refresh_token'],
     client_secret: secret,
     created_at: formatTimestamp(application.created_at),
     updated_at: formatTimestamp(application.updated_at),

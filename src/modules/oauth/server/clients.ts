@@ -65,11 +65,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
  * Client authentication of docs/oauth.md#grants: exactly one of Basic, the form fields, or (public clients)
  * a bare client_id. Every failure is the same 401 invalid_client.
  */
-export async function authenticateClient(
-  db: Queryable,
-  request: FastifyRequest,
-  params: Map<string, string>,
-): Promise<OAuthClient> {
+export async function authenticateClient(db: Queryable, request: FastifyRequest, params: Map<string, string>): Promise<OAuthClient> {
   const basic = basicCredentials(request.headers.authorization);
   if (basic === 'malformed') throw invalidClient();
   const bodyId = params.get('client_id');

@@ -30,8 +30,17 @@ export async function insertAuthorizationRequest(
   await db.query(
     `INSERT INTO authorization_requests (id_hash, session_id_hash, client_id, redirect_uri, scopes, state, code_challenge, expires_at, created_at)
      VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
-    [request.idHash, request.sessionIdHash, request.clientId, request.redirectUri, request.scopes, request.state, request.codeChallenge,
-      request.expiresAt, now],
+    [
+      request.idHash,
+      request.sessionIdHash,
+      request.clientId,
+      request.redirectUri,
+      request.scopes,
+      request.state,
+      request.codeChallenge,
+      request.expiresAt,
+      now,
+    ],
   );
 }
 
@@ -59,8 +68,7 @@ export async function insertAuthorizationCode(
   await db.query(
     `INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, created_at)
      VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
-    [code.codeHash, code.userId, code.clientId, code.redirectUri, code.scopes, code.codeChallenge,
-      code.codeChallenge ? 'S256' : null, code.expiresAt, now],
+    [code.codeHash, code.userId, code.clientId, code.redirectUri, code.scopes, code.codeChallenge, code.codeChallenge ? 'S256' : null, code.expiresAt, now],
   );
 }
 
@@ -86,10 +94,11 @@ export async function findAuthorizationCode(db: Queryable, codeHash: string): Pr
 
 /** The single-use guard of a code: of two concurrent exchanges only one gets true. */
 export async function claimAuthorizationCode(db: Queryable, codeHash: string, familyId: string, now: Date): Promise<boolean> {
-  const claimed = await db.query(
-    'UPDATE authorization_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1 AND used_at IS NULL',
-    [codeHash, now, familyId],
-  );
+  const claimed = await db.query('UPDATE authorization_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1 AND used_at IS NULL', [
+    codeHash,
+    now,
+    familyId,
+  ]);
   return claimed.rowCount > 0;
 }
 
@@ -151,10 +160,10 @@ export async function findRefreshRecord(db: Queryable, tokenHash: string): Promi
 
 /** Rotation: marks the live token used; false when it was already used or revoked. */
 export async function claimRefreshToken(db: Queryable, tokenHash: string, now: Date): Promise<boolean> {
-  const claimed = await db.query(
-    'UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL',
-    [tokenHash, now],
-  );
+  const claimed = await db.query('UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL', [
+    tokenHash,
+    now,
+  ]);
   return claimed.rowCount > 0;
 }
 

@@ -5,33 +5,57 @@ import { SCOPES } from '../scopes.js';
  * OAuth error bodies, so they carry no Fastify schema (one would validate and re-serialise them); they are
  * described here and merged into the generated document instead.
  */
-export const OAUTH_TAG = { name: 'OAuth', description: 'The OAuth 2.0 authorization server (oauth.md): token endpoints, discovery, and the HTML login, consent and applications pages.' };
+export const OAUTH_TAG = {
+  name: 'OAuth',
+  description: 'The OAuth 2.0 authorization server (oauth.md): token endpoints, discovery, and the HTML login, consent and applications pages.',
+};
 
 type Schema = Record<string, unknown>;
 
 const str = (description?: string): Schema => ({ type: 'string', ...(description ? { description } : {}) });
 const int = (description?: string): Schema => ({ type: 'integer', ...(description ? { description } : {}) });
 const object = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
-  type: 'object', properties, ...(required.length ? { required } : {}),
+  type: 'object',
+  properties,
+  ...(required.length ? { required } : {}),
 });
 const form = (properties: Record<string, Schema>, required: string[] = []) => ({
   required: true,
   content: { 'application/x-www-form-urlencoded': { schema: object(properties, required) } },
 });
 const json = (description: string, schema: Schema, headers?: Record<string, unknown>) => ({
-  description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}),
+  description,
+  content: { 'application/json': { schema } },
+  ...(headers ? { headers } : {}),
 });
 const html = (description: string, headers?: Record<string, unknown>) => ({
-  description, content: { 'text/html': { schema: { type: 'string' } } }, ...(headers ? { headers } : {}),
+  description,
+  content: { 'text/html': { schema: { type: 'string' } } },
+  ...(headers ? { headers } : {}),
 });
 const redirect = (description: string) => ({ description, headers: { Location: { schema: { type: 'string' } } } });
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } };
 
-const OAUTH_ERROR = object({
-  error: { type: 'string', enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'rate_limit_exceeded', 'server_error'] },
-  error_description: str(),
-  message: str('The same text as error_description.'),
-}, ['error', 'error_description', 'message']);
+const OAUTH_ERROR = object(
+  {
+    error: {
+      type: 'string',
+      enum: [
+        'invalid_request',
+        'invalid_client',
+        'invalid_grant',
+        'unauthorized_client',
+        'unsupported_grant_type',
+        'invalid_scope',
+        'rate_limit_exceeded',
+        'server_error',
+      ],
+    },
+    error_description: str(),
+    message: str('The same text as error_description.'),
+  },
+  ['error', 'error_description', 'message'],
+);
 
 const oauthErrors = {
   400: json('invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or invalid_scope.', OAUTH_ERROR),
@@ -44,23 +68,39 @@ const CLIENT_CREDENTIALS = {
   client_secret: str('client_secret_post (never together with HTTP Basic).'),
 };
 
-const TOKEN_RESPONSE = object({
-  token_type: { type: 'string', enum: ['Bearer'] },
-  expires_in: int('3600'),
-  access_token: str('An RS256 JWT.'),
-  refresh_token: str('authorization_code and refresh_token grants only; opaque, 30 days, single use.'),
-  scope: str('Granted scopes, space-separated, in catalogue order.'),
-}, ['token_type', 'expires_in', 'access_token', 'scope']);
+const TOKEN_RESPONSE = object(
+  {
+    token_type: { type: 'string', enum: ['Bearer'] },
+    expires_in: int('3600'),
+    access_token: str('An RS256 JWT.'),
+    refresh_token: str('authorization_code and refresh_token grants only; opaque, 30 days, single use.'),
+    scope: str('Granted scopes, space-separated, in catalogue order.'),
+  },
+  ['token_type', 'expires_in', 'access_token', 'scope'],
+);
 
-const INTROSPECTION = object({
-  active: { type: 'boolean' },
-  scope: str(), client_id: str(), username: str('Users\' tokens only.'), token_type: { type: 'string', enum: ['Bearer', 'refresh_token'] },
-  exp: int(), iat: int(), nbf: int(), sub: str(), aud: str(), iss: str(), jti: str(), tenant: int('Tenant-bound tokens only.'),
-}, ['active']);
+const INTROSPECTION = object(
+  {
+    active: { type: 'boolean' },
+    scope: str(),
+    client_id: str(),
+    username: str("Users' tokens only."),
+    token_type: { type: 'string', enum: ['Bearer', 'refresh_token'] },
+    exp: int(),
+    iat: int(),
+    nbf: int(),
+    sub: str(),
+    aud: str(),
+    iss: str(),
+    jti: str(),
+    tenant: int('Tenant-bound tokens only.'),
+  },
+  ['active'],
+);
 
 const clientAuth = [{ oauthClientBasic: [] }, {}];
 const session = [{ loginSession: [] }];
-const csrf = { _csrf: str('The session\'s CSRF token from the page.') };
+const csrf = { _csrf: str("The session's CSRF token from the page.") };
 const pageErrors = {
   400: html('The form could not be read.'),
   403: html('CSRF token or Origin refused ("This form has expired. …"), or no permission in the organisation.'),
@@ -78,19 +118,27 @@ function operation(summary: string, description: string, rest: Record<string, un
 
 export const OAUTH_PATHS: Record<string, Record<string, unknown>> = {
   '/oauth/authorize': {
-    get: operation('Start the authorization-code flow', 'Shows the consent page to a signed-in user, else redirects to the login page (oauth.md §3). PKCE S256 is required for public clients.', {
-      security: session,
-      parameters: [
-        ['response_type', true, 'code'], ['client_id', true, 'The application\'s client_id.'], ['redirect_uri', false, 'Exact match of a registered URI.'],
-        ['scope', false, 'Space-separated; default: all the application may have.'], ['state', false, 'Returned unchanged.'],
-        ['code_challenge', false, 'base64url SHA-256 of the verifier.'], ['code_challenge_method', false, 'S256 only.'],
-      ].map(([name, required, description]) => ({ name, in: 'query', required, description, schema: { type: 'string' } })),
-      responses: {
-        200: html('The consent page.'),
-        302: redirect('To /oauth/login?return_to=…, or to the redirect URI with error, error_description and state.'),
-        400: html('Unknown client or unregistered redirect URI: not redirected.'),
+    get: operation(
+      'Start the authorization-code flow',
+      'Shows the consent page to a signed-in user, else redirects to the login page (oauth.md §3). PKCE S256 is required for public clients.',
+      {
+        security: session,
+        parameters: [
+          ['response_type', true, 'code'],
+          ['client_id', true, "The application's client_id."],
+          ['redirect_uri', false, 'Exact match of a registered URI.'],
+          ['scope', false, 'Space-separated; default: all the application may have.'],
+          ['state', false, 'Returned unchanged.'],
+          ['code_challenge', false, 'base64url SHA-256 of the verifier.'],
+          ['code_challenge_method', false, 'S256 only.'],
+        ].map(([name, required, description]) => ({ name, in: 'query', required, description, schema: { type: 'string' } })),
+        responses: {
+          200: html('The consent page.'),
+          302: redirect('To /oauth/login?return_to=…, or to the redirect URI with error, error_description and state.'),
+          400: html('Unknown client or unregistered redirect URI: not redirected.'),
+        },
       },
-    }),
+    ),
     post: operation('Approve or deny', 'The consent form (oauth.md §4.2).', {
       security: session,
       requestBody: form({ ...csrf, request_id: str(), decision: { type: 'string', enum: ['approve', 'deny'] } }, ['_csrf', 'request_id', 'decision']),
@@ -102,49 +150,71 @@ export const OAUTH_PATHS: Record<string, Record<string, unknown>> = {
       parameters: [{ name: 'return_to', in: 'query', required: false, description: 'A relative /oauth/ path to continue with.', schema: { type: 'string' } }],
       responses: { 200: html('The login form.') },
     }),
-    post: operation('Log in', 'argon2id; limits: FLEXTELL_LOGIN_RATE_LIMIT failures per 15 minutes per (email, IP), 5 × that per IP, 3 × that per account. A success sets the device cookie flextell_device: a browser holding it for the account is limited per (email, device) instead, and not per account.', {
-      requestBody: form({ ...csrf, email: str(), password: str(), return_to: str() }, ['_csrf', 'email', 'password']),
-      responses: {
-        303: redirect('Signed in: to return_to, else /oauth/login. A new session id.'),
-        401: html('These credentials do not match our records.'),
-        429: html('Too many failed sign-in attempts.', retryAfter),
-        ...pageErrors,
+    post: operation(
+      'Log in',
+      'argon2id; limits: FLEXTELL_LOGIN_RATE_LIMIT failures per 15 minutes per (email, IP), 5 × that per IP, 3 × that per account. A success sets the device cookie flextell_device: a browser holding it for the account is limited per (email, device) instead, and not per account.',
+      {
+        requestBody: form({ ...csrf, email: str(), password: str(), return_to: str() }, ['_csrf', 'email', 'password']),
+        responses: {
+          303: redirect('Signed in: to return_to, else /oauth/login. A new session id.'),
+          401: html('These credentials do not match our records.'),
+          429: html('Too many failed sign-in attempts.', retryAfter),
+          ...pageErrors,
+        },
       },
-    }),
+    ),
   },
   '/oauth/logout': {
     post: operation('Log out', 'Ends the login session.', {
-      security: session, requestBody: form(csrf, ['_csrf']), responses: { 303: redirect('To /oauth/login.'), ...pageErrors },
+      security: session,
+      requestBody: form(csrf, ['_csrf']),
+      responses: { 303: redirect('To /oauth/login.'), ...pageErrors },
     }),
   },
   '/oauth/token': {
-    post: operation('Token endpoint', 'Grants authorization_code (+ PKCE), refresh_token (rotation; a reused token revokes its family) and client_credentials (confidential clients; a tenant-bound token). Answers carry Cache-Control: no-store.', {
-      security: clientAuth,
-      requestBody: form({
-        grant_type: { type: 'string', enum: ['authorization_code', 'refresh_token', 'client_credentials'] },
-        code: str('authorization_code'), redirect_uri: str('authorization_code'), code_verifier: str('authorization_code with PKCE'),
-        refresh_token: str('refresh_token'), scope: str('refresh_token (narrowing) and client_credentials'), ...CLIENT_CREDENTIALS,
-      }, ['grant_type']),
-      responses: { 200: json('The tokens.', TOKEN_RESPONSE), ...oauthErrors },
-    }),
+    post: operation(
+      'Token endpoint',
+      'Grants authorization_code (+ PKCE), refresh_token (rotation; a reused token revokes its family) and client_credentials (confidential clients; a tenant-bound token). Answers carry Cache-Control: no-store.',
+      {
+        security: clientAuth,
+        requestBody: form(
+          {
+            grant_type: { type: 'string', enum: ['authorization_code', 'refresh_token', 'client_credentials'] },
+            code: str('authorization_code'),
+            redirect_uri: str('authorization_code'),
+            code_verifier: str('authorization_code with PKCE'),
+            refresh_token: str('refresh_token'),
+            scope: str('refresh_token (narrowing) and client_credentials'),
+            ...CLIENT_CREDENTIALS,
+          },
+          ['grant_type'],
+        ),
+        responses: { 200: json('The tokens.', TOKEN_RESPONSE), ...oauthErrors },
+      },
+    ),
   },
   '/oauth/revoke': {
-    post: operation('Revoke a token (RFC 7009)', 'An access token, or a refresh token with its whole family. Unknown tokens and other clients\' tokens also answer 200.', {
-      security: clientAuth,
-      requestBody: form({ token: str(), token_type_hint: str(), ...CLIENT_CREDENTIALS }, ['token']),
-      responses: { 200: { description: 'Revoked (empty body).' }, ...oauthErrors },
-    }),
+    post: operation(
+      'Revoke a token (RFC 7009)',
+      "An access token, or a refresh token with its whole family. Unknown tokens and other clients' tokens also answer 200.",
+      {
+        security: clientAuth,
+        requestBody: form({ token: str(), token_type_hint: str(), ...CLIENT_CREDENTIALS }, ['token']),
+        responses: { 200: { description: 'Revoked (empty body).' }, ...oauthErrors },
+      },
+    ),
   },
   '/oauth/introspect': {
     post: operation('Introspect a token (RFC 7662)', 'Confidential clients only; other clients\' tokens answer {"active": false}.', {
       security: [{ oauthClientBasic: [] }, {}],
       requestBody: form({ token: str(), token_type_hint: str(), ...CLIENT_CREDENTIALS }, ['token']),
-      responses: { 200: json('The token\'s state.', INTROSPECTION), ...oauthErrors },
+      responses: { 200: json("The token's state.", INTROSPECTION), ...oauthErrors },
     }),
   },
   '/oauth/applications': {
     get: operation('The Applications page', 'Lists the applications of every organisation where the user has applications.manage.', {
-      security: session, responses: { 200: html('The page.'), 302: redirect('Not signed in: to the login page.') },
+      security: session,
+      responses: { 200: html('The page.'), 302: redirect('Not signed in: to the login page.') },
     }),
     post: operation('Register an application (page)', 'The rules and messages of POST /api/v1/applications; the secret is shown once.', {
       security: session,
@@ -156,7 +226,12 @@ export const OAUTH_PATHS: Record<string, Record<string, unknown>> = {
     get: operation('The edit page of an application', 'Name, redirect URIs, scopes, and the secret regeneration form.', {
       security: session,
       parameters: Object.keys(tenantAndId).map((name) => ({ name, in: 'query', required: true, schema: { type: 'integer' } })),
-      responses: { 200: html('The page.'), 302: redirect('Not signed in.'), 403: html('No permission in the organisation.'), 404: html('Application not found.') },
+      responses: {
+        200: html('The page.'),
+        302: redirect('Not signed in.'),
+        403: html('No permission in the organisation.'),
+        404: html('Application not found.'),
+      },
     }),
     post: operation('Edit an application (page)', 'The rules and messages of PUT /api/v1/applications/{id}.', {
       security: session,
@@ -168,7 +243,12 @@ export const OAUTH_PATHS: Record<string, Record<string, unknown>> = {
     post: operation('Regenerate a client secret (page)', 'Confidential applications; the new secret is shown once and the old one stops working.', {
       security: session,
       requestBody: form({ ...csrf, ...tenantAndId }, ['_csrf', 'tenant_id', 'id']),
-      responses: { 200: html('The new secret, shown once.'), 404: html('Application not found.'), 422: html('A public application has no client secret.'), ...pageErrors },
+      responses: {
+        200: html('The new secret, shown once.'),
+        404: html('Application not found.'),
+        422: html('A public application has no client secret.'),
+        ...pageErrors,
+      },
     }),
   },
   '/oauth/applications/delete': {
@@ -186,9 +266,12 @@ export const OAUTH_PATHS: Record<string, Record<string, unknown>> = {
   '/.well-known/jwks.json': {
     get: operation('Public signing keys', 'The active key first; a retired key stays while an unrevoked token it signed has not expired.', {
       responses: {
-        200: json('The JWKS.', object({
-          keys: { type: 'array', items: object({ kty: str(), kid: str(), use: str(), alg: str(), n: str(), e: str() }) },
-        })),
+        200: json(
+          'The JWKS.',
+          object({
+            keys: { type: 'array', items: object({ kty: str(), kid: str(), use: str(), alg: str(), n: str(), e: str() }) },
+          }),
+        ),
       },
     }),
   },

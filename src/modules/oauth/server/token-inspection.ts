@@ -10,7 +10,10 @@ async function findRefreshToken(deps: AppDeps, token: string): Promise<RefreshRe
 }
 
 /** The record of an access token that still verifies (signature, time, not revoked); null otherwise. */
-async function findLiveAccessToken(deps: AppDeps, token: string): Promise<{ jti: string; boundTenantId: number | null; record: AccessTokenDetails; userId: number | null } | null> {
+async function findLiveAccessToken(
+  deps: AppDeps,
+  token: string,
+): Promise<{ jti: string; boundTenantId: number | null; record: AccessTokenDetails; userId: number | null } | null> {
   const verified = await deps.tokens.verify(token);
   if (!verified) return null;
   const record = await findAccessTokenDetails(deps.db, verified.jti);
@@ -37,8 +40,12 @@ export async function introspect(deps: AppDeps, client: OAuthClient, token: stri
   const now = deps.clock.now().getTime();
   const refreshToken = await findRefreshToken(deps, token);
   if (refreshToken) {
-    const live = refreshToken.client_id === client.clientId && !refreshToken.revoked_at && !refreshToken.rotated_at
-      && !refreshToken.user_deleted_at && now < new Date(refreshToken.expires_at).getTime();
+    const live =
+      refreshToken.client_id === client.clientId &&
+      !refreshToken.revoked_at &&
+      !refreshToken.rotated_at &&
+      !refreshToken.user_deleted_at &&
+      now < new Date(refreshToken.expires_at).getTime();
     if (!live) return INACTIVE;
     return {
       active: true,

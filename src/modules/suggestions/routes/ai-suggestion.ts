@@ -33,8 +33,7 @@ export const sendAiSuggestion = defineRoute({
   permission: 'conversations.reply',
   scopes: ['conversations:write'],
   summary: 'Send the pending AI suggestion',
-  description:
-    'As it is or edited. `take_over_agent: true` also pauses the agent indefinitely (needs conversations.manage_agent).',
+  description: 'As it is or edited. `take_over_agent: true` also pauses the agent indefinitely (needs conversations.manage_agent).',
   tags: ['AI suggestions'],
   responseSchema: envelopeSchema(sendResultSchema),
   load: loadConversation,

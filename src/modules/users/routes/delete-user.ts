@@ -14,7 +14,7 @@ export const deleteUser = defineRoute({
   description:
     'Soft-deletes the membership in this tenant only (the account and its other tenants are untouched); listed again ' +
     "with `trashed=1`. This tenant's customers assigned to the user lose the assignment. Removing an Owner needs an " +
-    'Owner caller (403); removing the last active Owner is refused (409). When this was the account\'s last active ' +
+    "Owner caller (403); removing the last active Owner is refused (409). When this was the account's last active " +
     'membership, its login sessions and refresh tokens are revoked.',
   tags: ['Users'],
   responseSchema: messageResultResponse,

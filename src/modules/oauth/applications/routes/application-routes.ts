@@ -5,7 +5,13 @@ import { rule } from '../../../../http/validation.js';
 import type { AppDeps } from '../../../../app-deps.js';
 import { SCOPES, type Scope } from '../../scopes.js';
 import {
-  deleteApplication, findApplication, insertApplication, listApplications, newClientSecret, updateApplication, type ApplicationRecord,
+  deleteApplication,
+  findApplication,
+  insertApplication,
+  listApplications,
+  newClientSecret,
+  updateApplication,
+  type ApplicationRecord,
 } from '../application.repository.js';
 import { applicationResource, applicationSchema } from '../application.resource.js';
 import { SCOPE_LIST_DESCRIPTION, redirectUrisMessages, scopesMessages } from '../application-rules.js';
@@ -36,7 +42,10 @@ export const createApplication = defineRoute({
   responseSchema: envelopeSchema(applicationSchema),
   body: {
     name: rule.string().required().max(255),
-    redirect_uris: rule.any().rule((value, { input }) => redirectUrisMessages(value, confidentialOf(input))).describe('Absolute redirect URIs (at most 10).'),
+    redirect_uris: rule
+      .any()
+      .rule((value, { input }) => redirectUrisMessages(value, confidentialOf(input)))
+      .describe('Absolute redirect URIs (at most 10).'),
     confidential: rule.boolean().describe('true (default): has a secret; false: a public client (PKCE required).'),
     scopes: rule.array().nullable().rule(scopesMessages).describe(SCOPE_LIST_DESCRIPTION),
   },
@@ -44,14 +53,19 @@ export const createApplication = defineRoute({
     if (body.redirect_uris === undefined) throw requiredRedirectUris();
     const confidential = body.confidential ?? true;
     const secret = confidential ? newClientSecret() : null;
-    const application = await insertApplication(deps.db, tenantId, {
-      name: body.name!,
-      redirectUris: body.redirect_uris as string[],
-      confidential,
-      scopes: (body.scopes as Scope[] | null | undefined) ?? SCOPES,
-      secret,
-      userId: context.principal.kind === 'user' ? context.principal.userId : null,
-    }, deps.clock.now());
+    const application = await insertApplication(
+      deps.db,
+      tenantId,
+      {
+        name: body.name!,
+        redirectUris: body.redirect_uris as string[],
+        confidential,
+        scopes: (body.scopes as Scope[] | null | undefined) ?? SCOPES,
+        secret,
+        userId: context.principal.kind === 'user' ? context.principal.userId : null,
+      },
+      deps.clock.now(),
+    );
     reply.code(201);
     return { success: 'Application created successfully.', data: applicationResource(application, secret) };
   },
@@ -67,7 +81,10 @@ export const listApplicationsRoute = defineRoute({
   responseSchema: paginatorSchema(applicationSchema),
   handler: async ({ deps, tenantId, page, paginate }) => {
     const { rows, total } = await listApplications(deps.db, tenantId, page.perPage, page.offset);
-    return paginate(rows.map((row) => applicationResource(row)), total);
+    return paginate(
+      rows.map((row) => applicationResource(row)),
+      total,
+    );
   },
 });
 
@@ -92,16 +109,23 @@ export const updateApplicationRoute = defineRoute({
   body: {
     name: rule.string().max(255),
     redirect_uris: rule.any().rule((value, { loaded }) => redirectUrisMessages(value, (loaded as ApplicationRecord).confidential)),
-    confidential: rule.boolean().rule((value, { loaded }) =>
-      value === (loaded as ApplicationRecord).confidential ? null : 'The confidential field cannot be changed.'),
+    confidential: rule
+      .boolean()
+      .rule((value, { loaded }) => (value === (loaded as ApplicationRecord).confidential ? null : 'The confidential field cannot be changed.')),
     scopes: rule.array().rule(scopesMessages).describe(SCOPE_LIST_DESCRIPTION),
   },
   handler: async ({ deps, tenantId, loaded, body }) => {
-    const application = await updateApplication(deps.db, loaded, tenantId, {
-      ...(body.name ? { name: body.name } : {}),
-      ...(body.redirect_uris !== undefined ? { redirectUris: body.redirect_uris as string[] } : {}),
-      ...(body.scopes ? { scopes: body.scopes as Scope[] } : {}),
-    }, deps.clock.now());
+    const application = await updateApplication(
+      deps.db,
+      loaded,
+      tenantId,
+      {
+        ...(body.name ? { name: body.name } : {}),
+        ...(body.redirect_uris !== undefined ? { redirectUris: body.redirect_uris as string[] } : {}),
+        ...(body.scopes ? { scopes: body.scopes as Scope[] } : {}),
+      },
+      deps.clock.now(),
+    );
     return { success: 'Application updated successfully.', data: applicationResource(application) };
   },
 });

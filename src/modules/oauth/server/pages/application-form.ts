@@ -12,7 +12,10 @@ export interface ApplicationForm {
 /** The fields the register and edit forms share, read and checked with the Applications API's rules and messages. */
 export function readApplicationForm(form: URLSearchParams, confidential: boolean): ApplicationForm {
   const name = (form.get('name') ?? '').trim();
-  const redirectUris = (form.get('redirect_uris') ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const redirectUris = (form.get('redirect_uris') ?? '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const scopes = form.getAll('scopes');
   const errors: string[] = [];
   if (name === '') errors.push('The name field is required.');

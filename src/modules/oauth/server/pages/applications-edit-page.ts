@@ -32,17 +32,29 @@ interface EditValues {
   scopes: readonly Scope[];
 }
 
-function renderEdit(reply: FastifyReply, session: BrowserSession, status: number, tenantId: number, application: ApplicationRecord,
-  values: EditValues, errors: string[] = []): FastifyReply {
+function renderEdit(
+  reply: FastifyReply,
+  session: BrowserSession,
+  status: number,
+  tenantId: number,
+  application: ApplicationRecord,
+  values: EditValues,
+  errors: string[] = [],
+): FastifyReply {
   const ids = hidden('_csrf', session.csrfToken) + hidden('tenant_id', String(tenantId)) + hidden('id', String(application.id));
   const errorList = errors.length ? `<ul class="error" role="alert">${errors.map((error) => `<li>${escapeHtml(error)}</li>`).join('')}</ul>` : '';
-  const scopes = SCOPES.map((scope) =>
-    `<label><input type="checkbox" name="scopes" value="${scope}"${values.scopes.includes(scope) ? ' checked' : ''}> ${scope}</label>`).join('');
+  const scopes = SCOPES.map(
+    (scope) => `<label><input type="checkbox" name="scopes" value="${scope}"${values.scopes.includes(scope) ? ' checked' : ''}> ${scope}</label>`,
+  ).join('');
   const secret = application.confidential
     ? `<h2>Client secret</h2><p class="small">A new secret replaces the old one at once; tokens already issued stay valid.</p>
 <form method="post" action="${PAGE}/secret">${ids}<button type="submit" class="secondary">Regenerate secret</button></form>`
     : '<p class="small">A public client has no secret: it uses PKCE.</p>';
-  return sendPage(reply, status, 'Edit application — Flextell', `<h1>Edit application</h1>${errorList}
+  return sendPage(
+    reply,
+    status,
+    'Edit application — Flextell',
+    `<h1>Edit application</h1>${errorList}
 <p class="small">client_id <code>${escapeHtml(application.client_id)}</code> (${application.confidential ? 'confidential' : 'public'})</p>
 <form method="post" action="${PAGE}/edit">${ids}
 <label for="name">Name</label><input type="text" id="name" name="name" maxlength="255" required value="${escapeHtml(values.name)}">
@@ -50,7 +62,8 @@ function renderEdit(reply: FastifyReply, session: BrowserSession, status: number
 <fieldset><legend>Scopes</legend>${scopes}</fieldset>
 <button type="submit">Save</button></form>
 ${secret}
-<p><a href="${PAGE}">Back to applications</a></p>`);
+<p><a href="${PAGE}">Back to applications</a></p>`,
+  );
 }
 
 /** GET /oauth/applications/edit?tenant_id=…&id=… */
@@ -60,7 +73,11 @@ export async function showEdit(deps: AppDeps, request: FastifyRequest, reply: Fa
   const found = await target(deps, session, new URLSearchParams(request.query as Record<string, string>));
   if ('status' in found) return sendMessagePage(reply, found.status, found.message);
   const { application } = found;
-  return renderEdit(reply, session, 200, found.tenantId, application, { name: application.name, redirectUris: application.redirect_uris, scopes: application.scopes });
+  return renderEdit(reply, session, 200, found.tenantId, application, {
+    name: application.name,
+    redirectUris: application.redirect_uris,
+    scopes: application.scopes,
+  });
 }
 
 /** POST /oauth/applications/edit: name, redirect URIs and scopes, with the rules and messages of PUT /api/v1/applications/{id}. */

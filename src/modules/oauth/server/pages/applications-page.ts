@@ -6,7 +6,11 @@ import { listTenantsWithPermission } from '../../../tenants/tenant.finder.js';
 import { SCOPES } from '../../scopes.js';
 import { readApplicationForm } from './application-form.js';
 import {
-  deleteApplication, findApplication, insertApplication, listApplicationsOfTenants, newClientSecret,
+  deleteApplication,
+  findApplication,
+  insertApplication,
+  listApplicationsOfTenants,
+  newClientSecret,
 } from '../../applications/application.repository.js';
 import { checkCsrf, loadSession, type BrowserSession } from './browser-session.js';
 import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
@@ -35,7 +39,10 @@ function regeneratedNotice(state: PageState): string {
 
 export async function render(deps: AppDeps, reply: FastifyReply, session: BrowserSession, status: number, state: PageState = {}): Promise<FastifyReply> {
   const tenants = await manageableTenants(deps, session.userId!);
-  const applications = await listApplicationsOfTenants(deps.db, tenants.map((tenant) => tenant.id));
+  const applications = await listApplicationsOfTenants(
+    deps.db,
+    tenants.map((tenant) => tenant.id),
+  );
   const csrf = hidden('_csrf', session.csrfToken);
   const created = state.created
     ? `<div class="notice" role="status"><p>Application <strong>${escapeHtml(state.created.name)}</strong> created.</p>
@@ -44,16 +51,21 @@ ${state.created.secret ? `<p>client_secret: <code>${escapeHtml(state.created.sec
     : '';
   const errors = state.errors?.length ? `<ul class="error" role="alert">${state.errors.map((error) => `<li>${escapeHtml(error)}</li>`).join('')}</ul>` : '';
   const sections = tenants.map((tenant) => {
-    const rows = applications.filter((application) => application.tenant_id === tenant.id).map((application) => `<li><strong>${escapeHtml(application.name)}</strong>
+    const rows = applications
+      .filter((application) => application.tenant_id === tenant.id)
+      .map(
+        (application) => `<li><strong>${escapeHtml(application.name)}</strong>
 (${application.confidential ? 'confidential' : 'public'})<br><span class="small">client_id ${escapeHtml(application.client_id)}<br>
 ${application.redirect_uris.map(escapeHtml).join('<br>')}<br>${escapeHtml(application.scopes.join(' '))}</span>
 <a href="${PAGE}/edit?tenant_id=${tenant.id}&amp;id=${application.id}">Edit</a>
-<form class="inline" method="post" action="${PAGE}/delete">${csrf}${hidden('tenant_id', String(tenant.id))}${hidden('id', String(application.id))}<button type="submit" class="secondary">Delete</button></form></li>`);
+<form class="inline" method="post" action="${PAGE}/delete">${csrf}${hidden('tenant_id', String(tenant.id))}${hidden('id', String(application.id))}<button type="submit" class="secondary">Delete</button></form></li>`,
+      );
     return `<h2>${escapeHtml(tenant.name)}</h2>${rows.length ? `<ul>${rows.join('')}</ul>` : '<p class="small">No applications yet.</p>'}`;
   });
-  const form = tenants.length === 0
-    ? '<p>You may not manage applications in any organisation.</p>'
-    : `<h2>Register an application</h2>
+  const form =
+    tenants.length === 0
+      ? '<p>You may not manage applications in any organisation.</p>'
+      : `<h2>Register an application</h2>
 <form method="post" action="${PAGE}">${csrf}
 <label for="tenant_id">Organisation</label><select id="tenant_id" name="tenant_id">${tenants.map((tenant) => `<option value="${tenant.id}">${escapeHtml(tenant.name)}</option>`).join('')}</select>
 <label for="name">Name</label><input type="text" id="name" name="name" maxlength="255" required>
@@ -67,7 +79,10 @@ ${application.redirect_uris.map(escapeHtml).join('<br>')}<br>${escapeHtml(applic
 export async function signedIn(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<BrowserSession | null> {
   const session = await loadSession(deps, request);
   if (session && session.userId !== null) return session;
-  reply.code(302).header('Location', `/oauth/login?return_to=${encodeURIComponent(PAGE)}`).send('');
+  reply
+    .code(302)
+    .header('Location', `/oauth/login?return_to=${encodeURIComponent(PAGE)}`)
+    .send('');
   return null;
 }
 
@@ -96,9 +111,19 @@ export async function createFromPage(deps: AppDeps, request: FastifyRequest, rep
   if (errors.length > 0) return render(deps, reply, session, 422, { errors });
 
   const secret = confidential ? newClientSecret() : null;
-  const application = await insertApplication(deps.db, tenantId, {
-    name, redirectUris, confidential, scopes, secret, userId: session.userId,
-  }, deps.clock.now());
+  const application = await insertApplication(
+    deps.db,
+    tenantId,
+    {
+      name,
+      redirectUris,
+      confidential,
+      scopes,
+      secret,
+      userId: session.userId,
+    },
+    deps.clock.now(),
+  );
   return render(deps, reply, session, 201, { created: { clientId: application.client_id, secret, name } });
 }
 

@@ -13,12 +13,7 @@ import { grantScopes, parseScopeParam } from '../scope-param.js';
 import { userCanLogIn } from '../token-issuer.js';
 import { findUserEmail } from '../../../users/user.repository.js';
 import { listMemberTenantNames } from '../../../tenants/tenant.finder.js';
-import {
-  claimAuthorizationRequest,
-  findPendingRequest,
-  insertAuthorizationCode,
-  insertAuthorizationRequest,
-} from '../grant.repository.js';
+import { claimAuthorizationRequest, findPendingRequest, insertAuthorizationCode, insertAuthorizationRequest } from '../grant.repository.js';
 import { checkCsrf, loadSession, type BrowserSession } from './browser-session.js';
 import { PAGE_MESSAGES, escapeHtml, hidden, sendMessagePage, sendPage } from './html.js';
 
@@ -160,7 +155,10 @@ export async function submitDecision(deps: AppDeps, request: FastifyRequest, rep
   if (!claimed || !(await findClient(deps.db, pending.client_id))) return sendMessagePage(reply, 400, PAGE_MESSAGES.expiredRequest);
 
   if (decision === 'deny') {
-    return redirectTo(reply, withParams(pending.redirect_uri, { error: 'access_denied', error_description: 'The user denied the request.', state: pending.state }));
+    return redirectTo(
+      reply,
+      withParams(pending.redirect_uri, { error: 'access_denied', error_description: 'The user denied the request.', state: pending.state }),
+    );
   }
   const code = crypto.randomBytes(32).toString('base64url');
   await insertAuthorizationCode(

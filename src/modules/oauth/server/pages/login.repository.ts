@@ -10,10 +10,10 @@ import type { Queryable } from '../../../../platform/db/db.js';
  * other in a cycle.
  */
 export async function lockLoginKeys(tx: Queryable, lockClass: number, keys: string[]): Promise<void> {
-  await tx.query(
-    'SELECT pg_advisory_xact_lock($1, lock) FROM (SELECT DISTINCT hashtext(key) AS lock FROM unnest($2::text[]) key ORDER BY 1) locks',
-    [lockClass, keys],
-  );
+  await tx.query('SELECT pg_advisory_xact_lock($1, lock) FROM (SELECT DISTINCT hashtext(key) AS lock FROM unnest($2::text[]) key ORDER BY 1) locks', [
+    lockClass,
+    keys,
+  ]);
 }
 
 /** Failures per key since `since` (keys without failures are left out). */
@@ -71,10 +71,13 @@ export async function insertLoginSession(
   session: { idHash: string; userId: number; csrfToken: string; expiresAt: Date },
   now: Date,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $4)`,
-    [session.idHash, session.userId, session.csrfToken, now, session.expiresAt],
-  );
+  await db.query(`INSERT INTO login_sessions (id_hash, user_id, csrf_token, last_seen_at, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $4)`, [
+    session.idHash,
+    session.userId,
+    session.csrfToken,
+    now,
+    session.expiresAt,
+  ]);
 }
 
 export async function revokeLoginSession(db: Queryable, idHash: string, now: Date): Promise<void> {

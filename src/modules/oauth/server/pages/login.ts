@@ -94,7 +94,10 @@ export async function submitLogin(deps: AppDeps, request: FastifyRequest, reply:
   // A new session id at login: a session fixed before sign-in is worth nothing after it.
   await endSession(deps, session);
   await startSession(deps, request, reply, Number(user.id));
-  return reply.code(303).header('Location', returnTo ?? '/oauth/login').send('');
+  return reply
+    .code(303)
+    .header('Location', returnTo ?? '/oauth/login')
+    .send('');
 }
 
 export async function submitLogout(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, form: URLSearchParams): Promise<FastifyReply> {

@@ -35,9 +35,15 @@ export function registerPages(scope: FastifyInstance, deps: AppDeps): void {
   scope.post('/oauth/applications/secret', withForm(deps, regenerateFromPage));
 
   // docs/oauth.md#login-and-consent-pages: a method a page does not take answers an HTML page, not the API's JSON 405.
-  const pages: Record<string, string[]> = { '/oauth/login': ['GET', 'HEAD', 'POST'], '/oauth/logout': ['POST'], '/oauth/authorize': ['GET', 'HEAD', 'POST'],
-    '/oauth/applications': ['GET', 'HEAD', 'POST'], '/oauth/applications/delete': ['POST'], '/oauth/applications/edit': ['GET', 'HEAD', 'POST'],
-    '/oauth/applications/secret': ['POST'] };
+  const pages: Record<string, string[]> = {
+    '/oauth/login': ['GET', 'HEAD', 'POST'],
+    '/oauth/logout': ['POST'],
+    '/oauth/authorize': ['GET', 'HEAD', 'POST'],
+    '/oauth/applications': ['GET', 'HEAD', 'POST'],
+    '/oauth/applications/delete': ['POST'],
+    '/oauth/applications/edit': ['GET', 'HEAD', 'POST'],
+    '/oauth/applications/secret': ['POST'],
+  };
   for (const [url, allowed] of Object.entries(pages)) {
     const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => !allowed.includes(method));
     scope.route({
