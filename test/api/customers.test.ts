@@ -262,11 +262,11 @@ describe('duplicates (docs/domain-rules.md#customers)', () => {
     await newCustomer(h, seed, { phone_number: '+905551112233', email: 'race@example.test' });
     const input = { first_name: 'Late', phone_number: '+905551112233' };
     await expect(createCustomer(h.deps.db, seed.tenant_id, input, h.clock.now())).rejects.toMatchObject({
-      status: 422,
+      code: 'validation_error',
       details: { errors: phoneTaken },
     });
     await expect(createCustomer(h.deps.db, seed.tenant_id, { first_name: 'Late', email: 'RACE@example.test' }, h.clock.now())).rejects.toMatchObject({
-      status: 422,
+      code: 'validation_error',
       details: { errors: emailTaken },
     });
   });

@@ -10,7 +10,8 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { expectValidationError } from '../support/assertions.js';
 import { sql } from '../support/factories.js';
 import { createdUser, newUserBody, postUser, putUser } from '../support/users.js';
-import { currentEngine, openTestDatabase } from '../support/test-database.js';
+import { createServerDatabase, currentEngine } from '../support/test-database.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
 import { canonicalEmail } from '../../src/modules/users/email-key.js';
 import { findUserByEmail } from '../../src/modules/users/user.repository.js';
 import { listMigrationFiles, MIGRATIONS_DIR } from '../../src/platform/db/migrate.js';
@@ -90,7 +91,15 @@ async function emptyDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
     const db = await openPglite(null);
     return { db, drop: () => db.close() };
   }
-  return openTestDatabase();
+  const { url, drop } = await createServerDatabase();
+  const db = openPostgres(url, 2);
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await drop();
+    },
+  };
 }
 
 async function applyMigrations(db: Db, which: (file: string) => boolean): Promise<void> {
