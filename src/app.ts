@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
 import type { AppDeps } from './app-deps.js';
-import { AppError, errorBody, errorStatus, MESSAGES } from './http/errors.js';
+import { AppError, errorBody, MESSAGES } from './http/errors.js';
 import { installBodyParsers, JSON_BODY_LIMIT } from './http/body-parsers.js';
-import { sendFrameworkError, toAppError } from './http/error-replies.js';
+import { sendApiError, sendFrameworkError } from './http/error-replies.js';
 import { installUnroutedApiCounting, isApiPath, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
 import { fastifyTrustProxy } from './http/request-info.js';
@@ -68,13 +68,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     request.log[level]({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const appError = toAppError(error, request.id);
-    if (errorStatus(appError) >= 500) request.log.error({ err: error }, 'unhandled error');
-    for (const [name, value] of Object.entries(appError.details.headers ?? {})) reply.header(name, value);
-    if (appError.code === 'unauthorized' && !appError.details.headers) reply.header('WWW-Authenticate', 'Bearer realm="api"');
-    reply.code(errorStatus(appError)).send(errorBody(appError));
-  });
+  app.setErrorHandler(sendApiError);
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0]!;

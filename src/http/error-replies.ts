@@ -33,6 +33,22 @@ export function toAppError(error: FastifyError | AppError, requestId: string): A
 }
 
 /**
+ * Sends any error in the API's envelope: the status of its code, the headers it carries (a 401 without its own
+ * challenge gets the API's), and a log line for a 5xx. Every API answer that is an error goes out through here.
+ */
+export function sendApiError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): void {
+  const appError = toAppError(error, request.id);
+  const status = errorStatus(appError);
+  if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  for (const [name, value] of Object.entries(appError.details.headers ?? {})) reply.header(name, value);
+  if (appError.code === 'unauthorized' && !appError.details.headers) reply.header('WWW-Authenticate', 'Bearer realm="api"');
+  reply
+    .code(status)
+    .header('Content-Type', 'application/json; charset=utf-8')
+    .send(JSON.stringify(errorBody(appError)));
+}
+
+/**
  * Fastify's `frameworkErrors`: refusals made before routing (a path that is not valid percent-encoded UTF-8, an
  * over-long path parameter) get the same bodies and headers as every other answer instead of Fastify's own.
  */
@@ -44,10 +60,5 @@ export function sendFrameworkError(error: FastifyError, request: FastifyRequest,
     return;
   }
   if (path.startsWith('/api/')) reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff');
-  const appError = toAppError(error, request.id);
-  if (errorStatus(appError) >= 500) request.log.error({ err: error }, 'framework error');
-  reply
-    .code(errorStatus(appError))
-    .header('Content-Type', 'application/json; charset=utf-8')
-    .send(JSON.stringify(errorBody(appError)));
+  sendApiError(error, request, reply);
 }
