@@ -4,7 +4,7 @@ import { AppError, MESSAGES } from './errors.js';
 import { authenticate } from './auth.js';
 import { rawTenantHeader, resolveTenant, type TenantAccess } from './tenant.js';
 import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
-import type { AnyRoute, ApiRequest, RequestContext } from './define-route.js';
+import { isTokenlessRoute, type AnyRoute, type ApiRequest, type RequestContext } from './define-route.js';
 import { SCOPES } from '../modules/oauth/scopes.js';
 import { clientIp } from './request-info.js';
 import type { RateLimitDecision } from './rate-limit.js';
@@ -38,7 +38,7 @@ interface Counted {
  */
 async function countRequest(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, route: AnyRoute | undefined): Promise<Counted> {
   // Token-less routes (signed file links) are keyed by client IP whatever Authorization says (docs/domain-rules.md#files-and-media).
-  const unauthenticated = route !== undefined && isUnauthenticatedRoute(route);
+  const unauthenticated = route !== undefined && isTokenlessRoute(route);
   const token = unauthenticated || (request.headers.authorization === undefined && !route) ? null : await authenticate(request, deps.tokens);
   let access: TenantAccess | AppError | null = null;
   if (token && !(token instanceof AppError) && route?.permission !== 'none') {
@@ -61,7 +61,7 @@ async function countRequest(deps: AppDeps, request: FastifyRequest, reply: Fasti
 export function apiChecks(deps: AppDeps, route: AnyRoute): onRequestAsyncHookHandler {
   return async (request, reply) => {
     const { token, access, decision } = await countRequest(deps, request, reply, route);
-    if (isUnauthenticatedRoute(route)) {
+    if (isTokenlessRoute(route)) {
       if (decision.exceeded) throw tooManyRequests(decision);
       request.apiContext = null;
       return;
@@ -110,11 +110,6 @@ function tooManyRequests(decision: RateLimitDecision): AppError {
   return new AppError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
     headers: { 'Retry-After': String(decision.retryAfterSeconds) },
   });
-}
-
-/** Signed file links and other token-less routes under /api/v1 declare scopes: [] and permission 'none'. */
-function isUnauthenticatedRoute(route: AnyRoute): boolean {
-  return route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
 }
 
 export type { ApiRequest };

@@ -84,6 +84,11 @@ export function defineRoute<Q extends Fields = Record<never, never>, B extends F
 
 export type AnyRoute = RouteDefinition<any, any, any>;
 
+/** Signed file links and other token-less routes under /api/v1 declare scopes: [] and permission 'none'. */
+export function isTokenlessRoute(route: AnyRoute): boolean {
+  return route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the route's checks (api-pipeline.ts): null on token-less routes, undefined if they never ran. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
-import type { AnyRoute } from '../../src/http/define-route.js';
+import { isTokenlessRoute, type AnyRoute } from '../../src/http/define-route.js';
 import { expectError } from '../support/assertions.js';
 import { conversationOn, sentMessageId } from '../support/requests.js';
 import { SAMPLE_REQUESTS, type SampleRequest } from '../support/route-samples.js';
@@ -23,8 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const isTokenless = (route: AnyRoute) => route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
-const routesWithIds = (apiRoutes as AnyRoute[]).filter((route) => route.url.includes('/:') && !isTokenless(route));
+const routesWithIds = (apiRoutes as AnyRoute[]).filter((route) => route.url.includes('/:') && !isTokenlessRoute(route));
 
 function send(route: AnyRoute, sample: SampleRequest, as: SeedResult): Promise<TestResponse> {
   return h.request({

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
-import type { AnyRoute } from '../../src/http/define-route.js';
+import { isTokenlessRoute, type AnyRoute } from '../../src/http/define-route.js';
 import type { Fields } from '../../src/http/validation.js';
 import { isMultipartRoute } from '../../src/http/multipart.js';
 import { SAMPLE_REQUESTS, type SampleRequest } from '../support/route-samples.js';
@@ -24,13 +24,12 @@ const samples = new Map<string, SampleRequest>();
 let requestsSent = 0;
 
 const routeKey = (route: AnyRoute) => `${route.method} ${route.url}`;
-const isTokenless = (route: AnyRoute) => route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
 const routes = apiRoutes as AnyRoute[];
 
 beforeAll(async () => {
   h = await createHarness();
   seed = await h.seedTenant({ conversations: 4 });
-  for (const route of routes) if (!isTokenless(route)) samples.set(routeKey(route), await SAMPLE_REQUESTS[routeKey(route)]!(h, seed));
+  for (const route of routes) if (!isTokenlessRoute(route)) samples.set(routeKey(route), await SAMPLE_REQUESTS[routeKey(route)]!(h, seed));
 }, 120_000);
 afterAll(async () => {
   console.info(`fuzz-routes: ${requestsSent} fuzzed requests with a token`);
@@ -224,7 +223,7 @@ function envelopeProblem(response: TestResponse): string | null {
 
 describe('fuzzed requests with a valid token: no 5xx, the envelope on every 4xx', () => {
   for (const [index, route] of routes.entries()) {
-    if (isTokenless(route)) continue;
+    if (isTokenlessRoute(route)) continue;
     it(routeKey(route), async () => {
       const sample = samples.get(routeKey(route))!;
       const random = seededRandom(0x5eed + index);
@@ -246,7 +245,7 @@ describe('fuzzed requests with a valid token: no 5xx, the envelope on every 4xx'
 });
 
 describe('token-less file links: junk parameters are refused in the envelope', () => {
-  for (const route of routes.filter(isTokenless)) {
+  for (const route of routes.filter(isTokenlessRoute)) {
     it(routeKey(route), async () => {
       const url = route.url.replace(':id', '1');
       const problems: string[] = [];
@@ -433,7 +432,7 @@ describe('no answer without the checks: other spellings of every path, without a
   for (const route of routes) {
     it(routeKey(route), async () => {
       const path = route.url.replace(/:\w+/g, '1');
-      const allowed = isTokenless(route) ? [403, 404, 405] : [401, 404, 405];
+      const allowed = isTokenlessRoute(route) ? [403, 404, 405] : [401, 404, 405];
       const problems: string[] = [];
       for (const spelling of pathSpellings(path)) {
         // per_page=0 and an empty body would both be a 422 if validation ran before authentication.

@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import { apiRoutes } from '../../src/routes.js';
-import type { AnyRoute } from '../../src/http/define-route.js';
+import { isTokenlessRoute, type AnyRoute } from '../../src/http/define-route.js';
 import { mountRoute } from '../../src/http/mount-route.js';
 import { AppError, errorBody, errorStatus } from '../../src/http/errors.js';
 import { expectError } from '../support/assertions.js';
@@ -26,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const routes = apiRoutes as AnyRoute[];
-const isTokenless = (route: AnyRoute) => route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
 
 function concretePath(route: AnyRoute): string {
   return route.url.replace(/:[A-Za-z]+/g, '1');
@@ -74,7 +73,7 @@ function expectChecked(response: TestResponse, url: string): void {
   expect(response.headers['cache-control'], url).toBe('no-store');
 }
 
-describe.each(routes.filter((route) => !isTokenless(route)).map((route) => [`${route.method} ${route.url}`, route] as const))('%s', (_key, route) => {
+describe.each(routes.filter((route) => !isTokenlessRoute(route)).map((route) => [`${route.method} ${route.url}`, route] as const))('%s', (_key, route) => {
   const path = concretePath(route);
 
   it('answers 401 without a token under every spelling that reaches it', async () => {
@@ -106,7 +105,7 @@ describe.each(routes.filter((route) => !isTokenless(route)).map((route) => [`${r
 
 describe('token-less routes', () => {
   it('count every spelling of a signed file link by client IP and refuse a bad signature', async () => {
-    for (const route of routes.filter(isTokenless)) {
+    for (const route of routes.filter(isTokenlessRoute)) {
       for (const url of routedSpellings(concretePath(route))) {
         const response = await send(route, `${url}?t=x&expires=1&signature=x`, null);
         expect(response.status, `${url}: ${response.body}`).toBeGreaterThanOrEqual(400);

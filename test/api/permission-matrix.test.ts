@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
-import type { AnyRoute } from '../../src/http/define-route.js';
+import { isTokenlessRoute, type AnyRoute } from '../../src/http/define-route.js';
 import { SYSTEM_ROLE_PERMISSIONS, SYSTEM_ROLES, systemRolesWith } from '../../src/modules/roles/permissions.js';
 import { expectError } from '../support/assertions.js';
 import { addMembership, createRole, createUser, memberAs, sql } from '../support/factories.js';
@@ -22,7 +22,7 @@ afterAll(async () => h?.close());
 
 const FORBIDDEN = 'You do not have permission to perform this action.';
 
-const tokenRoutes = (apiRoutes as AnyRoute[]).filter((route) => !(route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0));
+const tokenRoutes = (apiRoutes as AnyRoute[]).filter((route) => !isTokenlessRoute(route));
 
 async function callSample(seed: SeedResult, route: AnyRoute, token: string) {
   const key = `${route.method} ${route.url}`;

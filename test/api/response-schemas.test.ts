@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
-import type { AnyRoute } from '../../src/http/define-route.js';
+import { isTokenlessRoute, type AnyRoute } from '../../src/http/define-route.js';
 import { sql } from '../support/factories.js';
 import { conversationOn, sentMessageId } from '../support/requests.js';
 import { SAMPLE_REQUESTS, type SampleRequest } from '../support/route-samples.js';
@@ -27,7 +27,6 @@ let storageDir: string;
 const routes = apiRoutes as AnyRoute[];
 const routeKey = (route: AnyRoute) => `${route.method} ${route.url}`;
 const routeOf = (key: string) => routes.find((route) => routeKey(route) === key)!;
-const isTokenless = (route: AnyRoute) => route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0;
 const binarySchema = (schema: Record<string, unknown>) => 'content' in schema;
 /** The nullable schemas some checked answer filled with a value. */
 const reached: Reached = new Set();
@@ -49,7 +48,7 @@ const NEVER_FILLED: Record<string, string> = {
 async function sendChecked(key: string, sample: SampleRequest): Promise<TestResponse> {
   const route = routeOf(key);
   expect(route.responseSchema, `${key} declares no responseSchema`).toBeDefined();
-  const credentials = isTokenless(route) ? {} : { token: seed.access_token, tenant: seed.tenant_id };
+  const credentials = isTokenlessRoute(route) ? {} : { token: seed.access_token, tenant: seed.tenant_id };
   const response = await h.request({
     ...credentials,
     method: route.method,

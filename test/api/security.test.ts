@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { apiRoutes } from '../../src/routes.js';
-import type { AnyRoute } from '../../src/http/define-route.js';
+import { isTokenlessRoute, type AnyRoute } from '../../src/http/define-route.js';
 import { SCOPES, type Scope } from '../../src/modules/oauth/scopes.js';
 import { PERMISSIONS } from '../../src/modules/roles/permissions.js';
 import { jwtHeader, jwtPayload } from '../support/shapes.js';
@@ -59,7 +59,7 @@ function expectInvalidToken(response: TestResponse, what: string): void {
 }
 
 // Signed file links take no token by design (docs/domain-rules.md#files-and-media); their own tests cover them.
-const tokenRoutes = (apiRoutes as AnyRoute[]).filter((route) => !(route.permission === 'none' && Array.isArray(route.scopes) && route.scopes.length === 0));
+const tokenRoutes = (apiRoutes as AnyRoute[]).filter((route) => !isTokenlessRoute(route));
 
 for (const route of tokenRoutes) {
   const name = `${route.method} ${route.url}`;
