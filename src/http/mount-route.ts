@@ -3,10 +3,10 @@ import type { AppDeps } from '../app-deps.js';
 import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define-route.js';
 import { AppError, MESSAGES, type FieldErrors } from './errors.js';
 import { cleanPhpQuery, parsePhpQuery, PhpMap, QueryStringEncodingError } from './query-string.js';
-import { buildPaginator, requestBaseUrl, resolvePage, validatePerPage } from './pagination.js';
+import { buildPaginator, DEFAULT_PER_PAGE, pageRequest, requestBaseUrl } from './pagination.js';
+import { PAGE_FIELDS, readPageRequest } from './page-fields.js';
 import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema, type RuleContext } from './validation.js';
 import { apiChecks } from './api-pipeline.js';
-import { pageRequest } from './pagination.js';
 import { requestScheme } from './request-info.js';
 import { rolesText, scopeText } from './permission-matrix.js';
 
@@ -35,14 +35,8 @@ function describeAccess(route: AnyRoute): string {
 }
 
 function openApiSchema(route: AnyRoute): Record<string, unknown> {
-  const querystring = route.query || route.paginated ? fieldsJsonSchema({ ...(route.query ?? {}) }) : undefined;
-  if (querystring && route.paginated) {
-    const properties = querystring.properties as Record<string, unknown>;
-    Object.assign(properties, {
-      per_page: { type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'Items per page (default 15).' },
-      page: { type: 'integer', nullable: true, minimum: 1, description: 'Page number; invalid values mean page 1.' },
-    });
-  }
+  const queryFields = { ...(route.query ?? {}), ...(route.paginated ? PAGE_FIELDS : {}) };
+  const querystring = route.query || route.paginated ? fieldsJsonSchema(queryFields) : undefined;
   return {
     summary: route.summary,
     description: [route.description, describeAccess(route)].filter(Boolean).join('\n\n'),
@@ -76,7 +70,7 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
   if (context === undefined) throw new AppError('unauthorized', MESSAGES.unauthorized);
   const query = readQuery(request.url);
   request.phpQuery = query;
-  let page: PageRequest = pageRequest(15, 1);
+  let page: PageRequest = pageRequest(DEFAULT_PER_PAGE, 1);
   const base = {
     deps,
     // Token-less routes (permission 'none', no scopes) have no context and their handlers do not read it.
@@ -97,11 +91,6 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
   const loaded = route.load ? await route.load(base) : undefined;
 
   const errors: FieldErrors = {};
-  if (route.paginated) {
-    const perPage = validatePerPage(query.get('per_page'));
-    if (perPage.ok) page = pageRequest(perPage.perPage, resolvePage(query.get('page')));
-    else errors.per_page = [perPage.message];
-  }
   const ruleContext: RuleContext = {
     get tenantId() {
       return base.tenantId;
@@ -110,7 +99,9 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
     loaded,
     now: deps.clock.now(),
   };
-  const queryValues = route.query ? await validateFields(route.query, queryInput(query), 'query', ruleContext, errors) : {};
+  const input = queryInput(query);
+  if (route.paginated) page = await readPageRequest(input, ruleContext, errors);
+  const queryValues = route.query ? await validateFields(route.query, input, 'query', ruleContext, errors) : {};
   const bodyInput = normalizeInput(request.body ?? {}) as Record<string, unknown>;
   const bodyValues = route.body ? await validateFields(route.body, bodyInput, 'body', ruleContext, errors) : {};
   throwIfInvalid(errors);

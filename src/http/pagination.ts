@@ -64,7 +64,7 @@ export function parseFilterInt(text: string): bigint | null {
 }
 
 /** Laravel's resolveCurrentPage, narrowed to 2^53 − 1 so the page stays an exact JavaScript number (docs/pagination.md#per_page-and-page). */
-export function resolvePage(value: PhpValue | undefined): number {
+export function resolvePage(value: unknown): number {
   if (typeof value !== 'string') {
     return 1;
   }
@@ -72,23 +72,16 @@ export function resolvePage(value: PhpValue | undefined): number {
   return page === null || page < 1n || page > LARGEST_PAGE ? 1 : Number(page);
 }
 
-/** Rules `nullable|integer|min:1|max:100` on `per_page`; the first failing rule gives the message (docs/pagination.md#per_page-and-page). */
-export function validatePerPage(value: PhpValue | undefined): { ok: true; perPage: number } | { ok: false; message: string } {
-  // Laravel skips non-implicit rules for a blank string, so an uncleaned "  " still means "use the default".
-  if (value === undefined || value === null || (typeof value === 'string' && phpTrim(value) === '')) {
-    return { ok: true, perPage: DEFAULT_PER_PAGE };
-  }
+/**
+ * `per_page`'s type rule: the integer as PHP's filter_var reads it (beyond JavaScript's safe range it stays out of
+ * bounds, so `min`/`max` name it), null for a blank value ("use the default": Laravel skips non-implicit rules for a
+ * blank string, so an uncleaned "  " means the default too). Its other rules are declared in page-fields.ts.
+ */
+export function parsePerPage(value: unknown): { ok: true; value: number | null } | { ok: false; message: string } {
+  if (value === undefined || value === null || (typeof value === 'string' && phpTrim(value) === '')) return { ok: true, value: null };
   const perPage = typeof value === 'string' ? parseFilterInt(value) : null;
-  if (perPage === null) {
-    return { ok: false, message: 'The per page field must be an integer.' };
-  }
-  if (perPage < 1n) {
-    return { ok: false, message: 'The per page field must be at least 1.' };
-  }
-  if (perPage > BigInt(MAX_PER_PAGE)) {
-    return { ok: false, message: `The per page field must not be greater than ${MAX_PER_PAGE}.` };
-  }
-  return { ok: true, perPage: Number(perPage) };
+  if (perPage === null) return { ok: false, message: 'The {attr} field must be an integer.' };
+  return { ok: true, value: Number(perPage) };
 }
 
 const DEFAULT_PORTS = { http: '80', https: '443' } as const;

@@ -91,6 +91,9 @@ function toBoolean(value: unknown, source: InputSource): boolean | null {
 
 type Kind = 'string' | 'integer' | 'boolean' | 'enum' | 'array' | 'object' | 'date' | 'any';
 
+/** A field's own type rule, for inputs read the way PHP reads them rather than by Laravel's rules (`page`). */
+export type Parser<Output> = (raw: unknown) => { ok: true; value: Output | null } | { ok: false; message: string };
+
 export interface RuleContext {
   /** The request's tenant; rules that read it belong to tenant-scoped routes (reading it elsewhere throws). */
   readonly tenantId: number;
@@ -156,11 +159,22 @@ export class FieldRule<Output = unknown> {
   private requiredWhen: { field: string; value: string } | null = null;
   private readonly checks: Check[] = [];
   private text: string | undefined;
+  private nulAllowed = false;
 
   constructor(
     readonly kind: Kind,
     private readonly choices: readonly string[] = [],
+    private readonly parser: Parser<Output> | null = null,
   ) {}
+
+  /**
+   * Exempts the field from the API-wide NUL rule: its parser meets the NUL itself (docs/input.md#nul-characters:
+   * `page` and `per_page`, read as PHP's filter_var reads them).
+   */
+  allowNul(): this {
+    this.nulAllowed = true;
+    return this;
+  }
 
   required(): this {
     this.isRequired = true;
@@ -302,9 +316,9 @@ export class FieldRule<Output = unknown> {
     if (!present) return { ok: true, value: undefined };
     if (raw === null && this.isNullable) return { ok: true, value: null };
     // One rule for the whole API (README, "API conventions worth knowing"): PostgreSQL text cannot hold NUL.
-    if (containsNul(raw)) return fail(`The ${attribute} field must not contain NUL characters.`);
+    if (!this.nulAllowed && containsNul(raw)) return fail(`The ${attribute} field must not contain NUL characters.`);
 
-    const converted = convert(this.kind, raw, source, this.choices);
+    const converted = this.parser ? this.parser(raw) : convert(this.kind, raw, source, this.choices);
     if (!converted.ok) return fail(converted.message.replace('{attr}', attribute));
     // On top of the route's context, not a copy: its tenant is read only by the rules that need it.
     const checkContext: CheckContext = Object.assign(Object.create(context) as RuleContext, { field, attribute, input, values });
@@ -394,6 +408,8 @@ export const rule = {
   date: () => new FieldRule<Date>('date'),
   /** No type rule: the value as sent (JSON), for fields whose own rules decide (e.g. metadata object or list). */
   any: () => new FieldRule<unknown>('any'),
+  /** An integer read by its own parser instead of the `integer` rule (documented as an integer). */
+  parsedInteger: (parser: Parser<number>) => new FieldRule<number>('integer', [], parser),
 };
 
 export type Fields = Record<string, FieldRule<any>>;

@@ -63,6 +63,13 @@ describe('NUL characters: one rule, a 422 on the field', () => {
     expectValidationError(await call('GET', '/api/v1/conversations?search=a%00b'), { search: [nul('search')] });
   });
 
+  it('reads a NUL in page and per_page as PHP filter_var does: per_page is not an integer, page is page 1 (docs/input.md#validation)', async () => {
+    expectValidationError(await call('GET', '/api/v1/customers?per_page=1%002'), { per_page: ['The per page field must be an integer.'] });
+    const page = await call('GET', '/api/v1/customers?page=2%003&per_page=1');
+    expect(page.status, page.body).toBe(200);
+    expect(page.json.meta.current_page).toBe(1);
+  });
+
   it('refuses a NUL anywhere inside a structured field: nested values and object keys', async () => {
     const entry = await blacklistEntry();
     for (const metadata of [{ source: 'a\u0000b' }, { 'key\u0000': 'value' }, { deep: [{ list: ['ok', 'x\u0000y'] }] }]) {

@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { buildPaginator, pageOffset, parseFilterInt, requestBaseUrl, resolvePage, validatePerPage, type PaginatedBody } from '../../src/http/pagination.js';
+import { buildPaginator, pageOffset, parseFilterInt, parsePerPage, requestBaseUrl, resolvePage, type PaginatedBody } from '../../src/http/pagination.js';
+import { readPageRequest } from '../../src/http/page-fields.js';
+import type { FieldErrors } from '../../src/http/errors.js';
+import type { RuleContext } from '../../src/http/validation.js';
 import { cleanPhpQuery, parsePhpQuery, PhpMap } from '../../src/http/query-string.js';
 
 const LOCAL_PATH = 'http://localhost/api/conversations';
@@ -8,9 +11,9 @@ const API_PATH = 'http://127.0.0.1:8080/api/v1/conversations';
 /** The whole request pipeline of a list endpoint, with rows numbered 1..total. */
 function paginate(rawQuery: string, total: number, hostHeader = '127.0.0.1:8080', path = '/api/v1/conversations') {
   const query = cleanPhpQuery(parsePhpQuery(rawQuery));
-  const perPageResult = validatePerPage(query.get('per_page'));
+  const perPageResult = parsePerPage(query.get('per_page'));
   if (!perPageResult.ok) throw new Error(perPageResult.message);
-  const { perPage } = perPageResult;
+  const perPage = perPageResult.value ?? 15;
   const currentPage = resolvePage(query.get('page'));
   const offset = pageOffset(currentPage, perPage);
   const count = Math.max(0, Math.min(perPage, total - offset));
@@ -258,6 +261,13 @@ describe('meta.links window (docs/pagination.md#metalinks-window)', () => {
 
 const cleanedValue = (query: string, key: string) => cleanPhpQuery(parsePhpQuery(query)).get(key);
 
+/** per_page through the declared page fields, as a paginated route validates it. */
+async function validatePerPage(value: unknown): Promise<{ ok: true; perPage: number } | { ok: false; message: string }> {
+  const errors: FieldErrors = {};
+  const page = await readPageRequest(value === undefined ? {} : { per_page: value }, {} as RuleContext, errors);
+  return errors.per_page ? { ok: false, message: errors.per_page[0]! } : { ok: true, perPage: page.perPage };
+}
+
 describe('per_page (docs/pagination.md#per_page-and-page)', () => {
   it.each<[string, number]>([
     ...['', 'per_page=', 'per_page=%20%20'].map((query): [string, number] => [query, 15]),
@@ -265,8 +275,8 @@ describe('per_page (docs/pagination.md#per_page-and-page)', () => {
     ['per_page=15', 15],
     ['per_page=100', 100],
     ...['per_page=%2B5', 'per_page=%205', 'per_page=+5'].map((query): [string, number] => [query, 5]),
-  ])('%s → %i', (query, perPage) => {
-    expect(validatePerPage(cleanedValue(query, 'per_page'))).toEqual({ ok: true, perPage });
+  ])('%s → %i', async (query, perPage) => {
+    expect(await validatePerPage(cleanedValue(query, 'per_page'))).toEqual({ ok: true, perPage });
   });
 
   const refused: Array<[string, string[]]> = [
@@ -277,12 +287,12 @@ describe('per_page (docs/pagination.md#per_page-and-page)', () => {
   it.each<[string, string]>([
     ...refused.flatMap(([message, values]) => values.map((value): [string, string] => [`per_page=${value}`, message])),
     ['per_page[]=5', 'The per page field must be an integer.'],
-  ])('%s → 422 %s', (query, message) => {
-    expect(validatePerPage(cleanedValue(query, 'per_page'))).toEqual({ ok: false, message });
+  ])('%s → 422 %s', async (query, message) => {
+    expect(await validatePerPage(cleanedValue(query, 'per_page'))).toEqual({ ok: false, message });
   });
 
-  it('treats an uncleaned blank value as absent', () => {
-    expect(validatePerPage(' \t')).toEqual({ ok: true, perPage: 15 });
+  it('treats an uncleaned blank value as absent', async () => {
+    expect(await validatePerPage(' \t')).toEqual({ ok: true, perPage: 15 });
   });
 });
 
