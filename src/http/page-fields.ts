@@ -10,13 +10,7 @@ import type { FieldErrors } from './errors.js';
  * message of other fields (docs/input.md#nul-characters).
  */
 export const PAGE_FIELDS = {
-  per_page: rule
-    .parsedInteger(parsePerPage)
-    .allowNul()
-    .nullable()
-    .min(1)
-    .max(MAX_PER_PAGE)
-    .describe(`Items per page (default ${DEFAULT_PER_PAGE}).`),
+  per_page: rule.parsedInteger(parsePerPage).allowNul().nullable().min(1).max(MAX_PER_PAGE).describe(`Items per page (default ${DEFAULT_PER_PAGE}).`),
   page: rule
     .parsedInteger((raw) => ({ ok: true, value: resolvePage(raw) }))
     .allowNul()

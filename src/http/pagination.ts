@@ -4,7 +4,7 @@
  */
 import { pageWindowBlocks } from './page-window.js';
 import type { PageRequest } from './define-route.js';
-import { buildPhpQuery, PhpMap, phpTrim, type PhpValue } from './query-string.js';
+import { buildPhpQuery, PhpMap, phpTrim } from './query-string.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
