@@ -127,7 +127,11 @@ describe('POST /api/v1/channels', () => {
     });
     expect(custom.status, custom.body).toBe(201);
     expect(custom.json.data.settings.widget_key).not.toBe('mine');
-    expect(custom.json.data.settings).toMatchObject({ allowed_origins: ['https://two.example.com', 'http://localhost:3000'], color: '#ABCDEF', greeting: null });
+    expect(custom.json.data.settings).toMatchObject({
+      allowed_origins: ['https://two.example.com', 'http://localhost:3000'],
+      color: '#ABCDEF',
+      greeting: null,
+    });
     const star = await post(seed, { type: 'website', name: 'Any', address: 'x', is_active: false, settings: { allowed_origins: ['*'] } });
     expect([star.status, star.json.data.is_active]).toEqual([201, false]);
   });
@@ -315,7 +319,12 @@ describe('PUT /api/v1/channels/{id}', () => {
     const renamed = await put(seed, id, { name: 'Renamed' });
     expect(renamed.status, renamed.body).toBe(200);
     expect(renamed.json.success).toBe('Channel updated successfully.');
-    expect(renamed.json.data).toMatchObject({ name: 'Renamed', address: '+15551234567', is_active: true, secrets: { access_token: true, app_secret: true, verify_token: true } });
+    expect(renamed.json.data).toMatchObject({
+      name: 'Renamed',
+      address: '+15551234567',
+      is_active: true,
+      secrets: { access_token: true, app_secret: true, verify_token: true },
+    });
     expect(renamed.json.data.updated_at).toBe(formatTimestamp(h.clock.now()));
     expect(renamed.json.data.updated_at).not.toBe(renamed.json.data.created_at);
     expect((await row(seed.tenant_id, id)).secrets).toEqual(sealed);
@@ -327,7 +336,11 @@ describe('PUT /api/v1/channels/{id}', () => {
     const stored = await row(seed.tenant_id, id);
     expect(stored.secrets.app_secret).toBe(sealed.app_secret);
     expect(stored.secrets.access_token).not.toBe(sealed.access_token);
-    expect(openChannelSecrets(h.deps.box, stored as any)).toEqual({ access_token: 'EAAB-new-token', app_secret: body.settings.app_secret, verify_token: 'new-verify' });
+    expect(openChannelSecrets(h.deps.box, stored as any)).toEqual({
+      access_token: 'EAAB-new-token',
+      app_secret: body.settings.app_secret,
+      verify_token: 'new-verify',
+    });
     expect(stored.verify_token_digest).toBe(verifyTokenDigest(h.deps.box, 'new-verify'));
 
     // null clears an optional key and fails `required` for a required one.

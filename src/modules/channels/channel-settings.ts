@@ -34,7 +34,12 @@ const allowedOrigins = () =>
     .nullable()
     // Laravel's message for arrays (the builder's max() speaks of sizes).
     .rule((origins: unknown[], { attribute }) => (origins.length > 20 ? `The ${attribute} field must not have more than 20 items.` : null))
-    .each(rule.string().required().format((value: string) => value === '*' || isOrigin(value)))
+    .each(
+      rule
+        .string()
+        .required()
+        .format((value: string) => value === '*' || isOrigin(value)),
+    )
     .rule((origins: string[], { attribute }) => (origins.includes('*') && origins.length > 1 ? `The ${attribute} field format is invalid.` : null));
 
 type KeyRules = Record<string, FieldRule<any>>;

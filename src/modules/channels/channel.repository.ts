@@ -62,7 +62,19 @@ export async function insertChannel(tx: Queryable, tenantId: number, id: number,
   await tx.query(
     `INSERT INTO channels (tenant_id, id, type, name, address, is_active, settings, secrets, routing_key, verify_token_digest, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-    [tenantId, id, type, write.name, write.address, write.is_active, JSON.stringify(write.settings), JSON.stringify(write.secrets), write.routing_key, write.verify_token_digest, now],
+    [
+      tenantId,
+      id,
+      type,
+      write.name,
+      write.address,
+      write.is_active,
+      JSON.stringify(write.settings),
+      JSON.stringify(write.secrets),
+      write.routing_key,
+      write.verify_token_digest,
+      now,
+    ],
   );
 }
 
@@ -70,7 +82,18 @@ export async function updateChannelRow(tx: Queryable, tenantId: number, id: numb
   await tx.query(
     `UPDATE channels SET name = $3, address = $4, is_active = $5, settings = $6, secrets = $7, routing_key = $8, verify_token_digest = $9, updated_at = $10
       WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, id, write.name, write.address, write.is_active, JSON.stringify(write.settings), JSON.stringify(write.secrets), write.routing_key, write.verify_token_digest, now],
+    [
+      tenantId,
+      id,
+      write.name,
+      write.address,
+      write.is_active,
+      JSON.stringify(write.settings),
+      JSON.stringify(write.secrets),
+      write.routing_key,
+      write.verify_token_digest,
+      now,
+    ],
   );
 }
 

@@ -13,7 +13,9 @@ export function channelFields(creating: boolean) {
         .required()
         // `settings` is required only for some types: reported under its own name, as Laravel's required_if would.
         .rule((value: ChannelType, { input }) =>
-          SETTINGS_REQUIRED_FOR.includes(value) && (input.settings === undefined || input.settings === null) ? { settings: 'The settings field is required.' } : null,
+          SETTINGS_REQUIRED_FOR.includes(value) && (input.settings === undefined || input.settings === null)
+            ? { settings: 'The settings field is required.' }
+            : null,
         )
     : rule
         .enum(CHANNEL_TYPES)
