@@ -13,6 +13,7 @@ import { rotateSigningKey } from './modules/oauth/signing-keys.js';
 import { revokeTokenByJti, revokeTokensOfEmail } from './modules/oauth/token-revocation.js';
 import { cliIssuer, runServe } from './server.js';
 import { setPassword } from './modules/users/password.js';
+import { telegramSetWebhookCommand } from './modules/channels/telegram-cli.js';
 
 const USAGE = `Usage: flextell <command> [flags]
 
@@ -27,6 +28,8 @@ Commands:
   token revoke --jti J | --email E  revoke one access token, or every access and refresh token of an account
   keys rotate                       make a new signing key active
   password --email E                set a password read from the first line of stdin
+  telegram set-webhook --channel ID [--url BASE]
+                                    point a Telegram bot's webhook at BASE (default PUBLIC_URL)
 
 The database is chosen by DATABASE_URL (PostgreSQL) or FLEXTELL_DATA_DIR (embedded, default ./.flextell).
 `;
@@ -140,7 +143,7 @@ async function run(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const knownCommands = ['serve', 'worker', 'migrate', 'seed', 'token', 'keys', 'password'];
+  const knownCommands = ['serve', 'worker', 'migrate', 'seed', 'token', 'keys', 'password', 'telegram'];
   if (!knownCommands.includes(command)) throw new UsageError(`Unknown command "${command}". Run flextell --help.`);
   const config = loadConfig();
   switch (command) {
@@ -186,6 +189,9 @@ async function run(argv: string[]): Promise<void> {
       process.stdout.write('Password updated.\n');
       return;
     }
+    case 'telegram':
+      if (subcommand !== 'set-webhook') throw new UsageError('Usage: flextell telegram set-webhook --channel ID [--url BASE]');
+      return telegramSetWebhookCommand(config, args, withDeps, (message) => new CommandError(message));
   }
 }
 

@@ -10,6 +10,10 @@ import { deleteMessage } from './modules/messages/routes/delete-message.js';
 import { disableAgent, enableAgent, getAgentStatus } from './modules/agent/routes/agent-pause.js';
 import { getAiSuggestion, sendAiSuggestion } from './modules/suggestions/routes/ai-suggestion.js';
 import { listChannels } from './modules/channels/routes/list-channels.js';
+import { getChannel } from './modules/channels/routes/get-channel.js';
+import { createChannel } from './modules/channels/routes/create-channel.js';
+import { updateChannel } from './modules/channels/routes/update-channel.js';
+import { getTenantSettings, updateTenantSettings } from './modules/tenants/routes/tenant-settings-routes.js';
 import { listAccountTenants } from './modules/account/routes/list-account-tenants.js';
 import { sendMediaMessage } from './modules/messages/routes/send-media.js';
 import { getFileContent, getFileThumbnail } from './modules/files/routes/file-content.js';
@@ -57,6 +61,11 @@ export const apiRoutes: AnyRoute[] = [
   getAiSuggestion,
   sendAiSuggestion,
   listChannels,
+  getChannel,
+  createChannel,
+  updateChannel,
+  getTenantSettings,
+  updateTenantSettings,
   listAccountTenants,
   sendMediaMessage,
   getFileContent,

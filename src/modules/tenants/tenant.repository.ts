@@ -40,3 +40,23 @@ export async function anyTenantExists(db: Queryable): Promise<boolean> {
 export async function renameTenant(tx: Queryable, tenantId: number, name: string): Promise<void> {
   await tx.query('UPDATE tenants SET name = $2 WHERE id = $1', [tenantId, name]);
 }
+
+/**
+ * Deep-merges validated settings into the stored object in one statement (docs/tenancy-and-data.md#tenant-settings):
+ * each group is merged key by key, so concurrent updates of different keys both stick.
+ */
+export async function mergeStoredSettings(db: Queryable, tenantId: number, changes: { agent?: object; flood?: object }): Promise<void> {
+  await db.query(
+    `UPDATE tenants SET settings = settings
+        || jsonb_build_object('agent', coalesce(settings->'agent', '{}'::jsonb) || $2::jsonb)
+        || jsonb_build_object('flood', coalesce(settings->'flood', '{}'::jsonb) || $3::jsonb)
+      WHERE id = $1`,
+    [tenantId, JSON.stringify(changes.agent ?? {}), JSON.stringify(changes.flood ?? {})],
+  );
+}
+
+/** Whether PostgreSQL knows this text-search configuration (`english`, `simple`, …). */
+export async function textSearchConfigExists(db: Queryable, name: string): Promise<boolean> {
+  const result = await db.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = $1) AS exists', [name]);
+  return result.rows[0]?.exists ?? false;
+}
