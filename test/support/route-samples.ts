@@ -202,6 +202,7 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'PUT /api/v1/conversations/:id/messages/:messageId': onOwnMessage({ message: 'Edited by the matrix' }),
   'DELETE /api/v1/conversations/:id/messages/:messageId': onOwnMessage(),
   'GET /api/v1/conversations/:id/agent': onConversation('/agent'),
+  'GET /api/v1/conversations/:id/reply-window': onConversation('/reply-window'),
   'POST /api/v1/conversations/:id/agent/disable': onConversation('/agent/disable', { duration_minutes: 30 }),
   'POST /api/v1/conversations/:id/agent/enable': onConversation('/agent/enable'),
   'GET /api/v1/conversations/:id/ai-suggestion': withDraft('/ai-suggestion'),
