@@ -70,7 +70,11 @@ describe('Telegram outbound', () => {
     const bodies = telegram.calls('telegram:sendMessage').map((call) => call.body as { chat_id: number; text: string });
     expect(bodies.map((body) => body.text)).toEqual(['a'.repeat(3000) + ' ', 'b'.repeat(1500) + ' ' + 'c'.repeat(400)]);
     expect(bodies.every((body) => body.chat_id === 531234567)).toBe(true);
-    expect(await deliveryState(h, seed.tenant_id, messageId)).toEqual({ delivery_status: 'sent', provider_message_id: expect.stringMatching(/^\d+$/), failure_reason: null });
+    expect(await deliveryState(h, seed.tenant_id, messageId)).toEqual({
+      delivery_status: 'sent',
+      provider_message_id: expect.stringMatching(/^\d+$/),
+      failure_reason: null,
+    });
   });
 
   it('sends an image with sendPhoto and another file with sendDocument, the text as caption', async () => {

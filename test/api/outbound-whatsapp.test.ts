@@ -167,7 +167,11 @@ describe('WhatsApp outbound', () => {
     meta.script('whatsapp:messages', { status: 400, json: metaError(131056, '(Business Account, Consumer Account) pair rate limit hit') });
     const messageId = await sendQueued(h, seed.access_token, conversationId, { message: 'Pair limit' });
     await h.drainJobs();
-    expect(await deliveryJob(h, messageId)).toMatchObject({ attempts: 1, status: 'pending', last_error: '131056: (Business Account, Consumer Account) pair rate limit hit' });
+    expect(await deliveryJob(h, messageId)).toMatchObject({
+      attempts: 1,
+      status: 'pending',
+      last_error: '131056: (Business Account, Consumer Account) pair rate limit hit',
+    });
     expect((await deliveryState(h, seed.tenant_id, messageId)).delivery_status).toBe('queued');
     h.clock.advance(2);
     await h.drainJobs();
@@ -201,7 +205,9 @@ describe('WhatsApp outbound', () => {
     expect((await deliveryState(h, seed.tenant_id, first)).failure_reason).toBe(
       'The provider rejected the channel credentials: 190: Error validating access token: Session has expired.',
     );
-    expect((await deliveryState(h, seed.tenant_id, second)).failure_reason).toBe('The provider rejected the channel credentials: 190: Invalid OAuth access token.');
+    expect((await deliveryState(h, seed.tenant_id, second)).failure_reason).toBe(
+      'The provider rejected the channel credentials: 190: Invalid OAuth access token.',
+    );
   });
 
   it('fails with "Provider unavailable after 8 attempts" after eight transient failures', async () => {

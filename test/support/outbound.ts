@@ -27,9 +27,7 @@ export async function connectChannel(
   secrets: Record<string, string>,
 ): Promise<number> {
   const channelId = seed.channels[type];
-  const sealed = Object.fromEntries(
-    Object.entries(secrets).map(([key, value]) => [key, sealChannelSecret(h.deps.box, seed.tenant_id, channelId, key, value)]),
-  );
+  const sealed = Object.fromEntries(Object.entries(secrets).map(([key, value]) => [key, sealChannelSecret(h.deps.box, seed.tenant_id, channelId, key, value)]));
   await sql(h, `UPDATE channels SET settings = settings || $3::jsonb, secrets = $4::jsonb, routing_key = $5 WHERE tenant_id = $1 AND id = $2`, [
     seed.tenant_id,
     channelId,
@@ -75,7 +73,10 @@ export async function deliveryState(h: Harness, tenantId: number, messageId: num
 }
 
 /** The open deliver_message job of a message (null once it completed). */
-export async function deliveryJob(h: Harness, messageId: number): Promise<{ attempts: number; run_at: Date; status: string; last_error: string | null } | null> {
+export async function deliveryJob(
+  h: Harness,
+  messageId: number,
+): Promise<{ attempts: number; run_at: Date; status: string; last_error: string | null } | null> {
   const [row] = await sql(h, `SELECT attempts, run_at, status, last_error FROM jobs WHERE type = 'deliver_message' AND payload->>'message_id' = $1`, [
     String(messageId),
   ]);

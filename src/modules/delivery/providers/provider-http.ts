@@ -87,7 +87,8 @@ export async function callProvider(
   } catch (error) {
     const timedOut = (error as Error)?.name === 'TimeoutError';
     deps.log?.({ ...fields, status: null, ms: Date.now() - started, timed_out: timedOut }, 'provider call failed');
-    throw new TransientDeliveryError(timedOut ? `Timeout: no answer within ${deps.config.providerTimeoutMs} ms` : `Network error: ${networkReason(error)}`);
+    const reason = timedOut ? `Timeout: no answer within ${deps.config.providerTimeoutMs} ms` : `Network error: ${networkReason(error)}`;
+    throw new TransientDeliveryError(redact(reason, delivery.channel.secrets));
   }
   let text = '';
   try {
@@ -103,6 +104,13 @@ export async function callProvider(
     json = null;
   }
   return { status: response.status, headers: response.headers, json };
+}
+
+/** A failure reason is stored and logged: no credential may appear in it (a URL in an error names Telegram's token). */
+function redact(text: string, secrets: Record<string, string>): string {
+  let clean = text;
+  for (const value of Object.values(secrets)) if (value.length >= 8) clean = clean.split(value).join('[redacted]');
+  return clean;
 }
 
 /** fetch() hides the socket's error in `cause` (ECONNREFUSED …). */

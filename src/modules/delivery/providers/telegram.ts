@@ -1,6 +1,16 @@
 import type { ChannelAdapter, DeliveryOutcome, OutboundDelivery } from '../channel-adapter.js';
 import { PermanentDeliveryError } from '../channel-adapter.js';
-import { callProvider, capRetryAfter, classify, fileBytes, httpReason, retryAfterSeconds, sendParts, type ProviderAnswer, type ProviderDeps } from './provider-http.js';
+import {
+  callProvider,
+  capRetryAfter,
+  classify,
+  fileBytes,
+  httpReason,
+  retryAfterSeconds,
+  sendParts,
+  type ProviderAnswer,
+  type ProviderDeps,
+} from './provider-http.js';
 
 /** Telegram's limits: a text message and a media caption, in characters. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
