@@ -13,6 +13,7 @@ import { MemoryRateLimitStore, RateLimiter, RedisRateLimitStore } from './http/r
 import path from 'node:path';
 import { FileLinks } from './modules/files/file-links.js';
 import { AdapterRegistry } from './modules/delivery/adapters.js';
+import { providerAdapters } from './modules/delivery/providers/index.js';
 import { createStorage } from './platform/storage/create-storage.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
@@ -27,6 +28,8 @@ export interface DepsOptions {
   skipMigrations?: boolean;
   /** Provider adapters (tests point real adapters at local stand-ins, or inject their own). */
   adapters?: AdapterRegistry;
+  /** Info lines of the delivery adapters (server.ts passes its logger). */
+  log?: (fields: object, message: string) => void;
 }
 
 /** Migrates, loads keys and builds the shared services of one process. */
@@ -47,7 +50,10 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
   const access = new AccessCache();
   await db.watchChanges(AccessCache.CHANNEL, access.onChange);
   const fileLinks = new FileLinks(box.derive('file-links'), config.fileUrlTtlSeconds);
-  const adapters = options.adapters ?? new AdapterRegistry();
+  const storage = createStorage(config);
+  // Delivery attempts and sandbox deliveries are logged as info lines (docs/jobs-and-delivery.md#adapters).
+  const log = options.log ?? (() => undefined);
+  const adapters = options.adapters ?? new AdapterRegistry(providerAdapters({ config, storage, fileLinks, clock, log }), log);
   return {
     config,
     db,
@@ -57,7 +63,7 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     limiter,
     access,
     fileLinks,
-    storage: createStorage(config),
+    storage,
     adapters,
     lifecycle: { shuttingDown: false, inFlight: 0 },
   };

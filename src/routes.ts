@@ -3,6 +3,7 @@ import { listConversations } from './modules/conversations/routes/list-conversat
 import { createConversation } from './modules/conversations/routes/create-conversation.js';
 import { getConversation } from './modules/conversations/routes/get-conversation.js';
 import { markConversationRead } from './modules/conversations/routes/mark-conversation-read.js';
+import { getReplyWindow } from './modules/conversations/routes/get-reply-window.js';
 import { listMessages } from './modules/messages/routes/list-messages.js';
 import { sendMessage } from './modules/messages/routes/send-message.js';
 import { editMessage } from './modules/messages/routes/edit-message.js';
@@ -51,6 +52,7 @@ export const apiRoutes: AnyRoute[] = [
   createConversation,
   getConversation,
   markConversationRead,
+  getReplyWindow,
   listMessages,
   sendMessage,
   editMessage,

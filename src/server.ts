@@ -102,7 +102,7 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   try {
-    deps = await createDeps(config, db, { onWarning: (message) => logger.warn(message) });
+    deps = await createDeps(config, db, { onWarning: (message) => logger.warn(message), log: (fields, message) => logger.info(fields, message) });
     const login = options.demo ? await prepareDemo(deps, config) : null;
     if (options.jobs !== false) {
       // The embedded database has one process, so whatever is `running` was left by one that crashed.

@@ -16,6 +16,8 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
 const telegram = new FakeTelegram();
+/** The setWebhook requests the fake received, oldest first. */
+const setWebhookCalls = () => telegram.calls('telegram:setWebhook') as Array<{ method: string; path: string; body: any }>;
 beforeAll(async () => {
   const apiUrl = await telegram.start();
   h = await createHarness({ PUBLIC_URL: 'https://chat.example.com', TELEGRAM_API_URL: apiUrl });
@@ -55,12 +57,12 @@ describe('register_telegram_webhook', () => {
     const id = created.json.data.id;
     expect(created.json.data.webhook_url).toBe(`https://chat.example.com/webhooks/telegram/${id}`);
     expect(await webhookJobs(seed.tenant_id)).toBe(1);
-    const calls = telegram.calls.length;
+    const calls = setWebhookCalls().length;
     await h.drainJobs();
-    expect(telegram.calls.length).toBe(calls + 1);
+    expect(setWebhookCalls().length).toBe(calls + 1);
     const [stored] = await sql(h, 'SELECT * FROM channels WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, id]);
     const secretToken = openChannelSecrets(h.deps.box, stored as any).secret_token;
-    const call = telegram.calls.at(-1)!;
+    const call = setWebhookCalls().at(-1)!;
     expect(call.method).toBe('POST');
     expect(call.path).toBe(`/bot${token}/setWebhook`);
     expect(JSON.stringify(call.body)).toBe(
@@ -74,12 +76,18 @@ describe('register_telegram_webhook', () => {
     await put(seed, id, { settings: { secret_token: 'fresh_secret-token' } });
     expect(await webhookJobs(seed.tenant_id)).toBe(1);
     await h.drainJobs();
-    expect(telegram.calls.at(-1)!.body.secret_token).toBe('fresh_secret-token');
+    expect(setWebhookCalls().at(-1)!.body.secret_token).toBe('fresh_secret-token');
   });
 
   it("never fails the API request: Telegram's refusal fails only the job, which is retried and then parked", async () => {
     const seed = await h.seedTenant();
-    telegram.answer = { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' } };
+    telegram.script(
+      'telegram:setWebhook',
+      ...Array.from({ length: 10 }, () => ({
+        status: 400,
+        json: { ok: false, error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' },
+      })),
+    );
     try {
       const updated = await put(seed, seed.channels.telegram, { settings: { bot_token: botToken() } });
       expect(updated.status, updated.body).toBe(200);
@@ -92,7 +100,7 @@ describe('register_telegram_webhook', () => {
       expect(job!.last_error).toContain('HTTPS url must be provided');
       expect(job!.last_error).not.toContain('AAH-secret');
     } finally {
-      telegram.answer = { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+      telegram.reset();
     }
   });
 });
@@ -144,13 +152,16 @@ describe('channel secrets in answers and logs', () => {
       );
       bodies.push((await send('POST', '/api/v1/channels', { type: 'telegram', name: 'T', address: 'a', settings: { bot_token: bot } })).body);
       // The webhook jobs run on a worker that logs to the same sink; Telegram refuses, so the failure is logged.
-      telegram.answer = { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
+      telegram.script(
+        'telegram:setWebhook',
+        ...Array.from({ length: 10 }, () => ({ status: 401, json: { ok: false, error_code: 401, description: 'Unauthorized' } })),
+      );
       const worker = createJobWorker(h.deps, logger, { random: () => 1 });
       try {
         await worker.drain();
       } finally {
         await worker.stop();
-        telegram.answer = { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+        telegram.reset();
       }
       expect(logged).toContain('"status":201');
       expect(logged).toContain('Unauthorized');

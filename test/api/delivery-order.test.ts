@@ -10,6 +10,7 @@ import { TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } fr
 import { claimJobs } from '../../src/platform/jobs/job-queue.js';
 import { sentMessageId } from '../support/requests.js';
 import { sql } from '../support/factories.js';
+import { connectChannel } from '../support/outbound.js';
 
 class RecordingAdapter implements ChannelAdapter {
   readonly name = 'recording';
@@ -35,7 +36,7 @@ afterAll(async () => h?.close());
 
 async function telegramConversation() {
   const seed = await h.seedTenant({ conversations: 8 });
-  await sql(h, `UPDATE channels SET secrets = '{"bot_token":"v1.x.y.z"}' WHERE tenant_id = $1 AND id = $2`, [seed.tenant_id, seed.channels.telegram]);
+  await connectChannel(h, seed, 'telegram', {}, { bot_token: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ' });
   const list = await h.request({ url: '/api/v1/conversations?channel_type=telegram', token: seed.access_token });
   return { token: seed.access_token, conversationId: list.json.data[0].id as number };
 }

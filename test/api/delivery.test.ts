@@ -3,6 +3,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { AdapterRegistry } from '../../src/modules/delivery/adapters.js';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/modules/delivery/channel-adapter.js';
 import { claimJobs } from '../../src/platform/jobs/job-queue.js';
+import { connectChannel } from '../support/outbound.js';
 
 /** A provider stand-in for Telegram whose behaviour each test scripts; it records every call. */
 class ScriptedAdapter implements ChannelAdapter {
@@ -36,10 +37,7 @@ async function metadata(token: string, conversationId: number, messageId: number
 async function telegramConversation(credentials: boolean) {
   const seed = await h.seedTenant({ conversations: 8 });
   if (credentials) {
-    await h.deps.db.query(`UPDATE channels SET secrets = '{"bot_token":"v1.x.y.z"}' WHERE tenant_id = $1 AND id = $2`, [
-      seed.tenant_id,
-      seed.channels.telegram,
-    ]);
+    await connectChannel(h, seed, 'telegram', {}, { bot_token: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ' });
   }
   const list = await h.request({ url: '/api/v1/conversations?channel_type=telegram', token: seed.access_token });
   return { token: seed.access_token, conversationId: list.json.data[0].id as number, tenantId: seed.tenant_id };

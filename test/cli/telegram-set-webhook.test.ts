@@ -16,6 +16,8 @@ import { openChannelSecrets } from '../../src/modules/channels/channel-secrets.j
 import { updateChannel } from '../../src/modules/channels/channel.service.js';
 
 const telegram = new FakeTelegram();
+/** The setWebhook requests the fake received, oldest first. */
+const setWebhookCalls = () => telegram.calls('telegram:setWebhook') as Array<{ method: string; path: string; body: any }>;
 let apiUrl = '';
 let dataDir = '';
 let seed: { tenant_id: number; channels: { whatsapp: number; instagram: number; website: number; telegram: number } };
@@ -89,10 +91,10 @@ describe('flextell telegram set-webhook', () => {
     expect([unknown.status, unknown.stderr.trim()]).toEqual([1, 'Channel 999999999 not found.']);
     const website = await run(['telegram', 'set-webhook', '--channel', String(seed.channels.website), '--url', 'https://chat.example.com']);
     expect([website.status, website.stderr.trim()]).toEqual([1, `Channel ${seed.channels.website} is not a Telegram channel.`]);
-    const calls = telegram.calls.length;
+    const calls = setWebhookCalls().length;
     const tokenless = await run(['telegram', 'set-webhook', '--channel', String(seed.channels.telegram), '--url', 'https://chat.example.com']);
     expect([tokenless.status, tokenless.stderr.trim()]).toEqual([1, `Channel ${seed.channels.telegram} has no bot token.`]);
-    expect(telegram.calls.length).toBe(calls);
+    expect(setWebhookCalls().length).toBe(calls);
   });
 
   it("calls setWebhook with the exact body, prints Telegram's description, and exits 1 with it when ok is false", async () => {
@@ -101,7 +103,7 @@ describe('flextell telegram set-webhook', () => {
     const done = await run(['telegram', 'set-webhook', '--channel', String(id), '--url', 'https://chat.example.com/']);
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toBe('Webhook was set\n');
-    const call = telegram.calls.at(-1)!;
+    const call = setWebhookCalls().at(-1)!;
     expect([call.method, call.path]).toEqual(['POST', `/bot${BOT_TOKEN}/setWebhook`]);
     expect(JSON.stringify(call.body)).toBe(
       JSON.stringify({ url: `https://chat.example.com/webhooks/telegram/${id}`, secret_token: secretToken, allowed_updates: ['message', 'edited_message'] }),
@@ -110,16 +112,22 @@ describe('flextell telegram set-webhook', () => {
     // Without --url, PUBLIC_URL is the base.
     const fromEnv = await run(['telegram', 'set-webhook', '--channel', String(id)], { PUBLIC_URL: 'https://public.example.com' });
     expect(fromEnv.status, fromEnv.stderr).toBe(0);
-    expect(telegram.calls.at(-1)!.body.url).toBe(`https://public.example.com/webhooks/telegram/${id}`);
+    expect(setWebhookCalls().at(-1)!.body.url).toBe(`https://public.example.com/webhooks/telegram/${id}`);
 
-    telegram.answer = { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' } };
+    telegram.script(
+      'telegram:setWebhook',
+      ...Array.from({ length: 10 }, () => ({
+        status: 400,
+        json: { ok: false, error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' },
+      })),
+    );
     try {
       const refused = await run(['telegram', 'set-webhook', '--channel', String(id), '--url', 'http://chat.example.com']);
       expect(refused.status).toBe(1);
       expect(refused.stderr.trim()).toBe('Bad Request: bad webhook: HTTPS url must be provided for webhook');
       expect(refused.stderr + refused.stdout).not.toContain(BOT_TOKEN);
     } finally {
-      telegram.answer = { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+      telegram.reset();
     }
   });
 });

@@ -2,7 +2,7 @@ import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
 import { conversationOn, listedMessage, sentMessageId } from './requests.js';
-import { addMembership, createDraft, createUser, roleId, sql } from './factories.js';
+import { addMembership, createDraft, createUser, insertMessage, roleId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
 /**
@@ -87,6 +87,13 @@ const onConversation =
     url: `/api/v1/conversations/${await telegramConversation(h, seed)}${suffix}`,
     ...(body === undefined ? {} : { body }),
   });
+
+/** A WhatsApp conversation whose customer just wrote: its reply window is open, so every field has a value. */
+const openWhatsAppWindow: Sample = async (h, seed) => {
+  const conversation = (await conversationOn(h, seed, 'whatsapp')).id as number;
+  await insertMessage(h, seed.tenant_id, conversation, { text: 'Sample customer message' });
+  return { url: `/api/v1/conversations/${conversation}/reply-window` };
+};
 
 /** A text the owner sent, so members may edit or delete it. */
 const onOwnMessage =
@@ -202,6 +209,7 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'PUT /api/v1/conversations/:id/messages/:messageId': onOwnMessage({ message: 'Edited by the matrix' }),
   'DELETE /api/v1/conversations/:id/messages/:messageId': onOwnMessage(),
   'GET /api/v1/conversations/:id/agent': onConversation('/agent'),
+  'GET /api/v1/conversations/:id/reply-window': openWhatsAppWindow,
   'POST /api/v1/conversations/:id/agent/disable': onConversation('/agent/disable', { duration_minutes: 30 }),
   'POST /api/v1/conversations/:id/agent/enable': onConversation('/agent/enable'),
   'GET /api/v1/conversations/:id/ai-suggestion': withDraft('/ai-suggestion'),

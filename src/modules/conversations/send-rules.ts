@@ -2,9 +2,8 @@ import type { Queryable } from '../../platform/db/db.js';
 import { AppError } from '../../platform/errors.js';
 import { formatTimestamp } from '../../platform/clock.js';
 import type { ConversationRecord } from './conversation.repository.js';
-import { lastCustomerMessageAt } from '../messages/message.repository.js';
+import { replyWindow } from './reply-window.js';
 
-const WINDOW_SECONDS = 24 * 3600;
 const PROVIDER_NAMES = { whatsapp: 'WhatsApp', instagram: 'Instagram' } as const;
 
 function refuse(code: 'channel_inactive' | 'reply_window_closed', message: string): AppError {
@@ -19,14 +18,12 @@ export async function assertCanSend(tx: Queryable, conversation: ConversationRec
   if (!conversation.channel_is_active) throw refuse('channel_inactive', 'This channel is switched off.');
   const type = conversation.channel_type;
   if (type !== 'whatsapp' && type !== 'instagram') return;
-  const latest = await lastCustomerMessageAt(tx, conversation.tenant_id, conversation.id);
+  const window = await replyWindow(tx, conversation, now);
+  if (window.isOpen) return;
   const provider = PROVIDER_NAMES[type];
-  if (!latest) throw refuse('reply_window_closed', `This ${provider} conversation has no open reply window. The customer has to write first.`);
-  const closesAt = new Date(latest.getTime() + WINDOW_SECONDS * 1000);
-  if (now.getTime() >= closesAt.getTime()) {
-    throw refuse(
-      'reply_window_closed',
-      `The 24-hour reply window of this ${provider} conversation closed at ${formatTimestamp(closesAt)}. The customer has to write first.`,
-    );
-  }
+  if (!window.closesAt) throw refuse('reply_window_closed', `This ${provider} conversation has no open reply window. The customer has to write first.`);
+  throw refuse(
+    'reply_window_closed',
+    `The 24-hour reply window of this ${provider} conversation closed at ${formatTimestamp(window.closesAt)}. The customer has to write first.`,
+  );
 }

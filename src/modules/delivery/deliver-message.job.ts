@@ -1,6 +1,8 @@
 import { defineJob, type JobContext } from '../../platform/jobs/define-job.js';
 import { RetryableJobError } from '../../platform/jobs/job-worker.js';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from './channel-adapter.js';
+import type { SecretBox } from '../../platform/crypto.js';
+import { openChannelSecrets } from '../channels/channel-secrets.js';
 import { deliveryStatusStatement, loadDelivery, type DeliveryRow } from './delivery.repository.js';
 
 export interface DeliverMessagePayload {
@@ -20,11 +22,11 @@ function completeWithStatus(context: JobContext<DeliverMessagePayload>, tenantId
   return context.completeWith(deliveryStatusStatement(tenantId, messageId, { ...update, allowedFrom }));
 }
 
-function toDelivery(row: DeliveryRow): OutboundDelivery {
+function toDelivery(row: DeliveryRow, secrets: Record<string, string>): OutboundDelivery {
   return {
     tenantId: row.tenant_id,
     messageId: row.id,
-    channel: { id: row.channel_id, type: row.channel_type, settings: row.channel_settings, secrets: row.channel_secrets },
+    channel: { id: row.channel_id, type: row.channel_type, settings: row.channel_settings, secrets },
     to: row.address,
     text: row.message,
     messageType: row.message_type,
@@ -36,6 +38,15 @@ function toDelivery(row: DeliveryRow): OutboundDelivery {
   };
 }
 
+/** The channel's credentials in clear, only in memory (docs/channels.md#secrets-at-rest); unreadable ones are final. */
+function openSecrets(box: SecretBox, row: DeliveryRow): Record<string, string> {
+  try {
+    return openChannelSecrets(box, { tenant_id: row.tenant_id, id: row.channel_id, secrets: row.channel_secrets });
+  } catch {
+    throw new PermanentDeliveryError("The channel's stored credentials cannot be decrypted with this server's encryption key.");
+  }
+}
+
 /**
  * The deliver_message job, enqueued by every send (message.service.ts). A message that already has a provider id is
  * never sent again: the provider id and status commit together with the job's completion, so a retried job finds
@@ -43,14 +54,16 @@ function toDelivery(row: DeliveryRow): OutboundDelivery {
  */
 export const deliverMessageJob = defineJob<DeliverMessagePayload>({
   type: 'deliver_message',
-  handler: async (context, { adapters }) => {
+  handler: async (context, { adapters, box }) => {
     const tenantId = context.job.tenant_id!;
     const messageId = Number(context.payload.message_id);
     const row = await loadDelivery(context.db, tenantId, messageId);
     if (!row || row.provider_message_id !== null || row.delivery_status !== 'queued') return context.complete();
-    const delivery = toDelivery(row);
     try {
-      const outcome = await adapters.adapterFor(delivery.channel).send(delivery);
+      // The adapter is chosen on the stored (sealed) map: which credentials exist, not their values.
+      const adapter = adapters.adapterFor({ id: row.channel_id, type: row.channel_type, settings: row.channel_settings, secrets: row.channel_secrets });
+      const delivery = toDelivery(row, adapter.name === 'sandbox' ? {} : openSecrets(box, row));
+      const outcome = await adapter.send(delivery);
       await completeWithStatus(context, tenantId, messageId, { status: outcome.status, providerMessageId: outcome.providerMessageId, now: context.now });
     } catch (error) {
       const reason = (error as Error).message;
