@@ -4,9 +4,10 @@ import { JobWorker, type WorkerLogger } from './platform/jobs/job-worker.js';
 import { deliverMessageJob } from './modules/delivery/deliver-message.job.js';
 import { oauthCleanupJob } from './modules/oauth/oauth-cleanup.job.js';
 import { processInboundJob } from './modules/inbound/process-inbound.job.js';
+import { downloadMediaJob } from './modules/inbound/download-media.job.js';
 
 /** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set (README "Background jobs"). */
-export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, processInboundJob];
+export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, processInboundJob, downloadMediaJob];
 
 export interface JobWorkerOptions {
   /** The jitter source (tests pin it so retry times are predictable). */

@@ -218,6 +218,10 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   }),
   'PUT /api/v1/channel-blacklists/:id': onBlacklistEntry({ note: 'Calmer now', metadata: { source: 'matrix' } }),
   'DELETE /api/v1/channel-blacklists/:id': onBlacklistEntry(),
+  'GET /api/v1/channel-blacklists/:id/quarantined-messages': async (h, seed) => {
+    const { url } = await onBlacklistEntry()(h, seed);
+    return { url: `${url}/quarantined-messages` };
+  },
   'GET /api/v1/users': async () => ({ url: '/api/v1/users?role=Owner&sort_by=name' }),
   'POST /api/v1/users': async () => ({
     url: '/api/v1/users',
