@@ -102,12 +102,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   );
   if (messageId === null) return 'duplicate';
   if (message.media) {
-    await enqueue(
-      tx,
-      downloadMediaJob,
-      { message_id: messageId, media: message.media },
-      { tenantId: channel.tenantId, runAt: now, orderingKey: `media:${channel.tenantId}:${messageId}` },
-    );
+    await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
   }
   return message.echo ? 'echo' : 'message';
 }
