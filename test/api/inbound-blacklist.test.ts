@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { insertBlacklist, sql } from '../support/factories.js';
-import { getConversation } from '../support/requests.js';
+import { getConversation, sentMessageId } from '../support/requests.js';
 import { applyActions, conversationByKey, inboundText, type ChannelKind } from '../support/inbound.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
@@ -88,6 +88,15 @@ describe('an active entry', () => {
     });
     const paged = await quarantined(entryId, '?per_page=1&page=2');
     expect([paged.json.meta.total, paged.json.data[0].message]).toEqual([2, 'let me in']);
+
+    // Statuses of our own messages are not stopped by the block.
+    const ours = await sentMessageId(h, seed.access_token, Number(conversation.id), 'We hear you');
+    await sql(h, "UPDATE messages SET provider_message_id = $3, delivery_status = 'sent' WHERE tenant_id = $1 AND id = $2", [
+      seed.tenant_id,
+      ours,
+      `tg.${ours}`,
+    ]);
+    expect(await applyActions(h, seed, 'telegram', [{ kind: 'status', providerMessageId: `tg.${ours}`, status: 'read', failureReason: null }])).toBe('status');
   });
 
   it('an inactive or expired entry lets messages through and still lists its quarantine; a deleted one is 404', async () => {
