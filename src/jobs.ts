@@ -5,9 +5,10 @@ import { deliverMessageJob } from './modules/delivery/deliver-message.job.js';
 import { oauthCleanupJob } from './modules/oauth/oauth-cleanup.job.js';
 import { processInboundJob } from './modules/inbound/process-inbound.job.js';
 import { registerTelegramWebhookJob } from './modules/channels/register-telegram-webhook.job.js';
+import { downloadMediaJob } from './modules/inbound/download-media.job.js';
 
 /** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set (README "Background jobs"). */
-export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, processInboundJob, registerTelegramWebhookJob];
+export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, processInboundJob, registerTelegramWebhookJob, downloadMediaJob];
 
 export interface JobWorkerOptions {
   /** The jitter source (tests pin it so retry times are predictable). */

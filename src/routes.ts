@@ -27,6 +27,7 @@ import { listBlacklistEntries } from './modules/blacklist/routes/list-blacklist-
 import { blockCustomer } from './modules/blacklist/routes/block-customer.js';
 import { updateBlacklistEntry } from './modules/blacklist/routes/update-blacklist-entry.js';
 import { unblockCustomer } from './modules/blacklist/routes/unblock-customer.js';
+import { listQuarantinedMessages } from './modules/blacklist/routes/list-quarantined-messages.js';
 import { listUsers } from './modules/users/routes/list-users.js';
 import { createUser } from './modules/users/routes/create-user.js';
 import { getUser } from './modules/users/routes/get-user.js';
@@ -97,4 +98,5 @@ export const apiRoutes: AnyRoute[] = [
   updateApplicationRoute,
   regenerateApplicationSecret,
   deleteApplicationRoute,
+  listQuarantinedMessages,
 ];

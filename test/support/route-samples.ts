@@ -226,6 +226,19 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   }),
   'PUT /api/v1/channel-blacklists/:id': onBlacklistEntry({ note: 'Calmer now', metadata: { source: 'matrix' } }),
   'DELETE /api/v1/channel-blacklists/:id': onBlacklistEntry(),
+  'GET /api/v1/channel-blacklists/:id/quarantined-messages': async (h, seed) => {
+    const { url } = await onBlacklistEntry()(h, seed);
+    const entryId = Number(url.split('/').pop());
+    // One stopped message (every field filled), counted on its entry as ingress does.
+    await sql(
+      h,
+      `WITH q AS (INSERT INTO quarantined_messages (tenant_id, blacklist_id, channel_id, customer_id, message_type, message, provider_message_id, received_at)
+                  SELECT tenant_id, id, channel_id, customer_id, 'text', 'Let me in', 'sample.mid', now() FROM channel_blacklists WHERE tenant_id = $1 AND id = $2)
+       UPDATE channel_blacklists SET quarantined_count = quarantined_count + 1, last_quarantined_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [seed.tenant_id, entryId],
+    );
+    return { url: `${url}/quarantined-messages` };
+  },
   'GET /api/v1/users': async () => ({ url: '/api/v1/users?role=Owner&sort_by=name' }),
   'POST /api/v1/users': async () => ({
     url: '/api/v1/users',

@@ -34,6 +34,18 @@ export async function lastCustomerMessageAt(db: Queryable, tenantId: number, con
   return result.rows[0]?.created_at ?? null;
 }
 
+/**
+ * The arrival number of a message inserted into conversation ($1, $2): the caller holds the conversation lock, which
+ * makes `seq` = message_count + 1 unique and gapless (migration 0014).
+ */
+const NEXT_ARRIVAL_NUMBER = '(SELECT message_count + 1 FROM conversations WHERE tenant_id = $1 AND id = $2)';
+
+/** Arrival order stays list order unless the message at `createdAt` is older than one already there (migration 0014). */
+function stillArrivalOrdered(createdAt: string): string {
+  return `messages_arrival_ordered AND NOT EXISTS (
+                SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > ${createdAt}::timestamptz(0))`;
+}
+
 /** What an outbound insert stores besides the conversation and the actor. */
 export interface OutboundRow {
   text: string | null;
@@ -63,13 +75,11 @@ export async function insertOutboundMessage(
                              message, quoted_message_id, source, provider, delivery_status, delivery_updated_at, extra_metadata,
                              created_at, updated_at, seq)
        VALUES ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, 'queued', $12, $13, $12, $12,
-               (SELECT message_count + 1 FROM conversations WHERE tenant_id = $1 AND id = $2)) RETURNING id),
+               ${NEXT_ARRIVAL_NUMBER}) RETURNING id),
      preview AS (
        UPDATE conversations SET last_message_id = (SELECT id FROM message), last_message = $8, last_message_at = $12,
               last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12,
-              -- Arrival order stays list order unless this message is older than one already there (migration 0014).
-              messages_arrival_ordered = messages_arrival_ordered AND NOT EXISTS (
-                SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $12)
+              messages_arrival_ordered = ${stillArrivalOrdered('$12')}
         WHERE tenant_id = $1 AND id = $2),
      delivery AS (${enqueueSql(tx, deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
      SELECT id FROM message`,
@@ -91,6 +101,77 @@ export async function insertOutboundMessage(
     ],
   );
   return inserted.rows[0]!.id;
+}
+
+/** A message that came from the provider: the customer's (inbound) or the business's own from another app (an echo). */
+export interface ProviderMessageRow {
+  isCustomer: boolean;
+  messageType: string;
+  text: string | null;
+  quotedMessageId: number | null;
+  /** `customer` for inbound messages, `provider_app` for echoes (docs/channels.md#processing-inbound-events). */
+  source: string;
+  providerMessageId: string;
+  providerTimestamp: Date | null;
+  extraMetadata: Record<string, unknown>;
+  /** The receipt time of its inbound event: the message's created_at (also when processed later). */
+  receivedAt: Date;
+}
+
+/**
+ * The inbound twin of insertOutboundMessage: same arrival number and arrival-order rule, but created_at is the
+ * receipt time, so the preview moves only when no newer message is there (api-conversations.md §1.2 order), and a
+ * provider id already stored on the channel inserts nothing (a re-run of the event): null then. The caller holds
+ * the conversation lock. Customer messages count as unread; echoes are sent and leave unread_count alone.
+ */
+export async function insertProviderMessage(
+  tx: Queryable,
+  conversation: { tenantId: number; id: number; channelId: number; provider: string },
+  row: ProviderMessageRow,
+  now: Date,
+): Promise<number | null> {
+  const inserted = await tx.query<{ id: number }>(
+    `WITH message AS (
+       INSERT INTO messages (tenant_id, conversation_id, channel_id, is_customer, message_type, message, quoted_message_id, source, provider,
+                             provider_message_id, provider_timestamp, delivery_status, delivery_updated_at, extra_metadata,
+                             created_at, updated_at, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $4 THEN NULL ELSE 'sent' END, CASE WHEN $4 THEN NULL ELSE $13::timestamptz END,
+               $12, $14, $13, ${NEXT_ARRIVAL_NUMBER})
+       ON CONFLICT (tenant_id, channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+       RETURNING id),
+     newest AS (
+       SELECT NOT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > $14::timestamptz(0)) AS yes),
+     preview AS (
+       UPDATE conversations SET
+              last_message_id = CASE WHEN (SELECT yes FROM newest) THEN (SELECT id FROM message) ELSE last_message_id END,
+              last_message = CASE WHEN (SELECT yes FROM newest) THEN $6 ELSE last_message END,
+              last_message_at = CASE WHEN (SELECT yes FROM newest) THEN $14 ELSE last_message_at END,
+              last_message_type = CASE WHEN (SELECT yes FROM newest) THEN $5 ELSE last_message_type END,
+              last_message_is_customer = CASE WHEN (SELECT yes FROM newest) THEN $4 ELSE last_message_is_customer END,
+              unread_count = unread_count + CASE WHEN $4 THEN 1 ELSE 0 END,
+              message_count = message_count + 1, updated_at = $13,
+              messages_arrival_ordered = ${stillArrivalOrdered('$14')}
+        WHERE tenant_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM message))
+     SELECT id FROM message`,
+    [
+      conversation.tenantId,
+      conversation.id,
+      conversation.channelId,
+      row.isCustomer,
+      row.messageType,
+      row.text,
+      row.quotedMessageId,
+      row.source,
+      conversation.provider,
+      row.providerMessageId,
+      row.providerTimestamp,
+      JSON.stringify(row.extraMetadata),
+      now,
+      row.receivedAt,
+    ],
+  );
+  const id = inserted.rows[0]?.id;
+  return id === undefined ? null : Number(id);
 }
 
 export async function setMessageFile(tx: Queryable, tenantId: number, messageId: number, fileId: number): Promise<void> {

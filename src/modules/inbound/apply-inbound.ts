@@ -1,0 +1,149 @@
+import type { Queryable } from '../../platform/db/db.js';
+import { enqueue } from '../../platform/jobs/job-queue.js';
+import type { ChannelType } from '../channels/channel-types.js';
+import { addressKey } from '../conversations/conversation.service.js';
+import { countConversation, insertConversation } from '../conversations/conversation.repository.js';
+import { insertProviderMessage } from '../messages/message.repository.js';
+import { findActiveEntryId, lockChannelCustomer } from '../blacklist/blacklist.repository.js';
+import { insertUnlessBlocked } from '../blacklist/blacklist.service.js';
+import { quarantineMessage } from '../blacklist/quarantine.repository.js';
+import type { TenantSettings } from '../tenants/tenant-settings.js';
+import type { InboundAction, InboundMessage } from './inbound-event.js';
+import { customerForAddress, profileColumns } from './inbound-customer.js';
+import { applyMessageUpdate } from './apply-updates.js';
+import { downloadMediaJob } from './download-media.job.js';
+import { countCustomerMessagesSince, fillNamelessCustomer, findMessageIdByProviderId, lockConversationByKey } from './inbound.repository.js';
+
+/** The channel an event arrived on. */
+export interface InboundChannel {
+  tenantId: number;
+  id: number;
+  type: ChannelType;
+}
+
+export interface InboundInput {
+  channel: InboundChannel;
+  /** The stored inbound event: its id goes to quarantine rows, its receipt time becomes created_at (§9.17). */
+  event: { id: number | null; receivedAt: Date };
+  actions: InboundAction[];
+  /** The tenant's flood settings at this moment (product.md §9). */
+  flood: TenantSettings['flood'];
+  now: Date;
+}
+
+/** Another transaction created the conversation of this address first: the caller runs the event again (it converges). */
+export class ConversationRaced extends Error {}
+
+/**
+ * Applies what one inbound event means (docs/channels.md#processing-inbound-events) inside the caller's
+ * transaction, and returns what it did (the event's `outcome`: one word per action, distinct, comma-joined).
+ */
+export async function applyInboundActions(tx: Queryable, input: InboundInput): Promise<string> {
+  const outcomes: string[] = [];
+  for (const action of input.actions) {
+    const outcome = action.kind === 'message' ? await applyMessage(tx, input, action) : await applyMessageUpdate(tx, input.channel, action, input.now);
+    if (!outcomes.includes(outcome)) outcomes.push(outcome);
+  }
+  return outcomes.length === 0 ? 'ignored' : outcomes.join(',');
+}
+
+async function applyMessage(tx: Queryable, input: InboundInput, message: InboundMessage): Promise<string> {
+  const { channel, now } = input;
+  // §9.23: an echo of a message we sent is already stored under its id.
+  if (message.echo && (await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.providerMessageId)) !== null) return 'ignored';
+  const key = addressKey(channel.type, message.address);
+  const conversation = await lockConversationByKey(tx, channel.tenantId, channel.id, key);
+  let customerId: number;
+  if (conversation) {
+    customerId = conversation.customer_id;
+    if (!message.echo) await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
+  } else {
+    customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? emptyProfile : message.profile, now);
+  }
+  if (!message.echo) {
+    const entryId = await blockingEntry(tx, input, customerId);
+    if (entryId !== null) {
+      await quarantineMessage(
+        tx,
+        channel.tenantId,
+        {
+          blacklistId: entryId,
+          channelId: channel.id,
+          customerId,
+          inboundEventId: input.event.id,
+          messageType: message.messageType,
+          text: message.text,
+          providerMessageId: message.providerMessageId,
+          receivedAt: input.event.receivedAt,
+        },
+        now,
+      );
+      return 'quarantined';
+    }
+  }
+  const conversationId = conversation?.id ?? (await createConversation(tx, channel, customerId, message.address, key, now));
+  const quotedMessageId =
+    message.quotedProviderMessageId === null ? null : await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.quotedProviderMessageId);
+  const messageId = await insertProviderMessage(
+    tx,
+    { tenantId: channel.tenantId, id: conversationId, channelId: channel.id, provider: channel.type },
+    {
+      isCustomer: !message.echo,
+      messageType: message.messageType,
+      text: message.text,
+      quotedMessageId,
+      source: message.echo ? 'provider_app' : 'customer',
+      providerMessageId: message.providerMessageId,
+      providerTimestamp: message.providerTimestamp,
+      extraMetadata: message.metadata,
+      receivedAt: input.event.receivedAt,
+    },
+    now,
+  );
+  if (messageId === null) return 'duplicate';
+  if (message.media) {
+    await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
+  }
+  return message.echo ? 'echo' : 'message';
+}
+
+const emptyProfile = { firstName: null, lastName: null, username: null, phone: null, avatarUrl: null };
+
+async function createConversation(tx: Queryable, channel: InboundChannel, customerId: number, address: string, key: string, now: Date): Promise<number> {
+  const id = await insertConversation(tx, channel.tenantId, { channel, customerId, address, addressKey: key }, now);
+  if (id === null) throw new ConversationRaced(`The conversation of ${key} was created meanwhile.`);
+  await countConversation(tx, channel.tenantId, channel.type, 1);
+  return id;
+}
+
+/**
+ * §8.1–8.2: the active entry that stops this message, the flood block it causes included. The pair lock
+ * serialises the count and the block per (tenant, channel, customer) until the transaction ends, so concurrent
+ * events of one customer see each other's messages and add at most one entry.
+ */
+async function blockingEntry(tx: Queryable, input: InboundInput, customerId: number): Promise<number | null> {
+  const { channel, flood, now } = input;
+  await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
+  const active = await findActiveEntryId(tx, channel.tenantId, channel.id, customerId, now);
+  if (active !== null || !flood.enabled) return active;
+  const until = input.event.receivedAt;
+  const from = new Date(until.getTime() - flood.window_seconds * 1000);
+  const stored = await countCustomerMessagesSince(tx, channel.tenantId, channel.id, customerId, from, until);
+  if (stored + 1 <= flood.max_messages) return null;
+  const blockedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  return insertUnlessBlocked(
+    tx,
+    channel.tenantId,
+    {
+      channelId: channel.id,
+      customerId,
+      reason: 'rate_limit',
+      note: `Automatic block: more than ${flood.max_messages} messages in ${flood.window_seconds} seconds.`,
+      blockedAt,
+      expiresAt: flood.block_ttl_seconds === null ? null : new Date(blockedAt.getTime() + flood.block_ttl_seconds * 1000),
+      metadata: { source: 'flood', max_messages: flood.max_messages, window_seconds: flood.window_seconds },
+      createdByUserId: null,
+    },
+    now,
+  );
+}

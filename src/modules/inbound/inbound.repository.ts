@@ -1,0 +1,228 @@
+import type { Queryable } from '../../platform/db/db.js';
+import type { InboundProvider } from './inbound-event.js';
+
+/** SQL of inbound processing (docs/channels.md#processing-inbound-events): events, customers found by address, updates of stored messages. */
+
+export interface InboundEventRow {
+  id: number;
+  tenant_id: number;
+  channel_id: number;
+  provider: InboundProvider;
+  payload: unknown;
+  received_at: Date;
+  processed_at: Date | null;
+}
+
+export async function findInboundEvent(db: Queryable, tenantId: number, eventId: number): Promise<InboundEventRow | null> {
+  const result = await db.query<InboundEventRow>(
+    'SELECT id, tenant_id, channel_id, provider, payload, received_at, processed_at FROM inbound_events WHERE tenant_id = $1 AND id = $2',
+    [tenantId, eventId],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function markEventProcessed(tx: Queryable, tenantId: number, eventId: number, outcome: string, now: Date): Promise<void> {
+  await tx.query('UPDATE inbound_events SET processed_at = $3, outcome = $4 WHERE tenant_id = $1 AND id = $2', [tenantId, eventId, now, outcome]);
+}
+
+/** The conversation of (channel, address key) with its customer, row-locked for the message insert. */
+export async function lockConversationByKey(
+  tx: Queryable,
+  tenantId: number,
+  channelId: number,
+  key: string,
+): Promise<{ id: number; customer_id: number } | null> {
+  const result = await tx.query<{ id: number; customer_id: number }>(
+    'SELECT id, customer_id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3 FOR UPDATE',
+    [tenantId, channelId, key],
+  );
+  const row = result.rows[0];
+  return row ? { id: Number(row.id), customer_id: Number(row.customer_id) } : null;
+}
+
+/** Whether the conversation's customer still needs names (Instagram's profile lookup is skipped otherwise). */
+export async function conversationCustomerIsNamed(db: Queryable, tenantId: number, channelId: number, key: string): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM conversations c JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
+      WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.address_key = $3 AND (cu.first_name IS NOT NULL OR cu.last_name IS NOT NULL)`,
+    [tenantId, channelId, key],
+  );
+  return result.rowCount > 0;
+}
+
+export interface ProfileColumns {
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  avatarUrl: string | null;
+  username: string | null;
+}
+
+/** The live customer with this E.164 phone (WhatsApp), or null. */
+export async function findLiveCustomerByPhone(tx: Queryable, tenantId: number, phone: string): Promise<number | null> {
+  const result = await tx.query<{ id: number }>('SELECT id FROM customers WHERE tenant_id = $1 AND phone_number = $2 AND deleted_at IS NULL', [
+    tenantId,
+    phone,
+  ]);
+  return result.rows[0] ? Number(result.rows[0].id) : null;
+}
+
+export async function insertProfileCustomer(tx: Queryable, tenantId: number, profile: ProfileColumns, now: Date): Promise<number> {
+  const result = await tx.query<{ id: number }>(
+    `INSERT INTO customers (tenant_id, first_name, last_name, phone_number, avatar_url, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+    [
+      tenantId,
+      profile.firstName,
+      profile.lastName,
+      profile.phone,
+      profile.avatarUrl,
+      JSON.stringify(profile.username ? { username: profile.username } : {}),
+      now,
+    ],
+  );
+  return Number(result.rows[0]!.id);
+}
+
+/** A customer without names takes the profile's names, avatar and username; a named one is left as it is. */
+export async function fillNamelessCustomer(tx: Queryable, tenantId: number, customerId: number, profile: ProfileColumns, now: Date): Promise<void> {
+  if (profile.firstName === null && profile.lastName === null) return;
+  await tx.query(
+    `UPDATE customers SET first_name = $3, last_name = $4, avatar_url = COALESCE(avatar_url, $5),
+            metadata = CASE WHEN $6::text IS NULL THEN metadata ELSE metadata || jsonb_build_object('username', $6::text) END, updated_at = $7
+      WHERE tenant_id = $1 AND id = $2 AND first_name IS NULL AND last_name IS NULL`,
+    [tenantId, customerId, profile.firstName, profile.lastName, profile.avatarUrl, profile.username, now],
+  );
+}
+
+/** §9.10: the customer's inbox messages on this channel (any address) received in (from, until]. */
+export async function countCustomerMessagesSince(
+  tx: Queryable,
+  tenantId: number,
+  channelId: number,
+  customerId: number,
+  from: Date,
+  until: Date,
+): Promise<number> {
+  const result = await tx.query<{ n: string }>(
+    `SELECT count(*) AS n FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+      WHERE m.tenant_id = $1 AND m.channel_id = $2 AND c.customer_id = $3 AND m.is_customer AND m.created_at > $4 AND m.created_at <= $5`,
+    [tenantId, channelId, customerId, from, until],
+  );
+  return Number(result.rows[0]!.n);
+}
+
+/** A stored message of the channel by its provider id, row-locked. */
+export async function lockMessageByProviderId(
+  tx: Queryable,
+  tenantId: number,
+  channelId: number,
+  providerMessageId: string,
+): Promise<{
+  id: number;
+  conversation_id: number;
+  is_customer: boolean;
+  message: string | null;
+  delivery_status: string | null;
+  extra_metadata: Record<string, unknown>;
+} | null> {
+  const result = await tx.query<{
+    id: number;
+    conversation_id: number;
+    is_customer: boolean;
+    message: string | null;
+    delivery_status: string | null;
+    extra_metadata: Record<string, unknown>;
+  }>(
+    `SELECT id, conversation_id, is_customer, message, delivery_status, extra_metadata FROM messages
+      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 FOR UPDATE`,
+    [tenantId, channelId, providerMessageId],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function findMessageIdByProviderId(tx: Queryable, tenantId: number, channelId: number, providerMessageId: string): Promise<number | null> {
+  const result = await tx.query<{ id: number }>('SELECT id FROM messages WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3', [
+    tenantId,
+    channelId,
+    providerMessageId,
+  ]);
+  return result.rows[0] ? Number(result.rows[0].id) : null;
+}
+
+/** Moves our outbound message's delivery status forward only (docs/channels.md#processing-inbound-events). */
+export async function advanceDeliveryStatus(
+  tx: Queryable,
+  tenantId: number,
+  channelId: number,
+  providerMessageId: string,
+  status: 'sent' | 'delivered' | 'read' | 'failed',
+  reason: string | null,
+  now: Date,
+): Promise<boolean> {
+  const result = await tx.query(
+    `UPDATE messages SET delivery_status = $4, failure_reason = CASE WHEN $4 = 'failed' THEN $5 ELSE failure_reason END,
+            delivery_updated_at = $6, read_at = CASE WHEN $4 = 'read' THEN COALESCE(read_at, $6) ELSE read_at END, updated_at = $6
+      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 AND NOT is_customer
+        AND CASE $4 WHEN 'failed' THEN delivery_status IN ('queued', 'sent')
+                    ELSE array_position(ARRAY['queued', 'sent', 'delivered', 'read'], delivery_status)
+                         < array_position(ARRAY['queued', 'sent', 'delivered', 'read'], $4::text)
+ END`,
+    [tenantId, channelId, providerMessageId, status, reason, now],
+  );
+  return result.rowCount > 0;
+}
+
+/** New text (and metadata) of a stored customer message; the conversation preview follows when it is the newest. */
+export async function updateCustomerMessage(
+  tx: Queryable,
+  tenantId: number,
+  message: { id: number; conversationId: number; text: string | null; extraMetadata: Record<string, unknown> },
+  now: Date,
+): Promise<void> {
+  await tx.query('UPDATE messages SET message = $3, extra_metadata = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    message.id,
+    message.text,
+    JSON.stringify(message.extraMetadata),
+    now,
+  ]);
+  await tx.query('UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4', [
+    tenantId,
+    message.conversationId,
+    message.text,
+    message.id,
+  ]);
+}
+
+export async function setMessageMetadata(tx: Queryable, tenantId: number, messageId: number, extraMetadata: Record<string, unknown>, now: Date): Promise<void> {
+  await tx.query('UPDATE messages SET extra_metadata = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    messageId,
+    JSON.stringify(extraMetadata),
+    now,
+  ]);
+}
+
+/** The message a download_media job fills. */
+export async function findMessageForMedia(
+  db: Queryable,
+  tenantId: number,
+  messageId: number,
+): Promise<{ id: number; channel_id: number; file_id: number | null } | null> {
+  const result = await db.query<{ id: number; channel_id: number; file_id: number | null }>(
+    'SELECT id, channel_id, file_id FROM messages WHERE tenant_id = $1 AND id = $2',
+    [tenantId, messageId],
+  );
+  const row = result.rows[0];
+  return row ? { id: Number(row.id), channel_id: Number(row.channel_id), file_id: row.file_id === null ? null : Number(row.file_id) } : null;
+}
+
+/** A download that kept failing: the message stays without file and says why (metadata `media_error`). */
+export async function noteMediaError(tx: Queryable, tenantId: number, messageId: number, reason: string, now: Date): Promise<void> {
+  await tx.query(
+    `UPDATE messages SET extra_metadata = extra_metadata || jsonb_build_object('media_error', $3::text), updated_at = $4
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, messageId, reason, now],
+  );
+}

@@ -1,0 +1,207 @@
+/**
+ * Inbound files (docs/channels.md#processing-inbound-events): the download_media job fetches through each
+ * provider's API from a fake server on 127.0.0.1, stores the bytes and attaches them; a download that keeps failing
+ * leaves the message without file and says why. Also Instagram's best-effort profile lookup.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { sql } from '../support/factories.js';
+import { listedMessage } from '../support/requests.js';
+import { download } from '../support/media.js';
+import { PNG_BYTES } from '../support/multipart.js';
+import { applyActions, conversationByKey, inboundText, type ChannelKind } from '../support/inbound.js';
+import { FAKE_VERSION, startFakeMediaServer, type FakeMediaServer } from '../support/fake-media-server.js';
+import { sealChannelSecret } from '../../src/modules/channels/channel-secrets.js';
+import { enqueue } from '../../src/platform/jobs/job-queue.js';
+import { JobWorker } from '../../src/platform/jobs/job-worker.js';
+import { processInboundJob } from '../../src/modules/inbound/process-inbound.job.js';
+import { processInboundEvent } from '../../src/modules/inbound/process-inbound.js';
+import type { InboundAction, InboundMediaRef } from '../../src/modules/inbound/inbound-event.js';
+import type { SeedResult } from '../../src/modules/demo/seed.js';
+
+let h: Harness;
+let fake: FakeMediaServer;
+let seed: SeedResult;
+let storageDir: string;
+let serial = 0;
+const TOKENS = { whatsapp: 'wa-access-token-1', instagram: 'ig-access-token-1', telegram: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp' };
+
+beforeAll(async () => {
+  fake = await startFakeMediaServer();
+  storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inbound-media-'));
+  h = await createHarness({
+    FLEXTELL_STORAGE_DIR: storageDir,
+    WHATSAPP_API_URL: fake.url,
+    INSTAGRAM_API_URL: fake.url,
+    TELEGRAM_API_URL: fake.url,
+    META_GRAPH_API_VERSION: FAKE_VERSION,
+  });
+  seed = await h.seedTenant();
+  const secrets: Record<ChannelKind, Record<string, string>> = {
+    whatsapp: { access_token: TOKENS.whatsapp },
+    instagram: { access_token: TOKENS.instagram },
+    telegram: { bot_token: TOKENS.telegram },
+  };
+  for (const [type, values] of Object.entries(secrets) as [ChannelKind, Record<string, string>][]) {
+    const channelId = seed.channels[type];
+    const sealed = Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [key, sealChannelSecret(h.deps.box, seed.tenant_id, channelId, key, value)]),
+    );
+    await sql(h, 'UPDATE channels SET secrets = $3 WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, channelId, JSON.stringify(sealed)]);
+  }
+});
+afterAll(async () => {
+  await h?.close();
+  await fake?.close();
+  fs.rmSync(storageDir, { recursive: true, force: true });
+});
+
+function address(type: ChannelKind): string {
+  const n = (process.pid % 10000) * 1000 + ++serial;
+  return type === 'whatsapp' ? `+90533${String(n).padStart(7, '0')}` : String(6000000 + n);
+}
+
+/** Stores an image message with this media reference and returns its conversation and message ids. */
+async function imageMessage(type: ChannelKind, media: InboundMediaRef): Promise<{ conversationId: number; messageId: number }> {
+  const from = address(type);
+  const action = inboundText(from, 'a photo', { messageType: 'image', media });
+  await applyActions(h, seed, type, [action]);
+  const conversation = (await conversationByKey(h, seed, type, type === 'whatsapp' ? from.slice(1) : from))!;
+  const [row] = await sql(h, 'SELECT id, file_id FROM messages WHERE tenant_id = $1 AND provider_message_id = $2', [seed.tenant_id, action.providerMessageId]);
+  expect(row!.file_id, 'no file until the job ran').toBeNull();
+  return { conversationId: Number(conversation.id), messageId: Number(row!.id) };
+}
+
+async function expectAttached(conversationId: number, messageId: number): Promise<void> {
+  const listed = await listedMessage(h, seed.access_token, conversationId, messageId);
+  expect(listed.file).toMatchObject({ mime_type: 'image/png', size: PNG_BYTES.length });
+  const fetched = await download(h, listed.file.temporary_url);
+  expect(fetched.status).toBe(200);
+  expect(fetched.raw.equals(PNG_BYTES)).toBe(true);
+}
+
+describe('download_media', () => {
+  it('WhatsApp: looks the media id up and downloads its URL, both with the Bearer token', async () => {
+    fake.files.set('wa-media-1', { bytes: PNG_BYTES, type: 'image/png' });
+    const { conversationId, messageId } = await imageMessage('whatsapp', { source: 'whatsapp', mediaId: 'wa-media-1', mimeType: 'image/png', filename: null });
+    fake.requests.length = 0;
+    await h.drainJobs();
+    await expectAttached(conversationId, messageId);
+    expect(fake.requests).toEqual([
+      { path: `/${FAKE_VERSION}/wa-media-1`, authorization: `Bearer ${TOKENS.whatsapp}` },
+      { path: '/files/wa-media-1', authorization: `Bearer ${TOKENS.whatsapp}` },
+    ]);
+  });
+
+  it('Instagram: fetches the attachment URL without credentials', async () => {
+    fake.files.set('ig-attachment.png', { bytes: PNG_BYTES, type: 'application/octet-stream' });
+    const { conversationId, messageId } = await imageMessage('instagram', {
+      source: 'url',
+      url: `${fake.url}/files/ig-attachment.png`,
+      mimeType: null,
+      filename: null,
+    });
+    fake.requests.length = 0;
+    await h.drainJobs();
+    await expectAttached(conversationId, messageId);
+    expect(fake.requests).toEqual([{ path: '/files/ig-attachment.png', authorization: null }]);
+  });
+
+  it("Telegram: getFile, then the bot's file URL; the document keeps its file name", async () => {
+    fake.files.set('photos/file_7.png', { bytes: PNG_BYTES, type: 'image/png' });
+    const { conversationId, messageId } = await imageMessage('telegram', {
+      source: 'telegram',
+      fileId: 'photos/file_7.png',
+      mimeType: null,
+      filename: 'label.png',
+    });
+    fake.requests.length = 0;
+    await h.drainJobs();
+    await expectAttached(conversationId, messageId);
+    expect((await listedMessage(h, seed.access_token, conversationId, messageId)).file.name).toBe('label.png');
+    expect(fake.requests.map((r) => r.path)).toEqual([
+      `/bot${TOKENS.telegram}/getFile?file_id=photos%2Ffile_7.png`,
+      `/file/bot${TOKENS.telegram}/photos/file_7.png`,
+    ]);
+  });
+
+  it('retries, and after the last attempt notes media_error and leaves the file null', async () => {
+    fake.files.set('wa-media-broken', { bytes: PNG_BYTES, type: 'image/png' });
+    fake.failing.add('/files/wa-media-broken');
+    const { conversationId, messageId } = await imageMessage('whatsapp', {
+      source: 'whatsapp',
+      mediaId: 'wa-media-broken',
+      mimeType: 'image/png',
+      filename: null,
+    });
+    fake.requests.length = 0;
+    for (let round = 0; round < 6; round++) {
+      await h.drainJobs();
+      h.clock.advance(301);
+    }
+    expect(fake.requests.filter((r) => r.path === '/files/wa-media-broken')).toHaveLength(5);
+    const listed = await listedMessage(h, seed.access_token, conversationId, messageId);
+    expect(listed.file).toBeNull();
+    expect(JSON.parse(listed.metadata).media_error).toBe('The media download answered 500.');
+    const [jobs] = await sql(h, "SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1 AND type = 'download_media'", [seed.tenant_id]);
+    expect(jobs!.n).toBe(0);
+    expect(JSON.stringify(await sql(h, 'SELECT * FROM jobs'))).not.toContain(TOKENS.telegram);
+  });
+});
+
+describe('Instagram profile lookup', () => {
+  async function runEvent(actions: InboundAction[]): Promise<void> {
+    const [event] = await sql(
+      h,
+      `INSERT INTO inbound_events (tenant_id, channel_id, provider, event_key, payload, received_at) VALUES ($1, $2, 'instagram', $3, '{}', $4) RETURNING id`,
+      [seed.tenant_id, seed.channels.instagram, `message:profile-${process.pid}-${++serial}`, h.clock.now()],
+    );
+    await h.deps.db.transaction((tx) => enqueue(tx, processInboundJob, { event_id: Number(event!.id) }, { tenantId: seed.tenant_id, runAt: h.clock.now() }));
+    const worker = new JobWorker({
+      db: h.deps.db,
+      clock: h.clock,
+      concurrency: 1,
+      leaseSeconds: 30,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      handlers: { [processInboundJob.type]: (context) => processInboundEvent(context as never, h.deps, () => actions) },
+      recurring: [],
+    });
+    await worker.drain();
+    await worker.stop();
+  }
+
+  async function customerOf(igsid: string) {
+    const conversation = (await conversationByKey(h, seed, 'instagram', igsid))!;
+    const [customer] = await sql(h, 'SELECT first_name, last_name, avatar_url, metadata FROM customers WHERE tenant_id = $1 AND id = $2', [
+      seed.tenant_id,
+      conversation.customer_id,
+    ]);
+    return customer;
+  }
+
+  it('fills a new customer from the profile with the Bearer token; a failed lookup changes nothing else', async () => {
+    await h.drainJobs();
+    const igsid = address('instagram');
+    fake.profiles.set(igsid, { name: 'Elif Nur Yilmaz', username: 'elif.y', profile_pic: 'https://cdn.example.test/elif.jpg' });
+    fake.requests.length = 0;
+    await runEvent([inboundText(igsid, 'Size 42?')]);
+    expect(await customerOf(igsid)).toEqual({
+      first_name: 'Elif',
+      last_name: 'Nur Yilmaz',
+      avatar_url: 'https://cdn.example.test/elif.jpg',
+      metadata: { username: 'elif.y' },
+    });
+    expect(fake.requests).toEqual([{ path: `/${FAKE_VERSION}/${igsid}?fields=name,username,profile_pic`, authorization: `Bearer ${TOKENS.instagram}` }]);
+    fake.requests.length = 0;
+    await runEvent([inboundText(igsid, 'Hello?')]);
+    expect(fake.requests, 'a named customer is not looked up again').toEqual([]);
+
+    const unknown = address('instagram');
+    await runEvent([inboundText(unknown, 'Hi')]);
+    expect(await customerOf(unknown)).toEqual({ first_name: null, last_name: null, avatar_url: null, metadata: {} });
+    expect((await conversationByKey(h, seed, 'instagram', unknown))!.message_count).toBe(1);
+  });
+});
