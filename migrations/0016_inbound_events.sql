@@ -1,24 +1,16 @@
 -- Issue #14: provider webhooks are stored before they are acknowledged (docs/channels.md#inbound).
 --
--- One row per provider event (one message, one status, one update): the event's own JSON as the provider sent it,
--- with the envelope fields the parser needs (phone number id, contacts) copied beside it. The row and its
--- process_inbound job commit in the transaction that answers the webhook, so an acknowledged event is never lost;
--- (tenant_id, channel_id, event_key) makes a provider's redelivery a no-op.
-CREATE SEQUENCE inbound_events_id_seq;
-CREATE TABLE inbound_events (
-  tenant_id     bigint NOT NULL REFERENCES tenants (id),
-  id            bigint NOT NULL DEFAULT nextval('inbound_events_id_seq'),
-  channel_id    bigint NOT NULL,
-  provider      text NOT NULL CHECK (provider IN ('whatsapp', 'instagram', 'telegram', 'website')),
-  -- `message:<wamid>`, `status:<wamid>:<status>`, `update:<update_id>` … (docs/channels.md#event-keys).
-  event_key     text NOT NULL,
-  payload       jsonb NOT NULL,
-  -- Server receipt time: becomes the message's created_at, also when processed after a restart.
-  received_at   timestamptz NOT NULL,
-  processed_at  timestamptz,
-  -- What processing did: `message`, `status`, `quarantined`, `ignored`, … (for operators; not an API field).
-  outcome       text,
-  PRIMARY KEY (tenant_id, id),
-  FOREIGN KEY (tenant_id, channel_id) REFERENCES channels (tenant_id, id)
-);
-CREATE UNIQUE INDEX inbound_events_key ON inbound_events (tenant_id, channel_id, event_key);
+-- inbound_events (created empty by migration 0005) holds one row per provider event (one message, one status, one
+-- update): the event's own JSON as the provider sent it, with the envelope fields the parser needs (phone number id,
+-- contacts) copied beside it. The row and its process_inbound job commit in the transaction that answers the
+-- webhook, so an acknowledged event is never lost; the unique (tenant_id, channel_id, event_key) of 0005 makes a
+-- provider's redelivery a no-op. Event keys: `message:<wamid>`, `status:<wamid>:<status>`, `update:<update_id>` …
+ALTER TABLE inbound_events ADD COLUMN provider text NOT NULL CHECK (provider IN ('whatsapp', 'instagram', 'telegram', 'website'));
+-- Server receipt time, to the microsecond: it orders a customer's events and becomes the message's created_at,
+-- also when the event is processed after a restart.
+ALTER TABLE inbound_events ALTER COLUMN received_at TYPE timestamptz;
+ALTER TABLE inbound_events ALTER COLUMN received_at DROP DEFAULT;
+ALTER TABLE inbound_events ALTER COLUMN processed_at TYPE timestamptz;
+-- What processing did: `message`, `status`, `quarantined`, `ignored`, … (for operators; not an API field).
+ALTER TABLE inbound_events ADD COLUMN outcome text;
+ALTER TABLE inbound_events ADD FOREIGN KEY (tenant_id, channel_id) REFERENCES channels (tenant_id, id);
