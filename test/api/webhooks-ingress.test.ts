@@ -398,6 +398,17 @@ describe('POST /webhooks/telegram/{channel_id}', () => {
   });
 });
 
+describe('other methods', () => {
+  it('answers 405 with the allowed methods in the API envelope', async () => {
+    const telegram = await h.request({ url: '/webhooks/telegram/12' });
+    expectError(telegram, 405, 'method_not_allowed');
+    expect(telegram.headers.allow).toBe('POST');
+    const whatsapp = await h.request({ method: 'PUT', url: '/webhooks/whatsapp', body: {} });
+    expectError(whatsapp, 405, 'method_not_allowed');
+    expect(String(whatsapp.headers.allow)).toContain('POST');
+  });
+});
+
 describe('during shutdown', () => {
   it('answers every webhook 503 service_unavailable with Connection: close and stores nothing', async () => {
     const { seed, channelId, wa } = await whatsAppTenant();
