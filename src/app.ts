@@ -20,6 +20,7 @@ import { permissionMatrixMarkdown } from './http/permission-matrix.js';
 import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
 import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
 import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints.js';
+import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -124,6 +125,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   // OAuth endpoints and pages (docs/oauth.md#endpoints) live outside /api with their own body parsing and error bodies.
   await app.register(async (scope) => oauthServer(scope, deps));
+  // Provider webhooks (docs/channels.md#inbound-webhooks): raw signed bodies, each provider's own authentication.
+  await app.register(async (scope) => providerWebhooks(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify';
+import type { AppDeps } from '../../../app-deps.js';
+import { JSON_BODY_LIMIT } from '../../../http/body-parsers.js';
+import { AppError, errorBody } from '../../../http/errors.js';
+import { registerMetaWebhooks } from './meta-webhooks.js';
+import { registerTelegramWebhook } from './telegram-webhook.js';
+
+/**
+ * The provider webhooks (docs/channels.md#inbound-webhooks), outside /api in a scope of their own: bodies are read
+ * as raw bytes whatever their Content-Type (signatures cover the bytes as sent; 1 MiB at most, else 413), there is
+ * no OAuth token (each provider authenticates its own way), and errors use the API's envelope.
+ */
+export async function providerWebhooks(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+  // Running handlers are counted, so shutdown closes the database only after the last one.
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    const handler = route.handler;
+    route.handler = async function (this: FastifyInstance, request, reply) {
+      // docs/channels.md#inbound-webhooks: once shutdown begins, nothing more is stored; the provider retries.
+      if (deps.lifecycle.shuttingDown) return shuttingDown(reply);
+      deps.lifecycle.inFlight++;
+      try {
+        return await handler.call(this, request, reply);
+      } finally {
+        deps.lifecycle.inFlight--;
+      }
+    };
+  });
+  // Checked before the body is read too: a large body is not worth receiving.
+  scope.addHook('onRequest', async (_request, reply) => {
+    if (deps.lifecycle.shuttingDown) return shuttingDown(reply);
+  });
+
+  registerMetaWebhooks(scope, deps);
+  registerTelegramWebhook(scope, deps);
+}
+
+function shuttingDown(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(503)
+    .header('Connection', 'close')
+    .send(errorBody(new AppError('service_unavailable', 'The server is shutting down.')));
+}
