@@ -38,7 +38,7 @@ async function telegramConversation(): Promise<{ seed: SeedResult; conversationI
 }
 
 describe('Telegram outbound', () => {
-  it('sends a text with sendMessage and stores result.message_id', async () => {
+  it('sends a text with sendMessage and stores <chat id>:<result.message_id> (Telegram numbers messages per chat)', async () => {
     const { seed, conversationId } = await telegramConversation();
     const messageId = await sendQueued(h, seed.access_token, conversationId, { message: 'Your parcel left the warehouse.' });
     await h.drainJobs();
@@ -47,13 +47,14 @@ describe('Telegram outbound', () => {
     expect(call!.method).toBe('POST');
     expect(call!.path).toBe(`/bot${BOT_TOKEN}/sendMessage`);
     expect(JSON.stringify(call!.body)).toBe(`{"chat_id":531234567,"text":"Your parcel left the warehouse."}`);
-    expect(await deliveryState(h, seed.tenant_id, messageId)).toEqual({ delivery_status: 'sent', provider_message_id: '101', failure_reason: null });
+    expect(await deliveryState(h, seed.tenant_id, messageId)).toEqual({ delivery_status: 'sent', provider_message_id: '531234567:101', failure_reason: null });
   });
 
   it('quotes a Telegram message with reply_parameters', async () => {
     const { seed, conversationId } = await telegramConversation();
     const quoted = await insertMessage(h, seed.tenant_id, conversationId, { text: 'Where is it?' });
-    await setProviderId(h, seed.tenant_id, quoted, '4711');
+    // Stored as inbound Telegram ids are: <chat id>:<message_id>.
+    await setProviderId(h, seed.tenant_id, quoted, '531234567:4711');
     await sendQueued(h, seed.access_token, conversationId, { message: 'On its way.', quoted_message_id: quoted });
     await h.drainJobs();
     expect(JSON.stringify(telegram.calls('telegram:sendMessage')[0]!.body)).toBe(
@@ -72,7 +73,7 @@ describe('Telegram outbound', () => {
     expect(bodies.every((body) => body.chat_id === 531234567)).toBe(true);
     expect(await deliveryState(h, seed.tenant_id, messageId)).toEqual({
       delivery_status: 'sent',
-      provider_message_id: expect.stringMatching(/^\d+$/),
+      provider_message_id: expect.stringMatching(/^531234567:\d+$/),
       failure_reason: null,
     });
   });

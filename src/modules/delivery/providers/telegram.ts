@@ -48,7 +48,7 @@ function chatId(address: string): number | string {
 /**
  * Telegram Bot API (docs/jobs-and-delivery.md#adapters): `sendMessage`, a text over 4096 characters as several
  * messages; `sendPhoto` for images and `sendDocument` for other files, multipart with the text as `caption`. The
- * provider id is the first message's `result.message_id`.
+ * provider id is `<chat id>:<message_id>` of the first message, as inbound Telegram ids are stored.
  */
 export class TelegramAdapter implements ChannelAdapter {
   readonly name = 'telegram';
@@ -58,7 +58,9 @@ export class TelegramAdapter implements ChannelAdapter {
   async send(delivery: OutboundDelivery): Promise<DeliveryOutcome> {
     const { file, text } = delivery;
     const quoted = delivery.quotedProviderMessageId;
-    const reply = quoted && /^[0-9]{1,15}$/.test(quoted) ? { reply_parameters: { message_id: Number(quoted) } } : {};
+    // Stored Telegram ids are `<chat id>:<message_id>` (Telegram numbers messages per chat); the API wants the number.
+    const quotedNumber = quoted ? /^(?:-?[0-9]{1,20}:)?([0-9]{1,15})$/.exec(quoted)?.[1] : undefined;
+    const reply = quotedNumber ? { reply_parameters: { message_id: Number(quotedNumber) } } : {};
     const parts: Array<() => Promise<string>> = [];
     let rest = text ?? '';
     if (file) {
@@ -94,11 +96,13 @@ export class TelegramAdapter implements ChannelAdapter {
     const url = `${base}/bot${delivery.channel.secrets.bot_token}/${method}`;
     const headers: Record<string, string> = typeof body === 'string' ? { 'content-type': 'application/json' } : {};
     const answer = await callProvider(this.deps, delivery, method, url, { method: 'POST', headers, body });
-    const json = answer.json as { ok?: unknown; result?: { message_id?: unknown } } | null;
+    const json = answer.json as { ok?: unknown; result?: { message_id?: unknown; chat?: { id?: unknown } } } | null;
     if (answer.status >= 200 && answer.status < 300 && json?.ok === true) {
       const id = json.result?.message_id;
       if (typeof id !== 'number' && typeof id !== 'string') throw new PermanentDeliveryError('Telegram accepted the message without a message id.');
-      return String(id);
+      // Unique per channel only with the chat: the same form as inbound ids (docs/channels.md#event-keys).
+      const chat = json.result?.chat?.id;
+      return `${typeof chat === 'number' || typeof chat === 'string' ? chat : delivery.to}:${id}`;
     }
     throw telegramError(answer, this.deps.clock.now());
   }
