@@ -274,7 +274,10 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'POST /api/v1/channels': async () => ({ url: '/api/v1/channels', body: { type: 'website', name: 'Matrix site', address: 'https://matrix.example.test' } }),
   'PUT /api/v1/channels/:id': async (_h, seed) => ({ url: `/api/v1/channels/${seed.channels.website}`, body: { name: 'Renamed site' } }),
   'GET /api/v1/tenant-settings': async () => ({ url: '/api/v1/tenant-settings' }),
-  'PUT /api/v1/tenant-settings': async () => ({ url: '/api/v1/tenant-settings', body: { agent: { instructions: 'We sell shoes.' }, flood: { max_messages: 30 } } }),
+  'PUT /api/v1/tenant-settings': async () => ({
+    url: '/api/v1/tenant-settings',
+    body: { agent: { instructions: 'We sell shoes.' }, flood: { max_messages: 30 } },
+  }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
   'GET /api/v1/files/:id/content': signedFileLink('content'),
   'GET /api/v1/files/:id/thumbnail': signedFileLink('thumbnail'),

@@ -58,7 +58,7 @@ const DEFAULTS: Partial<Record<string, unknown>> = { agent_mode: 'off', allowed_
 function mergePlain(type: ChannelType, stored: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
   const merged = { ...stored };
   for (const key of CHANNEL_SETTINGS[type].plain) {
-    if (!(key in changes)) continue;
+    if (!(key in changes) || key === 'widget_key') continue;
     const value = changes[key];
     if (value === null || value === undefined) {
       if (key in DEFAULTS) merged[key] = DEFAULTS[key];
@@ -149,9 +149,8 @@ export async function createChannel(
   input: ChannelInput & { name: string; address: string },
   now: Date,
 ): Promise<number> {
-  const settings = { ...(input.settings ?? {}) };
-  if (type === 'website') settings.widget_key = randomString(24);
-  const plainSecrets = secretsOf(type, settings);
+  const changes = { ...(input.settings ?? {}) };
+  const plainSecrets = secretsOf(type, changes);
   if (type === 'telegram' && typeof plainSecrets.secret_token !== 'string') plainSecrets.secret_token = randomString(32, SECRET_TOKEN_ALPHABET);
   const base = {
     name: input.name,
@@ -162,14 +161,12 @@ export async function createChannel(
     routing_key: null,
     verify_token_digest: null,
   };
-  // widget_key is not an input key: it is set here, after the defaults, so it survives the merge.
-  const changes = { ...settings };
-  delete changes.widget_key;
   return guardRouting(type, () =>
     deps.db.transaction(async (tx) => {
       const id = await nextChannelId(tx);
       const prepared = prepare(deps, tenantId, id, type, base, { ...input, settings: changes }, plainSecrets);
-      if (type === 'website') prepared.write.settings.widget_key = settings.widget_key;
+      // Read-only and made here, never taken from input (docs/channels.md#what-is-validated).
+      if (type === 'website') prepared.write.settings.widget_key = randomString(24);
       await checkRouting(tx, tenantId, id, type, prepared.write);
       await insertChannel(tx, tenantId, id, type, prepared.write, now);
       await registerWebhookIfNeeded(deps, tx, tenantId, id, type, prepared, now);
