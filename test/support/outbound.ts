@@ -28,12 +28,16 @@ export async function connectChannel(
 ): Promise<number> {
   const channelId = seed.channels[type];
   const sealed = Object.fromEntries(Object.entries(secrets).map(([key, value]) => [key, sealChannelSecret(h.deps.box, seed.tenant_id, channelId, key, value)]));
+  const routingKey = ROUTING_KEY[type](settings, secrets);
+  // The suites reuse the provider examples' ids (106540352242922, bot 123456) in tenant after tenant, and a routing key
+  // is unique among live channels: the account moves to the newest channel, as it would in real life.
+  await sql(h, `UPDATE channels SET routing_key = NULL WHERE type = $1 AND routing_key = $2 AND is_active`, [type, routingKey]);
   await sql(h, `UPDATE channels SET settings = settings || $3::jsonb, secrets = $4::jsonb, routing_key = $5 WHERE tenant_id = $1 AND id = $2`, [
     seed.tenant_id,
     channelId,
     JSON.stringify(settings),
     JSON.stringify(sealed),
-    ROUTING_KEY[type](settings, secrets),
+    routingKey,
   ]);
   return channelId;
 }
