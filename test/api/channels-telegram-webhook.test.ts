@@ -81,13 +81,7 @@ describe('register_telegram_webhook', () => {
 
   it("never fails the API request: Telegram's refusal fails only the job, which is retried and then parked", async () => {
     const seed = await h.seedTenant();
-    telegram.script(
-      'telegram:setWebhook',
-      ...Array.from({ length: 10 }, () => ({
-        status: 400,
-        json: { ok: false, error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' },
-      })),
-    );
+    telegram.refuse('setWebhook', 400, 'Bad Request: bad webhook: HTTPS url must be provided for webhook');
     try {
       const updated = await put(seed, seed.channels.telegram, { settings: { bot_token: botToken() } });
       expect(updated.status, updated.body).toBe(200);
@@ -152,10 +146,7 @@ describe('channel secrets in answers and logs', () => {
       );
       bodies.push((await send('POST', '/api/v1/channels', { type: 'telegram', name: 'T', address: 'a', settings: { bot_token: bot } })).body);
       // The webhook jobs run on a worker that logs to the same sink; Telegram refuses, so the failure is logged.
-      telegram.script(
-        'telegram:setWebhook',
-        ...Array.from({ length: 10 }, () => ({ status: 401, json: { ok: false, error_code: 401, description: 'Unauthorized' } })),
-      );
+      telegram.refuse('setWebhook', 401, 'Unauthorized');
       const worker = createJobWorker(h.deps, logger, { random: () => 1 });
       try {
         await worker.drain();

@@ -114,13 +114,7 @@ describe('flextell telegram set-webhook', () => {
     expect(fromEnv.status, fromEnv.stderr).toBe(0);
     expect(setWebhookCalls().at(-1)!.body.url).toBe(`https://public.example.com/webhooks/telegram/${id}`);
 
-    telegram.script(
-      'telegram:setWebhook',
-      ...Array.from({ length: 10 }, () => ({
-        status: 400,
-        json: { ok: false, error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' },
-      })),
-    );
+    telegram.refuse('setWebhook', 400, 'Bad Request: bad webhook: HTTPS url must be provided for webhook');
     try {
       const refused = await run(['telegram', 'set-webhook', '--channel', String(id), '--url', 'http://chat.example.com']);
       expect(refused.status).toBe(1);

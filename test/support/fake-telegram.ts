@@ -13,6 +13,11 @@ export class FakeTelegram extends FakeProvider {
   private messageId = 100;
   readonly files = new Map<string, { path: string; bytes: Buffer; mimeType: string }>();
 
+  /** The next `times` calls of a Bot API method answer Telegram's error (`reset()` ends it sooner). */
+  refuse(method: string, code: number, description: string, times = 10): void {
+    this.script(`telegram:${method}`, ...Array.from({ length: times }, () => telegramError(code, description)));
+  }
+
   addFile(fileId: string, filePath: string, bytes: Buffer, mimeType = 'application/octet-stream'): void {
     this.files.set(fileId, { path: filePath, bytes, mimeType });
   }

@@ -3,6 +3,7 @@
  * split as the webhook stores them, then parsed into provider-neutral actions. Pure functions, no database.
  */
 import { describe, expect, it } from 'vitest';
+import { whatsAppContact, whatsAppDelivery as metaDelivery } from '../support/webhooks.js';
 import { parseInboundEvent } from '../../src/modules/inbound/parse-inbound.js';
 import { splitWhatsAppDelivery, whatsAppPhoneNumberIds } from '../../src/modules/inbound/providers/whatsapp.js';
 import { instagramAccountIds, splitInstagramDelivery } from '../../src/modules/inbound/providers/instagram.js';
@@ -21,27 +22,9 @@ const SPEC_TEXT_DELIVERY = JSON.parse(`{"object":"whatsapp_business_account","en
   "messages":[{"from":"905321234567","id":"wamid.HBgMOTA1MzIxMjM0NTY3FQIAEhggQTRFMDk5","timestamp":"1764010800",
     "type":"text","text":{"body":"Merhaba, sipari\\u015fim nerede?"}}]}}]}]}`);
 
+/** A delivery of the spec's phone number with Ayşe's contact card and these messages. */
 function whatsAppDelivery(messages: unknown[], extra: Record<string, unknown> = {}) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15551234567', phone_number_id: PHONE_NUMBER_ID },
-              contacts: [{ profile: { name: 'Ayşe Yılmaz' }, wa_id: '905321234567' }],
-              messages,
-              ...extra,
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return metaDelivery(PHONE_NUMBER_ID, { contacts: [whatsAppContact()], messages, ...extra });
 }
 
 /** Splits as the webhook does and parses each stored payload as the job does. */
@@ -251,7 +234,7 @@ describe('WhatsApp', () => {
     const delivery = whatsAppDelivery([{ id: 'wamid.nofrom', type: 'text', text: { body: 'x' } }, { from: '905321234567', type: 'text' }, 'junk', null], {
       errors: [{ code: 1 }],
     });
-    (delivery.entry[0]!.changes as unknown[]).push({
+    (delivery.entry as Array<{ changes: unknown[] }>)[0]!.changes.push({
       field: 'account_update',
       value: { metadata: { phone_number_id: '1' }, messages: [{ from: '1', id: 'm' }] },
     });

@@ -58,23 +58,17 @@ export async function nextChannelId(tx: Queryable): Promise<number> {
   return Number(result.rows[0]!.id);
 }
 
+/** The written columns after the key, in the order both statements below number them ($3 … $9). */
+function writeColumns(write: ChannelWrite): unknown[] {
+  const { name, address, is_active, settings, secrets, routing_key, verify_token_digest } = write;
+  return [name, address, is_active, JSON.stringify(settings), JSON.stringify(secrets), routing_key, verify_token_digest];
+}
+
 export async function insertChannel(tx: Queryable, tenantId: number, id: number, type: ChannelType, write: ChannelWrite, now: Date): Promise<void> {
   await tx.query(
-    `INSERT INTO channels (tenant_id, id, type, name, address, is_active, settings, secrets, routing_key, verify_token_digest, created_at, updated_at)
+    `INSERT INTO channels (tenant_id, id, name, address, is_active, settings, secrets, routing_key, verify_token_digest, type, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-    [
-      tenantId,
-      id,
-      type,
-      write.name,
-      write.address,
-      write.is_active,
-      JSON.stringify(write.settings),
-      JSON.stringify(write.secrets),
-      write.routing_key,
-      write.verify_token_digest,
-      now,
-    ],
+    [tenantId, id, ...writeColumns(write), type, now],
   );
 }
 
@@ -82,18 +76,7 @@ export async function updateChannelRow(tx: Queryable, tenantId: number, id: numb
   await tx.query(
     `UPDATE channels SET name = $3, address = $4, is_active = $5, settings = $6, secrets = $7, routing_key = $8, verify_token_digest = $9, updated_at = $10
       WHERE tenant_id = $1 AND id = $2`,
-    [
-      tenantId,
-      id,
-      write.name,
-      write.address,
-      write.is_active,
-      JSON.stringify(write.settings),
-      JSON.stringify(write.secrets),
-      write.routing_key,
-      write.verify_token_digest,
-      now,
-    ],
+    [tenantId, id, ...writeColumns(write), now],
   );
 }
 

@@ -112,28 +112,24 @@ export async function countCustomerMessagesSince(
   return Number(result.rows[0]!.n);
 }
 
-/** A stored message of the channel by its provider id, row-locked. */
-export async function lockMessageByProviderId(
-  tx: Queryable,
-  tenantId: number,
-  channelId: number,
-  providerMessageId: string,
-): Promise<{
+/** What updates from the provider (statuses, edits, reactions, withdrawals) read of their target message. */
+export interface ProviderMessageRow {
   id: number;
   conversation_id: number;
   is_customer: boolean;
   message: string | null;
   delivery_status: string | null;
   extra_metadata: Record<string, unknown>;
-} | null> {
-  const result = await tx.query<{
-    id: number;
-    conversation_id: number;
-    is_customer: boolean;
-    message: string | null;
-    delivery_status: string | null;
-    extra_metadata: Record<string, unknown>;
-  }>(
+}
+
+/** A stored message of the channel by its provider id, row-locked. */
+export async function lockMessageByProviderId(
+  tx: Queryable,
+  tenantId: number,
+  channelId: number,
+  providerMessageId: string,
+): Promise<ProviderMessageRow | null> {
+  const result = await tx.query<ProviderMessageRow>(
     `SELECT id, conversation_id, is_customer, message, delivery_status, extra_metadata FROM messages
       WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 FOR UPDATE`,
     [tenantId, channelId, providerMessageId],
