@@ -26,6 +26,18 @@ describe('API documentation', () => {
     expect(Object.keys(item.properties)[14]).toBe('blacklist');
   });
 
+  it('documents the provider webhooks: the Meta handshakes and deliveries and the Telegram URL per channel', async () => {
+    const { json } = await h.request({ url: '/api/openapi.json' });
+    for (const provider of ['whatsapp', 'instagram']) {
+      expect(json.paths[`/webhooks/${provider}`].get.tags, provider).toEqual(['Provider webhooks']);
+      expect(Object.keys(json.paths[`/webhooks/${provider}`].post.responses), provider).toEqual(['200', '400', '401', '413', '503']);
+    }
+    const telegram = json.paths['/webhooks/telegram/{channelId}'].post;
+    expect(telegram.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
+      expect.arrayContaining(['channelId', 'x-telegram-bot-api-secret-token']),
+    );
+  });
+
   it('serves the interactive page at /docs without authentication or rate limiting', async () => {
     const response = await h.request({ url: '/docs/' });
     expect(response.status).toBe(200);

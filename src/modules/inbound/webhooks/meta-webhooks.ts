@@ -8,6 +8,7 @@ import { record, type ProviderEvent, type Wire } from '../providers/wire.js';
 import { channelSecret, metaSignatureMatches, parseMetaSignature } from './webhook-auth.js';
 import { acknowledge, rawBody, readWebhookJson, refuse } from './webhook-body.js';
 import { routeEvents, storeDelivery } from './store-delivery.js';
+import { metaDeliverySchema, metaHandshakeSchema } from './webhook-openapi.js';
 
 /**
  * `GET`/`POST /webhooks/whatsapp` and `/webhooks/instagram`: one URL per provider for every channel of every tenant
@@ -41,7 +42,7 @@ export function registerMetaWebhooks(scope: FastifyInstance, deps: AppDeps): voi
   for (const provider of PROVIDERS) {
     const url = `/webhooks/${provider.type}`;
 
-    scope.get(url, async (request, reply) => {
+    scope.get(url, { schema: metaHandshakeSchema(provider.type) }, async (request, reply) => {
       const token = queryText(request.query, 'hub.verify_token');
       const challenge = queryText(request.query, 'hub.challenge');
       const verified =
@@ -53,7 +54,7 @@ export function registerMetaWebhooks(scope: FastifyInstance, deps: AppDeps): voi
       return verified ? reply.code(200).send(challenge) : reply.code(403).send('Forbidden');
     });
 
-    scope.post(url, async (request, reply) => {
+    scope.post(url, { schema: metaDeliverySchema(provider.type) }, async (request, reply) => {
       const signature = parseMetaSignature(request.headers['x-hub-signature-256']);
       if (!signature) return refuse(reply, INVALID_SIGNATURE);
       const bytes = rawBody(request.body);

@@ -5,6 +5,7 @@ import { telegramUpdateAddress, telegramUpdateId } from '../providers/telegram.j
 import { record } from '../providers/wire.js';
 import { channelSecret, secretTokenMatches } from './webhook-auth.js';
 import { acknowledge, rawBody, readWebhookJson, refuse } from './webhook-body.js';
+import { telegramDeliverySchema } from './webhook-openapi.js';
 import { storeDelivery } from './store-delivery.js';
 
 /**
@@ -18,7 +19,7 @@ export const INVALID_SECRET = 'Invalid webhook secret.';
 const CHANNEL_ID = /^[1-9][0-9]{0,14}$/;
 
 export function registerTelegramWebhook(scope: FastifyInstance, deps: AppDeps): void {
-  scope.post<{ Params: { channelId: string } }>('/webhooks/telegram/:channelId', async (request, reply) => {
+  scope.post<{ Params: { channelId: string } }>('/webhooks/telegram/:channelId', { schema: telegramDeliverySchema }, async (request, reply) => {
     const { channelId } = request.params;
     const channel = CHANNEL_ID.test(channelId) ? await findTelegramChannel(deps.db, Number(channelId)) : null;
     const secretToken = channel && channelSecret(deps.box, channel, 'secret_token');
