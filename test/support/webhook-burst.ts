@@ -100,22 +100,32 @@ export class Answers {
 }
 
 /**
- * Posts each sender's webhooks in order, the senders concurrently. `afterAnswer` runs after every answer (a test
- * kills the server from it); a sender stops at its first network error, since the server is gone.
+ * Posts each sender's webhooks in order, the senders concurrently. Every `twinEvery`-th webhook of a sender is posted
+ * twice at once on two connections, as a provider retrying a delivery it has not seen answered yet (§9.16 of the
+ * channels contract: each 200 means the event is committed). `afterAnswer` runs after every answer (a test stops the
+ * server from it); a sender stops at its first network error, since the server is gone.
  */
-export async function fireBurst(baseUrl: string, webhooks: Webhook[][], answers: Answers, afterAnswer: () => void = () => undefined): Promise<void> {
+export async function fireBurst(
+  baseUrl: string,
+  webhooks: Webhook[][],
+  answers: Answers,
+  options: { twinEvery?: number; afterAnswer?: () => void } = {},
+): Promise<void> {
   await Promise.all(
     webhooks.map(async (list) => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })];
       try {
         for (const webhook of list) {
-          const answer = await post(baseUrl, agent, webhook.request);
-          answers.record(webhook.wamid, answer);
-          afterAnswer();
-          if (answer.status === 'error') return;
+          const twin = options.twinEvery !== undefined && webhook.index % options.twinEvery === 0;
+          const received = await Promise.all((twin ? agents : agents.slice(0, 1)).map((agent) => post(baseUrl, agent, webhook.request)));
+          for (const answer of received) {
+            answers.record(webhook.wamid, answer);
+            options.afterAnswer?.();
+          }
+          if (received.some((answer) => answer.status === 'error')) return;
         }
       } finally {
-        agent.destroy();
+        for (const agent of agents) agent.destroy();
       }
     }),
   );
