@@ -132,6 +132,7 @@ async function recoverAndVerify(setup: Setup, answers: Answers): Promise<void> {
   const server = await serve(setup.store.env);
   const first = await markAndWait(server, setup, 'first', answers);
   const acknowledged = new Set(answers.acknowledged());
+  expect((await api(server, setup.seed, 'GET', '/conversations')).meta.total, 'one conversation per sender').toBe(SENDERS);
   for (const [sender, entry] of (await inbox(server, setup)).entries()) {
     const wamids = entry!.wamids;
     expect(new Set(wamids).size, `sender ${sender}: no message twice`).toBe(wamids.length);
