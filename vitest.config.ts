@@ -43,7 +43,12 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       projects: [
         { extends: true as const, test: { ...shared, name: 'pglite', include: ['test/**/*.test.ts'], env: { TEST_ENGINE: 'pglite' } } },
         ...(withPostgres
-          ? [{ extends: true as const, test: { ...shared, name: 'postgres', include: ['test/api/**/*.test.ts'], env: { TEST_ENGINE: 'postgres' } } }]
+          ? [
+              {
+                extends: true as const,
+                test: { ...shared, name: 'postgres', include: ['test/api/**/*.test.ts', 'test/cli/ingest-restart.test.ts'], env: { TEST_ENGINE: 'postgres' } },
+              },
+            ]
           : []),
       ],
     },

@@ -33,7 +33,7 @@ async function withAdmin<T>(base: string, work: (admin: pg.Client) => Promise<T>
  * copy of it (`CREATE DATABASE … TEMPLATE`), a file copy on the server instead of fifteen migrations per file. Test
  * files run in parallel, so the first to need it builds it under an advisory lock and the others wait for it.
  */
-async function migratedTemplate(base: string): Promise<string> {
+export async function migratedTemplate(base: string): Promise<string> {
   const name = `flextell_template_${migrationsDigest()}`;
   await withAdmin(base, async (admin) => {
     await admin.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
