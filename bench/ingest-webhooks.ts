@@ -55,8 +55,8 @@ export const messageText = (batch: string, index: number) => `Bench message ${ba
 
 /**
  * One signed delivery per message, the sender rotating over `senders.count` numbers from `senders.first` (each
- * shape has its own, customers being the tenant's): each customer gets a message every `senders.count` webhooks,
- * which keeps every customer under the flood limit (20 a minute) when all batches together are at most 10 × as long.
+ * shape has its own, customers being the tenant's): each customer gets a message every `senders.count` webhooks
+ * (a customer over the flood limit, 20 a minute, is quarantined: the outcomes column shows it).
  */
 export function signedWebhooks(channel: BenchChannel, runTag: string, batch: string, count: number, senders: { first: number; count: number }): BenchRequest[] {
   const requests: BenchRequest[] = [];

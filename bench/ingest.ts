@@ -1,7 +1,7 @@
 /**
  * Inbound benchmark. On PostgreSQL and on PGlite, through the API (`node dist/cli.js serve`):
- *   posts signed WhatsApp webhooks (one text message each, a distinct wamid each, senders rotating over thousands
- *   of numbers) to POST /webhooks/whatsapp at 50 connections, and reports accepted webhooks/s and the latency of
+ *   posts signed WhatsApp webhooks (one text message each, a distinct wamid each, senders rotating over 2,000
+ *   numbers, --senders) to POST /webhooks/whatsapp at 50 connections, and reports accepted webhooks/s and the latency of
  *   the 200; then, from the database, the lag of each accepted message until its process_inbound job made it visible
  *   (processed_at − received_at), how long after the run the backlog took to empty, and whether every webhook was
  *   stored exactly once and shows up in GET /api/v1/conversations.
@@ -68,6 +68,8 @@ const USAGE = `Usage: npm run bench:ingest -- [flags]
 
   --shapes LIST        which shapes to run, e.g. 1,4 (1–3 PostgreSQL, 4 PGlite)
   --max-rps N          webhooks prepared per second of load, PostgreSQL (5000); PGlite prepares a third
+  --senders N          customers per shape (2000): at 2,000 webhooks/s for 13 s each sends 13, under the flood
+                       limit (20 a minute); their first messages open conversations
 ${LOAD_FLAGS_USAGE}
 ${RUN_FLAGS_USAGE}
 
@@ -76,8 +78,8 @@ postgres://postgres@127.0.0.1:5432/postgres), BENCH_NODE_ARGS (extra node flags 
 `;
 
 function readOptions(argv: string[]) {
-  const { flags, values } = readLoadRunFlags(argv, SHAPES, { 'max-rps': { type: 'string' } });
-  return { ...flags, maxRps: positiveInteger(values['max-rps'], 'max-rps', 5000) };
+  const { flags, values } = readLoadRunFlags(argv, SHAPES, { 'max-rps': { type: 'string' }, senders: { type: 'string' } });
+  return { ...flags, maxRps: positiveInteger(values['max-rps'], 'max-rps', 5000), senders: positiveInteger(values.senders, 'senders', 2000) };
 }
 type Options = ReturnType<typeof readOptions>;
 
@@ -140,7 +142,7 @@ async function measureShape(shape: Shape, context: EngineContext): Promise<Inges
     const rate = shape.engine === 'postgres' ? options.maxRps : Math.ceil(options.maxRps / 3);
     const warmCount = rate * options.warmup;
     const measuredCount = rate * options.duration;
-    const senders = { first: shape.id * 1_000_000, count: Math.ceil((1 + warmCount + measuredCount) / 10) };
+    const senders = { first: shape.id * 1_000_000, count: options.senders };
     const runTag = `${Date.now().toString(36)}S${shape.id}`;
     const precheck = signedWebhooks(channel, runTag, 'P', 1, senders)[0]!;
     const warm = signedWebhooks(channel, runTag, 'W', warmCount, senders);
@@ -289,7 +291,8 @@ async function main(options: Options): Promise<void> {
     '',
     'Produced by `npm run bench:ingest` (bench/ingest.ts). Each shape connects a new WhatsApp channel through ' +
       '`POST /api/v1/channels` and posts signed deliveries (one text message each, every wamid distinct, no body sent twice, ' +
-      'senders rotating over thousands of numbers, each under the flood limit) to `POST /webhooks/whatsapp`. req/s and p50/p99 ' +
+      `senders rotating over ${formatNumber(options.senders, 0)} numbers per shape, the first message of each opening its conversation) ` +
+      'to `POST /webhooks/whatsapp`. req/s and p50/p99 ' +
       'are the accepted webhooks (errors: any other answer). Lag: from the insert of each measured event (in the statement ' +
       'that answers the webhook) to the statement that sets its processed_at in the transaction that commits its message, ' +
       'both by clock_timestamp() in columns a trigger adds to the benchmark database (the server keeps whole seconds). Exactly once: ' +
