@@ -7,8 +7,11 @@
  * by PostgreSQL's clock_timestamp() (microseconds) when the webhook's statement inserts the event and when the
  * processing transaction sets processed_at, the statement before its commit.
  */
+import path from 'node:path';
 import { tenantHeaders } from './common.js';
 import { benchWamid } from './ingest-webhooks.js';
+import { openPglite } from '../src/platform/db/pglite.js';
+import { acquireDataDirLock } from '../src/platform/data-dir-lock.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
 /** The one method of the server's Db and of a pg pool that the statistics need. */
@@ -186,4 +189,44 @@ export function lastMessageMismatches(view: InboxView, stats: IngestStats, sampl
     if (shown !== text) wrong.push(`+${sender}: ${JSON.stringify(shown)} instead of ${JSON.stringify(text)}`);
   }
   return { checked, wrong };
+}
+
+/** Until `pending()` is 0 (PostgreSQL: unprocessed events) or, with `stableAfter`, stops changing at or above it (PGlite: the inbox). */
+export async function waitForBacklog(pending: () => Promise<number>, stableAfter: number | null, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = -1;
+  while (Date.now() < deadline) {
+    const value = await pending();
+    if (stableAfter === null ? value === 0 : value >= stableAfter && value === previous) return true;
+    previous = value;
+    await new Promise((resolve) => setTimeout(resolve, stableAfter === null ? 100 : 2000));
+  }
+  return false;
+}
+
+/** The server's pool closes idle connections and the CPU sampler counts only the backends it finds: open them again before a run. */
+export async function fillPool(baseUrl: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 40 }, () =>
+      fetch(`${baseUrl}/health`).then(
+        (response) => response.arrayBuffer(),
+        () => undefined,
+      ),
+    ),
+  );
+}
+
+/** PGlite: one process per data dir, so the statistics are read after the server stopped. */
+export async function readPglite<T>(dataDir: string, read: (db: SqlReader) => Promise<T>): Promise<T> {
+  const release = acquireDataDirLock(dataDir);
+  try {
+    const db = await openPglite(path.join(dataDir, 'pgdata'));
+    try {
+      return await read(db as unknown as SqlReader);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    release();
+  }
 }

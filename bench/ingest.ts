@@ -29,6 +29,9 @@ import { recreateDatabase } from './messages-data.js';
 import { createWhatsAppChannel, signedWebhooks } from './ingest-webhooks.js';
 import {
   addLagProbe,
+  fillPool,
+  readPglite,
+  waitForBacklog,
   ingestStats,
   inboxView,
   lastMessageMismatches,
@@ -37,8 +40,6 @@ import {
   type IngestStats,
   type SqlReader,
 } from './ingest-measure.js';
-import { openPglite } from '../src/platform/db/pglite.js';
-import { acquireDataDirLock } from '../src/platform/data-dir-lock.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
 const DATABASE_NAME = 'flextell_bench_ingest';
@@ -84,36 +85,11 @@ function readOptions(argv: string[]) {
 type Options = ReturnType<typeof readOptions>;
 
 const log = scriptLog('bench:ingest');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface IngestResult extends ShapeResult<Shape> {
   stats?: IngestStats;
   inbox?: InboxView;
   notes?: string[];
-}
-
-/** Until `pending()` is 0 (PostgreSQL: unprocessed events) or stops changing while at least `atLeast` (PGlite: the inbox). */
-async function waitForBacklog(pending: () => Promise<number>, stableAfter: number | null): Promise<boolean> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  let previous = -1;
-  while (Date.now() < deadline) {
-    const value = await pending();
-    if (stableAfter === null ? value === 0 : value >= stableAfter && value === previous) return true;
-    previous = value;
-    await sleep(stableAfter === null ? 100 : 2000);
-  }
-  return false;
-}
-
-async function fillPool(baseUrl: string): Promise<void> {
-  await Promise.all(
-    Array.from({ length: 40 }, () =>
-      fetch(`${baseUrl}/health`).then(
-        (response) => response.arrayBuffer(),
-        () => undefined,
-      ),
-    ),
-  );
 }
 
 interface EngineContext {
@@ -156,7 +132,7 @@ async function measureShape(shape: Shape, context: EngineContext): Promise<Inges
     const pending = sql ? () => unprocessedEvents(sql, seed.tenant_id, channel.id) : async () => (await inbox()).unread;
     const drain = async (atLeast: number) => {
       const started = performance.now();
-      const done = await waitForBacklog(pending, sql ? null : atLeast);
+      const done = await waitForBacklog(pending, sql ? null : atLeast, DRAIN_TIMEOUT_MS);
       return done ? (performance.now() - started) / 1000 : null;
     };
     await waitForQuietMachine(options.quietWait, log);
@@ -204,20 +180,6 @@ async function measureShape(shape: Shape, context: EngineContext): Promise<Inges
 function failed(shape: Shape, error: Error): IngestResult {
   log(`shape ${shape.id} (${shape.label}) failed: ${error.message}`);
   return notMeasured(shape, `failed: ${error.message}`);
-}
-
-async function readPglite<T>(dataDir: string, read: (db: SqlReader) => Promise<T>): Promise<T> {
-  const release = acquireDataDirLock(dataDir);
-  try {
-    const db = await openPglite(path.join(dataDir, 'pgdata'));
-    try {
-      return await read(db as unknown as SqlReader);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    release();
-  }
 }
 
 /** Lag, backlog and the exactly-once checks; marks the run invalid when something was lost or doubled. */
