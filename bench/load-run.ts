@@ -9,7 +9,8 @@ import type { LoadRunFlags } from './load-flags.js';
 import type { BenchRequest, LoadTool, Measurement } from './load-tool.js';
 import { notMeasured, cpuText, type ShapeBase, type ShapeResult } from './shape-results.js';
 
-type RunSettings = Pick<LoadRunFlags<unknown>, 'duration' | 'warmup' | 'connections'>;
+/** `distinct`: send each request at most once (bench:ingest; see LoadOptions). */
+type RunSettings = Pick<LoadRunFlags<unknown>, 'duration' | 'warmup' | 'connections'> & { distinct?: boolean };
 
 /**
  * Requests still in flight (or queued for a pool connection) when the tool disconnects keep the server busy; wait
@@ -97,7 +98,7 @@ export async function measuredRun(
   await beforeSample?.();
   await sampler?.refreshBackends();
   const before = sampler?.snapshot();
-  const measurement = await tool.run({ baseUrl, requests, durationSeconds: settings.duration, connections: settings.connections });
+  const measurement = await tool.run({ baseUrl, requests, durationSeconds: settings.duration, connections: settings.connections, distinct: settings.distinct });
   const cpu = sampler && before ? sampler.usage(before, sampler.snapshot(), measurement.requests) : null;
   if (measurement.requests === 0) {
     measurement.errors += settings.connections;

@@ -24,6 +24,12 @@ export interface LoadOptions {
   requests: BenchRequest[];
   durationSeconds: number;
   connections: number;
+  /**
+   * Send each request at most once (bench:ingest: every webhook carries its own message id): wrk's threads take
+   * every n-th request from their own offset instead of rotating from overlapping ones; `repeated` counts the
+   * requests sent again because the list ran out.
+   */
+  distinct?: boolean;
 }
 
 export interface Measurement {
@@ -34,6 +40,10 @@ export interface Measurement {
   /** Responses other than 200, socket errors and timeouts. */
   errors: number;
   errorDetail: string;
+  /** With `distinct`: requests sent a second time because the list was too short (wrk; autocannon: by count). */
+  repeated?: number;
+  /** With `distinct` and wrk: the stride of the threads (request i went to thread i mod stride); autocannon: 1. */
+  stride?: number;
 }
 
 export interface LoadTool {
@@ -48,12 +58,27 @@ export function wrkInstalled(): boolean {
 
 const luaString = (value: string) => JSON.stringify(value); // ASCII paths and tokens: a JSON string is a valid Lua literal
 
-function wrkScript(requests: BenchRequest[]): string {
+/** Lists longer than this are read from a data file: LuaJIT allows 65,536 constants per function. */
+const INLINE_REQUESTS = 2000;
+
+/** One request as lines: method, path, header count, name and value per header, 0/1 for a body, the body. */
+function dataFileLines(requests: BenchRequest[]): string {
+  return requests
+    .map((request) =>
+      [request.method ?? 'GET', request.path, String(Object.keys(request.headers).length), ...Object.entries(request.headers).flat()]
+        .concat(request.body === undefined ? ['0'] : ['1', request.body])
+        .join('\n'),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+function wrkScript(requests: BenchRequest[], dataFile: string | null, stride: number | null): string {
   for (const request of requests) {
     const text = request.path + Object.entries(request.headers).flat().join('') + (request.body ?? '');
     if (!/^[\x20-\x7e]*$/.test(text)) throw new Error(`wrk requests must be printable ASCII: ${request.path}`);
   }
-  const list = requests
+  const list = (dataFile ? [] : requests)
     .map((request) => {
       const headers = Object.entries(request.headers)
         .map(([name, value]) => `[${luaString(name)}] = ${luaString(value)}`)
@@ -75,15 +100,43 @@ function setup(thread)
   thread:set("thread_index", #threads)
 end
 
+local data_file = ${dataFile ? luaString(dataFile) : 'nil'}
+local stride = ${stride ?? 'nil'}
+local sent = 0
+
 function init(args)
   non200 = 0
   statuses = ""
+  repeated = 0
   -- wrk.format sets Content-Length from the body (wrk.method / wrk.body stay unset: every request names its own)
   for i, r in ipairs(list) do prepared[i] = wrk.format(r.method or "GET", r.path, r.headers, r.body) end
+  if data_file then
+    local next_line = assert(io.open(data_file, "r")):lines()
+    while true do
+      local method = next_line()
+      if not method then break end
+      local path = next_line()
+      local headers = {}
+      for _ = 1, tonumber(next_line()) do
+        local name = next_line()
+        headers[name] = next_line()
+      end
+      local body = nil
+      if next_line() == "1" then body = next_line() end
+      prepared[#prepared + 1] = wrk.format(method, path, headers, body)
+    end
+  end
   position = ((thread_index or 1) * 37) % #prepared
 end
 
 function request()
+  if stride then
+    -- thread t sends requests t, t + stride, t + 2 × stride … (1-based), each once while the list lasts
+    local index = (thread_index - 1) + sent * stride
+    sent = sent + 1
+    if index >= #prepared then repeated = repeated + 1 end
+    return prepared[index % #prepared + 1]
+  end
   position = position % #prepared + 1
   return prepared[position]
 end
@@ -98,16 +151,18 @@ end
 function done(summary, latency, requests)
   local bad = 0
   local seen = ""
+  local again = 0
   for _, t in ipairs(threads) do
     bad = bad + (t:get("non200") or 0)
     seen = seen .. (t:get("statuses") or "")
+    again = again + (t:get("repeated") or 0)
   end
   local e = summary.errors
   io.write(string.format(
     "BENCH_JSON {\\"requests\\":%.0f,\\"duration_us\\":%.0f,\\"p50_us\\":%.0f,\\"p99_us\\":%.0f,\\"non200\\":%.0f," ..
-    "\\"connect\\":%.0f,\\"read\\":%.0f,\\"write\\":%.0f,\\"timeout\\":%.0f,\\"statuses\\":\\"%s\\"}\\n",
+    "\\"connect\\":%.0f,\\"read\\":%.0f,\\"write\\":%.0f,\\"timeout\\":%.0f,\\"repeated\\":%.0f,\\"statuses\\":\\"%s\\"}\\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), bad,
-    e.connect, e.read, e.write, e.timeout, seen))
+    e.connect, e.read, e.write, e.timeout, again, seen))
 end
 `;
 }
@@ -122,6 +177,7 @@ interface WrkSummary {
   read: number;
   write: number;
   timeout: number;
+  repeated: number;
   statuses: string;
 }
 
@@ -133,24 +189,15 @@ export function wrkTool(threads: number): LoadTool {
   return {
     name: 'wrk',
     description: `${version}, ${threads} threads`,
-    async run({ baseUrl, requests, durationSeconds, connections }) {
+    async run({ baseUrl, requests, durationSeconds, connections, distinct }) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-wrk-'));
       const script = path.join(dir, 'requests.lua');
-      fs.writeFileSync(script, wrkScript(requests), { mode: 0o600 });
+      const threadCount = Math.min(threads, connections);
+      const dataFile = requests.length > INLINE_REQUESTS ? path.join(dir, 'requests.txt') : null;
+      if (dataFile) fs.writeFileSync(dataFile, dataFileLines(requests), { mode: 0o600 });
+      fs.writeFileSync(script, wrkScript(requests, dataFile, distinct ? threadCount : null), { mode: 0o600 });
       try {
-        const args = [
-          '-t',
-          String(Math.min(threads, connections)),
-          '-c',
-          String(connections),
-          '-d',
-          `${durationSeconds}s`,
-          '--timeout',
-          '10s',
-          '-s',
-          script,
-          baseUrl,
-        ];
+        const args = ['-t', String(threadCount), '-c', String(connections), '-d', `${durationSeconds}s`, '--timeout', '10s', '-s', script, baseUrl];
         const output = await new Promise<string>((resolve, reject) => {
           const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
           let stdout = '';
@@ -177,6 +224,7 @@ export function wrkTool(threads: number): LoadTool {
           p99Ms: summary.p99_us / 1000,
           errors: summary.non200 + socketErrors,
           errorDetail: detail,
+          ...(distinct ? { repeated: summary.repeated, stride: threadCount } : {}),
         };
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -191,7 +239,7 @@ export async function autocannonTool(): Promise<LoadTool> {
   return {
     name: 'autocannon',
     description: `autocannon ${version} (programmatic API, in the bench process)`,
-    async run({ baseUrl, requests, durationSeconds, connections }) {
+    async run({ baseUrl, requests, durationSeconds, connections, distinct }) {
       let position = 0;
       const result = await autocannon({
         url: baseUrl,
@@ -231,6 +279,7 @@ export async function autocannonTool(): Promise<LoadTool> {
         p99Ms: result.latency.p99,
         errors: non200 + result.errors,
         errorDetail: detail,
+        ...(distinct ? { repeated: Math.max(0, position - requests.length), stride: 1 } : {}),
       };
     },
   };

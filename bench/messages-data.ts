@@ -29,16 +29,17 @@ function databaseUrlFor(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-export async function recreateDatabase(serverUrl: string): Promise<string> {
+/** Drops and creates `database` (bench:messages' own unless named) on the server; returns its URL. */
+export async function recreateDatabase(serverUrl: string, database = DATABASE_NAME): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl, application_name: 'flextell-bench' });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${DATABASE_NAME} TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'`);
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'`);
   } finally {
     await client.end().catch(() => undefined);
   }
-  return databaseUrlFor(serverUrl, DATABASE_NAME);
+  return databaseUrlFor(serverUrl, database);
 }
 
 /**

@@ -115,7 +115,7 @@ export const benchNodeArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(/\s
 export const STARTED_SERVER = '`node dist/cli.js serve` started by the script';
 
 export interface RunDescription {
-  script: 'bench:list' | 'bench:messages';
+  script: 'bench:list' | 'bench:messages' | 'bench:ingest';
   postgres: string;
   tool: LoadTool;
   flags: { connections: number; warmup: number; duration: number };

@@ -38,10 +38,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `serve` on 127.0.0.1:<free port>; its log lines (stdout) and stderr go to our stderr. */
-export async function startServer(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], timeoutMs = 120_000): Promise<RunningServer> {
+/** `serve` (with `serveArgs`, e.g. --no-jobs) on 127.0.0.1:<free port>; its log lines (stdout) and stderr go to our stderr. */
+export async function startServer(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], timeoutMs = 120_000, serveArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cliPath(), 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cliPath(), 'serve', ...serveArgs], {
     cwd: benchRoot(),
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,4 +89,24 @@ export async function seedTenant(env: NodeJS.ProcessEnv, conversations: number, 
   const seed = JSON.parse(output.trim().split('\n').pop() ?? '{}') as SeedResult;
   if (!seed.access_token || !seed.tenant_id) throw new Error(`seed printed no seed object: ${output.slice(0, 200)}`);
   return seed;
+}
+
+/** `flextell worker` (job workers without HTTP, PostgreSQL only); `url` is empty. */
+export function startWorker(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): RunningServer {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cliPath(), 'worker'], { cwd: benchRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(process.stderr, { end: false });
+  child.stderr?.pipe(process.stderr, { end: false });
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  return {
+    url: '',
+    pid: child.pid ?? 0,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(killer);
+    },
+  };
 }
