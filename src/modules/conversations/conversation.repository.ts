@@ -43,12 +43,18 @@ export async function requireConversation(db: Queryable, tenantId: number, conve
   return conversation;
 }
 
-/** Bumps the exact list totals inside the caller's transaction (no COUNT(*) on the list path). */
-export async function countConversation(tx: Queryable, tenantId: number, channelType: ChannelType, delta: number): Promise<void> {
+/** Slots of each (tenant, channel type) total: concurrent new conversations lock different rows (migration 0019). */
+const COUNT_SLOTS = 16;
+
+/**
+ * Bumps the exact list totals inside the caller's transaction (no COUNT(*) on the list path), in the slot of this
+ * conversation; readers add the slots up.
+ */
+export async function countConversation(tx: Queryable, tenantId: number, channelType: ChannelType, conversationId: number, delta: number): Promise<void> {
   await tx.query(
-    `INSERT INTO conversation_counts (tenant_id, channel_type, total) VALUES ($1, $2, $3)
-     ON CONFLICT (tenant_id, channel_type) DO UPDATE SET total = conversation_counts.total + EXCLUDED.total`,
-    [tenantId, channelType, delta],
+    `INSERT INTO conversation_counts (tenant_id, channel_type, slot, total) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, channel_type, slot) DO UPDATE SET total = conversation_counts.total + EXCLUDED.total`,
+    [tenantId, channelType, conversationId % COUNT_SLOTS, delta],
   );
 }
 

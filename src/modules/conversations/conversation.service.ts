@@ -48,7 +48,7 @@ export async function startConversation(
         const conversationId = await insertConversation(tx, tenantId, { channel, customerId, address: input.address, addressKey: key }, now);
         // Another request created it meanwhile: undo our customer and answer with theirs.
         if (conversationId === null) throw new ConversationAlreadyExists();
-        await countConversation(tx, tenantId, channel.type, 1);
+        await countConversation(tx, tenantId, channel.type, conversationId, 1);
         return { conversationId, created: true };
       });
     } catch (error) {

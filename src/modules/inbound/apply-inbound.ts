@@ -112,7 +112,7 @@ const emptyProfile = { firstName: null, lastName: null, username: null, phone: n
 async function createConversation(tx: Queryable, channel: InboundChannel, customerId: number, address: string, key: string, now: Date): Promise<number> {
   const id = await insertConversation(tx, channel.tenantId, { channel, customerId, address, addressKey: key }, now);
   if (id === null) throw new ConversationRaced(`The conversation of ${key} was created meanwhile.`);
-  await countConversation(tx, channel.tenantId, channel.type, 1);
+  await countConversation(tx, channel.tenantId, channel.type, id, 1);
   return id;
 }
 

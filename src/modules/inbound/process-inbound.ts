@@ -1,5 +1,5 @@
 import type { JobContext, JobDeps } from '../../platform/jobs/define-job.js';
-import { isUniqueViolation } from '../../platform/db/db.js';
+import { commitWithoutFlushWait, isUniqueViolation } from '../../platform/db/db.js';
 import { findChannel, type ChannelRow } from '../channels/channel.repository.js';
 import { openChannelSecrets } from '../channels/channel-secrets.js';
 import { addressKey } from '../conversations/conversation.service.js';
@@ -39,6 +39,9 @@ export async function processInboundEvent(context: JobContext<ProcessInboundPayl
   for (let attempt = 0; ; attempt++) {
     try {
       return await context.complete(async (tx) => {
+        // The event is already durable and a lost commit is re-processed from it: no need to hold the conversation
+        // and counter locks through a WAL flush (bench/RESULTS.md, bench:ingest).
+        await commitWithoutFlushWait(tx);
         const outcome = await applyInboundActions(tx, input);
         await markEventProcessed(tx, tenantId, event.id, outcome, context.now);
       });

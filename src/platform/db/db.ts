@@ -61,6 +61,16 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Lets the caller's transaction commit without waiting for its WAL flush (`synchronous_commit = off`, this transaction
+ * only). Only for work that is redone from durable input when a crash loses the commit: the commit is visible at
+ * once, and any later durable commit flushes it too, but a crash of the database within a fraction of a second can
+ * undo it (docs/channels.md#processing-inbound-events: processing re-runs from the stored event).
+ */
+export async function commitWithoutFlushWait(tx: Queryable): Promise<void> {
+  await tx.query('SET LOCAL synchronous_commit = off');
+}
+
 /** PostgreSQL error codes the services translate into domain outcomes. */
 export const PG_UNIQUE_VIOLATION = '23505';
 
