@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, currentEngine } from '../support/test-database.js';
-import { buildCli, CLI, exited, killHard, pollUntil, ROOT, startServe, type RunningServer } from '../support/processes.js';
+import { buildCli, cliLastLine, exited, killHard, pollUntil, ROOT, startServe, type RunningServer } from '../support/processes.js';
 
 /**
  * `kill -9` of a server with deliveries running, then another server: every queued message is delivered within the
@@ -21,12 +21,6 @@ const children: RunningServer[] = [];
 interface Seed {
   tenant_id: number;
   access_token: string;
-}
-
-function cli(args: string[], env: Record<string, string>): string {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`flextell ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout.trim().split('\n').pop()!;
 }
 
 async function serve(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
@@ -105,7 +99,7 @@ async function runningUnder(client: pg.Client, pid: number): Promise<number> {
 async function killMidDelivery(env: Record<string, string>, boundMs: number, checkHeartbeatFor: number | null): Promise<number> {
   const url = await postgresDatabase();
   const dbEnv = { ...env, DATABASE_URL: url };
-  const seed = JSON.parse(cli(['seed', '--json', '--conversations', String(CONVERSATIONS)], dbEnv)) as Seed;
+  const seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', String(CONVERSATIONS)], dbEnv)) as Seed;
   const http = await serve(dbEnv, ['--no-jobs']);
   const messageIds = await sendBurst(http, seed);
   const holder = await connect(url);
@@ -168,7 +162,7 @@ describe(`crash recovery of running jobs (${currentEngine()})`, () => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-crash-'));
       cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
       const env = { FLEXTELL_DATA_DIR: dataDir };
-      const seed = JSON.parse(cli(['seed', '--json', '--conversations', String(CONVERSATIONS)], env)) as Seed;
+      const seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', String(CONVERSATIONS)], env)) as Seed;
       const http = await serve(env, ['--no-jobs']);
       const messageIds = await sendBurst(http, seed);
       await stop(http);

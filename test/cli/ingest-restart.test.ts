@@ -5,10 +5,9 @@
  * (§9.15); a provider's early retry, racing its first delivery, is answered 200 only once the event is committed, and
  * a redelivery of everything after the restart adds nothing twice (§9.16).
  */
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, CLI, exited, killHard, pollUntil, startServe, type RunningServer } from '../support/processes.js';
+import { buildCli, cliLastLine, exited, killHard, pollUntil, startServe, type RunningServer } from '../support/processes.js';
 import { currentEngine } from '../support/test-database.js';
 import { uniqueDigits } from '../support/webhooks.js';
 import { Answers, fireBurst, post, serverStore, WhatsAppSenders, type ServerStore, type Webhook } from '../support/webhook-burst.js';
@@ -38,12 +37,6 @@ interface Setup {
   channelId: number;
 }
 
-function cli(args: string[], env: Record<string, string>): string {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`flextell ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout.trim().split('\n').pop()!;
-}
-
 async function serve(env: Record<string, string>): Promise<RunningServer> {
   const server = await startServe({ ...env, ...LEASE });
   children.push(server);
@@ -71,7 +64,7 @@ async function api(server: RunningServer, seed: Seed, method: string, path: stri
 async function setUp(): Promise<{ setup: Setup; server: RunningServer }> {
   const store = await serverStore();
   stores.push(store);
-  const seed = JSON.parse(cli(['seed', '--json', '--conversations', '0'], store.env)) as Seed;
+  const seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], store.env)) as Seed;
   const server = await serve(store.env);
   const senders = new WhatsAppSenders(uniqueDigits(), `app-secret-${uniqueDigits(8)}`, SENDERS, PER_SENDER);
   const created = await api(server, seed, 'POST', '/channels', {

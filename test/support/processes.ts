@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,4 +87,11 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutM
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Runs the built CLI to the end (warnings only) and returns its last line of output; a failure throws with its stderr. */
+export function cliLastLine(args: string[], env: Record<string, string>): string {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`flextell ${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout.trim().split('\n').pop()!;
 }
