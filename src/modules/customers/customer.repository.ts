@@ -140,17 +140,26 @@ export async function fillCustomerNamesByPhone(
   return existing.rows[0]?.id ?? null;
 }
 
-/** The customer a new conversation creates: names and a phone only. */
+/** The customer a new conversation creates: names and a phone (the API), plus avatar and username from a provider profile. */
 export async function insertCustomerForConversation(
   tx: Queryable,
   tenantId: number,
-  customer: { firstName: string | null; lastName: string | null; phone: string | null },
+  customer: { firstName: string | null; lastName: string | null; phone: string | null; avatarUrl?: string | null; username?: string | null },
   now: Date,
 ): Promise<number> {
   const created = await tx.query<{ id: number }>(
-    `INSERT INTO customers (tenant_id, first_name, last_name, phone_number, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-    [tenantId, customer.firstName, customer.lastName, customer.phone, now],
+    `INSERT INTO customers (tenant_id, first_name, last_name, phone_number, avatar_url, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+    [
+      tenantId,
+      customer.firstName,
+      customer.lastName,
+      customer.phone,
+      customer.avatarUrl ?? null,
+      // A provider's username (Instagram, Telegram) is kept in the metadata (docs/channels.md#processing-inbound-events).
+      JSON.stringify(customer.username ? { username: customer.username } : {}),
+      now,
+    ],
   );
-  return created.rows[0]!.id;
+  return Number(created.rows[0]!.id);
 }

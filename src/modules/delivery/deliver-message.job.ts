@@ -3,13 +3,11 @@ import { RetryableJobError } from '../../platform/jobs/job-worker.js';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from './channel-adapter.js';
 import type { SecretBox } from '../../platform/crypto.js';
 import { openChannelSecrets } from '../channels/channel-secrets.js';
-import { deliveryStatusStatement, loadDelivery, type DeliveryRow } from './delivery.repository.js';
+import { deliveryStatusStatement, loadDelivery, statusesBefore, type DeliveryRow } from './delivery.repository.js';
 
 export interface DeliverMessagePayload {
   message_id: number;
 }
-
-const STATUS_ORDER = ['queued', 'sent', 'delivered', 'read'];
 
 type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; providerMessageId?: string; failureReason?: string | null; now: Date };
 
@@ -18,8 +16,7 @@ type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; provider
  * commits with the job's completion, in one statement, and only while this worker still holds the job.
  */
 function completeWithStatus(context: JobContext<DeliverMessagePayload>, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
-  const allowedFrom = update.status === 'failed' ? ['queued', 'sent'] : STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(update.status));
-  return context.completeWith(deliveryStatusStatement(tenantId, messageId, { ...update, allowedFrom }));
+  return context.completeWith(deliveryStatusStatement(tenantId, messageId, { ...update, allowedFrom: statusesBefore(update.status) }));
 }
 
 function toDelivery(row: DeliveryRow, secrets: Record<string, string>): OutboundDelivery {

@@ -3,6 +3,16 @@ import type { OutboundDelivery } from './channel-adapter.js';
 
 /** SQL of a delivery: what the job reads of a message to send it, and the status it commits with the job. */
 
+const STATUS_ORDER = ['queued', 'sent', 'delivered', 'read'];
+
+/**
+ * The statuses a message may move to `status` from: delivery statuses only move forward, and `failed` may follow
+ * `queued` or `sent` (docs/domain-rules.md#messages). Deliveries and provider status webhooks both go by it.
+ */
+export function statusesBefore(status: 'sent' | 'delivered' | 'read' | 'failed'): string[] {
+  return status === 'failed' ? ['queued', 'sent'] : STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(status));
+}
+
 export interface DeliveryRow {
   id: number;
   tenant_id: number;

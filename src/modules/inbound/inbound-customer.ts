@@ -2,7 +2,8 @@ import type { Queryable } from '../../platform/db/db.js';
 import type { ChannelType } from '../channels/channel-types.js';
 import { isPhoneLike, normalizePhone } from '../customers/phone.js';
 import type { InboundProfile } from './inbound-event.js';
-import { fillNamelessCustomer, findLiveCustomerByPhone, insertProfileCustomer, type ProfileColumns } from './inbound.repository.js';
+import { insertCustomerForConversation } from '../customers/customer.repository.js';
+import { fillNamelessCustomer, findLiveCustomerByPhone, type ProfileColumns } from './inbound.repository.js';
 
 /** The columns a provider profile fills (docs/channels.md#processing-inbound-events). */
 export function profileColumns(channelType: ChannelType, address: string, profile: InboundProfile): ProfileColumns {
@@ -29,5 +30,5 @@ export async function customerForAddress(
     await fillNamelessCustomer(tx, tenantId, existing, columns, now);
     return existing;
   }
-  return insertProfileCustomer(tx, tenantId, columns, now);
+  return insertCustomerForConversation(tx, tenantId, columns, now);
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
+import { statusesBefore } from '../delivery/delivery.repository.js';
 import type { InboundProvider } from './inbound-event.js';
 
 /** SQL of inbound processing (docs/channels.md#processing-inbound-events): events, customers found by address, updates of stored messages. */
@@ -65,23 +66,6 @@ export async function findLiveCustomerByPhone(tx: Queryable, tenantId: number, p
     phone,
   ]);
   return result.rows[0] ? Number(result.rows[0].id) : null;
-}
-
-export async function insertProfileCustomer(tx: Queryable, tenantId: number, profile: ProfileColumns, now: Date): Promise<number> {
-  const result = await tx.query<{ id: number }>(
-    `INSERT INTO customers (tenant_id, first_name, last_name, phone_number, avatar_url, metadata, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-    [
-      tenantId,
-      profile.firstName,
-      profile.lastName,
-      profile.phone,
-      profile.avatarUrl,
-      JSON.stringify(profile.username ? { username: profile.username } : {}),
-      now,
-    ],
-  );
-  return Number(result.rows[0]!.id);
 }
 
 /** A customer without names takes the profile's names, avatar and username; a named one is left as it is. */
@@ -159,12 +143,8 @@ export async function advanceDeliveryStatus(
   const result = await tx.query(
     `UPDATE messages SET delivery_status = $4, failure_reason = CASE WHEN $4 = 'failed' THEN $5 ELSE failure_reason END,
             delivery_updated_at = $6, read_at = CASE WHEN $4 = 'read' THEN COALESCE(read_at, $6) ELSE read_at END, updated_at = $6
-      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 AND NOT is_customer
-        AND CASE $4 WHEN 'failed' THEN delivery_status IN ('queued', 'sent')
-                    ELSE array_position(ARRAY['queued', 'sent', 'delivered', 'read'], delivery_status)
-                         < array_position(ARRAY['queued', 'sent', 'delivered', 'read'], $4::text)
- END`,
-    [tenantId, channelId, providerMessageId, status, reason, now],
+      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 AND NOT is_customer AND delivery_status = ANY($7::text[])`,
+    [tenantId, channelId, providerMessageId, status, reason, now, statusesBefore(status)],
   );
   return result.rowCount > 0;
 }
