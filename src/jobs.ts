@@ -3,12 +3,12 @@ import type { AnyJob } from './platform/jobs/define-job.js';
 import { JobWorker, type WorkerLogger } from './platform/jobs/job-worker.js';
 import { deliverMessageJob } from './modules/delivery/deliver-message.job.js';
 import { oauthCleanupJob } from './modules/oauth/oauth-cleanup.job.js';
-import { processInboundJob } from './modules/inbound/process-inbound.job.js';
+import { inboundPump } from './modules/inbound/inbound-pump.js';
 import { registerTelegramWebhookJob } from './modules/channels/register-telegram-webhook.job.js';
 import { downloadMediaJob } from './modules/inbound/download-media.job.js';
 
-/** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set (README "Background jobs"). */
-export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, processInboundJob, registerTelegramWebhookJob, downloadMediaJob];
+/** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set and the inbound events' pump (README "Background jobs"). */
+export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, registerTelegramWebhookJob, downloadMediaJob];
 
 export interface JobWorkerOptions {
   /** The jitter source (tests pin it so retry times are predictable). */
@@ -27,5 +27,6 @@ export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: Jo
     ...options,
     handlers: Object.fromEntries(jobs.map((job) => [job.type, (context) => job.handler(context, deps)])),
     recurring: jobs.flatMap((job) => (job.everyMs === undefined ? [] : [{ type: job.type, everyMs: job.everyMs }])),
+    pumps: [inboundPump(deps, { random: options.random })],
   });
 }

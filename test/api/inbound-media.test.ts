@@ -12,13 +12,9 @@ import { sql } from '../support/factories.js';
 import { listedMessage } from '../support/requests.js';
 import { download } from '../support/media.js';
 import { PNG_BYTES } from '../support/multipart.js';
-import { applyActions, conversationByKey, inboundText, type ChannelKind } from '../support/inbound.js';
+import { applyActions, conversationByKey, inboundText, processAllWith, storeEvent, type ChannelKind } from '../support/inbound.js';
 import { FAKE_VERSION, startFakeMediaServer, type FakeMediaServer } from '../support/fake-media-server.js';
 import { sealChannelSecret } from '../../src/modules/channels/channel-secrets.js';
-import { enqueue } from '../../src/platform/jobs/job-queue.js';
-import { JobWorker } from '../../src/platform/jobs/job-worker.js';
-import { processInboundJob } from '../../src/modules/inbound/process-inbound.job.js';
-import { processInboundEvent } from '../../src/modules/inbound/process-inbound.js';
 import type { InboundAction, InboundMediaRef } from '../../src/modules/inbound/inbound-event.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
@@ -154,23 +150,8 @@ describe('download_media', () => {
 
 describe('Instagram profile lookup', () => {
   async function runEvent(actions: InboundAction[]): Promise<void> {
-    const [event] = await sql(
-      h,
-      `INSERT INTO inbound_events (tenant_id, channel_id, provider, event_key, payload, received_at) VALUES ($1, $2, 'instagram', $3, '{}', $4) RETURNING id`,
-      [seed.tenant_id, seed.channels.instagram, `message:profile-${process.pid}-${++serial}`, h.clock.now()],
-    );
-    await h.deps.db.transaction((tx) => enqueue(tx, processInboundJob, { event_id: Number(event!.id) }, { tenantId: seed.tenant_id, runAt: h.clock.now() }));
-    const worker = new JobWorker({
-      db: h.deps.db,
-      clock: h.clock,
-      concurrency: 1,
-      leaseSeconds: 30,
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      handlers: { [processInboundJob.type]: (context) => processInboundEvent(context as never, h.deps, () => actions) },
-      recurring: [],
-    });
-    await worker.drain();
-    await worker.stop();
+    await storeEvent(h, seed, 'instagram', { key: `message:profile-${process.pid}-${++serial}`, payload: {} });
+    await processAllWith(h, () => actions);
   }
 
   async function customerOf(igsid: string) {

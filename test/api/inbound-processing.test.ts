@@ -1,16 +1,13 @@
 /**
  * Processing of stored inbound events (docs/channels.md#processing-inbound-events), through applyInboundActions
- * with hand-built actions (the parsers are tested with the webhooks), and the process_inbound job glue once.
+ * with hand-built actions (the parsers are tested with the webhooks), and the processor that applies stored events in
+ * batches (ordering, races, failures and retries).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sql } from '../support/factories.js';
 import { allMessages, getConversation, listMessages, newConversation, sentMessageId } from '../support/requests.js';
-import { applyActions, conversationByKey, inboundText, providerId } from '../support/inbound.js';
-import { enqueue } from '../../src/platform/jobs/job-queue.js';
-import { JobWorker } from '../../src/platform/jobs/job-worker.js';
-import { processInboundJob } from '../../src/modules/inbound/process-inbound.job.js';
-import { processInboundEvent } from '../../src/modules/inbound/process-inbound.js';
+import { applyActions, conversationByKey, eventStates, inboundText, processAllWith, processWith, providerId, storeEvent } from '../support/inbound.js';
 import type { InboundAction } from '../../src/modules/inbound/inbound-event.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
@@ -248,54 +245,92 @@ describe('statuses, edits, reactions, withdrawals and echoes', () => {
   });
 });
 
-describe('the process_inbound job', () => {
-  it('loads the event, applies the parsed actions, marks it processed with the job, and converges on one conversation', async () => {
-    const chat = String(700000000 + process.pid * 10 + ++phoneSerial);
-    await h.drainJobs(); // the deliveries of earlier tests: this test's worker runs only its own two jobs
-    const receivedAt = new Date(h.clock.now().getTime() - 5000);
-    const eventIds: number[] = [];
-    for (const key of ['update:1', 'update:2']) {
-      const [row] = await sql(
-        h,
-        `INSERT INTO inbound_events (tenant_id, channel_id, provider, event_key, payload, received_at) VALUES ($1, $2, 'telegram', $3, $4, $5) RETURNING id`,
-        [seed.tenant_id, seed.channels.telegram, `${key}:${chat}`, JSON.stringify({ text: `text of ${key}` }), receivedAt],
-      );
-      eventIds.push(Number(row!.id));
+describe('the inbound processor', () => {
+  /** Hand-built actions: the stored payload names the address and text, `fail` makes parsing throw. */
+  const parse = (_provider: string, payload: unknown): InboundAction[] => {
+    const { chat, text, fail } = payload as { chat: string; text: string; fail?: boolean };
+    if (fail) throw new Error(`cannot read ${text}`);
+    return [inboundText(chat, text)];
+  };
+  const chatId = () => String(700000000 + process.pid * 10 + ++phoneSerial);
+
+  async function storeTexts(chat: string, texts: string[], options: { orderingKey?: string | null; fail?: string } = {}): Promise<number[]> {
+    const ids: number[] = [];
+    for (const text of texts) {
+      const payload = { chat, text, fail: text === options.fail };
+      ids.push(await storeEvent(h, seed, 'telegram', { key: `update:${chat}:${text}`, payload, orderingKey: options.orderingKey === undefined ? `inbound:${chat}` : options.orderingKey }));
     }
-    // No ordering key: both events run at once, as two workers would, and race to create the conversation.
-    await h.deps.db.transaction(async (tx) => {
-      for (const id of eventIds) await enqueue(tx, processInboundJob, { event_id: id }, { tenantId: seed.tenant_id, runAt: h.clock.now() });
-    });
-    const parse = (_provider: string, payload: unknown): InboundAction[] => [inboundText(chat, (payload as { text: string }).text)];
-    const worker = new JobWorker({
-      db: h.deps.db,
-      clock: h.clock,
-      concurrency: 2,
-      leaseSeconds: 30,
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      handlers: { [processInboundJob.type]: (context) => processInboundEvent(context as never, h.deps, parse) },
-      recurring: [],
-    });
-    expect(await worker.drain()).toBe(2);
-    await worker.stop();
-    const events = await sql(h, 'SELECT processed_at, outcome FROM inbound_events WHERE tenant_id = $1 AND id = ANY($2::bigint[])', [seed.tenant_id, eventIds]);
-    expect(events.map((e) => [e.outcome, e.processed_at !== null])).toEqual([
-      ['message', true],
-      ['message', true],
-    ]);
-    const conversations = await sql(h, 'SELECT id, message_count FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3', [
+    return ids;
+  }
+
+  async function textsOf(chat: string): Promise<string[]> {
+    const conversation = await conversationByKey(h, seed, 'telegram', chat);
+    if (!conversation) return [];
+    const rows = await sql(h, 'SELECT message FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY seq', [seed.tenant_id, conversation.id]);
+    return rows.map((row) => row.message);
+  }
+
+  it('applies a batch in one transaction: messages in receipt order, events settled with their outcome, totals counted', async () => {
+    await h.drainJobs();
+    const before = (await h.request({ url: '/api/v1/conversations?channel_type=telegram', token: seed.access_token })).json.meta.total;
+    const [a, b] = [chatId(), chatId()];
+    const ids = [...(await storeTexts(a, ['a1', 'a2'])), ...(await storeTexts(b, ['b1'])), ...(await storeTexts(a, ['a3']))];
+    expect(await processWith(h, parse)).toBe(4);
+    expect((await eventStates(h, seed.tenant_id, ids)).map((e) => [e.outcome, e.processed])).toEqual(Array(4).fill(['message', true]));
+    expect(await textsOf(a)).toEqual(['a1', 'a2', 'a3']);
+    expect(await textsOf(b)).toEqual(['b1']);
+    expect((await h.request({ url: '/api/v1/conversations?channel_type=telegram', token: seed.access_token })).json.meta.total).toBe(before + 2);
+    expect(await processWith(h, parse)).toBe(0);
+  });
+
+  it('two processors racing to create one conversation converge on it', async () => {
+    const chat = chatId();
+    // No ordering key: both events are taken at once, as two processes would, and race to create the conversation.
+    const ids = await storeTexts(chat, ['first', 'second'], { orderingKey: null });
+    const settled = await Promise.all([processWith(h, parse, 1), processWith(h, parse, 1)]);
+    expect(settled.reduce((sum, n) => sum + n, 0)).toBe(2);
+    expect((await eventStates(h, seed.tenant_id, ids)).map((e) => e.outcome)).toEqual(['message', 'message']);
+    const conversations = await sql(h, 'SELECT message_count FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3', [
       seed.tenant_id,
       seed.channels.telegram,
       chat,
     ]);
     expect(conversations.map((c) => c.message_count)).toEqual([2]);
-    const customers = await sql(
-      h,
-      'SELECT count(*)::int AS n FROM customers c WHERE tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id) AND c.created_at >= $2',
-      [seed.tenant_id, receivedAt],
-    );
-    expect(customers[0]!.n).toBe(0);
-    const jobs = await sql(h, "SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1 AND type = 'process_inbound'", [seed.tenant_id]);
-    expect(jobs[0]!.n).toBe(0);
+  });
+
+  it("keeps one customer's events in receipt order across processors: a batch never takes an event whose earlier one another holds", async () => {
+    const chat = chatId();
+    const ids = await storeTexts(chat, ['one', 'two', 'three']);
+    // The first event is held by another processor's open transaction; this one may take none of the three.
+    await h.deps.db.transaction(async (held) => {
+      await held.query('SELECT id FROM inbound_events WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [seed.tenant_id, ids[0]]);
+      if (h.deps.db.kind === 'postgres') expect(await processWith(h, parse)).toBe(0);
+    });
+    expect(await processWith(h, parse)).toBe(3);
+    expect(await textsOf(chat)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('an event that fails waits for its retry with its customer behind it; the batch\'s other events go through', async () => {
+    const [bad, good] = [chatId(), chatId()];
+    const badIds = await storeTexts(bad, ['x1', 'x2', 'x3'], { fail: 'x2' });
+    const goodIds = await storeTexts(good, ['g1']);
+    expect(await processAllWith(h, parse)).toBe(3); // x1, the failed attempt of x2, g1
+    expect((await eventStates(h, seed.tenant_id, goodIds))[0]).toMatchObject({ outcome: 'message', processed: true });
+    const [x1, x2, x3] = await eventStates(h, seed.tenant_id, badIds);
+    expect(x1).toMatchObject({ outcome: 'message', processed: true, attempts: 0 });
+    expect(x2).toMatchObject({ processed: false, attempts: 1, last_error: 'cannot read x2' });
+    expect(x2!.run_at!.getTime()).toBeGreaterThan(h.clock.now().getTime());
+    expect(x3).toMatchObject({ processed: false, attempts: 0 });
+    expect(await textsOf(bad)).toEqual(['x1']);
+
+    // Each retry fails again; after the last attempt x2 is settled as failed and x3 goes on.
+    for (let attempt = 2; attempt <= 8; attempt++) {
+      h.clock.advance(301_000);
+      await processAllWith(h, parse);
+    }
+    const [, failed, after] = await eventStates(h, seed.tenant_id, badIds);
+    expect(failed).toMatchObject({ processed: true, outcome: 'failed', attempts: 8, last_error: 'cannot read x2' });
+    expect(after).toMatchObject({ processed: true, outcome: 'message' });
+    expect(await textsOf(bad)).toEqual(['x1', 'x3']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The provider webhooks (docs/channels.md#inbound-webhooks): Meta's handshake, signatures over the raw bytes, routing
- * by account id, store-then-acknowledge with one process_inbound job per new event, Telegram's secret token,
+ * by account id, store-then-acknowledge (each new event pending with its customer's ordering key), Telegram's secret token,
  * switched-off channels, body limits and shutdown. What the stored events mean: test/unit/inbound-parsers.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { sql } from '../support/factories.js';
 import {
   connectMetaChannel,
   connectTelegramChannel,
-  inboundJobs,
+  pendingEvents,
   instagramDelivery,
   instagramText,
   metaJson,
@@ -90,7 +90,7 @@ describe('the verification handshake (GET /webhooks/whatsapp, /webhooks/instagra
 });
 
 describe('POST /webhooks/whatsapp', () => {
-  it('stores each message as an event with its job, answers {"status":"ok"}, the signature taken over the raw \\u-escaped bytes', async () => {
+  it('stores each message as a pending event with its ordering key, answers {"status":"ok"}, the signature taken over the raw \\u-escaped bytes', async () => {
     const { seed, channelId, wa } = await whatsAppTenant();
     const id = wamid();
     const delivery = whatsAppDelivery(wa.accountId, { contacts: [whatsAppContact()], messages: [whatsAppText(id)] });
@@ -110,11 +110,11 @@ describe('POST /webhooks/whatsapp', () => {
     expect(event!.payload.messages[0].text.body).toBe('Merhaba, siparişim nerede?');
     expect(event!.payload.metadata.phone_number_id).toBe(wa.accountId);
 
-    const jobs = await inboundJobs(h, seed.tenant_id);
-    expect(jobs.map((job) => [job.payload, job.ordering_key])).toEqual([[{ event_id: event!.id }, `inbound:${seed.tenant_id}:${channelId}:+905321234567`]]);
-    // The stub processor completes it: the job is real and runnable.
+    const pending = await pendingEvents(h, seed.tenant_id);
+    expect(pending.map((row) => [row.id, row.ordering_key])).toEqual([[event!.id, `inbound:${seed.tenant_id}:${channelId}:+905321234567`]]);
+    // The worker's inbound pump processes it.
     await h.drainJobs();
-    expect(await inboundJobs(h, seed.tenant_id)).toEqual([]);
+    expect(await pendingEvents(h, seed.tenant_id)).toEqual([]);
   });
 
   it('refuses a missing, malformed or wrong signature, and one over other bytes, with 401 and stores nothing', async () => {
@@ -141,7 +141,7 @@ describe('POST /webhooks/whatsapp', () => {
     // Unsigned and malformed: the signature header is checked first.
     expect((await postMeta(h, 'whatsapp', '{nope', wa.appSecret, { signature: null })).status).toBe(401);
     expect(await storedEvents(h, seed.tenant_id, channelId)).toEqual([]);
-    expect(await inboundJobs(h, seed.tenant_id)).toEqual([]);
+    expect(await pendingEvents(h, seed.tenant_id)).toEqual([]);
   });
 
   it('refuses every delivery to a channel without a stored app secret (401)', async () => {
@@ -174,7 +174,7 @@ describe('POST /webhooks/whatsapp', () => {
     expect(await eventCount()).toBe(before);
   });
 
-  it('stores a redelivery once, with one job', async () => {
+  it('stores a redelivery once', async () => {
     const { seed, channelId, wa } = await whatsAppTenant();
     const delivery = whatsAppDelivery(wa.accountId, { contacts: [whatsAppContact()], messages: [whatsAppText(wamid())] });
     const answers = await Promise.all([1, 2, 3].map(() => postMeta(h, 'whatsapp', delivery, wa.appSecret)));
@@ -182,10 +182,10 @@ describe('POST /webhooks/whatsapp', () => {
     h.clock.advance(5);
     expect((await postMeta(h, 'whatsapp', delivery, wa.appSecret)).json).toEqual({ status: 'ok' });
     expect(await storedEvents(h, seed.tenant_id, channelId)).toHaveLength(1);
-    expect(await inboundJobs(h, seed.tenant_id)).toHaveLength(1);
+    expect(await pendingEvents(h, seed.tenant_id)).toHaveLength(1);
   });
 
-  it('splits a delivery into one event per message and status, in order, each with its sender and its job', async () => {
+  it('splits a delivery into one event per message and status, in order, each with the ordering key of its sender', async () => {
     const { seed, channelId, wa } = await whatsAppTenant();
     const [first, second, status] = [wamid(), wamid(), wamid()];
     const delivery = whatsAppDelivery(wa.accountId, {
@@ -205,10 +205,10 @@ describe('POST /webhooks/whatsapp', () => {
     expect(events[2]!.payload.statuses[0].status).toBe('delivered');
     expect(events[2]!.payload).not.toHaveProperty('messages');
 
-    const jobs = await inboundJobs(h, seed.tenant_id);
-    expect(jobs.map((job) => job.payload.event_id)).toEqual(events.map((event) => event.id));
+    const pending = await pendingEvents(h, seed.tenant_id);
+    expect(pending.map((row) => row.id)).toEqual(events.map((event) => event.id));
     const key = (address: string) => `inbound:${seed.tenant_id}:${channelId}:${address}`;
-    expect(jobs.map((job) => job.ordering_key)).toEqual([key('+905321234567'), key('+447700900123'), key('+905321234567'), key('+905321234567')]);
+    expect(pending.map((row) => row.ordering_key)).toEqual([key('+905321234567'), key('+447700900123'), key('+905321234567'), key('+905321234567')]);
   });
 
   it('routes a delivery naming two channels to both, and needs the signature of each', async () => {
@@ -316,9 +316,9 @@ describe('POST /webhooks/instagram', () => {
     expect(events.map((event) => event.event_key)).toEqual(['message:mid.one', 'deleted:mid.one', 'read:mid.ours', 'postback:mid.pb', 'message:mid.echo']);
     expect(events.every((event) => event.provider === 'instagram')).toBe(true);
     expect(events[0]!.payload).toEqual(items[0]);
-    const jobs = await inboundJobs(h, seed.tenant_id);
+    const pending = await pendingEvents(h, seed.tenant_id);
     const key = (address: string) => `inbound:${seed.tenant_id}:${channelId}:${address}`;
-    expect(jobs.map((job) => job.ordering_key)).toEqual([key(sender), key(sender), key(sender), key(sender), key('6709999999999999')]);
+    expect(pending.map((row) => row.ordering_key)).toEqual([key(sender), key(sender), key(sender), key(sender), key('6709999999999999')]);
 
     // A signature of the WhatsApp kind, for the wrong object or secret, is refused as on WhatsApp.
     expect((await postMeta(h, 'instagram', instagramDelivery(ig.accountId, [instagramText(ig.accountId, 'mid.two')]), 'wrong')).status).toBe(401);
@@ -341,8 +341,8 @@ describe('POST /webhooks/telegram/{channel_id}', () => {
     const events = await storedEvents(h, seed.tenant_id, channelId);
     expect(events.map((event) => [event.provider, event.event_key])).toEqual([['telegram', 'update:864201337']]);
     expect(events[0]!.payload).toEqual(telegramTextUpdate(864201337));
-    const jobs = await inboundJobs(h, seed.tenant_id);
-    expect(jobs.map((job) => [job.payload.event_id, job.ordering_key])).toEqual([[events[0]!.id, `inbound:${seed.tenant_id}:${channelId}:531234567`]]);
+    const pending = await pendingEvents(h, seed.tenant_id);
+    expect(pending.map((row) => [row.id, row.ordering_key])).toEqual([[events[0]!.id, `inbound:${seed.tenant_id}:${channelId}:531234567`]]);
   });
 
   it('refuses a missing or wrong secret, an unknown channel and a channel of another type with 401, storing nothing', async () => {
@@ -394,7 +394,7 @@ describe('POST /webhooks/telegram/{channel_id}', () => {
     }
     const events = await storedEvents(h, seed.tenant_id, channelId);
     expect(events.map((event) => event.event_key)).toEqual(['update:10', 'update:11']);
-    expect((await inboundJobs(h, seed.tenant_id)).map((job) => job.ordering_key)).toEqual([null, null]);
+    expect((await pendingEvents(h, seed.tenant_id)).map((row) => row.ordering_key)).toEqual([null, null]);
   });
 });
 

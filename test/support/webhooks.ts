@@ -158,12 +158,9 @@ export async function storedEvents(
   ]);
 }
 
-/** The tenant's queued process_inbound jobs, oldest first. */
-export async function inboundJobs(
-  h: Harness,
-  tenantId: number,
-): Promise<{ id: number; payload: { event_id: number }; ordering_key: string | null; status: string }[]> {
-  return sql(h, `SELECT id, payload, ordering_key, status FROM jobs WHERE tenant_id = $1 AND type = 'process_inbound' ORDER BY id`, [tenantId]);
+/** The tenant's stored events still waiting for processing, oldest first, with their ordering keys. */
+export async function pendingEvents(h: Harness, tenantId: number): Promise<{ id: number; ordering_key: string | null }[]> {
+  return sql(h, 'SELECT id, ordering_key FROM inbound_events WHERE tenant_id = $1 AND processed_at IS NULL ORDER BY id', [tenantId]);
 }
 
 // ---- Payloads of docs/channels.md (the spec's examples), parameterised by the account they are addressed to.

@@ -22,6 +22,15 @@ export async function findChannel(db: Queryable, tenantId: number, channelId: nu
   return result.rows[0] ?? null;
 }
 
+/** Several channels by (tenant, id) in one query, keyed `<tenant>:<id>` (inbound processing reads a batch's channels). */
+export async function findChannelsByIds(db: Queryable, keys: Array<{ tenantId: number; id: number }>): Promise<Map<string, ChannelRow>> {
+  const result = await db.query<ChannelRow>('SELECT c.* FROM channels c JOIN unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, id) USING (tenant_id, id)', [
+    keys.map((key) => key.tenantId),
+    keys.map((key) => key.id),
+  ]);
+  return new Map(result.rows.map((row) => [`${row.tenant_id}:${row.id}`, row]));
+}
+
 export async function listChannels(
   db: Queryable,
   tenantId: number,

@@ -58,6 +58,35 @@ export async function countConversation(tx: Queryable, tenantId: number, channel
   );
 }
 
+/**
+ * New conversations of a long transaction (a batch of inbound events), counted when it ends in one statement that
+ * updates the slots in key order: two such transactions then never wait on each other's slots in opposite orders,
+ * and a slot is locked only for the end of the transaction.
+ */
+export class ConversationCountBatch {
+  private readonly slots = new Map<string, { tenantId: number; channelType: ChannelType; slot: number; total: number }>();
+
+  add(tenantId: number, channelType: ChannelType, conversationId: number): void {
+    const slot = conversationId % COUNT_SLOTS;
+    const key = `${tenantId}:${channelType}:${slot}`;
+    const entry = this.slots.get(key) ?? { tenantId, channelType, slot, total: 0 };
+    entry.total += 1;
+    this.slots.set(key, entry);
+  }
+
+  async flush(tx: Queryable): Promise<void> {
+    if (this.slots.size === 0) return;
+    const entries = [...this.slots.values()];
+    this.slots.clear();
+    await tx.query(
+      `INSERT INTO conversation_counts (tenant_id, channel_type, slot, total)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::bigint[]) ORDER BY 1, 2, 3
+       ON CONFLICT (tenant_id, channel_type, slot) DO UPDATE SET total = conversation_counts.total + EXCLUDED.total`,
+      [entries.map((e) => e.tenantId), entries.map((e) => e.channelType), entries.map((e) => e.slot), entries.map((e) => e.total)],
+    );
+  }
+}
+
 export async function findConversationIdByAddressKey(db: Queryable, tenantId: number, channelId: number, key: string): Promise<number | null> {
   const found = await db.query<{ id: number }>('SELECT id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3', [
     tenantId,

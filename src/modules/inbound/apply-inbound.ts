@@ -2,9 +2,9 @@ import type { Queryable } from '../../platform/db/db.js';
 import { enqueue } from '../../platform/jobs/job-queue.js';
 import type { ChannelType } from '../channels/channel-types.js';
 import { addressKey } from '../conversations/conversation.service.js';
-import { countConversation, insertConversation } from '../conversations/conversation.repository.js';
+import { countConversation, insertConversation, type ConversationCountBatch } from '../conversations/conversation.repository.js';
 import { insertProviderMessage } from '../messages/message.repository.js';
-import { findActiveEntryId, lockChannelCustomer } from '../blacklist/blacklist.repository.js';
+import { lockChannelCustomer } from '../blacklist/blacklist.repository.js';
 import { insertUnlessBlocked } from '../blacklist/blacklist.service.js';
 import { quarantineMessage } from '../blacklist/quarantine.repository.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
@@ -12,7 +12,7 @@ import type { InboundAction, InboundMessage } from './inbound-event.js';
 import { customerForAddress, profileColumns } from './inbound-customer.js';
 import { applyMessageUpdate } from './apply-updates.js';
 import { downloadMediaJob } from './download-media.job.js';
-import { countCustomerMessagesSince, fillNamelessCustomer, findMessageIdByProviderId, lockConversationByKey } from './inbound.repository.js';
+import { fillNamelessCustomer, findMessageIdByProviderId, lockConversationByKey, readIngressState } from './inbound.repository.js';
 
 /** The channel an event arrived on. */
 export interface InboundChannel {
@@ -29,6 +29,8 @@ export interface InboundInput {
   /** The tenant's flood settings at this moment (product.md §9). */
   flood: TenantSettings['flood'];
   now: Date;
+  /** Given by a caller that applies many events in one transaction: new conversations are counted when it ends. */
+  newConversations?: ConversationCountBatch;
 }
 
 /** Another transaction created the conversation of this address first: the caller runs the event again (it converges). */
@@ -56,7 +58,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   let customerId: number;
   if (conversation) {
     customerId = conversation.customer_id;
-    if (!message.echo) await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
+    if (!message.echo && !conversation.customer_named) await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
   } else {
     customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? emptyProfile : message.profile, now);
   }
@@ -81,7 +83,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
       return 'quarantined';
     }
   }
-  const conversationId = conversation?.id ?? (await createConversation(tx, channel, customerId, message.address, key, now));
+  const conversationId = conversation?.id ?? (await createConversation(tx, input, customerId, message.address, key));
   const quotedMessageId =
     message.quotedProviderMessageId === null ? null : await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.quotedProviderMessageId);
   const messageId = await insertProviderMessage(
@@ -109,10 +111,12 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
 
 const emptyProfile = { firstName: null, lastName: null, username: null, phone: null, avatarUrl: null };
 
-async function createConversation(tx: Queryable, channel: InboundChannel, customerId: number, address: string, key: string, now: Date): Promise<number> {
-  const id = await insertConversation(tx, channel.tenantId, { channel, customerId, address, addressKey: key }, now);
+async function createConversation(tx: Queryable, input: InboundInput, customerId: number, address: string, key: string): Promise<number> {
+  const { channel } = input;
+  const id = await insertConversation(tx, channel.tenantId, { channel, customerId, address, addressKey: key }, input.now);
   if (id === null) throw new ConversationRaced(`The conversation of ${key} was created meanwhile.`);
-  await countConversation(tx, channel.tenantId, channel.type, id, 1);
+  if (input.newConversations) input.newConversations.add(channel.tenantId, channel.type, id);
+  else await countConversation(tx, channel.tenantId, channel.type, id, 1);
   return id;
 }
 
@@ -124,12 +128,11 @@ async function createConversation(tx: Queryable, channel: InboundChannel, custom
 async function blockingEntry(tx: Queryable, input: InboundInput, customerId: number): Promise<number | null> {
   const { channel, flood, now } = input;
   await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
-  const active = await findActiveEntryId(tx, channel.tenantId, channel.id, customerId, now);
-  if (active !== null || !flood.enabled) return active;
   const until = input.event.receivedAt;
-  const from = new Date(until.getTime() - flood.window_seconds * 1000);
-  const stored = await countCustomerMessagesSince(tx, channel.tenantId, channel.id, customerId, from, until);
-  if (stored + 1 <= flood.max_messages) return null;
+  const window = flood.enabled ? { from: new Date(until.getTime() - flood.window_seconds * 1000), until } : null;
+  const state = await readIngressState(tx, { tenantId: channel.tenantId, channelId: channel.id, customerId }, now, window);
+  if (state.activeEntryId !== null || !flood.enabled) return state.activeEntryId;
+  if (state.recentMessages + 1 <= flood.max_messages) return null;
   const blockedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
   return insertUnlessBlocked(
     tx,

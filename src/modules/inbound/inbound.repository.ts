@@ -1,44 +1,25 @@
 import type { Queryable } from '../../platform/db/db.js';
+import { activeEntryCondition } from '../blacklist/blacklist.repository.js';
 import { statusesBefore } from '../delivery/delivery.repository.js';
-import type { InboundProvider } from './inbound-event.js';
 
-/** SQL of inbound processing (docs/channels.md#processing-inbound-events): events, customers found by address, updates of stored messages. */
+/** SQL of inbound processing (docs/channels.md#processing-inbound-events): conversations and customers found by address, ingress checks, updates of stored messages. */
 
-export interface InboundEventRow {
-  id: number;
-  tenant_id: number;
-  channel_id: number;
-  provider: InboundProvider;
-  payload: unknown;
-  received_at: Date;
-  processed_at: Date | null;
-}
-
-export async function findInboundEvent(db: Queryable, tenantId: number, eventId: number): Promise<InboundEventRow | null> {
-  const result = await db.query<InboundEventRow>(
-    'SELECT id, tenant_id, channel_id, provider, payload, received_at, processed_at FROM inbound_events WHERE tenant_id = $1 AND id = $2',
-    [tenantId, eventId],
-  );
-  return result.rows[0] ?? null;
-}
-
-export async function markEventProcessed(tx: Queryable, tenantId: number, eventId: number, outcome: string, now: Date): Promise<void> {
-  await tx.query('UPDATE inbound_events SET processed_at = $3, outcome = $4 WHERE tenant_id = $1 AND id = $2', [tenantId, eventId, now, outcome]);
-}
-
-/** The conversation of (channel, address key) with its customer, row-locked for the message insert. */
+/** The conversation of (channel, address key) with its customer (and whether it has names), row-locked for the message insert. */
 export async function lockConversationByKey(
   tx: Queryable,
   tenantId: number,
   channelId: number,
   key: string,
-): Promise<{ id: number; customer_id: number } | null> {
-  const result = await tx.query<{ id: number; customer_id: number }>(
-    'SELECT id, customer_id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3 FOR UPDATE',
+): Promise<{ id: number; customer_id: number; customer_named: boolean } | null> {
+  const result = await tx.query<{ id: number; customer_id: number; customer_named: boolean }>(
+    `SELECT c.id, c.customer_id, (cu.first_name IS NOT NULL OR cu.last_name IS NOT NULL) AS customer_named
+       FROM conversations c JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
+      WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.address_key = $3
+        FOR UPDATE OF c`,
     [tenantId, channelId, key],
   );
   const row = result.rows[0];
-  return row ? { id: Number(row.id), customer_id: Number(row.customer_id) } : null;
+  return row ? { id: Number(row.id), customer_id: Number(row.customer_id), customer_named: row.customer_named } : null;
 }
 
 /** Whether the conversation's customer still needs names (Instagram's profile lookup is skipped otherwise). */
@@ -79,21 +60,29 @@ export async function fillNamelessCustomer(tx: Queryable, tenantId: number, cust
   );
 }
 
-/** §9.10: the customer's inbox messages on this channel (any address) received in (from, until]. */
-export async function countCustomerMessagesSince(
+/**
+ * §8.1–8.2 in one read: the customer's active blacklist entry on the channel, and (when `window` is given) how many
+ * of their inbox messages on it (any address) were received in (from, until] (§9.10). Read after the caller took
+ * the pair lock, so it sees what the lock's previous holder committed.
+ */
+export async function readIngressState(
   tx: Queryable,
-  tenantId: number,
-  channelId: number,
-  customerId: number,
-  from: Date,
-  until: Date,
-): Promise<number> {
-  const result = await tx.query<{ n: string }>(
-    `SELECT count(*) AS n FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-      WHERE m.tenant_id = $1 AND m.channel_id = $2 AND c.customer_id = $3 AND m.is_customer AND m.created_at > $4 AND m.created_at <= $5`,
-    [tenantId, channelId, customerId, from, until],
+  target: { tenantId: number; channelId: number; customerId: number },
+  now: Date,
+  window: { from: Date; until: Date } | null,
+): Promise<{ activeEntryId: number | null; recentMessages: number }> {
+  const result = await tx.query<{ active_id: number | null; recent: string | null }>(
+    `SELECT (SELECT b.id FROM channel_blacklists b
+              WHERE b.tenant_id = $1 AND b.channel_id = $2 AND b.customer_id = $3 AND ${activeEntryCondition('b', '$4')}
+              ORDER BY b.id DESC LIMIT 1) AS active_id,
+            CASE WHEN $5::timestamptz IS NOT NULL THEN
+              (SELECT count(*) FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+                WHERE m.tenant_id = $1 AND m.channel_id = $2 AND c.customer_id = $3 AND m.is_customer
+                  AND m.created_at > $5 AND m.created_at <= $6) END AS recent`,
+    [target.tenantId, target.channelId, target.customerId, now, window?.from ?? null, window?.until ?? null],
   );
-  return Number(result.rows[0]!.n);
+  const row = result.rows[0]!;
+  return { activeEntryId: row.active_id === null ? null : Number(row.active_id), recentMessages: Number(row.recent ?? 0) };
 }
 
 /** What updates from the provider (statuses, edits, reactions, withdrawals) read of their target message. */

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/db.js';
 import type { JobContext } from './define-job.js';
 import type { Clock } from '../clock.js';
+import { PumpRunner, type WorkPump } from './work-pump.js';
 import {
   buryJob,
   claimJobs,
@@ -52,6 +53,8 @@ export interface WorkerOptions {
   random?: () => number;
   /** Job types this worker enqueues every `everyMs` (unless one is already open): maintenance such as cleanups. */
   recurring?: Array<{ type: string; everyMs: number }>;
+  /** Queues whose own rows are the work (stored provider events), run next to the jobs. */
+  pumps?: WorkPump[];
 }
 
 export class JobWorker {
@@ -66,9 +69,12 @@ export class JobWorker {
   private readonly executing = new Set<number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private listening = false;
+  private readonly pumps: PumpRunner[];
 
   constructor(private readonly options: WorkerOptions) {
     this.claimBatch = Math.max(1, Math.ceil(options.concurrency / 4));
+    const pumpOptions = { db: options.db, clock: options.clock, logger: options.logger, pollIntervalMs: options.pollIntervalMs ?? 250 };
+    this.pumps = (options.pumps ?? []).map((pump) => new PumpRunner(pump, pumpOptions));
   }
 
   start(): void {
@@ -76,6 +82,7 @@ export class JobWorker {
     this.stopped = false;
     this.loop = this.run();
     this.listenForJobs();
+    for (const pump of this.pumps) pump.start();
     this.heartbeat = setInterval(() => void this.renewLeases(), leaseRenewalMs(this.leaseSeconds));
     this.heartbeat.unref();
   }
@@ -112,15 +119,21 @@ export class JobWorker {
     if (!this.stopped) this.wakeUp?.();
   }
 
-  /** Claims and runs whatever is runnable now, until nothing is left; returns how many jobs ran (tests drive time). */
+  /**
+   * Claims and runs whatever is runnable now, jobs and pumps' work, until nothing is left; returns how many jobs and
+   * pumped units ran (tests drive time).
+   */
   async drain(): Promise<number> {
     let total = 0;
     await promoteOrphanedJobs(this.options.db);
     for (;;) {
+      let ran = 0;
+      for (const pump of this.pumps) ran += await pump.drain();
       const claimed = await this.claim(this.options.concurrency);
-      if (claimed.length === 0) return total;
       await Promise.all(claimed.map((job) => this.execute(job)));
-      total += claimed.length;
+      ran += claimed.length;
+      if (ran === 0) return total;
+      total += ran;
     }
   }
 
@@ -129,7 +142,7 @@ export class JobWorker {
     this.wakeUp?.();
     const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
     // Leases are renewed until the last job ends: an unfinished one must not run twice while this process still runs it.
-    await Promise.race([Promise.all([this.loop, ...this.running]), deadline]);
+    await Promise.race([Promise.all([this.loop, ...this.running, ...this.pumps.map((pump) => pump.stop())]), deadline]);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
   }
