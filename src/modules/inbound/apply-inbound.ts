@@ -129,7 +129,7 @@ async function blockingEntry(tx: Queryable, input: InboundInput, customerId: num
   const { channel, flood, now } = input;
   await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
   const until = input.event.receivedAt;
-  const window = flood.enabled ? { from: new Date(until.getTime() - flood.window_seconds * 1000), until } : null;
+  const window = flood.enabled ? { from: new Date(until.getTime() - flood.window_seconds * 1000), until, cap: flood.max_messages + 1 } : null;
   const state = await readIngressState(tx, { tenantId: channel.tenantId, channelId: channel.id, customerId }, now, window);
   if (state.activeEntryId !== null || !flood.enabled) return state.activeEntryId;
   if (state.recentMessages + 1 <= flood.max_messages) return null;

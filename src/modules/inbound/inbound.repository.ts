@@ -62,24 +62,34 @@ export async function fillNamelessCustomer(tx: Queryable, tenantId: number, cust
 
 /**
  * §8.1–8.2 in one read: the customer's active blacklist entry on the channel, and (when `window` is given) how many
- * of their inbox messages on it (any address) were received in (from, until] (§9.10). Read after the caller took
- * the pair lock, so it sees what the lock's previous holder committed.
+ * of their inbox messages on it (any address) were received in (from, until] (§9.10), counted up to `window.cap`
+ * (the caller only compares with its limit). Read after the caller took the pair lock, so it sees what the lock's
+ * previous holder committed.
+ *
+ * The count walks the customer's conversations and, inside each, its newest customer messages (a LATERAL subquery
+ * with LIMIT, which the planner cannot flatten into a join): a plan made while the tables were nearly empty, as on
+ * a new install under a burst, then costs a scan per conversation instead of a scan per message
+ * (bench/RESULTS.md, bench:ingest).
  */
 export async function readIngressState(
   tx: Queryable,
   target: { tenantId: number; channelId: number; customerId: number },
   now: Date,
-  window: { from: Date; until: Date } | null,
+  window: { from: Date; until: Date; cap: number } | null,
 ): Promise<{ activeEntryId: number | null; recentMessages: number }> {
   const result = await tx.query<{ active_id: number | null; recent: string | null }>(
     `SELECT (SELECT b.id FROM channel_blacklists b
               WHERE b.tenant_id = $1 AND b.channel_id = $2 AND b.customer_id = $3 AND ${activeEntryCondition('b', '$4')}
               ORDER BY b.id DESC LIMIT 1) AS active_id,
             CASE WHEN $5::timestamptz IS NOT NULL THEN
-              (SELECT count(*) FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-                WHERE m.tenant_id = $1 AND m.channel_id = $2 AND c.customer_id = $3 AND m.is_customer
-                  AND m.created_at > $5 AND m.created_at <= $6) END AS recent`,
-    [target.tenantId, target.channelId, target.customerId, now, window?.from ?? null, window?.until ?? null],
+              (SELECT count(*) FROM conversations c
+                 CROSS JOIN LATERAL (
+                   SELECT 1 FROM messages m
+                    WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.is_customer
+                      AND m.created_at > $5 AND m.created_at <= $6
+                    ORDER BY m.created_at DESC LIMIT $7) AS recent
+                WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.customer_id = $3) END AS recent`,
+    [target.tenantId, target.channelId, target.customerId, now, window?.from ?? null, window?.until ?? null, window?.cap ?? 0],
   );
   const row = result.rows[0]!;
   return { activeEntryId: row.active_id === null ? null : Number(row.active_id), recentMessages: Number(row.recent ?? 0) };
