@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { AppError, errorBody, MESSAGES } from '../../http/errors.js';
 import { cleanPhpQuery, parsePhpQuery, QueryStringEncodingError } from '../../http/query-string.js';
@@ -96,6 +96,19 @@ export function widgetApi(scope: FastifyInstance, deps: AppDeps, streams: Widget
   };
 
   scope.decorateRequest('widgetCors', 'open');
+  // Running handlers are counted, so shutdown closes the database only after the last one (an open stream's handler
+  // has returned: its reads stop when the stream is closed at shutdown).
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    const handler = route.handler;
+    route.handler = async function (this: FastifyInstance, request, reply) {
+      deps.lifecycle.inFlight++;
+      try {
+        return await handler.call(this, request, reply);
+      } finally {
+        deps.lifecycle.inFlight--;
+      }
+    };
+  });
   scope.addHook('onRequest', async (request, reply) => {
     if (deps.lifecycle.shuttingDown) {
       reply.code(503).header('Connection', 'close').headers(corsHeaders(request));
