@@ -132,7 +132,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function runEngine(engine: 'postgres' | 'pglite', visitors: number, concurrency: number): Promise<EngineResult> {
-  const env: NodeJS.ProcessEnv = { ...serverEnvironment(), FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE: '1000000000' };
+  // Every open stream holds a connection: HTTP_MAX_CONNECTIONS (800 by default) would refuse the last ones.
+  const env: NodeJS.ProcessEnv = { ...serverEnvironment(), FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE: '1000000000', HTTP_MAX_CONNECTIONS: '5000' };
   let dataDir: string | null = null;
   if (engine === 'postgres') {
     env.DATABASE_URL = await recreateDatabase(process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', DATABASE_NAME);
@@ -260,7 +261,7 @@ async function main(options: Options): Promise<void> {
     '',
     `- Machine: ${machineInfo()}; load average (1/5/15 min) at the start ${loadBefore}, at the end ${formatLoadAverages()}`,
     `- Node ${process.version}; PostgreSQL ${postgres}; PGlite ${pgliteVersion()}`,
-    `- Server: one \`node dist/cli.js serve\` started by the script, LOG_LEVEL=warn, rate limits off`,
+    `- Server: one \`node dist/cli.js serve\` started by the script, LOG_LEVEL=warn, rate limits off, HTTP_MAX_CONNECTIONS=5000`,
     `- Code: ${source}`,
     '',
     '| engine | open streams | p50 ms | p99 ms | max ms | KB per idle stream | replies/s sent | each reply once, on its stream, delivered | target |',
