@@ -21,12 +21,21 @@ import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
 import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
 import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints.js';
 import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
+import { isWidgetPath, widgetApi } from './modules/widget/widget-plugin.js';
+import { WidgetStreams } from './modules/widget/widget-streams.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuildAppOptions {
   /** A pino logger; tests run without one. */
   logger?: FastifyBaseLogger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The widget's open event streams in this process (tests ping them instead of waiting 25 s). */
+    widgetStreams: WidgetStreams;
+  }
 }
 
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -85,12 +94,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   if (deps.config.corsOrigins.length > 0) {
     // docs/request-checks.md#response-headers: browsers may call /api/* from the configured origins only.
-    await app.register(cors, {
+    const apiCors = {
       origin: deps.config.corsOrigins,
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant', 'X-Request-Id'],
       exposedHeaders: ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    };
+    await app.register(cors, {
       hideOptionsRoute: true,
+      // The widget API answers CORS per channel itself (docs/channels.md#cors): this one stays out of its way.
+      delegator: (request, callback) => callback(null, isWidgetPath(request.url) ? { origin: false } : apiCors),
     });
   }
 
@@ -127,6 +140,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => oauthServer(scope, deps));
   // Provider webhooks (docs/channels.md#inbound-webhooks): raw signed bodies, each provider's own authentication.
   await app.register(async (scope) => providerWebhooks(scope, deps));
+  // The website widget's public API (docs/channels.md#website-widget): visitor tokens, per-channel CORS, event streams.
+  const widgetStreams = new WidgetStreams(deps);
+  app.decorate('widgetStreams', widgetStreams);
+  await app.register(async (scope) => widgetApi(scope, deps, widgetStreams));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;
