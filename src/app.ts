@@ -21,6 +21,7 @@ import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
 import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
 import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints.js';
 import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
+import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -127,6 +128,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => oauthServer(scope, deps));
   // Provider webhooks (docs/channels.md#inbound-webhooks): raw signed bodies, each provider's own authentication.
   await app.register(async (scope) => providerWebhooks(scope, deps));
+  // The widget script and its demo page (docs/widget-client.md): public, any origin may load the script.
+  await app.register(async (scope) => widgetScriptRoutes(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;
