@@ -53,8 +53,10 @@ describe('GET /widget.js', () => {
     expect([head.statusCode, head.headers['content-type'], head.body]).toEqual([200, 'application/javascript; charset=utf-8', '']);
   });
 
-  it('is valid JavaScript that never builds HTML from strings', () => {
+  it('is valid ASCII JavaScript that never builds HTML from strings', () => {
     const text = source.toString('utf8');
+    // ASCII only (other characters as \u escapes): a host page that loads it with the wrong charset cannot garble it.
+    expect([...text].filter((character) => character > '~' || (character < ' ' && !'\t\n\r'.includes(character)))).toEqual([]);
     expect(() => new vm.Script(text, { filename: 'widget.js' })).not.toThrow();
     // Messages are set with textContent; no API that parses markup appears anywhere in the file.
     for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function']) expect(text, sink).not.toContain(sink);

@@ -170,11 +170,11 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
 
     const name = state.channel.name || 'Chat';
     const title = el('h2', { id: 'ft-title', text: name });
-    const close = el('button', { type: 'button', class: 'close', 'aria-label': 'Close chat', text: '×' });
+    const close = el('button', { type: 'button', class: 'close', 'aria-label': 'Close chat', text: '\u00d7' });
     const status = el('div', { class: 'status', hidden: true });
     const list = el('ol', { class: 'messages', 'aria-label': 'Messages' });
     if (state.channel.greeting) list.append(el('li', { class: 'greeting' }, [el('div', { class: 'bubble', text: state.channel.greeting })]));
-    const input = el('textarea', { id: 'ft-input', rows: '1', maxlength: String(MAX_LENGTH), placeholder: 'Write a message…', autocomplete: 'off' });
+    const input = el('textarea', { id: 'ft-input', rows: '1', maxlength: String(MAX_LENGTH), placeholder: 'Write a message\u2026', autocomplete: 'off' });
     const form = el('form', { class: 'composer' }, [
       el('label', { class: 'sr', for: 'ft-input', text: 'Message' }),
       input,
@@ -353,7 +353,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
 
   async function deliver(item, text) {
     item.classList.remove('failed');
-    setMeta(item, 'Sending…');
+    setMeta(item, 'Sending\u2026');
     try {
       const answer = await call('POST', '/messages', { message: text });
       const message = answer.data;
@@ -436,7 +436,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
     });
     source.addEventListener('error', () => {
       if (state.stream !== source) return;
-      showStatus('Reconnecting…');
+      showStatus('Reconnecting\u2026');
       // While CONNECTING the browser retries by itself and resumes with Last-Event-ID; a closed stream is ours to reopen.
       if (source.readyState === EventSource.CLOSED) {
         state.stream = null;
