@@ -21,6 +21,8 @@ import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
 import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
 import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints.js';
 import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
+import { widgetApi } from './modules/widget/widget-plugin.js';
+import { WidgetStreams } from './modules/widget/widget-streams.js';
 import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -28,6 +30,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface BuildAppOptions {
   /** A pino logger; tests run without one. */
   logger?: FastifyBaseLogger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The widget's open event streams in this process (tests ping them instead of waiting 25 s). */
+    widgetStreams: WidgetStreams;
+  }
 }
 
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -128,6 +137,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => oauthServer(scope, deps));
   // Provider webhooks (docs/channels.md#inbound-webhooks): raw signed bodies, each provider's own authentication.
   await app.register(async (scope) => providerWebhooks(scope, deps));
+  // The website widget's public API (docs/channels.md#website-widget): visitor tokens, per-channel CORS, event streams.
+  const widgetStreams = new WidgetStreams(deps);
+  app.decorate('widgetStreams', widgetStreams);
+  await app.register(async (scope) => widgetApi(scope, deps, widgetStreams));
   // The widget script and its demo page (docs/widget-client.md): public, any origin may load the script.
   await app.register(async (scope) => widgetScriptRoutes(scope, deps));
 
