@@ -199,3 +199,20 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('API docs', () => {
+  it('document the widget API under its own tag', async () => {
+    const response = await h.request({ url: '/api/openapi.json' });
+    const paths = response.json.paths;
+    for (const [path, method] of [
+      ['/widget/v1/sessions', 'post'],
+      ['/widget/v1/messages', 'get'],
+      ['/widget/v1/messages', 'post'],
+      ['/widget/v1/read', 'post'],
+      ['/widget/v1/stream', 'get'],
+    ] as const) {
+      expect(paths[path]?.[method]?.tags, `${method} ${path}`).toEqual(['Website widget']);
+    }
+    expect(Object.keys(paths).filter((path) => path.startsWith('/widget/v1/*'))).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
-import { AppError, errorBody } from '../../http/errors.js';
+import { AppError, errorBody, MESSAGES } from '../../http/errors.js';
+import { cleanPhpQuery, parsePhpQuery, QueryStringEncodingError } from '../../http/query-string.js';
 import { publicBaseUrl } from '../../http/request-info.js';
 import { formatTimestamp } from '../../platform/clock.js';
 import { normalizeInput, rule, throwIfInvalid, validateFields, type Fields, type RuleContext, type Values } from '../../http/validation.js';
@@ -46,6 +47,18 @@ function inputOf(raw: unknown): Record<string, unknown> {
   return input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
 }
 
+/** The query read as the API reads it (PHP's rules: `after_id[]=1` is an array, not a number). */
+function queryOf(url: string): Record<string, unknown> {
+  const start = url.indexOf('?');
+  try {
+    const map = cleanPhpQuery(parsePhpQuery(start === -1 ? '' : url.slice(start + 1)));
+    return Object.fromEntries([...map.entries()].map(([key, value]) => [String(key), value]));
+  } catch (error) {
+    if (error instanceof QueryStringEncodingError) throw new AppError('invalid_request', MESSAGES.queryNotUtf8);
+    throw error;
+  }
+}
+
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer ([^\s]+)$/i.exec(header ?? '');
   return match ? match[1]! : null;
@@ -83,6 +96,19 @@ export function widgetApi(scope: FastifyInstance, deps: AppDeps, streams: Widget
   };
 
   scope.decorateRequest('widgetCors', 'open');
+  // Running handlers are counted, so shutdown closes the database only after the last one (an open stream's handler
+  // has returned: its reads stop when the stream is closed at shutdown).
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    const handler = route.handler;
+    route.handler = async function (this: FastifyInstance, request, reply) {
+      deps.lifecycle.inFlight++;
+      try {
+        return await handler.call(this, request, reply);
+      } finally {
+        deps.lifecycle.inFlight--;
+      }
+    };
+  });
   scope.addHook('onRequest', async (request, reply) => {
     if (deps.lifecycle.shuttingDown) {
       reply.code(503).header('Connection', 'close').headers(corsHeaders(request));
@@ -118,7 +144,7 @@ export function widgetApi(scope: FastifyInstance, deps: AppDeps, streams: Widget
 
   scope.get('/widget/v1/messages', { schema: widgetSchemas.listMessages }, async (request) => {
     const session = await visitor(request, bearerToken(request.headers.authorization));
-    const { after_id: afterId } = await validated(LIST_FIELDS, request.query, 'query');
+    const { after_id: afterId } = await validated(LIST_FIELDS, queryOf(request.url), 'query');
     const rows = await listWidgetMessages(deps.db, conversationOf(session), afterId ?? null);
     const now = deps.clock.now();
     // Returned to the visitor: our messages are delivered (docs/channels.md#website-widget).
@@ -144,7 +170,7 @@ export function widgetApi(scope: FastifyInstance, deps: AppDeps, streams: Widget
   });
 
   scope.get('/widget/v1/stream', { schema: widgetSchemas.stream }, async (request, reply) => {
-    const query = inputOf(request.query);
+    const query = queryOf(request.url);
     const token = typeof query.token === 'string' ? query.token : null;
     const session = await visitor(request, token);
     const header = request.headers['last-event-id'];
