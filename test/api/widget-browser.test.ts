@@ -181,6 +181,34 @@ describe.skipIf(!available)('the chat widget in Chromium', () => {
     await context.close();
   });
 
+  it('shows a blocked visitor nothing different: the quarantined message looks sent, and replies still arrive', async () => {
+    const seed = await h.seedTenant();
+    const team = new TeamApi(h, base, seed);
+    const channel = await team.createWebsiteChannel({});
+    const { page, context, problems } = await demoPage(channel.widgetKey);
+    await page.locator('.launcher').click();
+    await page.locator('#ft-input').fill('Hello?');
+    await page.keyboard.press('Enter');
+    const row = await team.conversationOf(channel.id, 'Hello?');
+    const blocked = await team.call('POST', '/channel-blacklists', { channel_id: channel.id, customer_id: row.customer.id, reason: 'llm_spam' });
+    expect(blocked.status, blocked.text).toBe(201);
+
+    await page.locator('#ft-input').fill('Buy cheap followers at spam.example');
+    await page.keyboard.press('Enter');
+    const quarantined = page.locator('li.mine', { hasText: 'cheap followers' });
+    await eventually(() => quarantined.getAttribute('data-id')).toMatch(/^\d+$/);
+    expect(await quarantined.locator('.meta').textContent()).not.toMatch(/Sending|Failed/);
+    const entry = await team.call('GET', `/channel-blacklists/${blocked.json.data.id}/quarantined-messages`);
+    expect(entry.json.data.map((message: { message: string }) => message.message)).toEqual(['Buy cheap followers at spam.example']);
+    expect((await team.conversationOf(channel.id, 'Hello?')).unread_count).toBe('1');
+
+    await team.reply(row.id, 'How can we help?');
+    await theirs(page, 'How can we help?').waitFor();
+    expect(await page.locator('li.mine').count()).toBe(2);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("keeps its look under a host page's hostile CSS, and its own CSS stays out of the page", async () => {
     const seed = await h.seedTenant();
     const team = new TeamApi(h, base, seed);

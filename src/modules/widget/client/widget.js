@@ -32,6 +32,9 @@
     retryTimer: null,
   };
   const shown = new Map(); // message id -> its list item: one item per id, whichever way it arrived
+  // Ids from the answers to the visitor's own sends. A quarantined send's id is a quarantine row's, from another
+  // sequence, so it only ever stands for the visitor's own message: it must not hide a reply that happens to share it.
+  const sent = new Map();
 
   // ---- storage (private modes may refuse it: then the token lives as long as the page) ----
   const remembered = () => {
@@ -315,7 +318,7 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
   function receive(message, live) {
     if (!message || typeof message.id !== 'number') return;
     if (message.id > state.lastSeenId) state.lastSeenId = message.id;
-    if (shown.has(message.id)) return;
+    if (shown.has(message.id) || (message.is_customer && sent.has(message.id))) return;
     const item = messageItem(message.is_customer, message.message, message.file);
     item.dataset.id = String(message.id);
     setMeta(item, timeOf(message.created_at));
@@ -331,8 +334,9 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
   }
 
   function forgetConversation() {
-    for (const item of shown.values()) item.remove();
+    for (const item of [...shown.values(), ...sent.values()]) item.remove();
     shown.clear();
+    sent.clear();
     state.lastSeenId = 0;
     state.lastReadId = 0;
     state.historyLoaded = false;
@@ -358,11 +362,12 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
       const answer = await call('POST', '/messages', { message: text });
       const message = answer.data;
       delete item.dataset.pending;
-      if (shown.has(message.id)) {
+      const listed = shown.get(message.id);
+      if (listed && listed.classList.contains('mine')) {
         item.remove(); // the stream was quicker than the answer
       } else {
         item.dataset.id = String(message.id);
-        shown.set(message.id, item);
+        sent.set(message.id, item);
         setMeta(item, timeOf(message.created_at));
         item.remove();
         place(item, message.id);
