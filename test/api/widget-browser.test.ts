@@ -5,6 +5,8 @@
  * harness's worker.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,6 +210,48 @@ describe.skipIf(!available)('the chat widget in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('works embedded on another site listed in allowed_origins, and draws nothing on a site that is not', async () => {
+    const seed = await h.seedTenant();
+    const team = new TeamApi(h, base, seed);
+    const shop = await hostSite();
+    try {
+      const listed = await team.createWebsiteChannel({ allowed_origins: [shop.origin] });
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${shop.origin}/?key=${listed.widgetKey}`);
+      await page.locator('.launcher').click();
+      await page.locator('#ft-input').fill('Hi from the shop');
+      await page.keyboard.press('Enter');
+      const row = await team.conversationOf(listed.id, 'Hi from the shop');
+      await team.reply(row.id, 'Hello, shop visitor!');
+      await theirs(page, 'Hello, shop visitor!').waitFor();
+
+      const unlisted = await team.createWebsiteChannel({ allowed_origins: ['https://elsewhere.example'] });
+      const refused = context.waitForEvent('requestfailed', (request) => request.url().endsWith('/widget/v1/sessions'));
+      const other = await context.newPage();
+      await other.goto(`${shop.origin}/?key=${unlisted.widgetKey}`);
+      await refused;
+      expect(await other.locator('.launcher').count()).toBe(0);
+      await context.close();
+    } finally {
+      await shop.close();
+    }
+  });
+
+  /** A host site on another origin (another port) whose page embeds the script from the widget server. */
+  async function hostSite(): Promise<{ origin: string; close(): Promise<void> }> {
+    const server = http.createServer((request, response) => {
+      const key = new URL(request.url!, 'http://host').searchParams.get('key') ?? '';
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(`<!DOCTYPE html><title>Shop</title><h1>Shop</h1><script src="${base}/widget.js" data-key="${encodeURIComponent(key)}" async></script>`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
 
   it("keeps its look under a host page's hostile CSS, and its own CSS stays out of the page", async () => {
     const seed = await h.seedTenant();

@@ -472,23 +472,35 @@ textarea{flex:1;resize:none;min-height:40px;max-height:120px;padding:9px 10px;bo
   document.addEventListener('visibilitychange', markRead);
 
   // ---- start ----
-  async function boot(delayMs) {
-    let resumed;
-    try {
-      resumed = await startSession();
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 404) {
-        console.warn('Flextell widget: no active widget has the key ' + widgetKey + '.');
+  const BOOT_ATTEMPTS = 6; // about a minute of backoff; the 'online' event starts another round
+  let booting = false;
+
+  async function boot() {
+    if (booting || ui) return;
+    booting = true;
+    for (let attempt = 1, delayMs = 1000; ; attempt++, delayMs = Math.min(delayMs * 2, MAX_RETRY_MS)) {
+      try {
+        const resumed = await startSession();
+        booting = false;
+        build();
+        // A returning visitor may have replies waiting: fetch them and listen, so the launcher can count them.
+        if (resumed) connect();
         return;
+      } catch (error) {
+        // A refusal that waiting cannot change (unknown key, bad input) ends here; so does a run of failures (an
+        // origin missing from allowed_origins is refused without CORS headers, which looks like a network error).
+        const final = error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429;
+        if (final || attempt === BOOT_ATTEMPTS) {
+          booting = false;
+          console.warn('Flextell widget: not shown (' + (final ? error.message : 'the server could not be reached') + ').');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
-      setTimeout(() => boot(Math.min(delayMs * 2, MAX_RETRY_MS)), delayMs);
-      return;
     }
-    build();
-    // A returning visitor may have replies waiting: fetch them and listen, so the launcher can count them.
-    if (resumed) connect();
   }
 
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => boot(1000));
-  else boot(1000);
+  window.addEventListener('online', boot);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
 })();
