@@ -172,8 +172,18 @@ describe.skipIf(!available)('the chat widget in Chromium', () => {
     await eventually(() => item.locator('.meta').textContent()).toBe('Failed to send. Retry');
     await eventually(() => page.locator('[aria-live="polite"]').textContent()).toContain('not sent');
 
+    // The retry is held in flight long enough to see its "Sending…" state.
     await page.unroute('**/widget/v1/messages');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/widget/v1/messages', async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue();
+    });
     await item.getByRole('button', { name: 'Retry' }).click();
+    await eventually(() => page.locator('li.mine .meta').textContent()).toBe('Sending\u2026');
+    expect(await page.locator('li.failed').count()).toBe(0);
+    release();
     await eventually(() => page.locator('li.mine').first().getAttribute('data-id')).toMatch(/^\d+$/);
     expect(await page.locator('li.mine').count()).toBe(1);
     expect(await page.locator('li.failed').count()).toBe(0);
