@@ -21,7 +21,7 @@ import { oauthServer } from './modules/oauth/server/oauth-plugin.js';
 import { withOAuthDocumentation } from './modules/oauth/server/openapi.js';
 import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints.js';
 import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
-import { widgetApi } from './modules/widget/widget-plugin.js';
+import { isWidgetPath, widgetApi } from './modules/widget/widget-plugin.js';
 import { WidgetStreams } from './modules/widget/widget-streams.js';
 import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
 
@@ -95,12 +95,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   if (deps.config.corsOrigins.length > 0) {
     // docs/request-checks.md#response-headers: browsers may call /api/* from the configured origins only.
-    await app.register(cors, {
+    const apiCors = {
       origin: deps.config.corsOrigins,
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant', 'X-Request-Id'],
       exposedHeaders: ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    };
+    await app.register(cors, {
       hideOptionsRoute: true,
+      // The widget API answers CORS per channel itself (docs/channels.md#cors): this one stays out of its way.
+      delegator: (request, callback) => callback(null, isWidgetPath(request.url) ? { origin: false } : apiCors),
     });
   }
 

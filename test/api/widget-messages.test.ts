@@ -203,3 +203,35 @@ describe('POST /widget/v1/read', () => {
     expectError(await client.call('POST', '/widget/v1/read', { body: { up_to_id: 1 } }), 401, 'unauthorized');
   });
 });
+
+describe('odd input', () => {
+  it('is never a 500', async () => {
+    const { token } = await newVisitor();
+    const calls: Array<[string, string, Parameters<WidgetClient['call']>[2]]> = [
+      ['POST', '/widget/v1/messages', { token, body: { message: 'a\u0000b' } }],
+      ['POST', '/widget/v1/messages', { token, body: { message: ['x'], extra: { deep: [1] } } }],
+      ['POST', '/widget/v1/messages', { token, body: { message: { a: 1 } } }],
+      ['POST', '/widget/v1/messages', { token, raw: '{"message": "\\ud800"}' }],
+      ['POST', '/widget/v1/read', { token, body: { up_to_id: 1e300 } }],
+      ['POST', '/widget/v1/read', { token, body: { up_to_id: '99999999999999999999' } }],
+      ['POST', '/widget/v1/read', { token, body: { up_to_id: 9007199254740991 } }],
+      ['GET', '/widget/v1/messages?after_id=9007199254740991', { token }],
+      ['GET', '/widget/v1/messages?after_id=%FF', { token }],
+      ['GET', '/widget/v1/messages?after_id=1e5', { token }],
+      ['GET', `/widget/v1/stream?token[]=${token}`, {}],
+      ['GET', '/widget/v1/stream?token=%00', {}],
+      ['POST', '/widget/v1/sessions', { body: { widget_key: 'k'.repeat(300), visitor_token: ['x'], email: 'a@b.cd' } }],
+      ['POST', '/widget/v1/sessions', { body: { widget_key: 'x', visitor_token: 'A'.repeat(10_000) } }],
+      ['POST', '/widget/v1/sessions', { raw: 'null' }],
+      ['GET', '/widget/v1/messages', { headers: { authorization: `Bearer ${'x'.repeat(5000)}` } }],
+      ['DELETE', '/widget/v1/messages', { token }],
+      ['GET', '/widget/v1/nothing-here', { token }],
+    ];
+    for (const [method, path, options] of calls) {
+      const response = await client.call(method, path, options);
+      expect(response.status, `${method} ${path}: ${response.body}`).toBeLessThan(500);
+      expect(response.status, `${method} ${path}: ${response.body}`).toBeGreaterThanOrEqual(200);
+      if (response.status >= 400) expect(typeof response.json?.error, `${method} ${path}`).toBe('string');
+    }
+  });
+});

@@ -216,3 +216,34 @@ describe('API docs', () => {
     expect(Object.keys(paths).filter((path) => path.startsWith('/widget/v1/*'))).toEqual([]);
   });
 });
+
+describe('with FLEXTELL_CORS_ORIGINS set for the API', () => {
+  it('the widget keeps its own CORS: pre-flights for any origin, the channel’s origins for requests', async () => {
+    const withApiCors = await createHarness({ FLEXTELL_CORS_ORIGINS: 'https://inbox.example.com' });
+    try {
+      const apiClient = await widgetClient(withApiCors);
+      const preflight = await apiClient.call('OPTIONS', '/widget/v1/sessions', {
+        headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example.com');
+      expect(preflight.headers['access-control-allow-methods']).toBe('GET, POST');
+
+      const seed = await withApiCors.seedTenant();
+      const key = await widgetKey(withApiCors, seed);
+      // The API's own origin is not a widget origin.
+      const inbox = await apiClient.call('POST', '/widget/v1/sessions', { body: { widget_key: key }, headers: { origin: 'https://inbox.example.com' } });
+      expectError(inbox, 403, 'forbidden', 'This origin is not allowed for this widget.');
+      expect(inbox.headers['access-control-allow-origin']).toBeUndefined();
+
+      // The API keeps its CORS.
+      const apiPreflight = await apiClient.call('OPTIONS', '/api/v1/conversations', {
+        headers: { origin: 'https://inbox.example.com', 'access-control-request-method': 'GET' },
+      });
+      expect(apiPreflight.status).toBe(204);
+      expect(apiPreflight.headers['access-control-allow-origin']).toBe('https://inbox.example.com');
+    } finally {
+      await withApiCors.close();
+    }
+  });
+});

@@ -20,6 +20,11 @@ import { widgetSchemas } from './widget-openapi.js';
 
 const WIDGET_NOT_FOUND = 'Widget not found.';
 
+/** Whether a raw request URL is the widget API's (its CORS is per channel, not FLEXTELL_CORS_ORIGINS). */
+export function isWidgetPath(url: string): boolean {
+  return url.startsWith('/widget/v1/');
+}
+
 const SESSION_FIELDS = {
   widget_key: rule.string().required().max(255),
   visitor_token: rule.string().nullable().max(255),
