@@ -63,6 +63,20 @@ describe('GET /widget.js', () => {
   });
 });
 
+describe('GET /widget.js with the API CORS configured (FLEXTELL_CORS_ORIGINS)', () => {
+  it('is still loadable from any site, listed there or not', async () => {
+    const strict = await createHarness({ FLEXTELL_CORS_ORIGINS: 'https://app.example.com' });
+    try {
+      for (const origin of ['https://app.example.com', 'https://shop.example.com']) {
+        const response = await strict.app.inject({ method: 'GET', url: '/widget.js', headers: { origin } });
+        expect([response.statusCode, response.headers['access-control-allow-origin']], origin).toEqual([200, '*']);
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('GET /widget/demo', () => {
   function styleHash(html: string): string {
     const css = /<style>([^<]*)<\/style>/.exec(html)![1]!;
