@@ -28,13 +28,15 @@ CREATE INDEX channels_widget_key ON channels ((settings ->> 'widget_key')) WHERE
 -- Every message of a website conversation wakes the open streams of its visitor in every server process
 -- (Db.watchChanges on `widget:<tenant>:<channel>:<address>`), whoever wrote it: a team reply, an AI suggestion
 -- sent, the agent, the visitor in another tab. The NOTIFY is delivered at commit; the streams then read the
--- database, which stays the truth.
-CREATE FUNCTION widget_signal_message() RETURNS trigger LANGUAGE plpgsql AS $$
+-- database, which stays the truth. One statement-level trigger with the inserted rows as a table: a bulk insert
+-- (seeding, data loads) sends one notification per conversation, not one call per row.
+CREATE FUNCTION widget_signal_messages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('flextell_changes', 'widget:' || NEW.tenant_id || ':' || NEW.channel_id || ':' ||
-    (SELECT address FROM conversations WHERE tenant_id = NEW.tenant_id AND id = NEW.conversation_id));
+  PERFORM pg_notify('flextell_changes', 'widget:' || c.tenant_id || ':' || c.channel_id || ':' || c.address)
+     FROM (SELECT DISTINCT tenant_id, conversation_id FROM inserted WHERE provider = 'website') AS i
+     JOIN conversations c ON c.tenant_id = i.tenant_id AND c.id = i.conversation_id;
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER messages_widget_signal AFTER INSERT ON messages FOR EACH ROW WHEN (NEW.provider = 'website')
-  EXECUTE FUNCTION widget_signal_message();
+CREATE TRIGGER messages_widget_signal AFTER INSERT ON messages REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION widget_signal_messages();

@@ -65,3 +65,13 @@ export async function touchSession(db: Queryable, session: VisitorSession, now: 
     expiresAt,
   ]);
 }
+
+/** Of these token digests, those whose session still holds at `now` (one query for every open stream of a process). */
+export async function liveSessionDigests(db: Queryable, digests: string[], now: Date): Promise<Set<string>> {
+  const result = await db.query<{ token_digest: string }>(
+    `SELECT s.token_digest FROM widget_sessions s JOIN channels ch ON ch.tenant_id = s.tenant_id AND ch.id = s.channel_id
+      WHERE s.token_digest = ANY($1::text[]) AND s.expires_at > $2 AND ch.is_active AND ch.type = 'website'`,
+    [digests, now],
+  );
+  return new Set(result.rows.map((row) => row.token_digest));
+}

@@ -37,11 +37,6 @@ export async function findLiveSession(db: Queryable, token: unknown, now: Date):
   return liveSession(await findSessionByDigest(db, tokenDigest(token)), now);
 }
 
-/** Whether an open stream's session still holds: not expired, not deleted, its channel still live. */
-export async function isSessionLive(db: Queryable, digest: string, now: Date): Promise<boolean> {
-  return liveSession(await findSessionByDigest(db, digest), now) !== null;
-}
-
 function liveSession(session: VisitorSession | null, now: Date): VisitorSession | null {
   if (!session || !session.channel_live || session.expires_at.getTime() <= now.getTime()) return null;
   return session;

@@ -174,7 +174,7 @@ export function widgetApi(scope: FastifyInstance, deps: AppDeps, streams: Widget
     return { status: 'ok' };
   });
 
-  scope.get('/widget/v1/stream', { schema: widgetSchemas.stream }, async (request, reply) => {
+  scope.get('/widget/v1/stream', { schema: widgetSchemas.stream, exposeHeadRoute: false }, async (request, reply) => {
     const query = queryOf(request.url);
     const token = typeof query.token === 'string' ? query.token : null;
     const session = await visitor(request, token);
