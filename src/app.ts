@@ -23,6 +23,7 @@ import { isTokenEndpoint, noStore } from './modules/oauth/server/token-endpoints
 import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
 import { isWidgetPath, widgetApi } from './modules/widget/widget-plugin.js';
 import { WidgetStreams } from './modules/widget/widget-streams.js';
+import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -144,6 +145,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   const widgetStreams = new WidgetStreams(deps);
   app.decorate('widgetStreams', widgetStreams);
   await app.register(async (scope) => widgetApi(scope, deps, widgetStreams));
+  // The widget script and its demo page (docs/widget-client.md): public, any origin may load the script.
+  await app.register(async (scope) => widgetScriptRoutes(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;
