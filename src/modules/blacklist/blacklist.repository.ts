@@ -72,11 +72,12 @@ export async function requireEntry(db: Queryable, tenantId: number, entryId: num
  * lock can. A hash collision between two pairs only makes them wait for each other.
  */
 export async function lockChannelCustomer(tx: Queryable, tenantId: number, channelId: number, customerId: number): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('channel_blacklists:' || $1::text || ':' || $2::text || ':' || $3::text, 0))`, [
-    tenantId,
-    channelId,
-    customerId,
-  ]);
+  await tx.query(`SELECT ${channelCustomerLockSql('$1', '$2', '$3')}`, [tenantId, channelId, customerId]);
+}
+
+/** The pair lock as an SQL expression over three SQL values, for a statement that takes it along with other work. */
+export function channelCustomerLockSql(tenantId: string, channelId: string, customerId: string): string {
+  return `pg_advisory_xact_lock(hashtextextended('channel_blacklists:' || ${tenantId}::text || ':' || ${channelId}::text || ':' || ${customerId}::text, 0))`;
 }
 
 /** The active entry of this channel and customer at `now`, other than `exceptId`. */

@@ -63,6 +63,8 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
     customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? emptyProfile : message.profile, now);
   }
   if (!message.echo) {
+    // A found conversation came with the pair lock; a new customer's is taken now.
+    if (!conversation) await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
     const entryId = await blockingEntry(tx, input, customerId);
     if (entryId !== null) {
       await quarantineMessage(
@@ -121,13 +123,12 @@ async function createConversation(tx: Queryable, input: InboundInput, customerId
 }
 
 /**
- * §8.1–8.2: the active entry that stops this message, the flood block it causes included. The pair lock
- * serialises the count and the block per (tenant, channel, customer) until the transaction ends, so concurrent
- * events of one customer see each other's messages and add at most one entry.
+ * §8.1–8.2: the active entry that stops this message, the flood block it causes included. The caller holds the pair
+ * lock, which serialises the count and the block per (tenant, channel, customer) until the transaction ends, so
+ * concurrent events of one customer see each other's messages and add at most one entry.
  */
 async function blockingEntry(tx: Queryable, input: InboundInput, customerId: number): Promise<number | null> {
   const { channel, flood, now } = input;
-  await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
   const until = input.event.receivedAt;
   const window = flood.enabled ? { from: new Date(until.getTime() - flood.window_seconds * 1000), until, cap: flood.max_messages + 1 } : null;
   const state = await readIngressState(tx, { tenantId: channel.tenantId, channelId: channel.id, customerId }, now, window);

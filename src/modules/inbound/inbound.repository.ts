@@ -1,10 +1,15 @@
 import type { Queryable } from '../../platform/db/db.js';
-import { activeEntryCondition } from '../blacklist/blacklist.repository.js';
+import { activeEntryCondition, channelCustomerLockSql } from '../blacklist/blacklist.repository.js';
 import { statusesBefore } from '../delivery/delivery.repository.js';
 
 /** SQL of inbound processing (docs/channels.md#processing-inbound-events): conversations and customers found by address, ingress checks, updates of stored messages. */
 
-/** The conversation of (channel, address key) with its customer (and whether it has names), row-locked for the message insert. */
+/**
+ * The conversation of (channel, address key) with its customer (and whether it has names), row-locked for the message
+ * insert; then, in the same round trip, the customer's pair lock of the blacklist (lockChannelCustomer), which every
+ * inbound message takes after its conversation's row lock. Whatever the pair lock waited for is read by the caller's
+ * next statement (a statement's snapshot is taken when it starts).
+ */
 export async function lockConversationByKey(
   tx: Queryable,
   tenantId: number,
@@ -12,10 +17,12 @@ export async function lockConversationByKey(
   key: string,
 ): Promise<{ id: number; customer_id: number; customer_named: boolean } | null> {
   const result = await tx.query<{ id: number; customer_id: number; customer_named: boolean }>(
-    `SELECT c.id, c.customer_id, (cu.first_name IS NOT NULL OR cu.last_name IS NOT NULL) AS customer_named
-       FROM conversations c JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
-      WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.address_key = $3
-        FOR UPDATE OF c`,
+    `WITH conversation AS MATERIALIZED (
+       SELECT c.id, c.customer_id, (cu.first_name IS NOT NULL OR cu.last_name IS NOT NULL) AS customer_named
+         FROM conversations c JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
+        WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.address_key = $3
+          FOR UPDATE OF c)
+     SELECT id, customer_id, customer_named, ${channelCustomerLockSql('$1', '$2', 'customer_id')} IS NULL AS paired FROM conversation`,
     [tenantId, channelId, key],
   );
   const row = result.rows[0];

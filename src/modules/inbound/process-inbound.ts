@@ -33,13 +33,9 @@ const RACE_RETRIES = 3;
  * event that fails on its own waits for a retry (its customer's later events behind it).
  */
 export async function processPendingEvents(deps: AppDeps, now: Date, options: ProcessOptions): Promise<number> {
-  const t0 = Date.now();
   try {
-    const n = await deps.db.transaction((tx) => applyBatch(tx, deps, now, options.batchSize, options.parse));
-    (await import('node:fs')).appendFileSync('/tmp/pump.log', `batch ${n} ${Date.now() - t0}ms\n`);
-    return n;
-  } catch (e) {
-    (await import('node:fs')).appendFileSync('/tmp/pump.log', `FAILED ${Date.now() - t0}ms ${(e as Error).message}\n`);
+    return await deps.db.transaction((tx) => applyBatch(tx, deps, now, options.batchSize, options.parse));
+  } catch {
     let settled = 0;
     for (let i = 0; i < options.batchSize; i++) {
       const one = await processOneEvent(deps, now, options);
