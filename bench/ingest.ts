@@ -2,7 +2,7 @@
  * Inbound benchmark. On PostgreSQL and on PGlite, through the API (`node dist/cli.js serve`):
  *   posts signed WhatsApp webhooks (one text message each, a distinct wamid each, senders rotating over 2,000
  *   numbers, --senders) to POST /webhooks/whatsapp at 50 connections, and reports accepted webhooks/s and the latency of
- *   the 200; then, from the database, the lag of each accepted message until its process_inbound job made it visible
+ *   the 200; then, from the database, the lag of each accepted message until the inbound pump made it visible
  *   (processed_at − received_at), how long after the run the backlog took to empty, and whether every webhook was
  *   stored exactly once and shows up in GET /api/v1/conversations.
  *

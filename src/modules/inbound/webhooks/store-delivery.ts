@@ -20,8 +20,8 @@ export function routeEvents(events: ProviderEvent[], channels: WebhookChannel[])
 }
 
 /**
- * Store, then acknowledge (docs/channels.md#inbound-webhooks): the delivery's events and their process_inbound jobs
- * commit in one statement, received now. An event repeated inside one delivery is stored once.
+ * Store, then acknowledge (docs/channels.md#inbound-webhooks): the delivery's events, each with its customer's
+ * ordering key, commit in one statement, received now. An event repeated inside one delivery is stored once.
  */
 export async function storeDelivery(deps: AppDeps, provider: InboundProvider, routed: RoutedEvent[]): Promise<number> {
   const seen = new Set<string>();
