@@ -258,7 +258,13 @@ describe('the inbound processor', () => {
     const ids: number[] = [];
     for (const text of texts) {
       const payload = { chat, text, fail: text === options.fail };
-      ids.push(await storeEvent(h, seed, 'telegram', { key: `update:${chat}:${text}`, payload, orderingKey: options.orderingKey === undefined ? `inbound:${chat}` : options.orderingKey }));
+      ids.push(
+        await storeEvent(h, seed, 'telegram', {
+          key: `update:${chat}:${text}`,
+          payload,
+          orderingKey: options.orderingKey === undefined ? `inbound:${chat}` : options.orderingKey,
+        }),
+      );
     }
     return ids;
   }
@@ -310,7 +316,7 @@ describe('the inbound processor', () => {
     expect(await textsOf(chat)).toEqual(['one', 'two', 'three']);
   });
 
-  it('an event that fails waits for its retry with its customer behind it; the batch\'s other events go through', async () => {
+  it("an event that fails waits for its retry with its customer behind it; the batch's other events go through", async () => {
     const [bad, good] = [chatId(), chatId()];
     const badIds = await storeTexts(bad, ['x1', 'x2', 'x3'], { fail: 'x2' });
     const goodIds = await storeTexts(good, ['g1']);

@@ -58,7 +58,8 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   let customerId: number;
   if (conversation) {
     customerId = conversation.customer_id;
-    if (!message.echo && !conversation.customer_named) await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
+    if (!message.echo && !conversation.customer_named)
+      await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
   } else {
     customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? emptyProfile : message.profile, now);
   }
