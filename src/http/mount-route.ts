@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { countedInFlight } from './in-flight.js';
 import type { AppDeps } from '../app-deps.js';
 import type { AnyRoute, ApiRequest, PageRequest, RequestContext } from './define-route.js';
 import { AppError, MESSAGES, type FieldErrors } from './errors.js';
@@ -118,13 +119,6 @@ export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute)
     config: { definition: route },
     schema: openApiSchema(route),
     onRequest: apiChecks(deps, route),
-    handler: async (request, reply) => {
-      deps.lifecycle.inFlight++;
-      try {
-        return await runRoute(deps, route, request, reply);
-      } finally {
-        deps.lifecycle.inFlight--;
-      }
-    },
+    handler: (request, reply) => countedInFlight(deps.lifecycle, () => runRoute(deps, route, request, reply)),
   });
 }

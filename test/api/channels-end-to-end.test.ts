@@ -5,7 +5,8 @@
  * forward. The server listens on 127.0.0.1; jobs run through the harness's worker on its clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import { createHarness, type Harness, type TestResponse } from '../support/harness.js';
+import { httpCall } from '../support/http-call.js';
 import { FakeMeta } from '../support/fake-meta.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 import {
@@ -42,25 +43,10 @@ afterAll(async () => {
   await telegram.stop();
 });
 
-interface HttpAnswer {
-  status: number;
-  text: string;
-  json: any;
-}
-
-async function http(method: string, path: string, options: { seed?: SeedResult; body?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+function http(method: string, path: string, options: { seed?: SeedResult; body?: string; headers?: Record<string, string> } = {}): Promise<TestResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.seed) Object.assign(headers, { authorization: `Bearer ${options.seed.access_token}`, 'x-tenant': String(options.seed.tenant_id) });
-  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body: options.body });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
+  return httpCall(baseUrl, method, path, { headers, ...(options.body === undefined ? {} : { raw: options.body }) });
 }
 
 const api = (seed: SeedResult, method: string, path: string, body?: unknown) =>
@@ -68,21 +54,21 @@ const api = (seed: SeedResult, method: string, path: string, body?: unknown) =>
 
 async function deliver(request: WebhookRequest): Promise<void> {
   const answer = await http(request.method, request.path, { headers: request.headers, body: request.body });
-  expect([answer.status, answer.text]).toEqual([200, '{"status":"ok"}']);
+  expect([answer.status, answer.body]).toEqual([200, '{"status":"ok"}']);
   await h.drainJobs();
 }
 
 async function createChannel(seed: SeedResult, body: Record<string, unknown>): Promise<number> {
   const created = await api(seed, 'POST', '/channels', body);
-  expect(created.status, created.text).toBe(201);
-  expect(created.text).not.toContain('secret-value');
+  expect(created.status, created.body).toBe(201);
+  expect(created.body).not.toContain('secret-value');
   return created.json.data.id as number;
 }
 
 /** The inbox row of the conversation at this address: the list endpoint, as the inbox reads it. */
 async function inboxRow(seed: SeedResult, address: string): Promise<any> {
   const list = await api(seed, 'GET', '/conversations?per_page=100');
-  expect(list.status, list.text).toBe(200);
+  expect(list.status, list.body).toBe(200);
   const row = list.json.data.find((conversation: { address: string }) => conversation.address === address);
   expect(row, `conversation of ${address}`).toBeDefined();
   return row;
@@ -90,7 +76,7 @@ async function inboxRow(seed: SeedResult, address: string): Promise<any> {
 
 async function reply(seed: SeedResult, conversationId: number, message: string): Promise<number> {
   const sent = await api(seed, 'POST', `/conversations/${conversationId}/messages`, { message });
-  expect(sent.status, sent.text).toBe(200);
+  expect(sent.status, sent.body).toBe(200);
   expect(sent.json.data.status).toBe('queued');
   await h.drainJobs();
   return Number(sent.json.data.message_id);
@@ -117,7 +103,7 @@ describe('channels end to end over real HTTP', () => {
     });
 
     const handshake = await http('GET', '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-secret-value&hub.challenge=1158201444');
-    expect([handshake.status, handshake.text]).toEqual([200, '1158201444']);
+    expect([handshake.status, handshake.body]).toEqual([200, '1158201444']);
 
     const text = 'Merhaba, siparişim nerede?';
     const inbound = whatsAppDelivery(phoneNumberId, { contacts: [whatsAppContact(waId)], messages: [whatsAppText(`wamid.in-${waId}`, text, waId)] });

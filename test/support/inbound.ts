@@ -1,6 +1,6 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import type { InboundAction, InboundMessage } from '../../src/modules/inbound/inbound-event.js';
+import { textMessage, type InboundAction, type InboundMessage } from '../../src/modules/inbound/inbound-event.js';
 import { applyInboundActions } from '../../src/modules/inbound/apply-inbound.js';
 import { loadTenantSettings } from '../../src/modules/tenants/tenant-settings.js';
 import { processPendingEvents, type InboundParser } from '../../src/modules/inbound/process-inbound.js';
@@ -16,20 +16,7 @@ export function providerId(prefix = 'mid'): string {
 
 /** A customer text message as a parser would produce it; `overrides` replace any field. */
 export function inboundText(address: string, text: string, overrides: Partial<InboundMessage> = {}): InboundMessage {
-  return {
-    kind: 'message',
-    address,
-    profile: { firstName: null, lastName: null, username: null, phone: null, avatarUrl: null },
-    providerMessageId: providerId(),
-    providerTimestamp: null,
-    messageType: 'text',
-    text,
-    quotedProviderMessageId: null,
-    metadata: {},
-    media: null,
-    echo: false,
-    ...overrides,
-  };
+  return { ...textMessage(address, text, providerId()), ...overrides };
 }
 
 /** Applies actions on the seed's channel of this type in one transaction, as the job does; returns the outcome. */

@@ -3,15 +3,9 @@ import { expect } from 'vitest';
 import type { Harness, TestResponse } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { sql } from './factories.js';
+import { httpCall, type CallOptions } from './http-call.js';
 
-export interface CallOptions {
-  token?: string | null;
-  /** Sent as JSON. */
-  body?: unknown;
-  /** Sent as is (malformed bodies). */
-  raw?: string;
-  headers?: Record<string, string>;
-}
+export { httpCall };
 
 export interface WidgetClient {
   base: string;
@@ -23,22 +17,6 @@ export async function widgetClient(h: Harness): Promise<WidgetClient> {
   const address = h.app.server.address();
   const base = address && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : await h.app.listen({ host: '127.0.0.1', port: 0 });
   return { base, call: (method, path, options = {}) => httpCall(base, method, path, options) };
-}
-
-export async function httpCall(base: string, method: string, path: string, options: CallOptions = {}): Promise<TestResponse> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: text, json };
 }
 
 export async function widgetKey(h: Harness, seed: SeedResult): Promise<string> {

@@ -8,7 +8,7 @@ import { lockChannelCustomer } from '../blacklist/blacklist.repository.js';
 import { insertUnlessBlocked } from '../blacklist/blacklist.service.js';
 import { quarantineMessage } from '../blacklist/quarantine.repository.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
-import type { InboundAction, InboundMessage } from './inbound-event.js';
+import { NO_PROFILE, type InboundAction, type InboundMessage } from './inbound-event.js';
 import { customerForAddress, profileColumns } from './inbound-customer.js';
 import { applyMessageUpdate } from './apply-updates.js';
 import { downloadMediaJob } from './download-media.job.js';
@@ -61,7 +61,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
     if (!message.echo && !conversation.customer_named)
       await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
   } else {
-    customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? emptyProfile : message.profile, now);
+    customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? NO_PROFILE : message.profile, now);
   }
   if (!message.echo) {
     // A found conversation came with the pair lock; a new customer's is taken now.
@@ -111,8 +111,6 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   }
   return message.echo ? 'echo' : 'message';
 }
-
-const emptyProfile = { firstName: null, lastName: null, username: null, phone: null, avatarUrl: null };
 
 async function createConversation(tx: Queryable, input: InboundInput, customerId: number, address: string, key: string): Promise<number> {
   const { channel } = input;

@@ -21,6 +21,9 @@ export interface InboundProfile {
   avatarUrl: string | null;
 }
 
+/** A profile that says nothing (echoes, visitors without a name). */
+export const NO_PROFILE: InboundProfile = { firstName: null, lastName: null, username: null, phone: null, avatarUrl: null };
+
 /** Where an inbound file can be fetched (the download_media job does it). */
 export type InboundMediaRef =
   | { source: 'whatsapp'; mediaId: string; mimeType: string | null; filename: string | null }
@@ -83,3 +86,20 @@ export interface InboundWithdrawal {
 }
 
 export type InboundAction = InboundMessage | InboundStatus | InboundEdit | InboundReaction | InboundWithdrawal;
+
+/** A customer's plain text message: no media, quote, metadata or provider time (a widget visitor's, for one). */
+export function textMessage(address: string, text: string, providerMessageId: string, profile: InboundProfile = NO_PROFILE): InboundMessage {
+  return {
+    kind: 'message',
+    address,
+    profile,
+    providerMessageId,
+    providerTimestamp: null,
+    messageType: 'text',
+    text,
+    quotedProviderMessageId: null,
+    metadata: {},
+    media: null,
+    echo: false,
+  };
+}

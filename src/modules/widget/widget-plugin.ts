@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { AppError, errorBody, MESSAGES } from '../../http/errors.js';
+import { countRoutesInFlight } from '../../http/in-flight.js';
 import { cleanPhpQuery, parsePhpQuery, QueryStringEncodingError } from '../../http/query-string.js';
 import { publicBaseUrl } from '../../http/request-info.js';
 import { formatTimestamp } from '../../platform/clock.js';
@@ -103,17 +104,7 @@ export function widgetApi(scope: FastifyInstance, deps: AppDeps, streams: Widget
   scope.decorateRequest('widgetCors', 'open');
   // Running handlers are counted, so shutdown closes the database only after the last one (an open stream's handler
   // has returned: its reads stop when the stream is closed at shutdown).
-  scope.addHook('onRoute', (route: RouteOptions) => {
-    const handler = route.handler;
-    route.handler = async function (this: FastifyInstance, request, reply) {
-      deps.lifecycle.inFlight++;
-      try {
-        return await handler.call(this, request, reply);
-      } finally {
-        deps.lifecycle.inFlight--;
-      }
-    };
-  });
+  countRoutesInFlight(scope, deps.lifecycle);
   scope.addHook('onRequest', async (request, reply) => {
     if (deps.lifecycle.shuttingDown) {
       reply.code(503).header('Connection', 'close').headers(corsHeaders(request));

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
 import { loadTenantSettings } from '../tenants/tenant-settings.js';
 import { applyInboundActions, ConversationRaced, type InboundInput } from '../inbound/apply-inbound.js';
-import type { InboundMessage } from '../inbound/inbound-event.js';
+import { textMessage, type InboundMessage } from '../inbound/inbound-event.js';
 import { findMessageIdByProviderId } from '../inbound/inbound.repository.js';
 import type { VisitorSession } from './visitor-session.repository.js';
 
@@ -34,19 +34,7 @@ export async function sendVisitorMessage(deps: AppDeps, session: VisitorSession,
   const now = deps.clock.now();
   const { flood } = await loadTenantSettings(deps.db, session.tenant_id);
   const providerMessageId = `widget-${crypto.randomUUID()}`;
-  const message: InboundMessage = {
-    kind: 'message',
-    address: session.address,
-    profile: profileOf(session),
-    providerMessageId,
-    providerTimestamp: null,
-    messageType: 'text',
-    text,
-    quotedProviderMessageId: null,
-    metadata: {},
-    media: null,
-    echo: false,
-  };
+  const message = textMessage(session.address, text, providerMessageId, profileOf(session));
   const input: InboundInput = {
     channel: { tenantId: session.tenant_id, id: session.channel_id, type: 'website' },
     event: { id: null, receivedAt: now },

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../../../app-deps.js';
 import { JSON_BODY_LIMIT } from '../../../http/body-parsers.js';
+import { countRoutesInFlight } from '../../../http/in-flight.js';
 import { AppError, errorBody } from '../../../http/errors.js';
 import { registerMetaWebhooks } from './meta-webhooks.js';
 import { registerTelegramWebhook } from './telegram-webhook.js';
@@ -14,20 +15,9 @@ export async function providerWebhooks(scope: FastifyInstance, deps: AppDeps): P
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
-  // Running handlers are counted, so shutdown closes the database only after the last one.
-  scope.addHook('onRoute', (route: RouteOptions) => {
-    const handler = route.handler;
-    route.handler = async function (this: FastifyInstance, request, reply) {
-      // docs/channels.md#inbound-webhooks: once shutdown begins, nothing more is stored; the provider retries.
-      if (deps.lifecycle.shuttingDown) return shuttingDown(reply);
-      deps.lifecycle.inFlight++;
-      try {
-        return await handler.call(this, request, reply);
-      } finally {
-        deps.lifecycle.inFlight--;
-      }
-    };
-  });
+  // Running handlers are counted; once shutdown begins, nothing more is stored (docs/channels.md#inbound-webhooks):
+  // the provider retries.
+  countRoutesInFlight(scope, deps.lifecycle, shuttingDown);
   // Checked before the body is read too: a large body is not worth receiving.
   scope.addHook('onRequest', async (_request, reply) => {
     if (deps.lifecycle.shuttingDown) return shuttingDown(reply);
