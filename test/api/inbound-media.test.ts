@@ -1,6 +1,6 @@
 /**
  * Inbound files (docs/channels.md#processing-inbound-events): the download_media job fetches through each
- * provider's API from a fake server on 127.0.0.1, stores the bytes and attaches them; a download that keeps failing
+ * provider's API from the provider stand-ins on 127.0.0.1, stores the bytes and attaches them; a download that keeps failing
  * leaves the message without file and says why. Also Instagram's best-effort profile lookup.
  */
 import fs from 'node:fs';
@@ -13,27 +13,30 @@ import { listedMessage } from '../support/requests.js';
 import { download } from '../support/media.js';
 import { PNG_BYTES } from '../support/multipart.js';
 import { applyActions, conversationByKey, inboundText, processAllWith, storeEvent, type ChannelKind } from '../support/inbound.js';
-import { FAKE_VERSION, startFakeMediaServer, type FakeMediaServer } from '../support/fake-media-server.js';
+import { FakeMeta, metaError } from '../support/fake-meta.js';
+import { FakeTelegram } from '../support/fake-telegram.js';
 import { sealChannelSecret } from '../../src/modules/channels/channel-secrets.js';
 import type { InboundAction, InboundMediaRef } from '../../src/modules/inbound/inbound-event.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
-let fake: FakeMediaServer;
+const meta = new FakeMeta();
+const telegram = new FakeTelegram();
+const VERSION = 'v21.0';
 let seed: SeedResult;
 let storageDir: string;
 let serial = 0;
 const TOKENS = { whatsapp: 'wa-access-token-1', instagram: 'ig-access-token-1', telegram: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp' };
 
 beforeAll(async () => {
-  fake = await startFakeMediaServer();
+  await Promise.all([meta.start(), telegram.start()]);
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inbound-media-'));
   h = await createHarness({
     FLEXTELL_STORAGE_DIR: storageDir,
-    WHATSAPP_API_URL: fake.url,
-    INSTAGRAM_API_URL: fake.url,
-    TELEGRAM_API_URL: fake.url,
-    META_GRAPH_API_VERSION: FAKE_VERSION,
+    WHATSAPP_API_URL: meta.whatsappUrl,
+    INSTAGRAM_API_URL: meta.instagramUrl,
+    TELEGRAM_API_URL: telegram.url,
+    META_GRAPH_API_VERSION: VERSION,
   });
   seed = await h.seedTenant();
   const secrets: Record<ChannelKind, Record<string, string>> = {
@@ -51,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await fake?.close();
+  await Promise.all([meta.stop(), telegram.stop()]);
   fs.rmSync(storageDir, { recursive: true, force: true });
 });
 
@@ -71,6 +74,11 @@ async function imageMessage(type: ChannelKind, media: InboundMediaRef): Promise<
   return { conversationId: Number(conversation.id), messageId: Number(row!.id) };
 }
 
+/** What the stand-ins received since their last reset: endpoint, path and the Authorization header. */
+function received(fake: FakeMeta | FakeTelegram): Array<{ endpoint: string; path: string; authorization: string | null }> {
+  return fake.requests.map((r) => ({ endpoint: r.endpoint, path: r.path, authorization: r.headers.authorization ?? null }));
+}
+
 async function expectAttached(conversationId: number, messageId: number): Promise<void> {
   const listed = await listedMessage(h, seed.access_token, conversationId, messageId);
   expect(listed.file).toMatchObject({ mime_type: 'image/png', size: PNG_BYTES.length });
@@ -81,64 +89,64 @@ async function expectAttached(conversationId: number, messageId: number): Promis
 
 describe('download_media', () => {
   it('WhatsApp: looks the media id up and downloads its URL, both with the Bearer token', async () => {
-    fake.files.set('wa-media-1', { bytes: PNG_BYTES, type: 'image/png' });
+    meta.addMedia('wa-media-1', PNG_BYTES, 'image/png');
     const { conversationId, messageId } = await imageMessage('whatsapp', { source: 'whatsapp', mediaId: 'wa-media-1', mimeType: 'image/png', filename: null });
-    fake.requests.length = 0;
+    meta.reset();
     await h.drainJobs();
     await expectAttached(conversationId, messageId);
-    expect(fake.requests).toEqual([
-      { path: `/${FAKE_VERSION}/wa-media-1`, authorization: `Bearer ${TOKENS.whatsapp}` },
-      { path: '/files/wa-media-1', authorization: `Bearer ${TOKENS.whatsapp}` },
+    expect(received(meta)).toEqual([
+      { endpoint: 'whatsapp:media-info', path: `/${VERSION}/wa-media-1`, authorization: `Bearer ${TOKENS.whatsapp}` },
+      { endpoint: 'whatsapp:media-download', path: '/media-download/wa-media-1', authorization: `Bearer ${TOKENS.whatsapp}` },
     ]);
   });
 
   it('Instagram: fetches the attachment URL without credentials', async () => {
-    fake.files.set('ig-attachment.png', { bytes: PNG_BYTES, type: 'application/octet-stream' });
+    meta.addAttachment('ig-attachment.png', PNG_BYTES, 'application/octet-stream');
     const { conversationId, messageId } = await imageMessage('instagram', {
       source: 'url',
-      url: `${fake.url}/files/ig-attachment.png`,
+      url: meta.attachmentUrl('ig-attachment.png'),
       mimeType: null,
       filename: null,
     });
-    fake.requests.length = 0;
+    meta.reset();
     await h.drainJobs();
     await expectAttached(conversationId, messageId);
-    expect(fake.requests).toEqual([{ path: '/files/ig-attachment.png', authorization: null }]);
+    expect(received(meta)).toEqual([{ endpoint: 'instagram:attachment', path: '/cdn/ig-attachment.png', authorization: null }]);
   });
 
   it("Telegram: getFile, then the bot's file URL; the document keeps its file name", async () => {
-    fake.files.set('photos/file_7.png', { bytes: PNG_BYTES, type: 'image/png' });
+    telegram.addFile('AgACAgIAAxkBAAIBZ2', 'photos/file_7.png', PNG_BYTES, 'image/png');
     const { conversationId, messageId } = await imageMessage('telegram', {
       source: 'telegram',
-      fileId: 'photos/file_7.png',
+      fileId: 'AgACAgIAAxkBAAIBZ2',
       mimeType: null,
       filename: 'label.png',
     });
-    fake.requests.length = 0;
+    telegram.reset();
     await h.drainJobs();
     await expectAttached(conversationId, messageId);
     expect((await listedMessage(h, seed.access_token, conversationId, messageId)).file.name).toBe('label.png');
-    expect(fake.requests.map((r) => r.path)).toEqual([
-      `/bot${TOKENS.telegram}/getFile?file_id=photos%2Ffile_7.png`,
-      `/file/bot${TOKENS.telegram}/photos/file_7.png`,
+    expect(received(telegram).map((r) => [r.endpoint, r.path])).toEqual([
+      ['telegram:getFile', `/bot${TOKENS.telegram}/getFile?file_id=AgACAgIAAxkBAAIBZ2`],
+      ['telegram:file', `/file/bot${TOKENS.telegram}/photos/file_7.png`],
     ]);
   });
 
   it('retries, and after the last attempt notes media_error and leaves the file null', async () => {
-    fake.files.set('wa-media-broken', { bytes: PNG_BYTES, type: 'image/png' });
-    fake.failing.add('/files/wa-media-broken');
+    meta.addMedia('wa-media-broken', PNG_BYTES, 'image/png');
     const { conversationId, messageId } = await imageMessage('whatsapp', {
       source: 'whatsapp',
       mediaId: 'wa-media-broken',
       mimeType: 'image/png',
       filename: null,
     });
-    fake.requests.length = 0;
+    meta.reset();
+    meta.script('whatsapp:media-download', ...Array.from({ length: 8 }, () => ({ status: 500, json: metaError(2, 'Internal error') })));
     for (let round = 0; round < 6; round++) {
       await h.drainJobs();
       h.clock.advance(301);
     }
-    expect(fake.requests.filter((r) => r.path === '/files/wa-media-broken')).toHaveLength(5);
+    expect(meta.calls('whatsapp:media-download')).toHaveLength(5);
     const listed = await listedMessage(h, seed.access_token, conversationId, messageId);
     expect(listed.file).toBeNull();
     expect(JSON.parse(listed.metadata).media_error).toBe('The media download answered 500.');
@@ -166,8 +174,8 @@ describe('Instagram profile lookup', () => {
   it('fills a new customer from the profile with the Bearer token; a failed lookup changes nothing else', async () => {
     await h.drainJobs();
     const igsid = address('instagram');
-    fake.profiles.set(igsid, { name: 'Elif Nur Yilmaz', username: 'elif.y', profile_pic: 'https://cdn.example.test/elif.jpg' });
-    fake.requests.length = 0;
+    meta.addProfile(igsid, { name: 'Elif Nur Yilmaz', username: 'elif.y', profile_pic: 'https://cdn.example.test/elif.jpg' });
+    meta.reset();
     await runEvent([inboundText(igsid, 'Size 42?')]);
     expect(await customerOf(igsid)).toEqual({
       first_name: 'Elif',
@@ -175,10 +183,12 @@ describe('Instagram profile lookup', () => {
       avatar_url: 'https://cdn.example.test/elif.jpg',
       metadata: { username: 'elif.y' },
     });
-    expect(fake.requests).toEqual([{ path: `/${FAKE_VERSION}/${igsid}?fields=name,username,profile_pic`, authorization: `Bearer ${TOKENS.instagram}` }]);
-    fake.requests.length = 0;
+    expect(received(meta)).toEqual([
+      { endpoint: 'instagram:profile', path: `/instagram/${VERSION}/${igsid}?fields=name,username,profile_pic`, authorization: `Bearer ${TOKENS.instagram}` },
+    ]);
+    meta.reset();
     await runEvent([inboundText(igsid, 'Hello?')]);
-    expect(fake.requests, 'a named customer is not looked up again').toEqual([]);
+    expect(meta.requests, 'a named customer is not looked up again').toEqual([]);
 
     const unknown = address('instagram');
     await runEvent([inboundText(unknown, 'Hi')]);

@@ -13,6 +13,8 @@ export type { RecordedRequest, RecordedFile, ScriptedAnswer } from './fake-provi
  * - `whatsapp:media-download` `GET /media-download/{media_id}` → the bytes given to `addMedia`
  * - `instagram:messages` `POST /instagram/{version}/{account_id}/messages` → `{"recipient_id":"…","message_id":"aWdf…"}`
  * - `instagram:profile` `GET /instagram/{version}/{igsid}?fields=…` → the profile given to `addProfile`
+ * - `instagram:attachment` `GET /cdn/{name}` → the bytes given to `addAttachment` (the URL of an inbound attachment,
+ *   fetched without credentials)
  *
  * Unknown media ids and profiles answer Meta's 400 code 100. Every request is recorded; `script()` overrides answers.
  */
@@ -20,6 +22,7 @@ export class FakeMeta extends FakeProvider {
   private sequence = 0;
   readonly media = new Map<string, { bytes: Buffer; mimeType: string }>();
   readonly profiles = new Map<string, Record<string, unknown>>();
+  readonly attachments = new Map<string, { bytes: Buffer; mimeType: string }>();
 
   get whatsappUrl(): string {
     return this.url;
@@ -37,11 +40,23 @@ export class FakeMeta extends FakeProvider {
     this.profiles.set(igsid, profile);
   }
 
+  /** Serves `bytes` at `attachmentUrl(name)`. */
+  addAttachment(name: string, bytes: Buffer, mimeType: string): void {
+    this.attachments.set(name, { bytes, mimeType });
+  }
+
+  attachmentUrl(name: string): string {
+    return `${this.url}/cdn/${encodeURIComponent(name)}`;
+  }
+
   protected route(method: string, url: URL, body: unknown): { endpoint: string; answer: () => Answer } | null {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] === 'instagram') return this.instagram(method, parts.slice(1), body);
     if (method === 'GET' && parts[0] === 'media-download' && parts.length === 2) {
-      return { endpoint: 'whatsapp:media-download', answer: () => this.download(parts[1]!) };
+      return { endpoint: 'whatsapp:media-download', answer: () => this.download(this.media, parts[1]!) };
+    }
+    if (method === 'GET' && parts[0] === 'cdn' && parts.length === 2) {
+      return { endpoint: 'instagram:attachment', answer: () => this.download(this.attachments, parts[1]!) };
     }
     if (method === 'POST' && parts.length === 3 && parts[2] === 'messages') {
       const to = String((body as { to?: unknown } | null)?.to ?? '');
@@ -93,8 +108,8 @@ export class FakeMeta extends FakeProvider {
     };
   }
 
-  private download(id: string): Answer {
-    const media = this.media.get(id);
+  private download(from: Map<string, { bytes: Buffer; mimeType: string }>, id: string): Answer {
+    const media = from.get(id);
     if (!media) return { status: 404, json: { error: { message: 'Not found', code: 100 } } };
     return { status: 200, bytes: media.bytes, contentType: media.mimeType };
   }

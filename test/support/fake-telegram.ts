@@ -4,7 +4,7 @@ export type { RecordedRequest, RecordedFile, ScriptedAnswer } from './fake-provi
 
 /**
  * The Telegram Bot API on 127.0.0.1 (point TELEGRAM_API_URL at `url`). Endpoints, named `telegram:<method>`:
- * `POST /bot<token>/sendMessage | sendPhoto | sendDocument | getFile | setWebhook` and `telegram:file` for
+ * `POST` (or `GET` with a query) `/bot<token>/sendMessage | sendPhoto | sendDocument | getFile | setWebhook` and `telegram:file` for
  * `GET /file/bot<token>/<file_path>`. Success answers are Telegram's: `{"ok":true,"result":{"message_id":…,…}}`.
  * The token of each call is in the recorded `path`. Files for getFile come from `addFile`; an unknown one answers
  * 400 "Bad Request: invalid file_id". Every request is recorded; `script()` overrides answers.
@@ -29,9 +29,10 @@ export class FakeTelegram extends FakeProvider {
       return { endpoint: 'telegram:file', answer: () => this.download(filePath) };
     }
     const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (!call || method !== 'POST') return null;
+    if (!call || (method !== 'POST' && method !== 'GET')) return null;
     const name = call[2]!;
-    const fields = (body ?? {}) as Record<string, unknown>;
+    // Telegram takes a method's parameters as a JSON or form body, or in the query string of a GET.
+    const fields = (method === 'GET' ? Object.fromEntries(url.searchParams) : (body ?? {})) as Record<string, unknown>;
     switch (name) {
       case 'sendMessage':
       case 'sendPhoto':
