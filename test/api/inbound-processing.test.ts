@@ -289,6 +289,42 @@ describe('the inbound processor', () => {
     expect(await processWith(h, parse)).toBe(0);
   });
 
+  it('one batch, known conversations: each message sees the ones before it, so a flood blocks once and quarantines the rest', async () => {
+    const flooding = await h.seedTenant();
+    await sql(h, `UPDATE tenants SET settings = COALESCE(settings, '{}'::jsonb) || jsonb_build_object('flood', $2::jsonb) WHERE id = $1`, [
+      flooding.tenant_id,
+      JSON.stringify({ enabled: true, max_messages: 3, window_seconds: 60, block_ttl_seconds: 600 }),
+    ]);
+    const [chat, calm] = [chatId(), chatId()];
+    // The conversations exist before the batch: their rows and pair locks are taken together at its start.
+    await applyActions(h, flooding, 'telegram', [inboundText(chat, 'hello')], new Date(h.clock.now().getTime() - 120_000));
+    await applyActions(h, flooding, 'telegram', [inboundText(calm, 'hi')], new Date(h.clock.now().getTime() - 120_000));
+    const ids: number[] = [];
+    for (const [from, text] of [
+      [chat, 'f1'],
+      [chat, 'f2'],
+      [calm, 'c1'],
+      [chat, 'f3'],
+      [chat, 'f4'],
+      [chat, 'f5'],
+    ] as const) {
+      ids.push(await storeEvent(h, flooding, 'telegram', { key: `update:${from}:${text}`, payload: { chat: from, text }, orderingKey: `inbound:${from}` }));
+    }
+    expect(await processWith(h, parse)).toBe(6);
+    expect((await eventStates(h, flooding.tenant_id, ids)).map((e) => e.outcome)).toEqual([
+      'message',
+      'message',
+      'message',
+      'message',
+      'quarantined',
+      'quarantined',
+    ]);
+    const entries = await sql(h, 'SELECT reason, quarantined_count FROM channel_blacklists WHERE tenant_id = $1 AND deleted_at IS NULL', [flooding.tenant_id]);
+    expect(entries).toEqual([{ reason: 'rate_limit', quarantined_count: 2 }]);
+    const conversation = (await conversationByKey(h, flooding, 'telegram', chat))!;
+    expect([conversation.message_count, conversation.unread_count, conversation.last_message]).toEqual([4, 4, 'f3']);
+  });
+
   it('two processors racing to create one conversation converge on it', async () => {
     const chat = chatId();
     // No ordering key: both events are taken at once, as two processes would, and race to create the conversation.

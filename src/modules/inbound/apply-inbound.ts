@@ -12,7 +12,14 @@ import { NO_PROFILE, type InboundAction, type InboundMessage } from './inbound-e
 import { customerForAddress, profileColumns } from './inbound-customer.js';
 import { applyMessageUpdate } from './apply-updates.js';
 import { downloadMediaJob } from './download-media.job.js';
-import { fillNamelessCustomer, findMessageIdByProviderId, lockConversationByKey, readIngressState } from './inbound.repository.js';
+import {
+  conversationLockKey,
+  fillNamelessCustomer,
+  findMessageIdByProviderId,
+  lockConversationByKey,
+  readIngressState,
+  type LockedConversation,
+} from './inbound.repository.js';
 
 /** The channel an event arrived on. */
 export interface InboundChannel {
@@ -31,6 +38,8 @@ export interface InboundInput {
   now: Date;
   /** Given by a caller that applies many events in one transaction: new conversations are counted when it ends. */
   newConversations?: ConversationCountBatch;
+  /** Conversations the caller has locked already with their pair locks (lockConversationsByKeys), by conversationLockKey. */
+  lockedConversations?: Map<string, LockedConversation>;
 }
 
 /** Another transaction created the conversation of this address first: the caller runs the event again (it converges). */
@@ -54,7 +63,9 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   // §9.23: an echo of a message we sent is already stored under its id.
   if (message.echo && (await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.providerMessageId)) !== null) return 'ignored';
   const key = addressKey(channel.type, message.address);
-  const conversation = await lockConversationByKey(tx, channel.tenantId, channel.id, key);
+  const conversation =
+    input.lockedConversations?.get(conversationLockKey(channel.tenantId, channel.id, key)) ??
+    (await lockConversationByKey(tx, channel.tenantId, channel.id, key));
   let customerId: number;
   if (conversation) {
     customerId = conversation.customer_id;

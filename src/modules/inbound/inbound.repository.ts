@@ -4,29 +4,59 @@ import { statusesBefore } from '../delivery/delivery.repository.js';
 
 /** SQL of inbound processing (docs/channels.md#processing-inbound-events): conversations and customers found by address, ingress checks, updates of stored messages. */
 
+/** A conversation row-locked for its messages, with its customer's blacklist pair lock held (lockChannelCustomer). */
+export interface LockedConversation {
+  id: number;
+  customer_id: number;
+  /** Whether the customer had a first or last name when locked. */
+  customer_named: boolean;
+}
+
+/** The key of a conversation in the map of lockConversationsByKeys. */
+export function conversationLockKey(tenantId: number, channelId: number, key: string): string {
+  return `${tenantId}:${channelId}:${key}`;
+}
+
 /**
- * The conversation of (channel, address key) with its customer (and whether it has names), row-locked for the message
- * insert; then, in the same round trip, the customer's pair lock of the blacklist (lockChannelCustomer), which every
- * inbound message takes after its conversation's row lock. Whatever the pair lock waited for is read by the caller's
+ * The conversations of several (channel, address key)s, each row-locked, then each customer's pair lock, in one round
+ * trip; keyed by conversationLockKey (keys without a conversation are absent). Rows and pair locks are taken in
+ * conversation id order, so two batches locking overlapping sets never wait on each other in opposite orders. The
+ * pair lock comes after the row lock, as for every inbound message; whatever it waited for is read by the caller's
  * next statement (a statement's snapshot is taken when it starts).
  */
-export async function lockConversationByKey(
+export async function lockConversationsByKeys(
   tx: Queryable,
-  tenantId: number,
-  channelId: number,
-  key: string,
-): Promise<{ id: number; customer_id: number; customer_named: boolean } | null> {
-  const result = await tx.query<{ id: number; customer_id: number; customer_named: boolean }>(
-    `WITH conversation AS MATERIALIZED (
-       SELECT c.id, c.customer_id, (cu.first_name IS NOT NULL OR cu.last_name IS NOT NULL) AS customer_named
-         FROM conversations c JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
-        WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.address_key = $3
+  keys: Array<{ tenantId: number; channelId: number; key: string }>,
+): Promise<Map<string, LockedConversation>> {
+  if (keys.length === 0) return new Map();
+  const result = await tx.query<LockedConversation & { tenant_id: number; channel_id: number; address_key: string }>(
+    `WITH wanted AS (
+       SELECT DISTINCT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS k(tenant_id, channel_id, address_key)),
+     conversation AS MATERIALIZED (
+       SELECT c.tenant_id, c.channel_id, c.address_key, c.id, c.customer_id,
+              (cu.first_name IS NOT NULL OR cu.last_name IS NOT NULL) AS customer_named
+         FROM wanted w
+         JOIN conversations c ON c.tenant_id = w.tenant_id AND c.channel_id = w.channel_id AND c.address_key = w.address_key
+         JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
+        ORDER BY c.id
           FOR UPDATE OF c)
-     SELECT id, customer_id, customer_named, ${channelCustomerLockSql('$1', '$2', 'customer_id')} IS NULL AS paired FROM conversation`,
-    [tenantId, channelId, key],
+     SELECT tenant_id, channel_id, address_key, id, customer_id, customer_named,
+            ${channelCustomerLockSql('tenant_id', 'channel_id', 'customer_id')} IS NULL AS paired
+       FROM conversation ORDER BY id`,
+    [keys.map((k) => k.tenantId), keys.map((k) => k.channelId), keys.map((k) => k.key)],
   );
-  const row = result.rows[0];
-  return row ? { id: Number(row.id), customer_id: Number(row.customer_id), customer_named: row.customer_named } : null;
+  return new Map(
+    result.rows.map((row) => [
+      conversationLockKey(Number(row.tenant_id), Number(row.channel_id), row.address_key),
+      { id: Number(row.id), customer_id: Number(row.customer_id), customer_named: row.customer_named },
+    ]),
+  );
+}
+
+/** One conversation's lockConversationsByKeys. */
+export async function lockConversationByKey(tx: Queryable, tenantId: number, channelId: number, key: string): Promise<LockedConversation | null> {
+  const locked = await lockConversationsByKeys(tx, [{ tenantId, channelId, key }]);
+  return locked.get(conversationLockKey(tenantId, channelId, key)) ?? null;
 }
 
 /** Whether the conversation's customer still needs names (Instagram's profile lookup is skipped otherwise). */

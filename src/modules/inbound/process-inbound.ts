@@ -9,7 +9,7 @@ import { loadTenantSettings, type TenantSettings } from '../tenants/tenant-setti
 import type { InboundAction } from './inbound-event.js';
 import { parseInboundEvent } from './parse-inbound.js';
 import { applyInboundActions, ConversationRaced } from './apply-inbound.js';
-import { conversationCustomerIsNamed } from './inbound.repository.js';
+import { conversationCustomerIsNamed, lockConversationsByKeys } from './inbound.repository.js';
 import { claimPendingEvents, recordFailedAttempt, settleEvents, type PendingInboundEvent } from './inbound-queue.repository.js';
 import { fetchInstagramProfile, withProfile } from './instagram-profile.js';
 
@@ -86,6 +86,8 @@ async function applyBatch(
     const actions = channel ? await withInstagramProfiles(tx, deps, channel, parse(event.provider, event.payload)) : [];
     parsed.push({ event, channel, actions });
   }
+  // The batch's known conversations and their customers' pair locks in one round trip, instead of one per message.
+  const lockedConversations = await lockConversationsByKeys(tx, messageKeys(parsed));
   const newConversations = new ConversationCountBatch();
   const settled: Array<{ event: PendingInboundEvent; outcome: string }> = [];
   for (const { event, channel, actions } of parsed) {
@@ -100,12 +102,24 @@ async function applyBatch(
       flood: floods.get(event.tenant_id)!,
       now,
       newConversations,
+      lockedConversations,
     });
     settled.push({ event, outcome });
   }
   await newConversations.flush(tx);
   await settleEvents(tx, settled, now);
   return events.length;
+}
+
+/** The conversations the batch's messages go to, by (tenant, channel, address key). */
+function messageKeys(parsed: Array<{ event: PendingInboundEvent; channel: ChannelRow | undefined; actions: InboundAction[] }>) {
+  return parsed.flatMap(({ event, channel, actions }) =>
+    channel
+      ? actions.flatMap((action) =>
+          action.kind === 'message' ? [{ tenantId: event.tenant_id, channelId: event.channel_id, key: addressKey(channel.type, action.address) }] : [],
+        )
+      : [],
+  );
 }
 
 function unique(keys: Array<{ tenantId: number; id: number }>): Array<{ tenantId: number; id: number }> {
