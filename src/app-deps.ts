@@ -1,3 +1,4 @@
+import type { WebhookChannelCache } from './modules/inbound/webhook-channel.finder.js';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/db.js';
 import type { Clock } from './platform/clock.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   limiter: RateLimiter;
   /** Members' tenant access per request, exact with respect to role and membership changes. */
   access: AccessCache;
+  /** The provider webhooks' channel lookups, exact with respect to channel writes (docs/channels.md#inbound-webhooks). */
+  webhookChannels: WebhookChannelCache;
   fileLinks: FileLinks;
   /** Uploaded file bytes: local disk or S3 (STORAGE_DRIVER). */
   storage: FileStorage;

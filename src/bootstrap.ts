@@ -1,3 +1,4 @@
+import { WebhookChannelCache } from './modules/inbound/webhook-channel.finder.js';
 import type { Config } from './config.js';
 import type { AppDeps } from './app-deps.js';
 import type { Db } from './platform/db/db.js';
@@ -49,6 +50,8 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
   );
   const access = new AccessCache();
   await db.watchChanges(AccessCache.CHANNEL, access.onChange);
+  const webhookChannels = new WebhookChannelCache();
+  await db.watchChanges(WebhookChannelCache.CHANNEL, webhookChannels.onChange);
   const fileLinks = new FileLinks(box.derive('file-links'), config.fileUrlTtlSeconds);
   const storage = createStorage(config);
   // Delivery attempts and sandbox deliveries are logged as info lines (docs/jobs-and-delivery.md#adapters).
@@ -62,6 +65,7 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     tokens,
     limiter,
     access,
+    webhookChannels,
     fileLinks,
     storage,
     adapters,

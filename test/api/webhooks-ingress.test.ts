@@ -90,6 +90,26 @@ describe('the verification handshake (GET /webhooks/whatsapp, /webhooks/instagra
 });
 
 describe('POST /webhooks/whatsapp', () => {
+  it("counts a channel's new app secret and its switch-off from the next delivery (the channel lookups are cached until a channel write)", async () => {
+    const { seed, channelId, wa } = await whatsAppTenant();
+    const send = (secret: string) => postMeta(h, 'whatsapp', whatsAppDelivery(wa.accountId, { messages: [whatsAppText(wamid())] }), secret);
+    expect((await send(wa.appSecret)).status).toBe(200);
+    expect((await send(wa.appSecret)).status).toBe(200); // served from the cache
+    const rotated = await connectMetaChannel(h, 'whatsapp', seed.tenant_id, channelId, { accountId: wa.accountId });
+    expectExactJson((await send(wa.appSecret)).json, INVALID_SIGNATURE);
+    expect((await send(rotated.appSecret)).status).toBe(200);
+    await switchChannel(h, seed.tenant_id, channelId, false);
+    expect((await send(rotated.appSecret)).status).toBe(200);
+    expect(await storedEvents(h, seed.tenant_id, channelId)).toHaveLength(3);
+
+    const telegramChannel = seed.channels.telegram;
+    const telegram = await connectTelegramChannel(h, seed.tenant_id, telegramChannel);
+    expect((await postTelegram(h, telegramChannel, telegramTextUpdate(1), telegram.secretToken)).status).toBe(200);
+    await switchChannel(h, seed.tenant_id, telegramChannel, false);
+    expect((await postTelegram(h, telegramChannel, telegramTextUpdate(2), telegram.secretToken)).status).toBe(200);
+    expect((await storedEvents(h, seed.tenant_id, telegramChannel)).map((event) => event.event_key)).toEqual(['update:1']);
+  });
+
   it('stores each message as a pending event with its ordering key, answers {"status":"ok"}, the signature taken over the raw \\u-escaped bytes', async () => {
     const { seed, channelId, wa } = await whatsAppTenant();
     const id = wamid();

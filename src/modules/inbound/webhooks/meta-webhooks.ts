@@ -64,7 +64,7 @@ export function registerMetaWebhooks(scope: FastifyInstance, deps: AppDeps): voi
         return acknowledge(reply);
       }
       const routingKeys = provider.routingKeys(body);
-      const channels = routingKeys.length > 0 ? await findLiveChannelsByRoutingKey(deps.db, provider.type, routingKeys) : [];
+      const channels = routingKeys.length > 0 ? await findLiveChannelsByRoutingKey(deps.db, deps.webhookChannels, provider.type, routingKeys) : [];
       if (channels.length === 0) {
         request.log.warn({ provider: provider.type, routing_keys: routingKeys.slice(0, 10) }, 'webhook ignored: no live channel for it');
         return acknowledge(reply);

@@ -21,7 +21,7 @@ const CHANNEL_ID = /^[1-9][0-9]{0,14}$/;
 export function registerTelegramWebhook(scope: FastifyInstance, deps: AppDeps): void {
   scope.post<{ Params: { channelId: string } }>('/webhooks/telegram/:channelId', { schema: telegramDeliverySchema }, async (request, reply) => {
     const { channelId } = request.params;
-    const channel = CHANNEL_ID.test(channelId) ? await findTelegramChannel(deps.db, Number(channelId)) : null;
+    const channel = CHANNEL_ID.test(channelId) ? await findTelegramChannel(deps.db, deps.webhookChannels, Number(channelId)) : null;
     const secretToken = channel && channelSecret(deps.box, channel, 'secret_token');
     if (!channel || !secretToken || !secretTokenMatches(request.headers['x-telegram-bot-api-secret-token'], secretToken)) {
       return refuse(reply, INVALID_SECRET);
