@@ -105,7 +105,7 @@ export class OpenAiCompatibleProvider implements AgentProvider {
       if (budgetUsed >= MAX_ATTEMPTS) return failure();
       const backoff = RETRY_DELAYS_MS[budgetUsed - 1]! + this.timing.random() * RETRY_JITTER_MS;
       if (step.retryAfterMs !== null && step.retryAfterMs > MAX_RETRY_AFTER_MS) {
-        return { ...failure(), error: `${step.error} (Retry-After ${step.retryAfterMs / 1000} s is longer than the agent waits)` };
+        return { ...failure(), error: `${step.error} (Retry-After over ${MAX_RETRY_AFTER_MS / 1000} s)` };
       }
       await this.timing.sleep(Math.round(Math.max(backoff, step.retryAfterMs ?? 0)));
     }
