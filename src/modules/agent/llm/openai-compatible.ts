@@ -89,11 +89,11 @@ export class OpenAiCompatibleProvider implements AgentProvider {
     let budgetUsed = 0;
     let invalidAnswers = 0;
     let freeRequest = false;
+    const stats = () => ({ ...tally, latencyMs: Math.max(0, Math.round(this.timing.nowMs() - started)) });
     for (;;) {
       if (!freeRequest) budgetUsed++;
       freeRequest = false;
       const step = await this.attempt(messages, tally);
-      const stats = () => ({ ...tally, latencyMs: Math.max(0, Math.round(this.timing.nowMs() - started)) });
       if (step.type === 'decision') return { ok: true, decision: step.result, ...stats() };
       if (step.type === 'fallback') {
         freeRequest = true;
