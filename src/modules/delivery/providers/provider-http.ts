@@ -67,6 +67,52 @@ export interface ProviderAnswer {
   json: unknown;
 }
 
+/** An HTTP answer of any status, its body read whole; `text` null when the body could not be read. */
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string | null;
+  /** The parsed JSON body, or null when it was not JSON. */
+  json: unknown;
+}
+
+/** No answer at all: the deadline passed or the connection failed. The message names neither URL nor body. */
+export class HttpCallError extends Error {
+  constructor(
+    readonly timedOut: boolean,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One HTTP request with a deadline over the whole exchange, shared by the delivery adapters and the model client
+ * (src/modules/agent/llm/). A network error or timeout throws HttpCallError; any answer is returned as is.
+ */
+export async function fetchWithDeadline(url: string, init: RequestInit, timeoutMs: number): Promise<HttpAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const timedOut = (error as Error)?.name === 'TimeoutError';
+    throw new HttpCallError(timedOut, timedOut ? `Timeout: no answer within ${timeoutMs} ms` : `Network error: ${networkReason(error)}`);
+  }
+  let text: string | null;
+  try {
+    text = await response.text();
+  } catch {
+    text = null;
+  }
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
 /**
  * One HTTP call to a provider with the PROVIDER_TIMEOUT_MS deadline. A network error or timeout is transient; any
  * answer (whatever its status) is returned for the adapter to read. The log line never holds the URL (Telegram's
@@ -81,33 +127,19 @@ export async function callProvider(
 ): Promise<ProviderAnswer> {
   const started = Date.now();
   const fields = { channel: delivery.channel.id, message: delivery.messageId, provider: delivery.channel.type, endpoint };
-  let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(deps.config.providerTimeoutMs) });
+    const answer = await fetchWithDeadline(url, init, deps.config.providerTimeoutMs);
+    deps.log?.({ ...fields, status: answer.status, ms: Date.now() - started }, 'provider call');
+    return { status: answer.status, headers: answer.headers, json: answer.json };
   } catch (error) {
-    const timedOut = (error as Error)?.name === 'TimeoutError';
-    deps.log?.({ ...fields, status: null, ms: Date.now() - started, timed_out: timedOut }, 'provider call failed');
-    const reason = timedOut ? `Timeout: no answer within ${deps.config.providerTimeoutMs} ms` : `Network error: ${networkReason(error)}`;
-    throw new TransientDeliveryError(redact(reason, delivery.channel.secrets));
+    if (!(error instanceof HttpCallError)) throw error;
+    deps.log?.({ ...fields, status: null, ms: Date.now() - started, timed_out: error.timedOut }, 'provider call failed');
+    throw new TransientDeliveryError(redact(error.message, delivery.channel.secrets));
   }
-  let text = '';
-  try {
-    text = await response.text();
-  } catch {
-    text = '';
-  }
-  deps.log?.({ ...fields, status: response.status, ms: Date.now() - started }, 'provider call');
-  let json: unknown = null;
-  try {
-    json = text === '' ? null : JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: response.status, headers: response.headers, json };
 }
 
 /** A failure reason is stored and logged: no credential may appear in it (a URL in an error names Telegram's token). */
-function redact(text: string, secrets: Record<string, string>): string {
+export function redact(text: string, secrets: Record<string, string>): string {
   let clean = text;
   for (const value of Object.values(secrets)) if (value.length >= 8) clean = clean.split(value).join('[redacted]');
   return clean;
