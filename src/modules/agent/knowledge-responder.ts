@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Queryable } from '../../platform/db/db.js';
 import { sentencesWithLexemes } from '../knowledge/knowledge-search.finder.js';
 import { searchKnowledge } from '../knowledge/knowledge-search.js';
+import type { AgentDecision } from './llm/agent-provider.js';
 import { containsInsult, isGreeting, linkCount, normalizedText, REPEATED_TEXT_MIN_LENGTH } from './embedded-rules.js';
 import { customerTextsSince } from './embedded-rules.finder.js';
 
@@ -135,4 +136,16 @@ export function capAtSentence(sentences: readonly string[], max: number): string
   const points = [...sentences[0]!].slice(0, max - 1).join('');
   const boundary = points.search(/\s\S*$/u);
   return `${(boundary > 0 ? points.slice(0, boundary) : points).trimEnd()}…`;
+}
+
+/** The decision in the providers' shape (docs/agent-llm.md): a rule hit blocks (no handoff), an empty reply hands off. */
+export function asAgentDecision(decision: KnowledgeDecision): AgentDecision {
+  const blocked = decision.spam || decision.abusive;
+  return {
+    reply: decision.text ?? '',
+    handoff: decision.kind === 'handoff' && !blocked,
+    spam: decision.spam,
+    abusive: decision.abusive,
+    reason: decision.reason,
+  };
 }
