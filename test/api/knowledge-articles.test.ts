@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { expectError, expectExactJson, expectPaginatorShape, expectValidationError } from '../support/assertions.js';
 import { applicationToken, memberAs, sql } from '../support/factories.js';
+import { SHOES_ARTICLE } from '../support/knowledge.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
@@ -15,12 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const SHOES = {
-  title: 'Returning shoes and refunds',
-  body:
-    'Unworn shoes can be returned within 30 days of purchase for a full refund. Bring the original receipt to any Zebrafoot store. ' +
-    'The refund goes back to your original payment method within 5 business days.',
-};
+const SHOES = SHOES_ARTICLE;
 
 function call(seed: SeedResult, method: string, url: string, body?: unknown, token = seed.access_token) {
   return h.request({ method, url, token, tenant: seed.tenant_id, ...(body === undefined ? {} : { body }) });

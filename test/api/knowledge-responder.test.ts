@@ -8,6 +8,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { insertMessage, sql } from '../support/factories.js';
 import { answerFromKnowledge, GREETING_REPLY, type ResponderInput } from '../../src/modules/agent/knowledge-responder.js';
 import { anyLexemeQuery, rankArticles, textLexemes } from '../../src/modules/knowledge/knowledge-search.finder.js';
+import { SHOES_ARTICLE } from '../support/knowledge.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
@@ -16,12 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const SHOES = {
-  title: 'Returning shoes and refunds',
-  body:
-    'Unworn shoes can be returned within 30 days of purchase for a full refund. Bring the original receipt to any Zebrafoot store. ' +
-    'The refund goes back to your original payment method within 5 business days.',
-};
+const SHOES = SHOES_ARTICLE;
 const HOURS = { title: 'Opening hours', body: 'Our stores open at 9.30 on weekdays and at 11.00 on Sundays.\nThey close at 20.00.' };
 
 async function article(seed: SeedResult, body: Record<string, unknown>): Promise<number> {

@@ -4,19 +4,18 @@
  * read receipts, and a blocked visitor's messages are quarantined without the visitor seeing any difference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { expectError, expectValidationError } from '../support/assertions.js';
 import { insertBlacklist, sql } from '../support/factories.js';
 import { getConversation, sentMessageId } from '../support/requests.js';
-import { visitorConversationId, visitorSays, visitorToken, widgetClient, widgetKey, type WidgetClient } from '../support/widget.js';
+import { visitorConversationId, visitorSays, visitorToken, widgetHarness, widgetKey, type WidgetClient } from '../support/widget.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
 let client: WidgetClient;
 
 beforeAll(async () => {
-  h = await createHarness({ FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE: '10000' });
-  client = await widgetClient(h);
+  ({ h, client } = await widgetHarness());
 });
 afterAll(() => h.close());
 

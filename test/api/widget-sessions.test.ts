@@ -6,15 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { expectError, expectValidationError } from '../support/assertions.js';
 import { setChannelSettings, sql } from '../support/factories.js';
-import { httpCall, visitorToken, widgetClient, widgetKey, type WidgetClient } from '../support/widget.js';
+import { httpCall, visitorToken, widgetClient, widgetHarness, widgetKey, type WidgetClient } from '../support/widget.js';
 
 const DAY = 86_400;
 let h: Harness;
 let client: WidgetClient;
 
 beforeAll(async () => {
-  h = await createHarness({ FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE: '10000' });
-  client = await widgetClient(h);
+  ({ h, client } = await widgetHarness());
 });
 afterAll(() => h.close());
 

@@ -9,7 +9,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { expectError } from '../support/assertions.js';
 import { sql } from '../support/factories.js';
 import { sentMessageId } from '../support/requests.js';
-import { SseReader, visitorConversationId, visitorSays, visitorToken, widgetClient, widgetKey, type WidgetClient } from '../support/widget.js';
+import { SseReader, visitorConversationId, visitorSays, visitorToken, widgetClient, widgetHarness, widgetKey, type WidgetClient } from '../support/widget.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 let h: Harness;
@@ -17,8 +17,7 @@ let client: WidgetClient;
 const readers: SseReader[] = [];
 
 beforeAll(async () => {
-  h = await createHarness({ FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE: '10000' });
-  client = await widgetClient(h);
+  ({ h, client } = await widgetHarness());
 });
 afterAll(async () => {
   for (const reader of readers) reader.close();

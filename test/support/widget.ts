@@ -1,6 +1,6 @@
 /** The website widget's API over real HTTP (docs/channels.md#website-widget): sessions, calls, and an SSE reader. */
 import { expect } from 'vitest';
-import type { Harness, TestResponse } from './harness.js';
+import { createHarness, type Harness, type TestResponse } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { sql } from './factories.js';
 import { httpCall, type CallOptions } from './http-call.js';
@@ -10,6 +10,12 @@ export { httpCall };
 export interface WidgetClient {
   base: string;
   call(method: string, path: string, options?: CallOptions): Promise<TestResponse>;
+}
+
+/** A harness whose widget rate limits stay out of the way (the limits have their own tests), and its widget client. */
+export async function widgetHarness(): Promise<{ h: Harness; client: WidgetClient }> {
+  const h = await createHarness({ FLEXTELL_WIDGET_RATE_LIMIT_PER_MINUTE: '10000' });
+  return { h, client: await widgetClient(h) };
 }
 
 /** The harness's app listening on 127.0.0.1 (the widget is a browser's cross-origin client: real HTTP, real headers). */
