@@ -43,7 +43,10 @@ async function lexemes(seed: SeedResult, id: number): Promise<{ language: string
 describe('knowledge articles', () => {
   it('creates, reads, updates and deletes an article with the documented envelopes', async () => {
     const seed = await h.seedTenant();
-    const now = h.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = h.clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     const created = await call(seed, 'POST', '/api/v1/knowledge-articles', SHOES);
     expect(created.status, created.body).toBe(201);
     const id = created.json.data.id;
@@ -55,7 +58,10 @@ describe('knowledge articles', () => {
     expectExactJson(read.json, { success: 'Knowledge article retrieved successfully.', data: article });
 
     h.clock.advance(60_000);
-    const later = h.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const later = h.clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     const updated = await call(seed, 'PUT', `/api/v1/knowledge-articles/${id}`, { is_published: false });
     expect(updated.status, updated.body).toBe(200);
     expectExactJson(updated.json, { success: 'Knowledge article updated successfully.', data: { ...article, is_published: false, updated_at: later } });
@@ -77,14 +83,11 @@ describe('knowledge articles', () => {
       title: ['The title field is required.'],
       body: ['The body field is required.'],
     });
-    expectValidationError(
-      await call(seed, 'POST', '/api/v1/knowledge-articles', { title: 'x'.repeat(256), body: 'y'.repeat(20_001), is_published: 'maybe' }),
-      {
-        title: ['The title field must not be greater than 255 characters.'],
-        body: ['The body field must not be greater than 20000 characters.'],
-        is_published: ['The is published field must be true or false.'],
-      },
-    );
+    expectValidationError(await call(seed, 'POST', '/api/v1/knowledge-articles', { title: 'x'.repeat(256), body: 'y'.repeat(20_001), is_published: 'maybe' }), {
+      title: ['The title field must not be greater than 255 characters.'],
+      body: ['The body field must not be greater than 20000 characters.'],
+      is_published: ['The is published field must be true or false.'],
+    });
     expectValidationError(await call(seed, 'POST', '/api/v1/knowledge-articles', { title: 7, body: '   ' }), {
       title: ['The title field must be a string.'],
       body: ['The body field is required.'],

@@ -285,7 +285,10 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/channels/:id': async (_h, seed) => ({ url: `/api/v1/channels/${seed.channels.whatsapp}` }),
   'POST /api/v1/channels': async () => ({ url: '/api/v1/channels', body: { type: 'website', name: 'Matrix site', address: 'https://matrix.example.test' } }),
   'PUT /api/v1/channels/:id': async (_h, seed) => ({ url: `/api/v1/channels/${seed.channels.website}`, body: { name: 'Renamed site' } }),
-  'GET /api/v1/knowledge-articles': async () => ({ url: '/api/v1/knowledge-articles?search=return&is_published=1' }),
+  'GET /api/v1/knowledge-articles': async (h, seed) => {
+    await onArticle()(h, seed);
+    return { url: '/api/v1/knowledge-articles?search=return&is_published=1' };
+  },
   'POST /api/v1/knowledge-articles': async () => ({
     url: '/api/v1/knowledge-articles',
     body: { title: 'Opening hours', body: 'We open at 9.30 on weekdays.', is_published: true },

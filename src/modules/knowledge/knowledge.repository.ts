@@ -61,11 +61,7 @@ export async function updateArticle(
 }
 
 export async function softDeleteArticle(db: Queryable, tenantId: number, id: number, now: Date): Promise<void> {
-  await db.query('UPDATE knowledge_articles SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [
-    tenantId,
-    id,
-    now,
-  ]);
+  await db.query('UPDATE knowledge_articles SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [tenantId, id, now]);
 }
 
 export async function findArticle(db: Queryable, tenantId: number, id: number | null): Promise<ArticleRow | null> {
