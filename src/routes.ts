@@ -46,6 +46,13 @@ import {
   regenerateApplicationSecret,
   updateApplicationRoute,
 } from './modules/oauth/applications/routes/application-routes.js';
+import {
+  createKnowledgeArticle,
+  deleteKnowledgeArticle,
+  getKnowledgeArticle,
+  listKnowledgeArticles,
+  updateKnowledgeArticle,
+} from './modules/knowledge/routes/article-routes.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -99,4 +106,9 @@ export const apiRoutes: AnyRoute[] = [
   regenerateApplicationSecret,
   deleteApplicationRoute,
   listQuarantinedMessages,
+  listKnowledgeArticles,
+  createKnowledgeArticle,
+  getKnowledgeArticle,
+  updateKnowledgeArticle,
+  deleteKnowledgeArticle,
 ];

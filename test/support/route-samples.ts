@@ -142,6 +142,18 @@ const onBlacklistEntry =
     return { url: `/api/v1/channel-blacklists/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
   };
 
+/** A fresh article of the seed's tenant, written as the API writes one (language and search vector included). */
+const onArticle =
+  (body?: unknown): Sample =>
+  async (h, seed) => {
+    const rows = await sql<{ id: number }>(
+      h,
+      `INSERT INTO knowledge_articles (tenant_id, title, body) VALUES ($1, 'Returning shoes', 'Unworn shoes can be returned within 30 days.') RETURNING id`,
+      [seed.tenant_id],
+    );
+    return { url: `/api/v1/knowledge-articles/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
+  };
+
 /** An Agent of the seed's tenant made for this call: not an Owner, so Owner protection does not apply. */
 const onAgentMember =
   (suffix: string, body?: unknown): Sample =>
@@ -273,6 +285,17 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/channels/:id': async (_h, seed) => ({ url: `/api/v1/channels/${seed.channels.whatsapp}` }),
   'POST /api/v1/channels': async () => ({ url: '/api/v1/channels', body: { type: 'website', name: 'Matrix site', address: 'https://matrix.example.test' } }),
   'PUT /api/v1/channels/:id': async (_h, seed) => ({ url: `/api/v1/channels/${seed.channels.website}`, body: { name: 'Renamed site' } }),
+  'GET /api/v1/knowledge-articles': async (h, seed) => {
+    await onArticle()(h, seed);
+    return { url: '/api/v1/knowledge-articles?search=return&is_published=1' };
+  },
+  'POST /api/v1/knowledge-articles': async () => ({
+    url: '/api/v1/knowledge-articles',
+    body: { title: 'Opening hours', body: 'We open at 9.30 on weekdays.', is_published: true },
+  }),
+  'GET /api/v1/knowledge-articles/:id': onArticle(),
+  'PUT /api/v1/knowledge-articles/:id': onArticle({ title: 'Returns and refunds' }),
+  'DELETE /api/v1/knowledge-articles/:id': onArticle(),
   'GET /api/v1/tenant-settings': async () => ({ url: '/api/v1/tenant-settings' }),
   'PUT /api/v1/tenant-settings': async () => ({
     url: '/api/v1/tenant-settings',

@@ -4,6 +4,7 @@ import { FieldRule, rule } from '../../../http/validation.js';
 import { loadTenantSettings } from '../tenant-settings.js';
 import { tenantSettingsSchema } from '../tenant-settings.resource.js';
 import { mergeStoredSettings, textSearchConfigExists } from '../tenant.repository.js';
+import { reindexArticles } from '../../knowledge/knowledge.repository.js';
 
 /** Ten years: the longest temporary block, as for manual blocks. */
 const MAX_TTL_SECONDS = 315_360_000;
@@ -73,7 +74,12 @@ export const updateTenantSettings = defineRoute({
   responseSchema: envelopeSchema(tenantSettingsSchema),
   body: { agent: groupRule('agent'), flood: groupRule('flood') },
   handler: async ({ deps, tenantId, body }) => {
-    await mergeStoredSettings(deps.db, tenantId, { agent: body.agent ?? {}, flood: body.flood ?? {} });
+    await deps.db.transaction(async (tx) => {
+      await mergeStoredSettings(tx, tenantId, { agent: body.agent ?? {}, flood: body.flood ?? {} });
+      // A new knowledge language re-indexes the tenant's articles under the tenant row's lock (docs/agent.md#knowledge-articles).
+      const language = (body.agent as { knowledge_language?: string } | undefined)?.knowledge_language;
+      if (language !== undefined) await reindexArticles(tx, tenantId, language);
+    });
     return { success: 'Settings updated successfully.', data: await loadTenantSettings(deps.db, tenantId) };
   },
 });
