@@ -154,6 +154,20 @@ const onArticle =
     return { url: `/api/v1/knowledge-articles/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
   };
 
+/** A completed agent run of a conversation on the seed's telegram channel; `list` asks for the conversation's runs. */
+const onAgentRun =
+  (list: boolean): Sample =>
+  async (h, seed) => {
+    const conversationId = await telegramConversation(h, seed);
+    const rows = await sql<{ id: number }>(
+      h,
+      `INSERT INTO agent_runs (tenant_id, conversation_id, channel_id, mode, provider, status, outcome, attempts, started_at, finished_at)
+       VALUES ($1, $2, $3, 'autonomous', 'knowledge_base', 'completed', 'handoff', 1, now(), now()) RETURNING id`,
+      [seed.tenant_id, conversationId, seed.channels.telegram],
+    );
+    return { url: list ? `/api/v1/conversations/${conversationId}/agent-runs` : `/api/v1/agent-runs/${rows[0]!.id}` };
+  };
+
 /** An Agent of the seed's tenant made for this call: not an Owner, so Owner protection does not apply. */
 const onAgentMember =
   (suffix: string, body?: unknown): Sample =>
@@ -226,6 +240,8 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'POST /api/v1/conversations/:id/agent/enable': onConversation('/agent/enable'),
   'GET /api/v1/conversations/:id/ai-suggestion': withDraft('/ai-suggestion'),
   'POST /api/v1/conversations/:id/ai-suggestion/send': withDraft('/ai-suggestion/send', { send_source: 'suggestion_as_is' }),
+  'GET /api/v1/conversations/:id/agent-runs': onAgentRun(true),
+  'GET /api/v1/agent-runs/:id': onAgentRun(false),
   'GET /api/v1/customers': async () => ({ url: '/api/v1/customers?search=sample&sort_by=first_name' }),
   'POST /api/v1/customers': async () => ({ url: '/api/v1/customers', body: { first_name: 'Ceyda', last_name: 'Zed', country_id: 792 } }),
   'GET /api/v1/customers/:id': onCustomer(),

@@ -131,7 +131,13 @@ export async function findRun(db: Queryable, tenantId: number, runId: number): P
   return result.rows[0] ?? null;
 }
 
-export async function listRuns(db: Queryable, tenantId: number, conversationId: number, limit: number, offset: number): Promise<{ rows: AgentRunRow[]; total: number }> {
+export async function listRuns(
+  db: Queryable,
+  tenantId: number,
+  conversationId: number,
+  limit: number,
+  offset: number,
+): Promise<{ rows: AgentRunRow[]; total: number }> {
   const [rows, total] = await Promise.all([
     db.query<AgentRunRow>(`SELECT ${RUN_COLUMNS} FROM agent_runs WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY id DESC LIMIT $3 OFFSET $4`, [
       tenantId,
@@ -154,7 +160,7 @@ export interface TriggerMessage {
 export async function findTriggers(tx: Queryable, tenantId: number, conversationId: number): Promise<TriggerMessage[]> {
   const result = await tx.query<TriggerMessage>(
     `SELECT id, message_type, message FROM messages
-      WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND deleted_at IS NULL
+      WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND NOT is_deleted
         AND id > (SELECT agent_cursor_message_id FROM conversations WHERE tenant_id = $1 AND id = $2)
       ORDER BY id DESC LIMIT 20`,
     [tenantId, conversationId],
@@ -174,7 +180,7 @@ export async function moveAgentCursor(tx: Queryable, tenantId: number, conversat
 /** What §3 step 5 checks again before a decision is applied: a newer customer message, a human's send since `sinceId`. */
 export async function messagesSince(tx: Queryable, tenantId: number, conversationId: number, sinceId: number, lastTriggerId: number) {
   const result = await tx.query<{ newer_customer: boolean; human_sent: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND deleted_at IS NULL AND id > $4) AS newer_customer,
+    `SELECT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND NOT is_deleted AND id > $4) AS newer_customer,
             EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND NOT is_customer AND id > $3
                        AND source IN ('user', 'application', 'ai_suggestion')) AS human_sent`,
     [tenantId, conversationId, sinceId, lastTriggerId],
@@ -184,6 +190,9 @@ export async function messagesSince(tx: Queryable, tenantId: number, conversatio
 
 /** The newest message id of the conversation: a human send above it came after the run was recorded. */
 export async function newestMessageId(tx: Queryable, tenantId: number, conversationId: number): Promise<number> {
-  const result = await tx.query<{ id: number | null }>(`SELECT max(id) AS id FROM messages WHERE tenant_id = $1 AND conversation_id = $2`, [tenantId, conversationId]);
+  const result = await tx.query<{ id: number | null }>(`SELECT max(id) AS id FROM messages WHERE tenant_id = $1 AND conversation_id = $2`, [
+    tenantId,
+    conversationId,
+  ]);
   return Number(result.rows[0]!.id ?? 0);
 }

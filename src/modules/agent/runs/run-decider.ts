@@ -88,11 +88,9 @@ async function recentHistory(db: Queryable, tenantId: number, conversationId: nu
   const result = await db.query<{ is_customer: boolean; message_type: string; message: string | null; file_name: string | null }>(
     `SELECT m.is_customer, m.message_type, m.message, f.name AS file_name
        FROM messages m LEFT JOIN files f ON f.tenant_id = m.tenant_id AND f.id = m.file_id
-      WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.deleted_at IS NULL AND m.id <= $3
+      WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND NOT m.is_deleted AND m.id <= $3
       ORDER BY m.id DESC LIMIT $4`,
     [tenantId, conversationId, lastTriggerId, PROMPT_HISTORY_LIMIT],
   );
-  return result.rows
-    .reverse()
-    .map((row) => ({ isCustomer: row.is_customer, messageType: row.message_type, text: row.message, fileName: row.file_name }));
+  return result.rows.reverse().map((row) => ({ isCustomer: row.is_customer, messageType: row.message_type, text: row.message, fileName: row.file_name }));
 }

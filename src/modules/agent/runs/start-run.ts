@@ -76,7 +76,14 @@ export async function startRun(tx: Queryable, decider: RunDecider, tenantId: num
   };
 }
 
-function record(conversation: ConversationRecord, decider: RunDecider, mode: AgentMode, triggers: Array<{ id: number }>, status: 'running' | 'skipped', reason: string | null) {
+function record(
+  conversation: ConversationRecord,
+  decider: RunDecider,
+  mode: AgentMode,
+  triggers: Array<{ id: number }>,
+  status: 'running' | 'skipped',
+  reason: string | null,
+) {
   return {
     conversationId: conversation.id,
     channelId: conversation.channel_id,
