@@ -215,6 +215,53 @@ describe('autonomous mode', () => {
   });
 });
 
+describe('a run that meets newer messages', () => {
+  /** Runs the due jobs while the model holds its answer back, and does `meanwhile` once the model has the request. */
+  async function whileTheModelThinks(meanwhile: () => Promise<void>): Promise<void> {
+    fake.hang(400);
+    h.clock.advance(3.001);
+    const drained = h.drainJobs();
+    for (const deadline = Date.now() + 10_000; fake.chats().length === 0; ) {
+      if (Date.now() > deadline) throw new Error('The model was never asked.');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await meanwhile();
+    await drained;
+    await h.drainJobs();
+  }
+
+  it('is superseded by a customer message that arrives while the model answers: one answer covers both', async () => {
+    const address = newAddress();
+    await customerSays(h, seed, 'whatsapp', address, 'Do you sell gift cards?');
+    await whileTheModelThinks(() => customerSays(h, seed, 'whatsapp', address, 'For 50 euros?'));
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    const runs = await agentRuns(h, seed, id);
+    expect(runs.map((run) => run.status)).toEqual(['completed', 'superseded']);
+    expect(runs[0].trigger_message_ids).toHaveLength(2);
+    expect(runs[1].trigger_message_ids).toEqual([runs[0].trigger_message_ids[0]]);
+    expect(await outboundMessages(h, seed, id)).toHaveLength(1);
+    expect(fake.chats()).toHaveLength(2);
+  });
+
+  it('is discarded when a person replies while the model answers', async () => {
+    const address = newAddress();
+    await customerSays(h, seed, 'whatsapp', address, 'Is my order shipped?');
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    await whileTheModelThinks(async () => {
+      const sent = await h.request({
+        method: 'POST',
+        url: `/api/v1/conversations/${id}/messages`,
+        token: seed.access_token,
+        body: { message: 'Checking now.' },
+      });
+      expect(sent.status).toBe(200);
+    });
+    const [run] = await agentRuns(h, seed, id);
+    expect(run).toMatchObject({ status: 'discarded', reason: 'human_replied', outcome: null, reply_message_id: null, attempts: 1 });
+    expect((await outboundMessages(h, seed, id)).map((message) => message.source)).toEqual(['user']);
+  });
+});
+
 describe('copilot mode', () => {
   it('drafts a pending suggestion listing the triggers, and sends nothing', async () => {
     const address = `tg${process.pid}${++serial}`;
