@@ -9,6 +9,8 @@ import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode } from '../support/agent-runs.js';
 import { setChannelSettings, sql } from '../support/factories.js';
 import { sendText } from '../support/requests.js';
+import { createJobWorker } from '../../src/jobs.js';
+import { scheduleAgentRun } from '../../src/modules/agent/runs/schedule-agent-run.js';
 import { visitorConversationId, visitorSays, visitorToken, widgetClient, widgetKey } from '../support/widget.js';
 
 let h: Harness;
@@ -157,5 +159,83 @@ describe('the widget and copilot mode', () => {
     const [first] = await sql(h, 'SELECT status FROM ai_suggestions WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, run.ai_suggestion_id]);
     expect(first!.status).toBe('superseded');
     expect(second.ai_suggestion_id).not.toBe(run.ai_suggestion_id);
+  });
+});
+
+describe('at most one decision per trigger', () => {
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const scheduleNow = (id: number) =>
+    h.deps.db.transaction((tx) => scheduleAgentRun(tx, { tenantId: seed.tenant_id, agentMode: 'autonomous' }, id, h.clock.now(), 0));
+
+  /** A run as a crashed process leaves it (or as an earlier interruption recorded it). */
+  const leftoverRun = (conversationId: number, messageId: number, status: string, error: string | null) =>
+    sql(
+      h,
+      `INSERT INTO agent_runs (tenant_id, conversation_id, channel_id, mode, provider, status, error, trigger_message_ids, started_at)
+       VALUES ($1, $2, $3, 'autonomous', 'knowledge_base', $4, $5, $6, now())`,
+      [seed.tenant_id, conversationId, seed.channels.whatsapp, status, error, JSON.stringify([messageId])],
+    );
+
+  it('two workers draining at once make one run and one reply', async () => {
+    const address = newAddress();
+    const second = createJobWorker(h.deps, silent, { random: () => 1 });
+    try {
+      await customerSays(h, seed, 'whatsapp', address, 'Hello!');
+      h.clock.advance(3.001);
+      await Promise.all([h.drainJobs(), second.drain()]);
+    } finally {
+      await second.stop();
+    }
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    expect(await agentRuns(h, seed, id)).toHaveLength(1);
+    expect(await outboundMessages(h, seed, id)).toHaveLength(1);
+  });
+
+  it('a job that runs again after its run was applied records nothing and sends nothing', async () => {
+    const address = newAddress();
+    await customerSays(h, seed, 'whatsapp', address, 'Hello!');
+    await afterDebounce(h);
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    await scheduleNow(id);
+    await h.drainJobs();
+    expect(await agentRuns(h, seed, id)).toHaveLength(1);
+    expect(await outboundMessages(h, seed, id)).toHaveLength(1);
+  });
+
+  it('fails a run a crash left running and makes one new run for its triggers; a second interruption hands off', async () => {
+    const address = newAddress();
+    await setAgentMode(h, seed, 'whatsapp', 'off');
+    await customerSays(h, seed, 'whatsapp', address, 'Hello!');
+    await setAgentMode(h, seed, 'whatsapp', 'autonomous');
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    const [message] = await sql(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2', [seed.tenant_id, id]);
+    await leftoverRun(id, Number(message!.id), 'running', null);
+    await scheduleNow(id);
+    await h.drainJobs();
+    const runs = await agentRuns(h, seed, id);
+    expect(runs.map((run) => [run.status, run.error, run.trigger_message_ids])).toEqual([
+      ['completed', null, [Number(message!.id)]],
+      ['failed', 'interrupted', [Number(message!.id)]],
+    ]);
+    expect(await outboundMessages(h, seed, id)).toHaveLength(1);
+
+    const other = newAddress();
+    await setAgentMode(h, seed, 'whatsapp', 'off');
+    await customerSays(h, seed, 'whatsapp', other, 'Hello!');
+    await setAgentMode(h, seed, 'whatsapp', 'autonomous');
+    const otherId = await conversationIdOf(h, seed, 'whatsapp', other);
+    const [otherMessage] = await sql(h, 'SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2', [seed.tenant_id, otherId]);
+    await leftoverRun(otherId, Number(otherMessage!.id), 'failed', 'interrupted');
+    await leftoverRun(otherId, Number(otherMessage!.id), 'running', null);
+    await scheduleNow(otherId);
+    await h.drainJobs();
+    const otherRuns = await agentRuns(h, seed, otherId);
+    expect(otherRuns.map((run) => [run.status, run.outcome, run.error])).toEqual([
+      ['failed', 'handoff', 'interrupted'],
+      ['failed', null, 'interrupted'],
+    ]);
+    expect(await outboundMessages(h, seed, otherId)).toHaveLength(0);
+    const agent = (await h.request({ url: `/api/v1/conversations/${otherId}/agent`, token: seed.access_token })).json.data;
+    expect(agent).toMatchObject({ agent_disabled: true, agent_expires_at: null, agent_disabled_by_user_name: null });
   });
 });
