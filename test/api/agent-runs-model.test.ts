@@ -6,18 +6,22 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { FakeLlm } from '../support/fake-llm.js';
+import { FakeTelegram } from '../support/fake-telegram.js';
+import { connectChannel } from '../support/outbound.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode } from '../support/agent-runs.js';
 import { sql } from '../support/factories.js';
 
 const fake = new FakeLlm();
+const telegram = new FakeTelegram();
 let h: Harness;
 let seed: SeedResult;
 let serial = 0;
 
 beforeAll(async () => {
   await fake.start();
-  h = await createHarness({ LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'gpt-4o-mini' });
+  await telegram.start();
+  h = await createHarness({ LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'gpt-4o-mini', TELEGRAM_API_URL: telegram.url });
   seed = await h.seedTenant();
   await setAgentMode(h, seed, 'whatsapp', 'autonomous');
   await setAgentMode(h, seed, 'telegram', 'copilot');
@@ -25,8 +29,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await fake.stop();
+  await telegram.stop();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => {
+  fake.reset();
+  telegram.reset();
+});
 
 const newAddress = () => `+90532${String(process.pid % 1000).padStart(3, '0')}${String(++serial).padStart(4, '0')}`;
 const agentState = async (id: number) => (await h.request({ url: `/api/v1/conversations/${id}/agent`, token: seed.access_token })).json.data;
@@ -259,6 +267,27 @@ describe('a run that meets newer messages', () => {
     const [run] = await agentRuns(h, seed, id);
     expect(run).toMatchObject({ status: 'discarded', reason: 'human_replied', outcome: null, reply_message_id: null, attempts: 1 });
     expect((await outboundMessages(h, seed, id)).map((message) => message.source)).toEqual(['user']);
+  });
+});
+
+describe('a channel with provider credentials', () => {
+  it("delivers the agent's reply through the Telegram adapter", async () => {
+    const tenant = await h.seedTenant();
+    await connectChannel(
+      h,
+      tenant,
+      'telegram',
+      { agent_mode: 'autonomous' },
+      { bot_token: '7000000002:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', secret_token: 'hook' },
+    );
+    fake.decide({ reply: 'Yes, we deliver on Saturdays.', handoff: false, spam: false, abusive: false, reason: 'Delivery days.' });
+    await customerSays(h, tenant, 'telegram', '531234567', 'Do you deliver on Saturdays?');
+    await afterDebounce(h);
+    const [call] = telegram.calls('telegram:sendMessage');
+    expect(JSON.stringify(call!.body)).toBe('{"chat_id":531234567,"text":"Yes, we deliver on Saturdays."}');
+    const id = await conversationIdOf(h, tenant, 'telegram', '531234567');
+    const [reply] = await outboundMessages(h, tenant, id);
+    expect(reply).toMatchObject({ source: 'agent', delivery_status: 'sent', provider_message_id: '531234567:101' });
   });
 });
 
