@@ -311,6 +311,23 @@ describe('copilot mode', () => {
     });
     expect(await outboundMessages(h, seed, id)).toHaveLength(0);
   });
+  it('drafts the reply of a handoff with a handoff action, and hands off', async () => {
+    const address = `tg${process.pid}${++serial}`;
+    fake.decide({ reply: 'A colleague will check your refund.', handoff: true, spam: false, abusive: false, reason: 'Refund dispute.' });
+    await customerSays(h, seed, 'telegram', address, 'I was charged twice');
+    await afterDebounce(h);
+    const id = await conversationIdOf(h, seed, 'telegram', address);
+    const [run] = await agentRuns(h, seed, id);
+    expect(run).toMatchObject({ mode: 'copilot', status: 'completed', outcome: 'handoff', reason: 'Refund dispute.' });
+    const suggestion = (await h.request({ url: `/api/v1/conversations/${id}/ai-suggestion`, token: seed.access_token })).json.data;
+    expect(suggestion).toMatchObject({
+      id: run.ai_suggestion_id,
+      original_text: 'A colleague will check your refund.',
+      pending_actions: [{ type: 'handoff', reason: 'Refund dispute.' }],
+    });
+    expect(await agentState(id)).toMatchObject({ agent_disabled: true, agent_expires_at: null, agent_disabled_by_user_name: null });
+    expect(await outboundMessages(h, seed, id)).toHaveLength(0);
+  });
 });
 
 describe('the runs API', () => {
