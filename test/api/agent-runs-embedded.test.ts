@@ -119,6 +119,19 @@ describe('autonomous mode, embedded responder', () => {
     expect(await outboundMessages(h, seed, id)).toHaveLength(2);
   });
 
+  it("answers only what arrives once the agent is switched on: earlier messages were the humans'", async () => {
+    const address = newAddress();
+    await setAgentMode(h, seed, 'whatsapp', 'off');
+    await customerSays(h, seed, 'whatsapp', address, 'My parcel arrived damaged');
+    await setAgentMode(h, seed, 'whatsapp', 'autonomous');
+    await customerSays(h, seed, 'whatsapp', address, 'Hello!');
+    await afterDebounce(h);
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    const [newest] = await sql(h, 'SELECT max(id) AS id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer', [seed.tenant_id, id]);
+    const [run] = await agentRuns(h, seed, id);
+    expect(run).toMatchObject({ status: 'completed', outcome: 'replied', trigger_message_ids: [Number(newest!.id)] });
+  });
+
   it('leaves a channel whose agent is off alone: no job, no run', async () => {
     const address = newAddress();
     await setAgentMode(h, seed, 'telegram', 'off');
@@ -165,7 +178,7 @@ describe('the widget and copilot mode', () => {
 describe('at most one decision per trigger', () => {
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const scheduleNow = (id: number) =>
-    h.deps.db.transaction((tx) => scheduleAgentRun(tx, { tenantId: seed.tenant_id, agentMode: 'autonomous' }, id, h.clock.now(), 0));
+    h.deps.db.transaction((tx) => scheduleAgentRun(tx, { tenantId: seed.tenant_id, agentMode: 'autonomous' }, id, 0, h.clock.now(), 0));
 
   /** A run as a crashed process leaves it (or as an earlier interruption recorded it). */
   const leftoverRun = (conversationId: number, messageId: number, status: string, error: string | null) =>

@@ -124,7 +124,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
     await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
   }
   // docs/agent-runs.md#trigger-and-debounce: nothing at all when the channel's agent is off.
-  if (!message.echo) await scheduleAgentRun(tx, { tenantId: channel.tenantId, agentMode: channel.agentMode }, conversationId, now);
+  if (!message.echo) await scheduleAgentRun(tx, { tenantId: channel.tenantId, agentMode: channel.agentMode }, conversationId, messageId, now);
   return message.echo ? 'echo' : 'message';
 }
 

@@ -7,6 +7,8 @@ export interface AgentRunPayload {
   conversation_id: number;
   /** The latest the debounce may push the job to: three periods after it was first scheduled (epoch milliseconds). */
   cap_ms: number;
+  /** The oldest customer message the run may answer (docs/agent-runs.md#trigger-and-debounce). */
+  from_message_id: number;
 }
 
 /**
@@ -19,7 +21,14 @@ export const agentRunJob = defineJob<AgentRunPayload>({
   handler: async (context, deps) => {
     const tenantId = context.job.tenant_id!;
     const decider = runDecider(deps.agentModel);
-    const started = await deps.db.transaction((tx) => startRun(tx, decider, tenantId, Number(context.payload.conversation_id), deps.clock.now()));
+    const started = await deps.db.transaction((tx) =>
+      startRun(
+        tx,
+        decider,
+        { tenantId, conversationId: Number(context.payload.conversation_id), fromMessageId: Number(context.payload.from_message_id ?? 0) },
+        deps.clock.now(),
+      ),
+    );
     if (!started) return context.complete();
     const result = await decider.decide(deps.db, deps.clock, started.context);
     try {

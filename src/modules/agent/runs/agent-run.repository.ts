@@ -156,14 +156,14 @@ export interface TriggerMessage {
   message: string | null;
 }
 
-/** §3 step 1: the customer messages above the cursor, oldest first, at most the 20 newest. */
-export async function findTriggers(tx: Queryable, tenantId: number, conversationId: number): Promise<TriggerMessage[]> {
+/** §3 step 1: the customer messages above the cursor (and from `fromId` on), oldest first, at most the 20 newest. */
+export async function findTriggers(tx: Queryable, tenantId: number, conversationId: number, fromId: number): Promise<TriggerMessage[]> {
   const result = await tx.query<TriggerMessage>(
     `SELECT id, message_type, message FROM messages
       WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND NOT is_deleted
-        AND id > (SELECT agent_cursor_message_id FROM conversations WHERE tenant_id = $1 AND id = $2)
+        AND id > (SELECT agent_cursor_message_id FROM conversations WHERE tenant_id = $1 AND id = $2) AND id >= $3
       ORDER BY id DESC LIMIT 20`,
-    [tenantId, conversationId],
+    [tenantId, conversationId, fromId],
   );
   return result.rows.map((row) => ({ ...row, id: Number(row.id) })).reverse();
 }

@@ -58,7 +58,7 @@ export async function commitDecision(tx: Queryable, decider: RunDecider, run: St
   if (notNow !== null && notNow !== 'channel_inactive') return end(commit, { status: 'discarded', reason: notNow, stats: statsOf(result) });
   if (since.newerCustomer && (await supersededStreak(tx, tenantId, conversationId)) < SUPERSEDED_RUNS_BEFORE_APPLYING) {
     await end(commit, { status: 'superseded', stats: statsOf(result), reason: result.ok ? result.decision.reason : null }, false);
-    return scheduleAgentRun(tx, { tenantId, agentMode: run.mode }, conversationId, now, 0);
+    return scheduleAgentRun(tx, { tenantId, agentMode: run.mode }, conversationId, run.context.triggers[0]!.id, now, 0);
   }
   if (!result.ok) return failRun(commit, result.error, statsOf(result));
   return applyDecision(commit, result.decision, result);

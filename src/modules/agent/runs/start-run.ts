@@ -45,11 +45,17 @@ export async function handOff(tx: Queryable, conversation: ConversationRecord, l
  * and the `running` record, committed before the provider is asked. A run a crashed process left `running` is
  * failed as `interrupted` first; the second interruption of the same triggers hands off. Null: nothing to ask.
  */
-export async function startRun(tx: Queryable, decider: RunDecider, tenantId: number, conversationId: number, now: Date): Promise<StartedRun | null> {
+export async function startRun(
+  tx: Queryable,
+  decider: RunDecider,
+  job: { tenantId: number; conversationId: number; fromMessageId: number },
+  now: Date,
+): Promise<StartedRun | null> {
+  const { tenantId, conversationId } = job;
   const conversation = await findConversation(tx, tenantId, conversationId, true);
   if (!conversation) return null;
   if (await interruptedTwice(tx, conversation, now)) return null;
-  const triggers = await findTriggers(tx, tenantId, conversationId);
+  const triggers = await findTriggers(tx, tenantId, conversationId, job.fromMessageId);
   if (triggers.length === 0) return null;
   const lastTriggerId = triggers.at(-1)!.id;
   const mode = conversation.channel_settings.agent_mode;
