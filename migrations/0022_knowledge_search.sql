@@ -19,8 +19,10 @@ $$;
 CREATE TRIGGER knowledge_articles_index BEFORE INSERT OR UPDATE OF title, body, language ON knowledge_articles
   FOR EACH ROW EXECUTE FUNCTION knowledge_articles_index();
 
--- Rows written before this migration (none in a released database, but a development one may have some).
-UPDATE knowledge_articles SET language = language;
+-- Rows written before this migration (none in a released database, but a development one may have some) take
+-- their tenant's language, and the trigger indexes them.
+UPDATE knowledge_articles a SET language = coalesce(t.settings -> 'agent' ->> 'knowledge_language', 'english')
+  FROM tenants t WHERE t.id = a.tenant_id;
 
 -- The embedded responder's candidates: published, live articles matching any of the query's lexemes.
 CREATE INDEX knowledge_articles_search ON knowledge_articles USING gin (search_vector) WHERE is_published AND deleted_at IS NULL;

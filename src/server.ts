@@ -88,11 +88,12 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
     stopping = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
+    // One drain budget for everything below, so the process exits 0 well within HARD_EXIT_MS.
+    const deadline = Date.now() + DRAIN_MS;
     if (deps) deps.lifecycle.shuttingDown = true;
     const drained = app ? Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]) : Promise.resolve();
     await Promise.all([drained.catch(() => undefined), worker?.stop(DRAIN_MS).catch(() => undefined)]);
     // A client that hung up leaves its handler running after close(); the database stays open until it ends.
-    const deadline = Date.now() + DRAIN_MS;
     while (deps && deps.lifecycle.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await deps?.limiter.close().catch(() => undefined);
     await db.close().catch(() => undefined);

@@ -98,6 +98,29 @@ describe('the embedded knowledge-base responder', () => {
     expect((await ask(seed, 'Can I return shoes for a refund?')).articleId).toBe(weaker);
   });
 
+  it('ranks exactly as scoring every candidate would (the 0.3 bar only skips articles that cannot reach the top)', async () => {
+    const seed = await h.seedTenant({ conversations: 1 });
+    const words = ['shoe', 'refund', 'return', 'lace', 'sole', 'heel', 'store'];
+    for (let n = 0; n < 30; n++) {
+      const pick = (k: number) => words[(n * 7 + k * 3) % words.length]!;
+      const body = Array.from({ length: 1 + (n % 4) }, (_, k) => `The ${pick(k)} and the ${pick(k + n)} are here.`).join(' ');
+      await article(seed, { title: `${pick(n)} ${n % 3 === 0 ? 'returns' : 'help'} ${n}`, body });
+    }
+    const text = 'Can I return a shoe with a broken heel to the store?';
+    const lexemes = await textLexemes(h.deps.db, 'english', text);
+    const everyone = await sql(
+      h,
+      `SELECT id FROM knowledge_articles WHERE tenant_id = $1 AND is_published AND deleted_at IS NULL AND search_vector @@ $2::tsquery
+        ORDER BY ts_rank_cd(search_vector, $2::tsquery) + 0.3 * similarity(title, $3) DESC, id DESC`,
+      [seed.tenant_id, anyLexemeQuery(lexemes), text],
+    );
+    expect(everyone.length).toBeGreaterThan(10);
+    for (const limit of [1, 3, 5, 50]) {
+      const ranked = await rankArticles(h.deps.db, seed.tenant_id, { text, lexemes, limit });
+      expect(ranked.map((row) => row.id)).toEqual(everyone.slice(0, limit).map((row) => Number(row.id)));
+    }
+  });
+
   it('answers with the first sentences when no sentence holds a query lexeme, and caps a reply at 700 code points', async () => {
     const seed = await h.seedTenant({ conversations: 1 });
     // The title matches, no body sentence does.

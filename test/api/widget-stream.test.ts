@@ -3,6 +3,7 @@
  * `event: message` and become delivered, replay after Last-Event-ID without gaps or duplicates, pings, two streams of
  * one visitor, and the stream closing when the token expires, the channel is switched off, or the server stops.
  */
+import { pollUntil } from '../support/processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { expectError } from '../support/assertions.js';
@@ -101,6 +102,23 @@ describe('GET /widget/v1/stream', () => {
     const seven = await sentMessageId(h, visitor.seed.access_token, visitor.conversationId, 'seven');
     await header.until((events) => events.filter((event) => event.event === 'message').length === 2, 'the sixth and the seventh');
     expect(header.messages().map((message) => Number(message.id))).toEqual([ids[6], seven]);
+  });
+
+  it('keeps nothing for a visitor once their last stream here is gone, and watches again for a new one', async () => {
+    const visitor = await visitorWithConversation();
+    const streams = h.app.widgetStreams;
+    const [watchedBefore, openBefore] = [streams.watchedCount, streams.openCount];
+    const [a, b] = [await openStream(visitor.token), await openStream(visitor.token)];
+    expect([streams.watchedCount, streams.openCount]).toEqual([watchedBefore + 1, openBefore + 2]);
+    a.close();
+    b.close();
+    await pollUntil(async () => (streams.openCount === openBefore ? true : undefined), 10_000, 'both streams to be dropped', 10);
+    expect(streams.watchedCount).toBe(watchedBefore);
+
+    const again = await openStream(visitor.token);
+    expect(streams.watchedCount).toBe(watchedBefore + 1);
+    const reply = await sentMessageId(h, visitor.seed.access_token, visitor.conversationId, 'still here');
+    await again.until((events) => events.some((event) => event.event === 'message' && Number(event.id) === reply), 'the reply on the new stream');
   });
 
   it('sends the visitor’s own messages too, to every open stream of the visitor', async () => {

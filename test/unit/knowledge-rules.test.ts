@@ -1,7 +1,7 @@
 /** The embedded responder's pure text rules (docs/agent.md#the-embedded-responder). */
 import { describe, expect, it } from 'vitest';
 import { containsInsult, isGreeting, linkCount, normalizedText } from '../../src/modules/agent/embedded-rules.js';
-import { capAtSentence, splitSentences } from '../../src/modules/agent/knowledge-responder.js';
+import { asAgentDecision, capAtSentence, splitSentences } from '../../src/modules/agent/knowledge-responder.js';
 import { INSULTS } from '../../src/modules/agent/insults.js';
 
 describe('greetings', () => {
@@ -67,5 +67,32 @@ describe('sentences', () => {
     const cut = capAtSentence([long], 700);
     expect([...cut].length).toBeLessThanOrEqual(700);
     expect(cut.endsWith('word…')).toBe(true);
+  });
+});
+
+describe("the providers' decision shape", () => {
+  const base = { spam: false, abusive: false, rule: null, articleId: null } as const;
+  it('maps a reply, a handoff and a rule hit', () => {
+    expect(asAgentDecision({ ...base, kind: 'reply', text: 'Yes.', reason: 'A greeting.' })).toEqual({
+      reply: 'Yes.',
+      handoff: false,
+      spam: false,
+      abusive: false,
+      reason: 'A greeting.',
+    });
+    expect(asAgentDecision({ ...base, kind: 'handoff', text: null, reason: 'None.' })).toEqual({
+      reply: '',
+      handoff: true,
+      spam: false,
+      abusive: false,
+      reason: 'None.',
+    });
+    expect(asAgentDecision({ ...base, kind: 'handoff', text: null, spam: true, rule: 'links', reason: 'Three or more links.' })).toEqual({
+      reply: '',
+      handoff: false,
+      spam: true,
+      abusive: false,
+      reason: 'Three or more links.',
+    });
   });
 });

@@ -1,7 +1,8 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Queryable } from '../../platform/db/db.js';
-import { rankArticles, sentencesWithLexemes, textLexemes } from '../knowledge/knowledge-search.finder.js';
-import { loadTenantSettings } from '../tenants/tenant-settings.js';
+import { sentencesWithLexemes } from '../knowledge/knowledge-search.finder.js';
+import { searchKnowledge } from '../knowledge/knowledge-search.js';
+import type { AgentDecision } from './llm/agent-provider.js';
 import { containsInsult, isGreeting, linkCount, normalizedText, REPEATED_TEXT_MIN_LENGTH } from './embedded-rules.js';
 import { customerTextsSince } from './embedded-rules.finder.js';
 
@@ -72,10 +73,9 @@ export async function answerFromKnowledge(db: Queryable, clock: Clock, input: Re
   if (text === '') return handoff('The message has no text to answer.');
   if (isGreeting(text)) return { kind: 'reply', text: GREETING_REPLY, spam: false, abusive: false, rule: null, reason: 'A greeting.', articleId: null };
 
-  const { knowledge_language: language } = (await loadTenantSettings(db, input.tenantId)).agent;
-  const lexemes = await textLexemes(db, language, text);
+  const { language, lexemes, articles } = await searchKnowledge(db, input.tenantId, text, 1);
   if (lexemes.length === 0) return handoff('The message has no words to search the knowledge base with.');
-  const [best] = await rankArticles(db, input.tenantId, { text, lexemes, limit: 1 });
+  const best = articles[0];
   if (!best || best.matched * 2 < lexemes.length) return handoff('No knowledge article answers the message well enough.');
 
   const sentences = splitSentences(best.body);
@@ -136,4 +136,16 @@ export function capAtSentence(sentences: readonly string[], max: number): string
   const points = [...sentences[0]!].slice(0, max - 1).join('');
   const boundary = points.search(/\s\S*$/u);
   return `${(boundary > 0 ? points.slice(0, boundary) : points).trimEnd()}…`;
+}
+
+/** The decision in the providers' shape (docs/agent-llm.md): a rule hit blocks (no handoff), an empty reply hands off. */
+export function asAgentDecision(decision: KnowledgeDecision): AgentDecision {
+  const blocked = decision.spam || decision.abusive;
+  return {
+    reply: decision.text ?? '',
+    handoff: decision.kind === 'handoff' && !blocked,
+    spam: decision.spam,
+    abusive: decision.abusive,
+    reason: decision.reason,
+  };
 }

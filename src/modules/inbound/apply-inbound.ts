@@ -5,8 +5,6 @@ import { addressKey } from '../conversations/conversation.service.js';
 import { countConversation, insertConversation, type ConversationCountBatch } from '../conversations/conversation.repository.js';
 import { insertProviderMessage } from '../messages/message.repository.js';
 import { lockChannelCustomer } from '../blacklist/blacklist.repository.js';
-import { insertUnlessBlocked } from '../blacklist/blacklist.service.js';
-import { quarantineMessage } from '../blacklist/quarantine.repository.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { NO_PROFILE, type InboundAction, type InboundMessage } from './inbound-event.js';
 import { customerForAddress, profileColumns } from './inbound-customer.js';
@@ -17,10 +15,13 @@ import {
   conversationLockKey,
   fillNamelessCustomer,
   findMessageIdByProviderId,
+  guardedIngressState,
+  ingressGuard,
   lockConversationByKey,
   readIngressState,
   type LockedConversation,
 } from './inbound.repository.js';
+import { ingressTarget, quarantine, stoppingEntry } from './ingress-check.js';
 
 /** The channel an event arrived on. */
 export interface InboundChannel {
@@ -77,33 +78,18 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   } else {
     customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? NO_PROFILE : message.profile, now);
   }
-  if (!message.echo) {
-    // A found conversation came with the pair lock; a new customer's is taken now.
-    if (!conversation) await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
-    const entryId = await blockingEntry(tx, input, customerId);
-    if (entryId !== null) {
-      await quarantineMessage(
-        tx,
-        channel.tenantId,
-        {
-          blacklistId: entryId,
-          channelId: channel.id,
-          customerId,
-          inboundEventId: input.event.id,
-          messageType: message.messageType,
-          text: message.text,
-          providerMessageId: message.providerMessageId,
-          receivedAt: input.event.receivedAt,
-        },
-        now,
-      );
-      return 'quarantined';
-    }
+  if (!message.echo && !conversation) {
+    // A newcomer is checked before anything is created for them.
+    await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
+    const entryId = await stoppingEntry(tx, input, customerId, await readIngressState(tx, ingressTarget(input, customerId)));
+    if (entryId !== null) return quarantine(tx, input, message, customerId, entryId);
   }
   const conversationId = conversation?.id ?? (await createConversation(tx, input, customerId, message.address, key));
   const quotedMessageId =
     message.quotedProviderMessageId === null ? null : await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.quotedProviderMessageId);
-  const messageId = await insertProviderMessage(
+  // A known conversation's customer (whose pair lock came with the conversation's) is checked inside the insert.
+  const guard = !message.echo && conversation ? ingressGuard(ingressTarget(input, customerId), input.flood.enabled ? input.flood.max_messages : null) : null;
+  const inserted = await insertProviderMessage(
     tx,
     { tenantId: channel.tenantId, id: conversationId, channelId: channel.id, provider: channel.type },
     {
@@ -118,7 +104,14 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
       receivedAt: input.event.receivedAt,
     },
     now,
+    guard,
   );
+  const messageId = inserted.id;
+  if (guard && messageId === null) {
+    // Not stored: stopped by an entry or the flood limit, or a duplicate (then nothing stops it).
+    const entryId = await stoppingEntry(tx, input, customerId, guardedIngressState(inserted.guard));
+    if (entryId !== null) return quarantine(tx, input, message, customerId, entryId);
+  }
   if (messageId === null) return 'duplicate';
   if (message.media) {
     await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
@@ -135,34 +128,4 @@ async function createConversation(tx: Queryable, input: InboundInput, customerId
   if (input.newConversations) input.newConversations.add(channel.tenantId, channel.type, id);
   else await countConversation(tx, channel.tenantId, channel.type, id, 1);
   return id;
-}
-
-/**
- * §8.1–8.2: the active entry that stops this message, the flood block it causes included. The caller holds the pair
- * lock, which serialises the count and the block per (tenant, channel, customer) until the transaction ends, so
- * concurrent events of one customer see each other's messages and add at most one entry.
- */
-async function blockingEntry(tx: Queryable, input: InboundInput, customerId: number): Promise<number | null> {
-  const { channel, flood, now } = input;
-  const until = input.event.receivedAt;
-  const window = flood.enabled ? { from: new Date(until.getTime() - flood.window_seconds * 1000), until, cap: flood.max_messages + 1 } : null;
-  const state = await readIngressState(tx, { tenantId: channel.tenantId, channelId: channel.id, customerId }, now, window);
-  if (state.activeEntryId !== null || !flood.enabled) return state.activeEntryId;
-  if (state.recentMessages + 1 <= flood.max_messages) return null;
-  const blockedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  return insertUnlessBlocked(
-    tx,
-    channel.tenantId,
-    {
-      channelId: channel.id,
-      customerId,
-      reason: 'rate_limit',
-      note: `Automatic block: more than ${flood.max_messages} messages in ${flood.window_seconds} seconds.`,
-      blockedAt,
-      expiresAt: flood.block_ttl_seconds === null ? null : new Date(blockedAt.getTime() + flood.block_ttl_seconds * 1000),
-      metadata: { source: 'flood', max_messages: flood.max_messages, window_seconds: flood.window_seconds },
-      createdByUserId: null,
-    },
-    now,
-  );
 }

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { defineJob, type JobContext, type JobDeps } from '../../platform/jobs/define-job.js';
 import { RetryableJobError } from '../../platform/jobs/job-worker.js';
 import { newStorageKey } from '../../platform/storage/storage.js';
@@ -6,7 +5,7 @@ import { findChannel } from '../channels/channel.repository.js';
 import { openChannelSecrets } from '../channels/channel-secrets.js';
 import { insertFile } from '../files/file.repository.js';
 import { cleanFileName } from '../files/file-names.js';
-import { detectMimeType, fileKind, SNIFF_BYTES } from '../files/file-types.js';
+import { detectMimeType, fileKind, peekStream, SNIFF_BYTES } from '../files/file-types.js';
 import { MAX_FILE_BYTES } from '../files/media-upload.js';
 import { setMessageFile } from '../messages/message.repository.js';
 import type { InboundMediaRef } from './inbound-event.js';
@@ -39,9 +38,14 @@ async function downloadMedia(context: JobContext<DownloadMediaPayload>, deps: Jo
   let stored: { key: string; size: number; mimeType: string; name: string };
   try {
     const fetched = await fetchInboundMedia(deps.config, openChannelSecrets(deps.box, channel), context.payload.media, MAX_FILE_BYTES);
-    const mimeType = await detectMimeType(fetched.bytes.subarray(0, SNIFF_BYTES), fetched.declaredType ?? undefined);
+    // Streamed from the provider into storage as an upload is: only the first bytes are held, to sniff the type.
+    const { head, stream } = await peekStream(fetched.stream, SNIFF_BYTES);
+    const mimeType = await detectMimeType(head, fetched.declaredType ?? undefined).catch((error: unknown) => {
+      stream.destroy();
+      throw error;
+    });
     const key = newStorageKey(tenantId, context.now);
-    const { size } = await deps.storage.put(key, Readable.from([fetched.bytes]), { contentType: mimeType, maxBytes: MAX_FILE_BYTES });
+    const { size } = await deps.storage.put(key, stream, { contentType: mimeType, maxBytes: MAX_FILE_BYTES });
     stored = { key, size, mimeType, name: cleanFileName(context.payload.media.filename ?? undefined, mimeType) };
   } catch (error) {
     const reason = (error as Error)?.message ?? String(error);

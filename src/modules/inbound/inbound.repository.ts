@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
+import type { InsertGuard } from '../messages/message.repository.js';
 import { activeEntryCondition, channelCustomerLockSql } from '../blacklist/blacklist.repository.js';
 import { statusesBefore } from '../delivery/delivery.repository.js';
 
@@ -97,39 +98,83 @@ export async function fillNamelessCustomer(tx: Queryable, tenantId: number, cust
   );
 }
 
+/** Where readIngressState looks and what it counts: (from, until] is the flood window, `cap` the most it counts. */
+export interface IngressTarget {
+  tenantId: number;
+  channelId: number;
+  customerId: number;
+  now: Date;
+  window: { from: Date; until: Date; cap: number } | null;
+}
+
+/** What readIngressState finds. */
+export interface IngressState {
+  activeEntryId: number | null;
+  recentMessages: number;
+}
+
 /**
- * §8.1–8.2 in one read: the customer's active blacklist entry on the channel, and (when `window` is given) how many
- * of their inbox messages on it (any address) were received in (from, until] (§9.10), counted up to `window.cap`
- * (the caller only compares with its limit). Read after the caller took the pair lock, so it sees what the lock's
- * previous holder committed.
+ * The SELECT of the ingress state, its parameters numbered from `$first` in the order of ingressParams.
  *
  * The count walks the customer's conversations and, inside each, its newest customer messages (a LATERAL subquery
  * with LIMIT, which the planner cannot flatten into a join): a plan made while the tables were nearly empty, as on
  * a new install under a burst, then costs a scan per conversation instead of a scan per message
  * (bench/RESULTS.md, bench:ingest).
  */
-export async function readIngressState(
-  tx: Queryable,
-  target: { tenantId: number; channelId: number; customerId: number },
-  now: Date,
-  window: { from: Date; until: Date; cap: number } | null,
-): Promise<{ activeEntryId: number | null; recentMessages: number }> {
-  const result = await tx.query<{ active_id: number | null; recent: string | null }>(
-    `SELECT (SELECT b.id FROM channel_blacklists b
-              WHERE b.tenant_id = $1 AND b.channel_id = $2 AND b.customer_id = $3 AND ${activeEntryCondition('b', '$4')}
-              ORDER BY b.id DESC LIMIT 1) AS active_id,
-            CASE WHEN $5::timestamptz IS NOT NULL THEN
-              (SELECT count(*) FROM conversations c
-                 CROSS JOIN LATERAL (
-                   SELECT 1 FROM messages m
-                    WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.is_customer
-                      AND m.created_at > $5 AND m.created_at <= $6
-                    ORDER BY m.created_at DESC LIMIT $7) AS recent
-                WHERE c.tenant_id = $1 AND c.channel_id = $2 AND c.customer_id = $3) END AS recent`,
-    [target.tenantId, target.channelId, target.customerId, now, window?.from ?? null, window?.until ?? null, window?.cap ?? 0],
-  );
-  const row = result.rows[0]!;
-  return { activeEntryId: row.active_id === null ? null : Number(row.active_id), recentMessages: Number(row.recent ?? 0) };
+function ingressStateSql(first: number): string {
+  const [tenant, channel, customer, now, from, until, cap] = Array.from({ length: 7 }, (_, i) => `$${first + i}`);
+  return `SELECT (SELECT b.id FROM channel_blacklists b
+                   WHERE b.tenant_id = ${tenant}::bigint AND b.channel_id = ${channel}::bigint AND b.customer_id = ${customer}::bigint
+                     AND ${activeEntryCondition('b', `${now}::timestamptz`)}
+                   ORDER BY b.id DESC LIMIT 1) AS active_id,
+                 CASE WHEN ${from}::timestamptz IS NOT NULL THEN
+                   (SELECT count(*) FROM conversations c
+                      CROSS JOIN LATERAL (
+                        SELECT 1 FROM messages m
+                         WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.is_customer
+                           AND m.created_at > ${from}::timestamptz AND m.created_at <= ${until}::timestamptz
+                         ORDER BY m.created_at DESC LIMIT ${cap}::int) AS recent
+                     WHERE c.tenant_id = ${tenant}::bigint AND c.channel_id = ${channel}::bigint AND c.customer_id = ${customer}::bigint)
+                 ELSE 0 END AS recent`;
+}
+
+function ingressParams(target: IngressTarget): unknown[] {
+  const { window } = target;
+  return [target.tenantId, target.channelId, target.customerId, target.now, window?.from ?? null, window?.until ?? null, window?.cap ?? 0];
+}
+
+function ingressState(row: { active_id?: unknown; recent?: unknown }): IngressState {
+  return { activeEntryId: row.active_id === null || row.active_id === undefined ? null : Number(row.active_id), recentMessages: Number(row.recent ?? 0) };
+}
+
+/**
+ * §8.1–8.2 in one read: the customer's active blacklist entry on the channel, and (when `window` is given) how many
+ * of their inbox messages on it (any address) were received in the window (§9.10), counted up to `window.cap` (the
+ * caller only compares with its limit). Read after the caller took the pair lock, so it sees what the lock's previous
+ * holder committed.
+ */
+export async function readIngressState(tx: Queryable, target: IngressTarget): Promise<IngressState> {
+  const result = await tx.query<{ active_id: unknown; recent: unknown }>(ingressStateSql(1), ingressParams(target));
+  return ingressState(result.rows[0]!);
+}
+
+/**
+ * readIngressState inside the message insert (insertProviderMessage's guard), for a conversation whose pair lock the
+ * caller took in an earlier statement: the row goes in only when no entry is active and the flood limit `maxMessages`
+ * (null: flood off) is not passed; otherwise nothing is stored and `stateOf` tells the caller why.
+ */
+export function ingressGuard(target: IngressTarget, maxMessages: number | null): InsertGuard {
+  return {
+    ctes: `ingress AS (${ingressStateSql(15)})`,
+    condition: `(SELECT active_id FROM ingress) IS NULL AND ($22::int IS NULL OR (SELECT recent FROM ingress) + 1 <= $22::int)`,
+    columns: '(SELECT active_id FROM ingress) AS active_id, (SELECT recent FROM ingress) AS recent',
+    params: [...ingressParams(target), maxMessages],
+  };
+}
+
+/** The ingress state an insert with ingressGuard returned. */
+export function guardedIngressState(columns: Record<string, unknown>): IngressState {
+  return ingressState(columns);
 }
 
 /** What updates from the provider (statuses, edits, reactions, withdrawals) read of their target message. */

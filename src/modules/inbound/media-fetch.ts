@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Config } from '../../config.js';
 import type { InboundMediaRef } from './inbound-event.js';
 
-/** What a provider returned for one inbound file. */
+/** What a provider returned for one inbound file: its bytes as they arrive (the caller stores them with a size limit). */
 export interface FetchedMedia {
-  bytes: Buffer;
+  stream: Readable;
   /** The type the provider declared (the stored type is sniffed from the bytes first, as uploads are). */
   declaredType: string | null;
 }
@@ -23,10 +25,9 @@ async function get(what: string, url: string, config: Config, maxBytes: number, 
   return response;
 }
 
-async function bytesOf(response: Response, maxBytes: number): Promise<Buffer> {
-  const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > maxBytes) throw new MediaFetchError(`The file is larger than ${maxBytes} bytes.`);
-  return bytes;
+/** The body as a stream, never held whole in memory (files may be up to the upload limit). */
+function streamOf(response: Response): Readable {
+  return response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
 }
 
 async function json(response: Response): Promise<Record<string, unknown>> {
@@ -49,11 +50,11 @@ export async function fetchInboundMedia(config: Config, secrets: Record<string, 
       );
       if (typeof meta.url !== 'string') throw new MediaFetchError('The media lookup returned no url.');
       const response = await get('media download', meta.url, config, maxBytes, token);
-      return { bytes: await bytesOf(response, maxBytes), declaredType: typeof meta.mime_type === 'string' ? meta.mime_type : media.mimeType };
+      return { stream: streamOf(response), declaredType: typeof meta.mime_type === 'string' ? meta.mime_type : media.mimeType };
     }
     case 'url': {
       const response = await get('attachment download', media.url, config, maxBytes, null);
-      return { bytes: await bytesOf(response, maxBytes), declaredType: media.mimeType ?? response.headers.get('content-type') };
+      return { stream: streamOf(response), declaredType: media.mimeType ?? response.headers.get('content-type') };
     }
     case 'telegram': {
       const bot = secrets.bot_token ?? '';
@@ -63,7 +64,7 @@ export async function fetchInboundMedia(config: Config, secrets: Record<string, 
       const path = (found.result as { file_path?: unknown } | undefined)?.file_path;
       if (found.ok !== true || typeof path !== 'string') throw new MediaFetchError('getFile returned no file_path.');
       const response = await get('file download', `${config.telegramApiUrl}/file/bot${bot}/${path}`, config, maxBytes, null);
-      return { bytes: await bytesOf(response, maxBytes), declaredType: media.mimeType };
+      return { stream: streamOf(response), declaredType: media.mimeType };
     }
   }
 }

@@ -119,24 +119,40 @@ export interface ProviderMessageRow {
 }
 
 /**
+ * A condition the insert of insertProviderMessage must meet, checked in the same statement: `ctes` come first (their
+ * parameters numbered from $15, as `params`), `condition` lets the row in, `columns` are returned beside its id.
+ */
+export interface InsertGuard {
+  ctes: string;
+  condition: string;
+  columns: string;
+  params: unknown[];
+}
+
+/**
  * The inbound twin of insertOutboundMessage: same arrival number and arrival-order rule, but created_at is the
  * receipt time, so the preview moves only when no newer message is there (api-conversations.md §1.2 order), and a
- * provider id already stored on the channel inserts nothing (a re-run of the event): null then. The caller holds
- * the conversation lock. Customer messages count as unread; echoes are sent and leave unread_count alone.
+ * provider id already stored on the channel inserts nothing (a re-run of the event): id null then, as when the
+ * `guard` keeps the row out. The caller holds the conversation lock. Customer messages count as unread; echoes are
+ * sent and leave unread_count alone. Returns the id and the guard's columns.
  */
 export async function insertProviderMessage(
   tx: Queryable,
   conversation: { tenantId: number; id: number; channelId: number; provider: string },
   row: ProviderMessageRow,
   now: Date,
-): Promise<number | null> {
-  const inserted = await tx.query<{ id: number }>(
-    `WITH message AS (
+  guard: InsertGuard | null = null,
+): Promise<{ id: number | null; guard: Record<string, unknown> }> {
+  const inserted = await tx.query<{ id: number | null } & Record<string, unknown>>(
+    `WITH ${guard ? `${guard.ctes},` : ''}
+     message AS (
        INSERT INTO messages (tenant_id, conversation_id, channel_id, is_customer, message_type, message, quoted_message_id, source, provider,
                              provider_message_id, provider_timestamp, delivery_status, delivery_updated_at, extra_metadata,
                              created_at, updated_at, seq)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $4 THEN NULL ELSE 'sent' END, CASE WHEN $4 THEN NULL ELSE $13::timestamptz END,
-               $12, $14, $13, ${NEXT_ARRIVAL_NUMBER})
+       SELECT $1::bigint, $2::bigint, $3::bigint, $4::boolean, $5::text, $6::text, $7::bigint, $8::text, $9::text, $10::text, $11::timestamptz,
+              CASE WHEN $4 THEN NULL ELSE 'sent' END, CASE WHEN $4 THEN NULL ELSE $13::timestamptz END,
+              $12::jsonb, $14::timestamptz, $13::timestamptz, ${NEXT_ARRIVAL_NUMBER}
+        ${guard ? `WHERE ${guard.condition}` : ''}
        ON CONFLICT (tenant_id, channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
        RETURNING id),
      newest AS (
@@ -152,7 +168,7 @@ export async function insertProviderMessage(
               message_count = message_count + 1, updated_at = $13,
               messages_arrival_ordered = ${stillArrivalOrdered('$14')}
         WHERE tenant_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM message))
-     SELECT id FROM message`,
+     SELECT (SELECT id FROM message) AS id${guard ? `, ${guard.columns}` : ''}`,
     [
       conversation.tenantId,
       conversation.id,
@@ -168,10 +184,11 @@ export async function insertProviderMessage(
       JSON.stringify(row.extraMetadata),
       now,
       row.receivedAt,
+      ...(guard?.params ?? []),
     ],
   );
-  const id = inserted.rows[0]?.id;
-  return id === undefined ? null : Number(id);
+  const { id, ...columns } = inserted.rows[0]!;
+  return { id: id === null || id === undefined ? null : Number(id), guard: columns };
 }
 
 export async function setMessageFile(tx: Queryable, tenantId: number, messageId: number, fileId: number): Promise<void> {

@@ -96,7 +96,8 @@ export class VisitorStream {
  */
 export class WidgetStreams {
   private readonly byChannel = new Map<string, Set<VisitorStream>>();
-  private readonly watched = new Set<string>();
+  /** One change watcher per visitor conversation with an open stream here: what stops it, once set up. */
+  private readonly watched = new Map<string, Promise<() => void>>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -105,6 +106,11 @@ export class WidgetStreams {
   ) {
     this.timer = setInterval(() => void this.ping(), pingIntervalMs);
     this.timer.unref();
+  }
+
+  /** Visitor conversations this process watches for changes (one per visitor with an open stream here). */
+  get watchedCount(): number {
+    return this.watched.size;
   }
 
   get openCount(): number {
@@ -118,13 +124,15 @@ export class WidgetStreams {
     let streams = this.byChannel.get(channel);
     if (!streams) this.byChannel.set(channel, (streams = new Set()));
     streams.add(stream);
-    if (!this.watched.has(channel)) {
-      this.watched.add(channel);
+    let watching = this.watched.get(channel);
+    if (!watching) {
       // `restored` (after the listening connection came back) reads too: what was missed meanwhile is in the database.
-      await this.deps.db.watchChanges(channel, (event) => {
+      watching = this.deps.db.watchChanges(channel, (event) => {
         if (event !== 'lost') this.wake(channel);
       });
+      this.watched.set(channel, watching);
     }
+    await watching;
     stream.wake();
   }
 
@@ -132,7 +140,12 @@ export class WidgetStreams {
     const channel = visitorChangeChannel(stream.conversation);
     const streams = this.byChannel.get(channel);
     streams?.delete(stream);
-    if (streams?.size === 0) this.byChannel.delete(channel);
+    if (streams?.size !== 0) return;
+    // The visitor's last stream here is gone: nothing is kept for them (a new stream watches again).
+    this.byChannel.delete(channel);
+    const watching = this.watched.get(channel);
+    this.watched.delete(channel);
+    void watching?.then((stop) => stop()).catch(() => undefined);
   }
 
   private wake(channel: string): void {

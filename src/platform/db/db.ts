@@ -44,6 +44,18 @@ export interface DbSession extends Queryable {
  */
 export type ChangeEvent = 'changed' | 'lost' | 'restored';
 
+/** Adds `listener` to the watchers of `channel` and returns what removes it again (the channel too, once unwatched). */
+export function addWatcher<Listener>(watchers: Map<string, Set<Listener>>, channel: string, listener: Listener): () => void {
+  let listeners = watchers.get(channel);
+  if (!listeners) watchers.set(channel, (listeners = new Set()));
+  listeners.add(listener);
+  return () => {
+    const current = watchers.get(channel);
+    current?.delete(listener);
+    if (current?.size === 0) watchers.delete(channel);
+  };
+}
+
 /** The one NOTIFY channel of migration 0013's signal triggers; the payload names the logical channel. */
 export const CHANGE_NOTIFY_CHANNEL = 'flextell_changes';
 
@@ -52,9 +64,10 @@ export interface Db extends Queryable {
   /**
    * Calls `listener` on changes signalled on `channel` by any process. Changes this process commits are heard
    * before its query or transaction promise resolves; other processes' changes shortly after they commit.
-   * Starts in the `restored` state when it resolves.
+   * Starts in the `restored` state when it resolves, to a function that stops this listener (watchers that come and
+   * go, such as a visitor's stream, call it so nothing is kept for them).
    */
-  watchChanges(channel: string, listener: (event: ChangeEvent) => void): Promise<void>;
+  watchChanges(channel: string, listener: (event: ChangeEvent) => void): Promise<() => void>;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A dedicated connection for work that must stay on one session (advisory locks). */
   session<T>(work: (session: DbSession) => Promise<T>): Promise<T>;

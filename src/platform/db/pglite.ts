@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { makeDatabaseFilesPrivate, prepareDataDir } from '../data-dir-modes.js';
-import { CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
+import { addWatcher, CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -42,6 +42,7 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
   const signal = (channel: string) => {
     for (const listener of signalled.get(channel) ?? []) listener('changed');
   };
+  let listening: Promise<unknown> | null = null;
   const base = wrap(database, signal);
   const transaction = async <T>(work: (tx: Queryable) => Promise<T>) => {
     const signals = new Set<string>();
@@ -63,15 +64,14 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
     signalAfterCommit: signal,
     transaction,
     session: (work) => work(session),
-    // One process owns the data directory, and PGlite delivers a NOTIFY before the committing call resolves.
+    // One process owns the data directory, and PGlite delivers a NOTIFY before the committing call resolves. One
+    // LISTEN serves every watcher: its payload names the channel.
     async watchChanges(channel, listener) {
-      let listeners = signalled.get(channel);
-      if (!listeners) signalled.set(channel, (listeners = new Set()));
-      listeners.add(listener);
-      await database.listen(CHANGE_NOTIFY_CHANNEL, (payload) => {
-        if (payload === channel) listener('changed');
-      });
+      listening ??= database.listen(CHANGE_NOTIFY_CHANNEL, (payload) => signal(payload));
+      await listening;
+      const stop = addWatcher(signalled, channel, listener);
       listener('restored');
+      return stop;
     },
     close: () => database.close(),
     dumpDataDir: () => database.dumpDataDir('none'),

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CHANGE_NOTIFY_CHANNEL, type ChangeEvent } from './db.js';
+import { addWatcher, CHANGE_NOTIFY_CHANNEL, type ChangeEvent } from './db.js';
 const NOTICE_PREFIX = 'flextell_changed:';
 const MAX_RETRY_MS = 10_000;
 /** Other processes hear a burst of commits within this much of its last one, for at most 100 NOTIFYs a second. */
@@ -83,10 +83,8 @@ export class PostgresChanges {
       });
   }
 
-  async watch(channel: string, listener: Listener): Promise<void> {
-    let listeners = this.listeners.get(channel);
-    if (!listeners) this.listeners.set(channel, (listeners = new Set()));
-    listeners.add(listener);
+  async watch(channel: string, listener: Listener): Promise<() => void> {
+    const stop = addWatcher(this.listeners, channel, listener);
     if (!this.listenClient) {
       this.connecting ??= this.connect().finally(() => {
         this.connecting = null;
@@ -95,6 +93,7 @@ export class PostgresChanges {
       await this.connecting.catch(() => this.scheduleReconnect());
     }
     listener(this.listenClient ? 'restored' : 'lost');
+    return stop;
   }
 
   async close(): Promise<void> {
