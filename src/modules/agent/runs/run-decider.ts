@@ -1,9 +1,9 @@
 import type { Clock } from '../../../platform/clock.js';
 import type { Queryable } from '../../../platform/db/db.js';
 import type { ChannelType } from '../../channels/channel-types.js';
-import { rankArticles, textLexemes } from '../../knowledge/knowledge-search.finder.js';
+import { searchKnowledge } from '../../knowledge/knowledge-search.js';
 import { loadTenantSettings } from '../../tenants/tenant-settings.js';
-import { answerFromKnowledge, type EmbeddedRule } from '../knowledge-responder.js';
+import { answerFromKnowledge, asAgentDecision, type EmbeddedRule } from '../knowledge-responder.js';
 import type { AgentProvider, DecisionResult, ProviderName } from '../llm/agent-provider.js';
 import { PROMPT_ARTICLE_LIMIT, PROMPT_HISTORY_LIMIT, type PromptMessage } from '../llm/prompt.js';
 import type { TriggerMessage } from './agent-run.repository.js';
@@ -48,7 +48,7 @@ const knowledgeDecider: RunDecider = {
     });
     return {
       ok: true,
-      decision: { reply: answer.text ?? '', handoff: answer.kind === 'handoff', spam: answer.spam, abusive: answer.abusive, reason: answer.reason },
+      decision: asAgentDecision(answer),
       rule: answer.rule,
       // §10.6: one attempt, the responder's time.
       attempts: 1,
@@ -64,19 +64,18 @@ function modelDecider(provider: AgentProvider): RunDecider {
     provider: provider.name,
     model: provider.model,
     async decide(db, _clock, context) {
-      const settings = await loadTenantSettings(db, context.tenantId);
       const text = context.triggers.map((trigger) => trigger.message ?? '').join('\n');
-      const lexemes = await textLexemes(db, settings.agent.knowledge_language, text);
-      const [tenant, articles, history] = await Promise.all([
+      const [settings, tenant, knowledge, history] = await Promise.all([
+        loadTenantSettings(db, context.tenantId),
         db.query<{ name: string }>('SELECT name FROM tenants WHERE id = $1', [context.tenantId]),
-        rankArticles(db, context.tenantId, { text, lexemes, limit: PROMPT_ARTICLE_LIMIT }),
+        searchKnowledge(db, context.tenantId, text, PROMPT_ARTICLE_LIMIT),
         recentHistory(db, context.tenantId, context.conversationId, context.triggers.at(-1)!.id),
       ]);
       return provider.decide({
         tenantName: tenant.rows[0]?.name ?? '',
         channelType: context.channelType,
         instructions: settings.agent.instructions,
-        articles: articles.map((article) => ({ title: article.title, body: article.body })),
+        articles: knowledge.articles.map((article) => ({ title: article.title, body: article.body })),
         history,
       });
     },
