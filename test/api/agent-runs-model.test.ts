@@ -224,15 +224,20 @@ describe('autonomous mode', () => {
 });
 
 describe('a run that meets newer messages', () => {
+  /** Polls (with a deadline) until the model has received `count` requests. */
+  async function untilAsked(count: number): Promise<void> {
+    for (const deadline = Date.now() + 10_000; fake.chats().length < count; ) {
+      if (Date.now() > deadline) throw new Error(`The model was asked ${fake.chats().length} times, not ${count}.`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** Runs the due jobs while the model holds its answer back, and does `meanwhile` once the model has the request. */
   async function whileTheModelThinks(meanwhile: () => Promise<void>): Promise<void> {
     fake.hang(400);
     h.clock.advance(3.001);
     const drained = h.drainJobs();
-    for (const deadline = Date.now() + 10_000; fake.chats().length === 0; ) {
-      if (Date.now() > deadline) throw new Error('The model was never asked.');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await untilAsked(1);
     await meanwhile();
     await drained;
     await h.drainJobs();
@@ -249,6 +254,31 @@ describe('a run that meets newer messages', () => {
     expect(runs[1].trigger_message_ids).toEqual([runs[0].trigger_message_ids[0]]);
     expect(await outboundMessages(h, seed, id)).toHaveLength(1);
     expect(fake.chats()).toHaveLength(2);
+  });
+
+  it('applies the third run anyway after two superseded ones, so a customer who keeps typing gets an answer', async () => {
+    const address = newAddress();
+    await customerSays(h, seed, 'whatsapp', address, 'Message 1');
+    fake.hang(300);
+    fake.hang(300);
+    fake.hang(300);
+    h.clock.advance(3.001);
+    const drained = h.drainJobs();
+    for (let asked = 1; asked <= 3; asked++) {
+      await untilAsked(asked);
+      await customerSays(h, seed, 'whatsapp', address, `Message ${asked + 1}`);
+    }
+    await drained;
+    await afterDebounce(h);
+    const id = await conversationIdOf(h, seed, 'whatsapp', address);
+    const runs = await agentRuns(h, seed, id);
+    expect(runs.map((run) => [run.status, run.trigger_message_ids.length])).toEqual([
+      ['completed', 1],
+      ['completed', 3],
+      ['superseded', 2],
+      ['superseded', 1],
+    ]);
+    expect(await outboundMessages(h, seed, id)).toHaveLength(2);
   });
 
   it('is discarded when a person replies while the model answers', async () => {
