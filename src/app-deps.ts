@@ -9,6 +9,7 @@ import type { AccessCache } from './http/tenant.js';
 import type { FileLinks } from './modules/files/file-links.js';
 import type { AdapterRegistry } from './modules/delivery/adapters.js';
 import type { FileStorage } from './platform/storage/storage.js';
+import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
 
 /** Everything a request needs, built once per process (or per test file) and passed down explicitly. */
 export interface AppDeps {
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** Uploaded file bytes: local disk or S3 (STORAGE_DRIVER). */
   storage: FileStorage;
   adapters: AdapterRegistry;
+  /** The model client when LLM_BASE_URL is set, one per process (it keeps its learned fallbacks); null: the embedded responder answers. */
+  agentModel: AgentProvider | null;
   /** `inFlight` counts running API handlers, so shutdown closes the database only after the last one. */
   lifecycle: { shuttingDown: boolean; inFlight: number };
 }

@@ -16,6 +16,8 @@ import { FileLinks } from './modules/files/file-links.js';
 import { AdapterRegistry } from './modules/delivery/adapters.js';
 import { providerAdapters } from './modules/delivery/providers/index.js';
 import { createStorage } from './platform/storage/create-storage.js';
+import { llmSettings, OpenAiCompatibleProvider, realTiming } from './modules/agent/llm/openai-compatible.js';
+import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
@@ -69,6 +71,13 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     fileLinks,
     storage,
     adapters,
+    agentModel: agentModel(config, log),
     lifecycle: { shuttingDown: false, inFlight: 0 },
   };
+}
+
+/** The agent's model client when LLM_BASE_URL is set (docs/agent-runs.md#providers); null: the embedded responder answers. */
+function agentModel(config: Config, log: (fields: object, message: string) => void): AgentProvider | null {
+  const settings = llmSettings(config);
+  return settings ? new OpenAiCompatibleProvider(settings, realTiming, log) : null;
 }

@@ -10,6 +10,7 @@ import { editMessage } from './modules/messages/routes/edit-message.js';
 import { deleteMessage } from './modules/messages/routes/delete-message.js';
 import { disableAgent, enableAgent, getAgentStatus } from './modules/agent/routes/agent-pause.js';
 import { getAiSuggestion, sendAiSuggestion } from './modules/suggestions/routes/ai-suggestion.js';
+import { getAgentRun, listAgentRuns } from './modules/agent/runs/routes/agent-runs.js';
 import { listChannels } from './modules/channels/routes/list-channels.js';
 import { getChannel } from './modules/channels/routes/get-channel.js';
 import { createChannel } from './modules/channels/routes/create-channel.js';
@@ -70,6 +71,8 @@ export const apiRoutes: AnyRoute[] = [
   enableAgent,
   getAiSuggestion,
   sendAiSuggestion,
+  listAgentRuns,
+  getAgentRun,
   listChannels,
   getChannel,
   createChannel,

@@ -154,6 +154,22 @@ const onArticle =
     return { url: `/api/v1/knowledge-articles/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
   };
 
+/** A failed agent run, every field filled, of a conversation on the seed's telegram channel; `list` asks for the conversation's runs. */
+const onAgentRun =
+  (list: boolean): Sample =>
+  async (h, seed) => {
+    const conversationId = await telegramConversation(h, seed);
+    const rows = await sql<{ id: number }>(
+      h,
+      `INSERT INTO agent_runs (tenant_id, conversation_id, channel_id, mode, provider, model, status, outcome, trigger_message_ids, reply_message_id,
+                              ai_suggestion_id, blacklist_entry_id, attempts, latency_ms, prompt_tokens, completion_tokens, reason, error, started_at, finished_at)
+       VALUES ($1, $2, $3, 'autonomous', 'openai_compatible', 'gpt-4o-mini', 'failed', 'handoff', '[7]', 8, 9, 10, 3, 4200, 611, 48,
+               'The customer asked for a person.', '500: The server had an error.', now(), now()) RETURNING id`,
+      [seed.tenant_id, conversationId, seed.channels.telegram],
+    );
+    return { url: list ? `/api/v1/conversations/${conversationId}/agent-runs` : `/api/v1/agent-runs/${rows[0]!.id}` };
+  };
+
 /** An Agent of the seed's tenant made for this call: not an Owner, so Owner protection does not apply. */
 const onAgentMember =
   (suffix: string, body?: unknown): Sample =>
@@ -226,6 +242,8 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'POST /api/v1/conversations/:id/agent/enable': onConversation('/agent/enable'),
   'GET /api/v1/conversations/:id/ai-suggestion': withDraft('/ai-suggestion'),
   'POST /api/v1/conversations/:id/ai-suggestion/send': withDraft('/ai-suggestion/send', { send_source: 'suggestion_as_is' }),
+  'GET /api/v1/conversations/:id/agent-runs': onAgentRun(true),
+  'GET /api/v1/agent-runs/:id': onAgentRun(false),
   'GET /api/v1/customers': async () => ({ url: '/api/v1/customers?search=sample&sort_by=first_name' }),
   'POST /api/v1/customers': async () => ({ url: '/api/v1/customers', body: { first_name: 'Ceyda', last_name: 'Zed', country_id: 792 } }),
   'GET /api/v1/customers/:id': onCustomer(),

@@ -10,6 +10,7 @@ import { NO_PROFILE, type InboundAction, type InboundMessage } from './inbound-e
 import { customerForAddress, profileColumns } from './inbound-customer.js';
 import { applyMessageUpdate } from './apply-updates.js';
 import { downloadMediaJob } from './download-media.job.js';
+import { scheduleAgentRun } from '../agent/runs/schedule-agent-run.js';
 import {
   conversationLockKey,
   fillNamelessCustomer,
@@ -27,6 +28,8 @@ export interface InboundChannel {
   tenantId: number;
   id: number;
   type: ChannelType;
+  /** The channel's `agent_mode` setting: a customer message schedules the agent when it is `autonomous` or `copilot`. */
+  agentMode?: unknown;
 }
 
 export interface InboundInput {
@@ -113,6 +116,8 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   if (message.media) {
     await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
   }
+  // docs/agent-runs.md#trigger-and-debounce: nothing at all when the channel's agent is off.
+  if (!message.echo) await scheduleAgentRun(tx, { tenantId: channel.tenantId, agentMode: channel.agentMode }, conversationId, messageId, now);
   return message.echo ? 'echo' : 'message';
 }
 

@@ -96,7 +96,7 @@ async function applyBatch(
       continue;
     }
     const outcome = await applyInboundActions(tx, {
-      channel: { tenantId: event.tenant_id, id: event.channel_id, type: channel.type },
+      channel: { tenantId: event.tenant_id, id: event.channel_id, type: channel.type, agentMode: channel.settings.agent_mode },
       event: { id: event.id, receivedAt: event.received_at },
       actions,
       flood: floods.get(event.tenant_id)!,

@@ -37,7 +37,7 @@ async function insertOutbound(tx: Queryable, conversation: ConversationRecord, a
 }
 
 /** Deliveries of one conversation run one at a time, in the order the messages were sent. */
-function deliveryOrderingKey(tenantId: number, conversationId: number): string {
+export function deliveryOrderingKey(tenantId: number, conversationId: number): string {
   return `conversation:${tenantId}:${conversationId}`;
 }
 

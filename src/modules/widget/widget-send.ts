@@ -36,7 +36,7 @@ export async function sendVisitorMessage(deps: AppDeps, session: VisitorSession,
   const providerMessageId = `widget-${crypto.randomUUID()}`;
   const message = textMessage(session.address, text, providerMessageId, profileOf(session));
   const input: InboundInput = {
-    channel: { tenantId: session.tenant_id, id: session.channel_id, type: 'website' },
+    channel: { tenantId: session.tenant_id, id: session.channel_id, type: 'website', agentMode: session.channel_settings.agent_mode },
     event: { id: null, receivedAt: now },
     actions: [message],
     flood,
