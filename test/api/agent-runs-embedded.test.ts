@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode } from '../support/agent-runs.js';
+import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode, blockOfRun } from '../support/agent-runs.js';
 import { setChannelSettings, sql } from '../support/factories.js';
 import { sendText } from '../support/requests.js';
 import { createJobWorker } from '../../src/jobs.js';
@@ -77,10 +77,7 @@ describe('autonomous mode, embedded responder', () => {
     const id = await conversationIdOf(h, seed, 'whatsapp', address);
     const [run] = await agentRuns(h, seed, id);
     expect(run).toMatchObject({ status: 'completed', outcome: 'blocked', reason: 'Insulting language.' });
-    const [entry] = await sql(h, 'SELECT reason, note, metadata, expires_at, blocked_at FROM channel_blacklists WHERE tenant_id = $1 AND id = $2', [
-      seed.tenant_id,
-      run.blacklist_entry_id,
-    ]);
+    const entry = await blockOfRun(h, seed, run);
     expect(entry).toMatchObject({
       reason: 'abusive_language',
       note: 'Automatic block by the AI agent: Insulting language.',

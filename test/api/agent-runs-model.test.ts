@@ -9,7 +9,7 @@ import { FakeLlm } from '../support/fake-llm.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 import { connectChannel } from '../support/outbound.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode } from '../support/agent-runs.js';
+import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode, blockOfRun } from '../support/agent-runs.js';
 import { sql } from '../support/factories.js';
 
 const fake = new FakeLlm();
@@ -207,10 +207,7 @@ describe('autonomous mode', () => {
     const [run] = await agentRuns(h, seed, spamId);
     expect(run).toMatchObject({ status: 'completed', outcome: 'blocked', reason: 'Advertising.' });
     expect(await outboundMessages(h, seed, spamId)).toHaveLength(0);
-    const [entry] = await sql(h, 'SELECT id, reason, note, metadata FROM channel_blacklists WHERE tenant_id = $1 AND id = $2', [
-      seed.tenant_id,
-      run.blacklist_entry_id,
-    ]);
+    const entry = await blockOfRun(h, seed, run);
     expect(entry).toMatchObject({
       reason: 'llm_spam',
       note: 'Automatic block by the AI agent: Advertising.',

@@ -52,3 +52,12 @@ export async function outboundMessages(h: Harness, seed: SeedResult, conversatio
     [seed.tenant_id, conversationId],
   );
 }
+
+/** The blacklist entry a run made (or found active), straight from the table. */
+export async function blockOfRun(h: Harness, seed: SeedResult, run: { blacklist_entry_id: number }): Promise<Record<string, any>> {
+  const result = await h.deps.db.query<Record<string, any>>(
+    'SELECT id, reason, note, metadata, expires_at, blocked_at FROM channel_blacklists WHERE tenant_id = $1 AND id = $2',
+    [seed.tenant_id, run.blacklist_entry_id],
+  );
+  return result.rows[0]!;
+}
