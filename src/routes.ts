@@ -9,7 +9,7 @@ import { sendMessage } from './modules/messages/routes/send-message.js';
 import { editMessage } from './modules/messages/routes/edit-message.js';
 import { deleteMessage } from './modules/messages/routes/delete-message.js';
 import { disableAgent, enableAgent, getAgentStatus } from './modules/agent/routes/agent-pause.js';
-import { getAiSuggestion, sendAiSuggestion } from './modules/suggestions/routes/ai-suggestion.js';
+import { getAiSuggestion, listAiSuggestions, sendAiSuggestion } from './modules/suggestions/routes/ai-suggestion.js';
 import { getAgentRun, listAgentRuns } from './modules/agent/runs/routes/agent-runs.js';
 import { listChannels } from './modules/channels/routes/list-channels.js';
 import { getChannel } from './modules/channels/routes/get-channel.js';
@@ -70,6 +70,7 @@ export const apiRoutes: AnyRoute[] = [
   disableAgent,
   enableAgent,
   getAiSuggestion,
+  listAiSuggestions,
   sendAiSuggestion,
   listAgentRuns,
   getAgentRun,

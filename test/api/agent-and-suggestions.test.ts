@@ -283,6 +283,40 @@ describe('AI suggestions (docs/domain-rules.md#ai-suggestions)', () => {
     }
   });
 
+  it('lists every suggestion of the conversation newest first: a sent one with final_text and sent_at; 404 for another tenant', async () => {
+    const seed = await h.seedTenant({ conversations: 4 });
+    const other = await h.seedTenant();
+    await setChannelSettings(h, seed.tenant_id, seed.channels.telegram, { agent_mode: 'copilot' });
+    const [conversation] = await allConversations(h, seed, '?channel_type=telegram');
+    const list = (token: string, id: number, query = '') => h.request({ url: `/api/v1/conversations/${id}/ai-suggestions${query}`, token });
+
+    const empty = await list(seed.access_token, conversation.id);
+    expect([empty.status, empty.json.data, empty.json.meta.total]).toEqual([200, [], 0]);
+
+    const first = await draft(seed, conversation.id, 'First draft');
+    h.clock.advance(5);
+    const second = await draft(seed, conversation.id, 'Second draft'); // supersedes the first
+    h.clock.advance(5);
+    const sentAt = apiTime(h.clock.now());
+    expect((await sendSuggestion(seed.access_token, conversation.id, { send_source: 'suggestion_edited', message: 'Sent, edited' })).status).toBe(200);
+    h.clock.advance(5);
+    const third = await draft(seed, conversation.id, 'Third draft');
+
+    const page = await list(seed.access_token, conversation.id);
+    expect(page.status, page.body).toBe(200);
+    expect(page.json.data.map((s: any) => [Number(s.id), s.status, s.original_text, s.final_text, s.sent_at])).toEqual([
+      [third.id, 'pending', 'Third draft', null, null],
+      [second.id, 'sent', 'Second draft', 'Sent, edited', sentAt],
+      [first.id, 'superseded', 'First draft', null, null],
+    ]);
+    expectExactJson(page.json.data[0], (await suggestion(seed.access_token, conversation.id)).json.data);
+    const paged = await list(seed.access_token, conversation.id, '?per_page=2&page=2');
+    expect([paged.json.data.map((s: any) => Number(s.id)), paged.json.meta.total, paged.json.meta.last_page]).toEqual([[first.id], 3, 2]);
+
+    const foreign = await list(other.access_token, conversation.id);
+    expect([foreign.status, foreign.json.error]).toEqual([404, 'not_found']);
+  });
+
   it('take_over_agent pauses indefinitely by the sender, replacing a pause; without manage_agent it is 403', async () => {
     const seed = await h.seedTenant({ conversations: 8 });
     const [first, second] = await allConversations(h, seed, '?channel_type=website');

@@ -18,22 +18,44 @@ export interface SuggestionRow {
 export const NO_PENDING_SUGGESTION = 'No pending AI suggestion for this conversation.';
 
 /**
- * The pending draft with `has_new_messages`: a customer message newer than every trigger message (or, without
+ * A suggestion's columns with `has_new_messages`: a customer message newer than every trigger message (or, without
  * triggers, written after the draft) exists in the conversation.
  */
-export async function findPendingSuggestion(db: Queryable, tenantId: number, conversationId: number, lock = false): Promise<SuggestionRow | null> {
-  const result = await db.query<SuggestionRow>(
-    `SELECT s.id, s.conversation_id, s.original_text, s.final_text, s.status, s.rating, s.pending_actions,
+const SUGGESTION_COLUMNS = `s.id, s.conversation_id, s.original_text, s.final_text, s.status, s.rating, s.pending_actions,
             s.trigger_message_ids, s.sent_at, s.created_at, s.updated_at,
             EXISTS (SELECT 1 FROM messages m
                      WHERE m.tenant_id = s.tenant_id AND m.conversation_id = s.conversation_id AND m.is_customer
                        AND m.id > COALESCE((SELECT max(value::bigint) FROM jsonb_array_elements_text(s.trigger_message_ids) AS value), s.last_seen_message_id, 0))
-              AS has_new_messages
+              AS has_new_messages`;
+
+/** The conversation's pending draft. */
+export async function findPendingSuggestion(db: Queryable, tenantId: number, conversationId: number, lock = false): Promise<SuggestionRow | null> {
+  const result = await db.query<SuggestionRow>(
+    `SELECT ${SUGGESTION_COLUMNS}
        FROM ai_suggestions s
       WHERE s.tenant_id = $1 AND s.conversation_id = $2 AND s.status = 'pending' ${lock ? 'FOR UPDATE OF s' : ''}`,
     [tenantId, conversationId],
   );
   return result.rows[0] ?? null;
+}
+
+/** One page of every suggestion of the conversation, newest first (created_at, then id), and how many there are. */
+export async function listSuggestions(
+  db: Queryable,
+  tenantId: number,
+  conversationId: number,
+  limit: number,
+  offset: number,
+): Promise<{ rows: SuggestionRow[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    db.query<SuggestionRow>(
+      `SELECT ${SUGGESTION_COLUMNS} FROM ai_suggestions s
+        WHERE s.tenant_id = $1 AND s.conversation_id = $2 ORDER BY s.created_at DESC, s.id DESC LIMIT $3 OFFSET $4`,
+      [tenantId, conversationId, limit, offset],
+    ),
+    db.query<{ count: number }>('SELECT count(*)::int AS count FROM ai_suggestions WHERE tenant_id = $1 AND conversation_id = $2', [tenantId, conversationId]),
+  ]);
+  return { rows: rows.rows, total: total.rows[0]!.count };
 }
 
 export interface NewSuggestion {

@@ -5,8 +5,8 @@ import { rule } from '../../../http/validation.js';
 import { actorOf } from '../../conversations/actor.js';
 import { loadConversation } from '../../conversations/load-conversation.js';
 import { sendResult, sendResultSchema } from '../../messages/message.resource.js';
-import { envelopeSchema } from '../../../http/openapi-schemas.js';
-import { findPendingSuggestion, NO_PENDING_SUGGESTION } from '../suggestion.repository.js';
+import { envelopeSchema, paginatorSchema } from '../../../http/openapi-schemas.js';
+import { findPendingSuggestion, listSuggestions, NO_PENDING_SUGGESTION } from '../suggestion.repository.js';
 import { suggestionResource, suggestionSchema } from '../suggestion.resource.js';
 import { sendSuggestion as send } from '../suggestion.service.js';
 
@@ -24,6 +24,23 @@ export const getAiSuggestion = defineRoute({
     const pending = await findPendingSuggestion(deps.db, tenantId, loaded.id);
     if (!pending) throw notFound(NO_PENDING_SUGGESTION);
     return { success: 'AI suggestion retrieved successfully.', data: suggestionResource(pending) };
+  },
+});
+
+export const listAiSuggestions = defineRoute({
+  method: 'GET',
+  url: '/api/v1/conversations/:id/ai-suggestions',
+  permission: 'conversations.view',
+  scopes: ['conversations:read'],
+  summary: "List a conversation's AI suggestions",
+  description: 'Every suggestion, pending, sent or superseded, newest first; a sent one shows its `final_text` and `sent_at`.',
+  tags: ['AI suggestions'],
+  paginated: true,
+  responseSchema: paginatorSchema(suggestionSchema),
+  load: loadConversation,
+  handler: async ({ deps, tenantId, loaded, page, paginate }) => {
+    const { rows, total } = await listSuggestions(deps.db, tenantId, loaded.id, page.perPage, page.offset);
+    return paginate(rows.map(suggestionResource), total);
   },
 });
 
