@@ -337,6 +337,22 @@ describe('copilot mode', () => {
       has_new_messages: false,
     });
     expect(await outboundMessages(h, seed, id)).toHaveLength(0);
+
+    // A person sends it edited: the list shows it sent with the text that went out, and the agent is not paused.
+    const sent = await h.request({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/ai-suggestion/send`,
+      token: seed.access_token,
+      body: { send_source: 'suggestion_edited', message: 'Returns are free within 30 days, in any store.' },
+    });
+    expect(sent.status, sent.body).toBe(200);
+    const listed = (await h.request({ url: `/api/v1/conversations/${id}/ai-suggestions`, token: seed.access_token })).json.data;
+    expect(listed.map((s: any) => [s.id, s.status, s.original_text, s.final_text, s.sent_at !== null])).toEqual([
+      [run.ai_suggestion_id, 'sent', 'Returns are free within 30 days.', 'Returns are free within 30 days, in any store.', true],
+    ]);
+    const [message] = await outboundMessages(h, seed, id);
+    expect(message).toMatchObject({ source: 'ai_suggestion' });
+    expect((await agentState(id)).agent_disabled).toBe(false);
   });
   it('drafts the reply of a handoff with a handoff action, and hands off', async () => {
     const address = `tg${process.pid}${++serial}`;
