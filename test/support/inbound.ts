@@ -28,13 +28,13 @@ export async function applyActions(
   receivedAt: Date = h.clock.now(),
   eventId: number | null = null,
 ): Promise<string> {
-  const { flood } = await loadTenantSettings(h.deps.db, seed.tenant_id);
+  const settings = await loadTenantSettings(h.deps.db, seed.tenant_id);
   return h.deps.db.transaction((tx) =>
     applyInboundActions(tx, {
       channel: { tenantId: seed.tenant_id, id: seed.channels[type], type },
       event: { id: eventId, receivedAt },
       actions,
-      flood,
+      settings,
       now: h.clock.now(),
     }),
   );

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db/db.js';
+import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
 import { enqueue } from '../../platform/jobs/job-queue.js';
 import type { ChannelType } from '../channels/channel-types.js';
 import { addressKey } from '../conversations/conversation.service.js';
@@ -15,8 +15,8 @@ import {
   conversationLockKey,
   fillNamelessCustomer,
   findMessageIdByProviderId,
-  guardedIngressState,
   ingressGuard,
+  ingressState,
   lockConversationByKey,
   readIngressState,
   type LockedConversation,
@@ -37,8 +37,8 @@ export interface InboundInput {
   /** The stored inbound event: its id goes to quarantine rows, its receipt time becomes created_at (§9.17). */
   event: { id: number | null; receivedAt: Date };
   actions: InboundAction[];
-  /** The tenant's flood settings at this moment (product.md §9). */
-  flood: TenantSettings['flood'];
+  /** The tenant's settings at this moment (product.md §9): the flood limits at ingress, the agent's debounce. */
+  settings: TenantSettings;
   now: Date;
   /** Given by a caller that applies many events in one transaction: new conversations are counted when it ends. */
   newConversations?: ConversationCountBatch;
@@ -48,6 +48,23 @@ export interface InboundInput {
 
 /** Another transaction created the conversation of this address first: the caller runs the event again (it converges). */
 export class ConversationRaced extends Error {}
+
+const RACE_RETRIES = 3;
+
+/**
+ * Runs `attempt` (a transaction applying inbound actions) again, up to three more times, while it loses the race to
+ * create a conversation (or its customer): the re-run finds the winner's rows.
+ */
+export async function retryConversationRaces<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const raced = error instanceof ConversationRaced || isUniqueViolation(error);
+      if (!raced || retry >= RACE_RETRIES) throw error;
+    }
+  }
+}
 
 /**
  * Applies what one inbound event means (docs/channels.md#processing-inbound-events) inside the caller's
@@ -88,7 +105,10 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   const quotedMessageId =
     message.quotedProviderMessageId === null ? null : await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.quotedProviderMessageId);
   // A known conversation's customer (whose pair lock came with the conversation's) is checked inside the insert.
-  const guard = !message.echo && conversation ? ingressGuard(ingressTarget(input, customerId), input.flood.enabled ? input.flood.max_messages : null) : null;
+  const guard =
+    !message.echo && conversation
+      ? ingressGuard(ingressTarget(input, customerId), input.settings.flood.enabled ? input.settings.flood.max_messages : null)
+      : null;
   const inserted = await insertProviderMessage(
     tx,
     { tenantId: channel.tenantId, id: conversationId, channelId: channel.id, provider: channel.type },
@@ -109,7 +129,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   const messageId = inserted.id;
   if (guard && messageId === null) {
     // Not stored: stopped by an entry or the flood limit, or a duplicate (then nothing stops it).
-    const entryId = await stoppingEntry(tx, input, customerId, guardedIngressState(inserted.guard));
+    const entryId = await stoppingEntry(tx, input, customerId, ingressState(inserted.guard));
     if (entryId !== null) return quarantine(tx, input, message, customerId, entryId);
   }
   if (messageId === null) return 'duplicate';
@@ -117,7 +137,10 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
     await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
   }
   // docs/agent-runs.md#trigger-and-debounce: nothing at all when the channel's agent is off.
-  if (!message.echo) await scheduleAgentRun(tx, { tenantId: channel.tenantId, agentMode: channel.agentMode }, conversationId, messageId, now);
+  if (!message.echo) {
+    const debounceMs = input.settings.agent.debounce_seconds * 1000;
+    await scheduleAgentRun(tx, { tenantId: channel.tenantId, agentMode: channel.agentMode }, conversationId, messageId, now, debounceMs);
+  }
   return message.echo ? 'echo' : 'message';
 }
 

@@ -143,7 +143,8 @@ function ingressParams(target: IngressTarget): unknown[] {
   return [target.tenantId, target.channelId, target.customerId, target.now, window?.from ?? null, window?.until ?? null, window?.cap ?? 0];
 }
 
-function ingressState(row: { active_id?: unknown; recent?: unknown }): IngressState {
+/** The ingress state of a row holding its columns (readIngressState's, or an insert's with ingressGuard). */
+export function ingressState(row: { active_id?: unknown; recent?: unknown }): IngressState {
   return { activeEntryId: row.active_id === null || row.active_id === undefined ? null : Number(row.active_id), recentMessages: Number(row.recent ?? 0) };
 }
 
@@ -170,11 +171,6 @@ export function ingressGuard(target: IngressTarget, maxMessages: number | null):
     columns: '(SELECT active_id FROM ingress) AS active_id, (SELECT recent FROM ingress) AS recent',
     params: [...ingressParams(target), maxMessages],
   };
-}
-
-/** The ingress state an insert with ingressGuard returned. */
-export function guardedIngressState(columns: Record<string, unknown>): IngressState {
-  return ingressState(columns);
 }
 
 /** What updates from the provider (statuses, edits, reactions, withdrawals) read of their target message. */

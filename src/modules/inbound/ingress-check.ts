@@ -14,7 +14,8 @@ import type { IngressState, IngressTarget } from './inbound.repository.js';
 
 /** What to read for this customer: the active entry at `now`, and the flood window ending at the event's receipt. */
 export function ingressTarget(input: InboundInput, customerId: number): IngressTarget {
-  const { channel, flood, now } = input;
+  const { channel, now } = input;
+  const { flood } = input.settings;
   const until = input.event.receivedAt;
   const window = flood.enabled ? { from: new Date(until.getTime() - flood.window_seconds * 1000), until, cap: flood.max_messages + 1 } : null;
   return { tenantId: channel.tenantId, channelId: channel.id, customerId, now, window };
@@ -22,7 +23,8 @@ export function ingressTarget(input: InboundInput, customerId: number): IngressT
 
 /** §8.1–8.2: the active entry that stops this message, or the flood block it causes now; null lets it in. */
 export async function stoppingEntry(tx: Queryable, input: InboundInput, customerId: number, state: IngressState): Promise<number | null> {
-  const { channel, flood, now } = input;
+  const { channel, now } = input;
+  const { flood } = input.settings;
   if (state.activeEntryId !== null || !flood.enabled) return state.activeEntryId;
   if (state.recentMessages + 1 <= flood.max_messages) return null;
   const blockedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);

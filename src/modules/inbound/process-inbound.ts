@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../app-deps.js';
-import { commitWithoutFlushWait, isUniqueViolation, type Queryable } from '../../platform/db/db.js';
+import { commitWithoutFlushWait, type Queryable } from '../../platform/db/db.js';
 import { retryDelaySeconds } from '../../platform/jobs/job-queue.js';
 import { findChannelsByIds, type ChannelRow } from '../channels/channel.repository.js';
 import { openChannelSecrets } from '../channels/channel-secrets.js';
@@ -8,7 +8,7 @@ import { ConversationCountBatch } from '../conversations/conversation.repository
 import { loadTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
 import type { InboundAction } from './inbound-event.js';
 import { parseInboundEvent } from './parse-inbound.js';
-import { applyInboundActions, ConversationRaced } from './apply-inbound.js';
+import { applyInboundActions, retryConversationRaces } from './apply-inbound.js';
 import { conversationCustomerIsNamed, lockConversationsByKeys } from './inbound.repository.js';
 import { claimPendingEvents, recordFailedAttempt, settleEvents, type PendingInboundEvent } from './inbound-queue.repository.js';
 import { fetchInstagramProfile, withProfile } from './instagram-profile.js';
@@ -23,8 +23,6 @@ export interface ProcessOptions {
   /** The jitter of retry delays (tests pin it). */
   random?: () => number;
 }
-
-const RACE_RETRIES = 3;
 
 /**
  * Applies up to `batchSize` pending provider events (docs/channels.md#processing-inbound-events) and returns how
@@ -48,18 +46,14 @@ export async function processPendingEvents(deps: AppDeps, now: Date, options: Pr
 
 async function processOneEvent(deps: AppDeps, now: Date, options: ProcessOptions): Promise<number> {
   let claimed: PendingInboundEvent | undefined;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.db.transaction((tx) => applyBatch(tx, deps, now, 1, options.parse, (events) => (claimed = events[0])));
-    } catch (error) {
-      // Two processors creating the same conversation (two addresses of one key): the loser runs again and finds it.
-      const raced = error instanceof ConversationRaced || isUniqueViolation(error);
-      if (raced && attempt < RACE_RETRIES) continue;
-      if (!claimed) throw error;
-      const delay = retryDelaySeconds(claimed.attempts + 1, null, options.random);
-      await recordFailedAttempt(deps.db, claimed, (error as Error)?.message ?? String(error), new Date(now.getTime() + delay * 1000), now);
-      return 1;
-    }
+  try {
+    // Two processors creating the same conversation (two addresses of one key): the loser runs again and finds it.
+    return await retryConversationRaces(() => deps.db.transaction((tx) => applyBatch(tx, deps, now, 1, options.parse, (events) => (claimed = events[0]))));
+  } catch (error) {
+    if (!claimed) throw error;
+    const delay = retryDelaySeconds(claimed.attempts + 1, null, options.random);
+    await recordFailedAttempt(deps.db, claimed, (error as Error)?.message ?? String(error), new Date(now.getTime() + delay * 1000), now);
+    return 1;
   }
 }
 
@@ -78,7 +72,7 @@ async function applyBatch(
   onClaim?.(events);
   if (events.length === 0) return 0;
   const channels = await findChannelsByIds(tx, unique(events.map((event) => ({ tenantId: event.tenant_id, id: event.channel_id }))));
-  const floods = await floodSettings(tx, events);
+  const settings = await tenantSettings(tx, events);
   // Parsed, and Instagram profiles looked up, before any conversation is locked: no network call holds those locks.
   const parsed: Array<{ event: PendingInboundEvent; channel: ChannelRow | undefined; actions: InboundAction[] }> = [];
   for (const event of events) {
@@ -99,7 +93,7 @@ async function applyBatch(
       channel: { tenantId: event.tenant_id, id: event.channel_id, type: channel.type, agentMode: channel.settings.agent_mode },
       event: { id: event.id, receivedAt: event.received_at },
       actions,
-      flood: floods.get(event.tenant_id)!,
+      settings: settings.get(event.tenant_id)!,
       now,
       newConversations,
       lockedConversations,
@@ -126,10 +120,11 @@ function unique(keys: Array<{ tenantId: number; id: number }>): Array<{ tenantId
   return [...new Map(keys.map((key) => [`${key.tenantId}:${key.id}`, key])).values()];
 }
 
-async function floodSettings(tx: Queryable, events: PendingInboundEvent[]): Promise<Map<number, TenantSettings['flood']>> {
-  const floods = new Map<number, TenantSettings['flood']>();
-  for (const tenantId of new Set(events.map((event) => event.tenant_id))) floods.set(tenantId, (await loadTenantSettings(tx, tenantId)).flood);
-  return floods;
+/** Each tenant's settings, read once per batch. */
+async function tenantSettings(tx: Queryable, events: PendingInboundEvent[]): Promise<Map<number, TenantSettings>> {
+  const settings = new Map<number, TenantSettings>();
+  for (const tenantId of new Set(events.map((event) => event.tenant_id))) settings.set(tenantId, await loadTenantSettings(tx, tenantId));
+  return settings;
 }
 
 /** Instagram sends no profile with a message: it is looked up for a customer who has no name yet. */

@@ -1,13 +1,11 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../../app-deps.js';
-import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
+import type { Queryable } from '../../platform/db/db.js';
 import { loadTenantSettings } from '../tenants/tenant-settings.js';
-import { applyInboundActions, ConversationRaced, type InboundInput } from '../inbound/apply-inbound.js';
+import { applyInboundActions, retryConversationRaces, type InboundInput } from '../inbound/apply-inbound.js';
 import { textMessage, type InboundMessage } from '../inbound/inbound-event.js';
 import { findMessageIdByProviderId } from '../inbound/inbound.repository.js';
 import type { VisitorSession } from './visitor-session.repository.js';
-
-const RACE_RETRIES = 3;
 
 export interface SentVisitorMessage {
   /** The message's id, or the quarantine row's when the visitor is blocked (docs/channels.md#website-widget). */
@@ -32,32 +30,27 @@ function profileOf(session: VisitorSession): InboundMessage['profile'] {
  */
 export async function sendVisitorMessage(deps: AppDeps, session: VisitorSession, text: string): Promise<SentVisitorMessage> {
   const now = deps.clock.now();
-  const { flood } = await loadTenantSettings(deps.db, session.tenant_id);
+  const settings = await loadTenantSettings(deps.db, session.tenant_id);
   const providerMessageId = `widget-${crypto.randomUUID()}`;
   const message = textMessage(session.address, text, providerMessageId, profileOf(session));
   const input: InboundInput = {
     channel: { tenantId: session.tenant_id, id: session.channel_id, type: 'website', agentMode: session.channel_settings.agent_mode },
     event: { id: null, receivedAt: now },
     actions: [message],
-    flood,
+    settings,
     now,
   };
   // Two first messages of one visitor at once: the loser's transaction is undone and runs again, finding the conversation.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.db.transaction(async (tx) => {
-        const outcome = await applyInboundActions(tx, input);
-        await fillCustomerEmail(tx, session, now);
-        if (outcome === 'quarantined') return { id: await lastQuarantineId(tx), quarantined: true, receivedAt: now };
-        const id = await findMessageIdByProviderId(tx, session.tenant_id, session.channel_id, providerMessageId);
-        if (id === null) throw new Error(`The widget message was not stored (outcome ${outcome}).`);
-        return { id, quarantined: false, receivedAt: now };
-      });
-    } catch (error) {
-      const raced = error instanceof ConversationRaced || isUniqueViolation(error);
-      if (!raced || attempt >= RACE_RETRIES) throw error;
-    }
-  }
+  return retryConversationRaces(() =>
+    deps.db.transaction(async (tx) => {
+      const outcome = await applyInboundActions(tx, input);
+      await fillCustomerEmail(tx, session, now);
+      if (outcome === 'quarantined') return { id: await lastQuarantineId(tx), quarantined: true, receivedAt: now };
+      const id = await findMessageIdByProviderId(tx, session.tenant_id, session.channel_id, providerMessageId);
+      if (id === null) throw new Error(`The widget message was not stored (outcome ${outcome}).`);
+      return { id, quarantined: false, receivedAt: now };
+    }),
+  );
 }
 
 /** The quarantine row this transaction has just written: the sequence's value in this session is exactly its id. */

@@ -1,6 +1,5 @@
 import type { Queryable } from '../../../platform/db/db.js';
 import { enqueueSql } from '../../../platform/jobs/job-queue.js';
-import { loadTenantSettings } from '../../tenants/tenant-settings.js';
 import { agentRunJob } from './agent-run.job.js';
 
 /** The channel a customer message was stored on, with its `agent_mode` as the inbound path loaded it. */
@@ -26,7 +25,8 @@ export function agentOrderingKey(tenantId: number, conversationId: number): stri
  * conversation lock, so the enqueuers of one conversation never race. Nothing at all when the channel's agent is
  * off: the inbound path calls this for every customer message. The job answers customer messages from
  * `fromMessageId` on (the one that scheduled it, or a superseded run's first trigger): older ones above the cursor
- * came while the agent was off and are the humans'. `debounceMs` 0 runs at once (a superseded run's follow-up).
+ * came while the agent was off and are the humans'. `debounceMs` is the tenant's `agent.debounce_seconds` (the caller
+ * has the settings at hand); 0 runs at once (a superseded run's follow-up).
  */
 export async function scheduleAgentRun(
   tx: Queryable,
@@ -34,12 +34,11 @@ export async function scheduleAgentRun(
   conversationId: number,
   fromMessageId: number,
   now: Date,
-  debounceMs?: number,
+  debounceMs: number,
 ): Promise<void> {
   if (!agentAnswers(channel.agentMode)) return;
-  const delayMs = debounceMs ?? (await loadTenantSettings(tx, channel.tenantId)).agent.debounce_seconds * 1000;
-  const runAt = new Date(now.getTime() + delayMs);
-  const capMs = now.getTime() + DEBOUNCE_CAP_PERIODS * delayMs;
+  const runAt = new Date(now.getTime() + debounceMs);
+  const capMs = now.getTime() + DEBOUNCE_CAP_PERIODS * debounceMs;
   await tx.query(
     `WITH pushed AS (
        UPDATE jobs SET run_at = LEAST($4::timestamptz, to_timestamp((payload ->> 'cap_ms')::bigint / 1000.0)), updated_at = $5,
