@@ -7,7 +7,7 @@ import type { VerifiedToken } from '../modules/oauth/access-tokens.js';
 import { isTokenlessRoute, type AnyRoute, type ApiRequest, type RequestContext } from './define-route.js';
 import { SCOPES } from '../modules/oauth/scopes.js';
 import { clientIp } from './request-info.js';
-import type { RateLimitDecision } from './rate-limit.js';
+import { tooManyRequests, type RateLimitDecision } from './rate-limit.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -104,12 +104,6 @@ export function isApiPath(url: string): boolean {
     return false;
   }
   return path === API_PREFIX || path.startsWith(API_PREFIX + '/');
-}
-
-function tooManyRequests(decision: RateLimitDecision): AppError {
-  return new AppError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
-    headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-  });
 }
 
 export type { ApiRequest };

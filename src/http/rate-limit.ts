@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { AppError } from './errors.js';
 
 /**
  * Fixed 60-second windows that start at a key's first request (docs/request-checks.md#rate-limiting). Hand-written rather than
@@ -118,4 +119,11 @@ export class RateLimiter {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** The API's 429 for a limit that was passed: `rate_limit_exceeded`, with `Retry-After` (docs/errors.md). */
+export function tooManyRequests(decision: RateLimitDecision): AppError {
+  return new AppError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
+    headers: { 'Retry-After': String(decision.retryAfterSeconds) },
+  });
 }

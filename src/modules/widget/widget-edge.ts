@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { AppError } from '../../http/errors.js';
-import { RateLimiter, type RateLimitDecision } from '../../http/rate-limit.js';
+import { RateLimiter, tooManyRequests, type RateLimitDecision } from '../../http/rate-limit.js';
 import { clientIp, publicBaseUrl } from '../../http/request-info.js';
 
 /**
@@ -87,7 +87,5 @@ export class WidgetRateLimits {
 
 function refuseIfExceeded(decision: RateLimitDecision): void {
   if (!decision.exceeded) return;
-  throw new AppError('rate_limit_exceeded', `Too many requests. Retry after ${decision.retryAfterSeconds} seconds.`, {
-    headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-  });
+  throw tooManyRequests(decision);
 }
