@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessages, setAgentMode, blockOfRun } from '../support/agent-runs.js';
+import {
+  afterDebounce,
+  agentCursorIsNewestMessage,
+  agentRuns,
+  conversationIdOf,
+  customerSays,
+  outboundMessages,
+  setAgentMode,
+  blockOfRun,
+} from '../support/agent-runs.js';
 import { setChannelSettings, sql } from '../support/factories.js';
 import { sendText } from '../support/requests.js';
 import { createJobWorker } from '../../src/jobs.js';
@@ -65,9 +74,10 @@ describe('autonomous mode, embedded responder', () => {
     expect((await agentRuns(h, seed, id))[0]).toMatchObject({ status: 'completed', outcome: 'handoff' });
     await customerSays(h, seed, 'whatsapp', address, 'When does the store open?');
     await afterDebounce(h);
-    const runs = await agentRuns(h, seed, id);
-    expect(runs[0]).toMatchObject({ status: 'skipped', reason: 'paused' });
+    // The humans have it: the message schedules nothing, and the agent cursor moves past it at once.
+    expect(await agentRuns(h, seed, id)).toHaveLength(1);
     expect(await outboundMessages(h, seed, id)).toHaveLength(1);
+    expect(await agentCursorIsNewestMessage(h, seed, id)).toBe(true);
   });
 
   it('blocks an insulting customer with the embedded rule, and quarantines what follows', async () => {
@@ -109,10 +119,8 @@ describe('autonomous mode, embedded responder', () => {
     expect((await sendText(h, seed.access_token, id, { message: 'Ayse here, how can I help?' })).status).toBe(200);
     await customerSays(h, seed, 'whatsapp', address, 'When does the store open?');
     await afterDebounce(h);
-    expect((await agentRuns(h, seed, id)).map((run) => [run.status, run.reason])).toEqual([
-      ['skipped', 'paused'],
-      ['completed', 'A greeting.'],
-    ]);
+    expect((await agentRuns(h, seed, id)).map((run) => [run.status, run.reason])).toEqual([['completed', 'A greeting.']]);
+    expect(await agentCursorIsNewestMessage(h, seed, id)).toBe(true);
     expect(await outboundMessages(h, seed, id)).toHaveLength(2);
   });
 
@@ -170,6 +178,26 @@ describe('the widget and copilot mode', () => {
     expect(first!.status).toBe('superseded');
     expect(second.ai_suggestion_id).not.toBe(run.ai_suggestion_id);
   });
+
+  it("a suggestion sent while the customer's next message waits out its debounce answers that message: no new draft", async () => {
+    const address = `igsid${process.pid}${++serial}`;
+    await customerSays(h, seed, 'instagram', address, 'When do you open on weekdays?');
+    await afterDebounce(h);
+    const id = await conversationIdOf(h, seed, 'instagram', address);
+    await customerSays(h, seed, 'instagram', address, 'And on Sundays?');
+    const sent = await h.request({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/ai-suggestion/send`,
+      token: seed.access_token,
+      body: { send_source: 'suggestion_as_is' },
+    });
+    expect(sent.status).toBe(200);
+    expect(await agentCursorIsNewestMessage(h, seed, id)).toBe(true);
+    await afterDebounce(h);
+    expect((await agentRuns(h, seed, id)).map((run) => run.outcome)).toEqual(['suggested']);
+    const [drafts] = await sql(h, 'SELECT count(*)::int AS n FROM ai_suggestions WHERE tenant_id = $1 AND conversation_id = $2', [seed.tenant_id, id]);
+    expect(drafts!.n).toBe(1);
+  });
 });
 
 describe('at most one decision per trigger', () => {
@@ -177,14 +205,16 @@ describe('at most one decision per trigger', () => {
   const scheduleNow = (id: number) =>
     h.deps.db.transaction((tx) => scheduleAgentRun(tx, { tenantId: seed.tenant_id, agentMode: 'autonomous' }, id, 0, h.clock.now(), 0));
 
-  /** A run as a crashed process leaves it (or as an earlier interruption recorded it). */
-  const leftoverRun = (conversationId: number, messageId: number, status: string, error: string | null) =>
-    sql(
+  /** A run as a crashed process leaves it (or as an earlier interruption recorded it): its trigger above the cursor. */
+  const leftoverRun = async (conversationId: number, messageId: number, status: string, error: string | null) => {
+    await sql(h, 'UPDATE conversations SET agent_cursor_message_id = $3 - 1 WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, conversationId, messageId]);
+    await sql(
       h,
       `INSERT INTO agent_runs (tenant_id, conversation_id, channel_id, mode, provider, status, error, trigger_message_ids, started_at)
        VALUES ($1, $2, $3, 'autonomous', 'knowledge_base', $4, $5, $6, now())`,
       [seed.tenant_id, conversationId, seed.channels.whatsapp, status, error, JSON.stringify([messageId])],
     );
+  };
 
   it('two workers draining at once make one run and one reply', async () => {
     const address = newAddress();

@@ -53,6 +53,17 @@ export async function outboundMessages(h: Harness, seed: SeedResult, conversatio
   );
 }
 
+/** Whether the conversation's agent cursor stands on its newest message (everything before it handled or the humans'). */
+export async function agentCursorIsNewestMessage(h: Harness, seed: SeedResult, conversationId: number): Promise<boolean> {
+  const [row] = await sql<{ at_newest: boolean }>(
+    h,
+    `SELECT agent_cursor_message_id = (SELECT max(id) FROM messages WHERE tenant_id = $1 AND conversation_id = $2) AS at_newest
+       FROM conversations WHERE tenant_id = $1 AND id = $2`,
+    [seed.tenant_id, conversationId],
+  );
+  return row!.at_newest;
+}
+
 /** The blacklist entry a run made (or found active), straight from the table. */
 export async function blockOfRun(h: Harness, seed: SeedResult, run: { blacklist_entry_id: number }): Promise<Record<string, any>> {
   const result = await h.deps.db.query<Record<string, any>>(

@@ -10,7 +10,7 @@ import { NO_PROFILE, type InboundAction, type InboundMessage } from './inbound-e
 import { customerForAddress, profileColumns } from './inbound-customer.js';
 import { applyMessageUpdate } from './apply-updates.js';
 import { downloadMediaJob } from './download-media.job.js';
-import { scheduleAgentRun } from '../agent/runs/schedule-agent-run.js';
+import { agentAnswers, scheduleAgentRun } from '../agent/runs/schedule-agent-run.js';
 import {
   conversationLockKey,
   fillNamelessCustomer,
@@ -122,6 +122,7 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
       providerTimestamp: message.providerTimestamp,
       extraMetadata: message.metadata,
       receivedAt: input.event.receivedAt,
+      agentAnswers: agentAnswers(channel.agentMode),
     },
     now,
     guard,
@@ -136,8 +137,9 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   if (message.media) {
     await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
   }
-  // docs/agent-runs.md#trigger-and-debounce: nothing at all when the channel's agent is off.
-  if (!message.echo) {
+  // docs/agent-runs.md#trigger-and-debounce: a message the agent may not answer is the humans' (the insert moved the
+  // agent cursor past it); nothing at all when the channel's agent is off.
+  if (!message.echo && agentAnswers(channel.agentMode) && !inserted.agentPaused) {
     const debounceMs = input.settings.agent.debounce_seconds * 1000;
     await scheduleAgentRun(tx, { tenantId: channel.tenantId, agentMode: channel.agentMode }, conversationId, messageId, now, debounceMs);
   }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js';
-import type { InsertGuard } from '../messages/message.repository.js';
+import { GUARD_FIRST_PARAM, type InsertGuard } from '../messages/message.repository.js';
 import { activeEntryCondition, channelCustomerLockSql } from '../blacklist/blacklist.repository.js';
 import { statusesBefore } from '../delivery/delivery.repository.js';
 
@@ -165,11 +165,13 @@ export async function readIngressState(tx: Queryable, target: IngressTarget): Pr
  * (null: flood off) is not passed; otherwise nothing is stored and `stateOf` tells the caller why.
  */
 export function ingressGuard(target: IngressTarget, maxMessages: number | null): InsertGuard {
+  const params = ingressParams(target);
+  const limit = `$${GUARD_FIRST_PARAM + params.length}::int`;
   return {
-    ctes: `ingress AS (${ingressStateSql(15)})`,
-    condition: `(SELECT active_id FROM ingress) IS NULL AND ($22::int IS NULL OR (SELECT recent FROM ingress) + 1 <= $22::int)`,
+    ctes: `ingress AS (${ingressStateSql(GUARD_FIRST_PARAM)})`,
+    condition: `(SELECT active_id FROM ingress) IS NULL AND (${limit} IS NULL OR (SELECT recent FROM ingress) + 1 <= ${limit})`,
     columns: '(SELECT active_id FROM ingress) AS active_id, (SELECT recent FROM ingress) AS recent',
-    params: [...ingressParams(target), maxMessages],
+    params: [...params, maxMessages],
   };
 }
 

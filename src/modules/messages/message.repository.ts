@@ -40,11 +40,17 @@ export async function lastCustomerMessageAt(db: Queryable, tenantId: number, con
  */
 const NEXT_ARRIVAL_NUMBER = '(SELECT message_count + 1 FROM conversations WHERE tenant_id = $1 AND id = $2)';
 
+/** A conversation row's agent pause is in effect at $13 (a timed pause that has expired counts as none). */
+const PAUSE_IN_EFFECT = '(agent_paused AND (agent_expires_at IS NULL OR agent_expires_at > $13::timestamptz))';
+
 /** Arrival order stays list order unless the message at `createdAt` is older than one already there (migration 0014). */
 function stillArrivalOrdered(createdAt: string): string {
   return `messages_arrival_ordered AND NOT EXISTS (
                 SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > ${createdAt}::timestamptz(0))`;
 }
+
+/** The `source` of the AI agent's own messages. */
+export const AGENT_SOURCE = 'agent';
 
 /** What an outbound insert stores besides the conversation and the actor. */
 export interface OutboundRow {
@@ -58,7 +64,9 @@ export interface OutboundRow {
 /** The delivery job committed with the message. */
 /**
  * Inserts an outbound message, moves the conversation's preview to it and queues its delivery job in one
- * statement (one round trip instead of three: sends are the hot write path). The caller holds the conversation lock,
+ * statement (one round trip instead of three: sends are the hot write path). A human's message (a user's, an
+ * application's, a sent suggestion) also moves the agent cursor past it: the customer messages before it are answered
+ * (docs/agent-runs.md#the-agent-cursor); the agent's own replies leave the cursor to their run. The caller holds the conversation lock,
  * which also makes the message's arrival number (`seq` = message_count + 1) unique and gapless.
  */
 export async function insertOutboundMessage(
@@ -79,7 +87,8 @@ export async function insertOutboundMessage(
      preview AS (
        UPDATE conversations SET last_message_id = (SELECT id FROM message), last_message = $8, last_message_at = $12,
               last_message_type = $7, last_message_is_customer = false, message_count = message_count + 1, updated_at = $12,
-              messages_arrival_ordered = ${stillArrivalOrdered('$12')}
+              messages_arrival_ordered = ${stillArrivalOrdered('$12')},
+              agent_cursor_message_id = CASE WHEN $10 = '${AGENT_SOURCE}' THEN agent_cursor_message_id ELSE (SELECT id FROM message) END
         WHERE tenant_id = $1 AND id = $2),
      delivery AS (${enqueueSql(tx, deliverMessageJob, { tenantId: '$1', payload: { message_id: 'message.id' }, orderingKey: '$14', runAt: '$12', from: 'message' })})
      SELECT id FROM message`,
@@ -116,11 +125,16 @@ export interface ProviderMessageRow {
   extraMetadata: Record<string, unknown>;
   /** The receipt time of its inbound event: the message's created_at (also when processed later). */
   receivedAt: Date;
+  /** The channel's agent answers customers (agent_mode `autonomous` or `copilot`): see insertProviderMessage. */
+  agentAnswers: boolean;
 }
+
+/** The number of an InsertGuard's first parameter: insertProviderMessage's own come before. */
+export const GUARD_FIRST_PARAM = 16;
 
 /**
  * A condition the insert of insertProviderMessage must meet, checked in the same statement: `ctes` come first (their
- * parameters numbered from $15, as `params`), `condition` lets the row in, `columns` are returned beside its id.
+ * parameters numbered from GUARD_FIRST_PARAM, as `params`), `condition` lets the row in, `columns` are returned beside its id.
  */
 export interface InsertGuard {
   ctes: string;
@@ -134,7 +148,9 @@ export interface InsertGuard {
  * receipt time, so the preview moves only when no newer message is there (api-conversations.md §1.2 order), and a
  * provider id already stored on the channel inserts nothing (a re-run of the event): id null then, as when the
  * `guard` keeps the row out. The caller holds the conversation lock. Customer messages count as unread; echoes are
- * sent and leave unread_count alone. Returns the id and the guard's columns.
+ * sent and leave unread_count alone. A customer message the agent may not answer (its agent off, or a pause in
+ * effect) moves the agent cursor past it in the same statement: it is the humans' (docs/agent-runs.md#the-agent-cursor).
+ * Returns the id, whether a pause was in effect, and the guard's columns.
  */
 export async function insertProviderMessage(
   tx: Queryable,
@@ -142,8 +158,8 @@ export async function insertProviderMessage(
   row: ProviderMessageRow,
   now: Date,
   guard: InsertGuard | null = null,
-): Promise<{ id: number | null; guard: Record<string, unknown> }> {
-  const inserted = await tx.query<{ id: number | null } & Record<string, unknown>>(
+): Promise<{ id: number | null; agentPaused: boolean; guard: Record<string, unknown> }> {
+  const inserted = await tx.query<{ id: number | null; agent_paused: boolean | null } & Record<string, unknown>>(
     `WITH ${guard ? `${guard.ctes},` : ''}
      message AS (
        INSERT INTO messages (tenant_id, conversation_id, channel_id, is_customer, message_type, message, quoted_message_id, source, provider,
@@ -166,9 +182,12 @@ export async function insertProviderMessage(
               last_message_is_customer = CASE WHEN (SELECT yes FROM newest) THEN $4 ELSE last_message_is_customer END,
               unread_count = unread_count + CASE WHEN $4 THEN 1 ELSE 0 END,
               message_count = message_count + 1, updated_at = $13,
-              messages_arrival_ordered = ${stillArrivalOrdered('$14')}
-        WHERE tenant_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM message))
-     SELECT (SELECT id FROM message) AS id${guard ? `, ${guard.columns}` : ''}`,
+              messages_arrival_ordered = ${stillArrivalOrdered('$14')},
+              agent_cursor_message_id = CASE WHEN $4 AND NOT ($15::boolean AND NOT ${PAUSE_IN_EFFECT})
+                                             THEN GREATEST(agent_cursor_message_id, (SELECT id FROM message)) ELSE agent_cursor_message_id END
+        WHERE tenant_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM message)
+        RETURNING ${PAUSE_IN_EFFECT} AS paused)
+     SELECT (SELECT id FROM message) AS id, (SELECT paused FROM preview) AS agent_paused${guard ? `, ${guard.columns}` : ''}`,
     [
       conversation.tenantId,
       conversation.id,
@@ -184,11 +203,12 @@ export async function insertProviderMessage(
       JSON.stringify(row.extraMetadata),
       now,
       row.receivedAt,
+      row.agentAnswers,
       ...(guard?.params ?? []),
     ],
   );
-  const { id, ...columns } = inserted.rows[0]!;
-  return { id: id === null || id === undefined ? null : Number(id), guard: columns };
+  const { id, agent_paused: agentPaused, ...columns } = inserted.rows[0]!;
+  return { id: id === null || id === undefined ? null : Number(id), agentPaused: agentPaused === true, guard: columns };
 }
 
 export async function setMessageFile(tx: Queryable, tenantId: number, messageId: number, fileId: number): Promise<void> {

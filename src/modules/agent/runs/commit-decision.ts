@@ -5,7 +5,7 @@ import { insertUnlessBlocked } from '../../blacklist/blacklist.service.js';
 import type { Actor } from '../../conversations/actor.js';
 import { findConversation, type ConversationRecord } from '../../conversations/conversation.repository.js';
 import { assertCanSend } from '../../conversations/send-rules.js';
-import { insertOutboundMessage } from '../../messages/message.repository.js';
+import { AGENT_SOURCE, insertOutboundMessage } from '../../messages/message.repository.js';
 import { deliveryOrderingKey } from '../../messages/message.service.js';
 import { createSuggestion } from '../../suggestions/suggestion.service.js';
 import { loadTenantSettings, type TenantSettings } from '../../tenants/tenant-settings.js';
@@ -116,7 +116,7 @@ async function sendAsAgent(commit: Commit, text: string): Promise<{ messageId: n
     if (error instanceof AppError) return { refused: error.message };
     throw error;
   }
-  const row = { text, messageType: 'text', quotedMessageId: null, source: 'agent', extraMetadata: { agent_run_id: commit.run.runId } };
+  const row = { text, messageType: 'text', quotedMessageId: null, source: AGENT_SOURCE, extraMetadata: { agent_run_id: commit.run.runId } };
   const messageId = await insertOutboundMessage(tx, conversation, AGENT_AUTHOR, row, deliveryOrderingKey(conversation.tenant_id, conversation.id), now);
   return { messageId };
 }
