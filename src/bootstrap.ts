@@ -16,7 +16,7 @@ import { FileLinks } from './modules/files/file-links.js';
 import { AdapterRegistry } from './modules/delivery/adapters.js';
 import { providerAdapters } from './modules/delivery/providers/index.js';
 import { createStorage } from './platform/storage/create-storage.js';
-import { llmSettings, OpenAiCompatibleProvider, realTiming } from './modules/agent/llm/openai-compatible.js';
+import { llmSettings, OpenAiCompatibleProvider, realTiming, type LlmTiming } from './modules/agent/llm/openai-compatible.js';
 import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
@@ -33,6 +33,8 @@ export interface DepsOptions {
   adapters?: AdapterRegistry;
   /** Info lines of the delivery adapters (server.ts passes its logger). */
   log?: (fields: object, message: string) => void;
+  /** The model client's clock, sleeps and jitter (tests skip the retry backoff and record it). */
+  llmTiming?: LlmTiming;
 }
 
 /** Migrates, loads keys and builds the shared services of one process. */
@@ -71,13 +73,13 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     fileLinks,
     storage,
     adapters,
-    agentModel: agentModel(config, log),
+    agentModel: agentModel(config, options.llmTiming ?? realTiming, log),
     lifecycle: { shuttingDown: false, inFlight: 0 },
   };
 }
 
 /** The agent's model client when LLM_BASE_URL is set (docs/agent-runs.md#providers); null: the embedded responder answers. */
-function agentModel(config: Config, log: (fields: object, message: string) => void): AgentProvider | null {
+function agentModel(config: Config, timing: LlmTiming, log: (fields: object, message: string) => void): AgentProvider | null {
   const settings = llmSettings(config);
-  return settings ? new OpenAiCompatibleProvider(settings, realTiming, log) : null;
+  return settings ? new OpenAiCompatibleProvider(settings, timing, log) : null;
 }

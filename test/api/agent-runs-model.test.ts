@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { FakeLlm } from '../support/fake-llm.js';
+import { FakeLlm, recordedLlmTiming } from '../support/fake-llm.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 import { connectChannel } from '../support/outbound.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
@@ -13,6 +13,8 @@ import { afterDebounce, agentRuns, conversationIdOf, customerSays, outboundMessa
 import { sql } from '../support/factories.js';
 
 const fake = new FakeLlm();
+/** The model client's backoff is recorded instead of waited for. */
+const timing = recordedLlmTiming();
 const telegram = new FakeTelegram();
 let h: Harness;
 let seed: SeedResult;
@@ -21,7 +23,7 @@ let serial = 0;
 beforeAll(async () => {
   await fake.start();
   await telegram.start();
-  h = await createHarness({ LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'gpt-4o-mini', TELEGRAM_API_URL: telegram.url });
+  h = await createHarness({ LLM_BASE_URL: fake.baseUrl, LLM_MODEL: 'gpt-4o-mini', TELEGRAM_API_URL: telegram.url }, { llmTiming: timing });
   seed = await h.seedTenant();
   await setAgentMode(h, seed, 'whatsapp', 'autonomous');
   await setAgentMode(h, seed, 'telegram', 'copilot');
@@ -34,6 +36,7 @@ afterAll(async () => {
 beforeEach(() => {
   fake.reset();
   telegram.reset();
+  timing.sleeps.length = 0;
 });
 
 const newAddress = () => `+90532${String(process.pid % 1000).padStart(3, '0')}${String(++serial).padStart(4, '0')}`;
@@ -177,6 +180,8 @@ describe('autonomous mode', () => {
     await customerSays(h, seed, 'whatsapp', address, 'Where is my order?');
     await afterDebounce(h);
     expect(fake.chats()).toHaveLength(3);
+    // 1 s and 3 s, each plus half of the 500 ms jitter (the recorded timing's random is 0.5).
+    expect(timing.sleeps).toEqual([1250, 3250]);
     const id = await conversationIdOf(h, seed, 'whatsapp', address);
     const [run] = await agentRuns(h, seed, id);
     expect(run).toMatchObject({ status: 'failed', outcome: 'handoff', attempts: 3, error: '500: The server had an error.' });
@@ -188,7 +193,7 @@ describe('autonomous mode', () => {
     await afterDebounce(h);
     expect(await outboundMessages(h, seed, id)).toHaveLength(1);
     expect(await agentRuns(h, seed, id)).toHaveLength(1);
-  }, 30_000);
+  });
 
   it("hands off on the model's handoff decision and blocks a spammer", async () => {
     const address = newAddress();

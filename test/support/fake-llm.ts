@@ -1,4 +1,5 @@
 import { FakeProvider, type Answer, type ScriptedAnswer } from './fake-provider.js';
+import type { LlmTiming } from '../../src/modules/agent/llm/openai-compatible.js';
 
 export type { RecordedRequest, ScriptedAnswer } from './fake-provider.js';
 
@@ -97,4 +98,19 @@ export function openAiError(
 ): ScriptedAnswer {
   const type = options.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
   return { status, json: { error: { message, type, param: options.param ?? null, code: options.code ?? null } }, headers: options.headers };
+}
+
+/** The model client's timing for tests: sleeps are recorded and skipped; the clock moves by them, so latency counts the waits without waiting. */
+export function recordedLlmTiming(): LlmTiming & { sleeps: number[] } {
+  const sleeps: number[] = [];
+  let slept = 0;
+  return {
+    sleeps,
+    nowMs: () => Date.now() + slept,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      slept += ms;
+    },
+    random: () => 0.5,
+  };
 }

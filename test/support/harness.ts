@@ -12,6 +12,7 @@ import { openTestDatabase, type Engine } from './test-database.js';
 import { createJobWorker } from '../../src/jobs.js';
 import type { JobWorker } from '../../src/platform/jobs/job-worker.js';
 import type { AdapterRegistry } from '../../src/modules/delivery/adapters.js';
+import type { LlmTiming } from '../../src/modules/agent/llm/openai-compatible.js';
 
 export interface TestResponse {
   status: number;
@@ -46,11 +47,15 @@ export interface Harness {
 }
 
 /** One database and one app per test file; each test makes its own tenants, so tests never depend on each other. */
-export async function createHarness(env: Record<string, string> = {}, options: { adapters?: AdapterRegistry } = {}): Promise<Harness> {
+export async function createHarness(env: Record<string, string> = {}, options: { adapters?: AdapterRegistry; llmTiming?: LlmTiming } = {}): Promise<Harness> {
   const { db, engine, drop } = await openTestDatabase();
   const clock = new ManualClock(new Date());
   const config = loadConfig({ FLEXTELL_DATA_DIR: '/tmp/flextell-test-unused', FLEXTELL_RATE_LIMIT_PER_MINUTE: '1000000', ...env });
-  const deps = await createDeps(config, db, { clock, ...(options.adapters ? { adapters: options.adapters } : {}) });
+  const deps = await createDeps(config, db, {
+    clock,
+    ...(options.adapters ? { adapters: options.adapters } : {}),
+    ...(options.llmTiming ? { llmTiming: options.llmTiming } : {}),
+  });
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   // Full jitter pinned to its ceiling: a retry is due exactly 2, 4, 8 … seconds later.
   const worker = createJobWorker(deps, silent, { random: () => 1 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OpenAiCompatibleProvider, llmSettings, type LlmSettings, type LlmTiming } from '../../src/modules/agent/llm/openai-compatible.js';
+import { OpenAiCompatibleProvider, llmSettings, type LlmSettings } from '../../src/modules/agent/llm/openai-compatible.js';
 import type { PromptInput } from '../../src/modules/agent/llm/prompt.js';
-import { FakeLlm } from '../support/fake-llm.js';
+import { FakeLlm, recordedLlmTiming } from '../support/fake-llm.js';
 
 /** The OpenAI-compatible client against a local Chat Completions server (docs/agent-llm.md#the-model-client). */
 
@@ -19,22 +19,7 @@ beforeEach(() => {
   fake.usage = { prompt_tokens: 611, completion_tokens: 48 };
 });
 
-/** Sleeps are recorded and skipped; the clock moves by them, so latency counts the waits without waiting. */
-function fakeTiming(): LlmTiming & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  let slept = 0;
-  return {
-    sleeps,
-    nowMs: () => Date.now() + slept,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      slept += ms;
-    },
-    random: () => 0.5,
-  };
-}
-
-function client(overrides: Partial<LlmSettings> = {}, timing = fakeTiming()) {
+function client(overrides: Partial<LlmSettings> = {}, timing = recordedLlmTiming()) {
   const settings: LlmSettings = { baseUrl: fake.baseUrl, apiKey: API_KEY, model: 'gpt-4o-mini', timeoutMs: 2000, maxTokens: 512, ...overrides };
   return { provider: new OpenAiCompatibleProvider(settings, timing), timing };
 }
