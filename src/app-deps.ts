@@ -1,4 +1,5 @@
 import type { WebhookChannelCache } from './modules/inbound/webhook-channel.finder.js';
+import type { InboundEventWriter } from './modules/inbound/inbound-event-writer.js';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/db.js';
 import type { Clock } from './platform/clock.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   access: AccessCache;
   /** The provider webhooks' channel lookups, exact with respect to channel writes (docs/channels.md#inbound-webhooks). */
   webhookChannels: WebhookChannelCache;
+  /** Stores the webhooks' events, several deliveries per statement under load (group commit). */
+  inboundEvents: InboundEventWriter;
   fileLinks: FileLinks;
   /** Uploaded file bytes: local disk or S3 (STORAGE_DRIVER). */
   storage: FileStorage;

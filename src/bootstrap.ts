@@ -16,6 +16,7 @@ import { FileLinks } from './modules/files/file-links.js';
 import { AdapterRegistry } from './modules/delivery/adapters.js';
 import { providerAdapters } from './modules/delivery/providers/index.js';
 import { createStorage } from './platform/storage/create-storage.js';
+import { InboundEventWriter } from './modules/inbound/inbound-event-writer.js';
 import { llmSettings, OpenAiCompatibleProvider, realTiming, type LlmTiming } from './modules/agent/llm/openai-compatible.js';
 import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
 
@@ -70,6 +71,7 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     limiter,
     access,
     webhookChannels,
+    inboundEvents: new InboundEventWriter(db),
     fileLinks,
     storage,
     adapters,

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../../app-deps.js';
 import type { InboundProvider } from '../inbound-event.js';
-import { storeInboundEvents, type NewInboundEvent } from '../inbound-event.repository.js';
+import type { NewInboundEvent } from '../inbound-event.repository.js';
 import type { ProviderEvent } from '../providers/wire.js';
 import type { WebhookChannel } from '../webhook-channel.finder.js';
 
@@ -21,7 +21,8 @@ export function routeEvents(events: ProviderEvent[], channels: WebhookChannel[])
 
 /**
  * Store, then acknowledge (docs/channels.md#inbound-webhooks): the delivery's events, each with its customer's
- * ordering key, commit in one statement, received now. An event repeated inside one delivery is stored once.
+ * ordering key, commit in one statement (shared with the deliveries that arrived meanwhile, InboundEventWriter),
+ * received now. An event repeated inside one delivery is stored once.
  */
 export async function storeDelivery(deps: AppDeps, provider: InboundProvider, routed: RoutedEvent[]): Promise<number> {
   const seen = new Set<string>();
@@ -39,5 +40,5 @@ export async function storeDelivery(deps: AppDeps, provider: InboundProvider, ro
       orderingKey: event.address === null ? null : `inbound:${channel.tenant_id}:${channel.id}:${event.address}`,
     });
   }
-  return storeInboundEvents(deps.db, rows, deps.clock.now());
+  return deps.inboundEvents.store({ events: rows, receivedAt: deps.clock.now() });
 }
