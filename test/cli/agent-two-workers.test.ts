@@ -6,59 +6,52 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, cliLastLine, exited, pollUntil, startServe, startWorker, type RunningServer } from '../support/processes.js';
+import {
+  buildCli,
+  cliLastLine,
+  pollUntil,
+  seedOwnerApi,
+  startServe,
+  startWorker,
+  stopProcesses,
+  type RunningServer,
+  type SeededTenant,
+} from '../support/processes.js';
 import { createServerDatabase, migratedTemplate } from '../support/test-database.js';
 import { httpCall } from '../support/widget.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const VISITORS = 12;
 
-interface Seed {
-  tenant_id: number;
-  access_token: string;
-  channels: { website: number };
-}
-
 describe.runIf(databaseUrl)('agent runs with two worker processes', () => {
   const workers: ChildProcess[] = [];
   let server: RunningServer | undefined;
   let drop: (() => Promise<void>) | undefined;
-  let seed: Seed;
+  let seed: SeededTenant;
+  let ownerApi: ReturnType<typeof seedOwnerApi>;
 
   beforeAll(async () => {
     buildCli();
     const database = await createServerDatabase(await migratedTemplate(databaseUrl!));
     drop = database.drop;
     const env = { DATABASE_URL: database.url, JOB_CONCURRENCY: '8' };
-    seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], env)) as Seed;
+    seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], env)) as SeededTenant;
+    ownerApi = seedOwnerApi(seed);
     const [serve, ...started] = await Promise.all([startServe(env, ['--no-jobs']), startWorker(env), startWorker(env)]);
     server = serve;
     workers.push(...started);
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of [...workers, server?.child]) {
-      if (!child) continue;
-      const exit = exited(child);
-      child.kill('SIGTERM');
-      await exit;
-    }
+    await stopProcesses([...workers, server?.child]);
     await drop?.();
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<any> {
-    const response = await httpCall(server!.url, method, `/api/v1${path}`, {
-      token: seed.access_token,
-      headers: { 'x-tenant': String(seed.tenant_id) },
-      ...(body === undefined ? {} : { body }),
-    });
-    expect(response.status, `${method} ${path}: ${response.body}`).toBeLessThan(300);
-    return response.json;
-  }
+  const api = (method: string, path: string, body?: unknown) => ownerApi(server!, method, path, body);
 
   it('makes one run and one reply per burst of messages', async () => {
-    await api('PUT', `/channels/${seed.channels.website}`, { settings: { agent_mode: 'autonomous' } });
-    const channel = await api('GET', `/channels/${seed.channels.website}`);
+    await api('PUT', `/channels/${seed.channels.website!}`, { settings: { agent_mode: 'autonomous' } });
+    const channel = await api('GET', `/channels/${seed.channels.website!}`);
     await Promise.all(
       Array.from({ length: VISITORS }, async () => {
         const session = await httpCall(server!.url, 'POST', '/widget/v1/sessions', { body: { widget_key: channel.data.settings.widget_key } });

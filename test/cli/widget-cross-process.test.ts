@@ -5,56 +5,38 @@
  * PostgreSQL only: the embedded database has one process by design.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, cliLastLine, exited, pollUntil, startServe, type RunningServer } from '../support/processes.js';
+import { buildCli, cliLastLine, pollUntil, seedOwnerApi, startServe, stopProcesses, type RunningServer, type SeededTenant } from '../support/processes.js';
 import { createServerDatabase, migratedTemplate } from '../support/test-database.js';
 import { httpCall, SseReader } from '../support/widget.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
 
-interface Seed {
-  tenant_id: number;
-  access_token: string;
-  channels: { website: number };
-}
-
 describe.runIf(databaseUrl)('a reply reaches a stream open on another serve process', () => {
   const servers: RunningServer[] = [];
   const readers: SseReader[] = [];
   let drop: (() => Promise<void>) | undefined;
-  let seed: Seed;
+  let seed: SeededTenant;
+  let api: ReturnType<typeof seedOwnerApi>;
 
   beforeAll(async () => {
     buildCli();
     const database = await createServerDatabase(await migratedTemplate(databaseUrl!));
     drop = database.drop;
     const env = { DATABASE_URL: database.url };
-    seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], env)) as Seed;
+    seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], env)) as SeededTenant;
+    api = seedOwnerApi(seed);
     servers.push(...(await Promise.all([startServe(env), startServe(env)])));
   }, 180_000);
 
   afterAll(async () => {
     for (const reader of readers) reader.close();
-    for (const server of servers) {
-      const exit = exited(server.child);
-      server.child.kill('SIGTERM');
-      await exit;
-    }
+    await stopProcesses(servers.map((server) => server.child));
     await drop?.();
   });
 
-  async function api(server: RunningServer, method: string, path: string, body?: unknown): Promise<any> {
-    const response = await httpCall(server.url, method, `/api/v1${path}`, {
-      token: seed.access_token,
-      headers: { 'x-tenant': String(seed.tenant_id) },
-      ...(body === undefined ? {} : { body }),
-    });
-    expect(response.status, `${method} ${path}: ${response.body}`).toBeLessThan(300);
-    return response.json;
-  }
-
   it('in both directions, each reply once, and delivered', async () => {
     const [a, b] = servers as [RunningServer, RunningServer];
-    const channel = await api(a, 'GET', `/channels/${seed.channels.website}`);
+    const channel = await api(a, 'GET', `/channels/${seed.channels.website!}`);
     const session = await httpCall(a.url, 'POST', '/widget/v1/sessions', { body: { widget_key: channel.data.settings.widget_key } });
     expect(session.status, session.body).toBe(201);
     const token = session.json.visitor_token as string;

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitForLockSync } from 'fs-native-extensions';
+import { expect } from 'vitest';
+import { httpCall } from './http-call.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/cli.js');
@@ -86,6 +88,36 @@ export function startWorker(env: Record<string, string>): Promise<ChildProcess> 
       reject(new Error(`worker exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** SIGTERM to each process, one after the other, waiting until each is gone. */
+export async function stopProcesses(children: Array<ChildProcess | undefined>): Promise<void> {
+  for (const child of children) {
+    if (!child) continue;
+    const exit = exited(child);
+    child.kill('SIGTERM');
+    await exit;
+  }
+}
+
+/** What `flextell seed --json` prints that the process tests use. */
+export interface SeededTenant {
+  tenant_id: number;
+  access_token: string;
+  channels: Record<string, number>;
+}
+
+/** Calls `/api/v1<path>` of a running server as the seed's Owner and expects a success; resolves to the JSON body. */
+export function seedOwnerApi(seed: SeededTenant): (server: RunningServer, method: string, path: string, body?: unknown) => Promise<any> {
+  return async (server, method, path, body) => {
+    const response = await httpCall(server.url, method, `/api/v1${path}`, {
+      token: seed.access_token,
+      headers: { 'x-tenant': String(seed.tenant_id) },
+      ...(body === undefined ? {} : { body }),
+    });
+    expect(response.status, `${method} ${path}: ${response.body}`).toBeLessThan(300);
+    return response.json;
+  };
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
