@@ -10,6 +10,8 @@ import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema, type 
 import { apiChecks } from './api-pipeline.js';
 import { requestScheme } from './request-info.js';
 import { rolesText, scopeText } from './permission-matrix.js';
+import { runIdempotent, type RunPhase } from './idempotent-route.js';
+import { isMultipartRoute } from './multipart.js';
 
 function rawQueryString(url: string): string {
   const start = url.indexOf('?');
@@ -65,12 +67,10 @@ function metaPath(request: FastifyRequest): string {
  * Steps 7–9 of docs/request-checks.md#order-of-checks for one request, the pipeline (api-pipeline.ts) having checked steps 2–6: the query
  * transport check, the path resources (404), validation of query and body (422, all fields at once), the handler.
  */
-async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply, query: PhpMap, phase: RunPhase): Promise<unknown> {
   const context = request.apiContext;
   // Fail closed: a handler whose checks did not run answers as if no token had been sent.
   if (context === undefined) throw new AppError('unauthorized', MESSAGES.unauthorized);
-  const query = readQuery(request.url);
-  request.phpQuery = query;
   let page: PageRequest = pageRequest(DEFAULT_PER_PAGE, 1);
   const base = {
     deps,
@@ -108,7 +108,18 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
   throwIfInvalid(errors);
 
   const apiRequest: ApiRequest<any, any, any> = Object.assign(Object.create(base), { loaded, query: queryValues, body: bodyValues });
+  phase.executing = true;
   return route.handler(apiRequest);
+}
+
+/** Steps 7 (the query's transport), 7a (Idempotency-Key, POST only) and 8–10 of docs/request-checks.md#order-of-checks. */
+async function handle(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  if (request.apiContext === undefined) throw new AppError('unauthorized', MESSAGES.unauthorized);
+  const query = readQuery(request.url);
+  request.phpQuery = query;
+  const run = (runDeps: AppDeps, phase: RunPhase) => runRoute(runDeps, route, request, reply, query, phase);
+  if (route.method !== 'POST' || isMultipartRoute(route)) return run(deps, { executing: false });
+  return runIdempotent(deps, request, reply, { kind: 'json' }, run);
 }
 
 /** Registers one API route; running handlers are counted so shutdown closes the database after the last one. */
@@ -119,6 +130,6 @@ export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute)
     config: { definition: route },
     schema: openApiSchema(route),
     onRequest: apiChecks(deps, route),
-    handler: (request, reply) => countedInFlight(deps.lifecycle, () => runRoute(deps, route, request, reply)),
+    handler: (request, reply) => countedInFlight(deps.lifecycle, () => handle(deps, route, request, reply)),
   });
 }
