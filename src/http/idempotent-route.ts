@@ -70,8 +70,13 @@ function replay(deps: AppDeps, scope: KeyScope, stored: StoredKey, reply: Fastif
  * request's writes, and only while the claim is still this request's. Steps 8–9 refusals and every 5xx roll back and
  * release the key; a step-10 refusal is stored like a success.
  */
-async function execute(deps: AppDeps, row: { tenantId: number; id: number; claim: string }, reply: FastifyReply, run: RunRoute): Promise<Answer> {
-  const phase: RunPhase = { executing: false };
+async function execute(
+  deps: AppDeps,
+  row: { tenantId: number; id: number; claim: string },
+  reply: FastifyReply,
+  run: RunRoute,
+  phase: RunPhase,
+): Promise<Answer> {
   try {
     return await deps.db.transaction(async (tx) => {
       const joined = joinTransaction(deps.db, tx);
@@ -95,19 +100,37 @@ async function execute(deps: AppDeps, row: { tenantId: number; id: number; claim
  * always; with one, a new key is claimed and the request runs, a finished one is replayed (same request) or refused
  * (422), one in flight is refused (409).
  */
-export async function runIdempotent(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, body: BodyFingerprint, run: RunRoute): Promise<unknown> {
+export async function runIdempotent(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, readBody: ReadBody, run: RunRoute): Promise<unknown> {
   const context = request.apiContext;
   const key = context && context.tenantId !== null ? readIdempotencyKey(request) : null;
   if (key === null || !context || context.tenantId === null) return run(deps, { executing: false });
   const scope = keyScope({ ...context, tenantId: context.tenantId }, key);
-  const hash = requestHash(request, body);
+  const body = await readBody(scope.tenantId);
+  const phase: RunPhase = { executing: false };
+  try {
+    return await claimAndRun(deps, reply, { scope, hash: requestHash(request, body), phase }, run);
+  } finally {
+    // A body read ahead (a media upload) that no handler took over: its stored bytes go again.
+    if (!phase.executing) await body.discard?.();
+  }
+}
+
+/** What step 7 read of the body: a JSON body is already parsed; a multipart one is read ahead, before step 7a. */
+export type ReadBody = (tenantId: number) => Promise<BodyFingerprint & { discard?: () => Promise<void> }>;
+
+async function claimAndRun(
+  deps: AppDeps,
+  reply: FastifyReply,
+  { scope, hash, phase }: { scope: KeyScope; hash: string; phase: RunPhase },
+  run: RunRoute,
+): Promise<unknown> {
   const claim = crypto.randomUUID();
   // A row released or expired between the two reads is claimed on the next turn.
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.clock.now();
     const id = await claimKey(deps.db, scope, hash, claim, now);
     if (id !== null) {
-      const answer = await execute(deps, { tenantId: scope.tenantId, id, claim }, reply, run);
+      const answer = await execute(deps, { tenantId: scope.tenantId, id, claim }, reply, run, phase);
       if (answer.error) throw answer.error;
       return send(reply, answer);
     }

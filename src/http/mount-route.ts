@@ -10,8 +10,8 @@ import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema, type 
 import { apiChecks } from './api-pipeline.js';
 import { requestScheme } from './request-info.js';
 import { rolesText, scopeText } from './permission-matrix.js';
-import { runIdempotent, type RunPhase } from './idempotent-route.js';
-import { isMultipartRoute } from './multipart.js';
+import { runIdempotent, type ReadBody, type RunPhase } from './idempotent-route.js';
+import { multipartLimits } from './multipart.js';
 
 function rawQueryString(url: string): string {
   const start = url.indexOf('?');
@@ -118,8 +118,18 @@ async function handle(deps: AppDeps, route: AnyRoute, request: FastifyRequest, r
   const query = readQuery(request.url);
   request.phpQuery = query;
   const run = (runDeps: AppDeps, phase: RunPhase) => runRoute(runDeps, route, request, reply, query, phase);
-  if (route.method !== 'POST' || isMultipartRoute(route)) return run(deps, { executing: false });
-  return runIdempotent(deps, request, reply, { kind: 'json' }, run);
+  if (route.method !== 'POST') return run(deps, { executing: false });
+  return runIdempotent(deps, request, reply, bodyReader(deps, route, request), run);
+}
+
+/** Step 7's body for the request fingerprint: a JSON body is parsed already; a multipart body is read ahead. */
+function bodyReader(deps: AppDeps, route: AnyRoute, request: FastifyRequest): ReadBody {
+  const multipart = multipartLimits(route);
+  if (!multipart) return async () => ({ kind: 'json' });
+  return async (tenantId) => {
+    const { digests, discard } = await multipart.readAhead(request, deps, tenantId);
+    return { kind: 'multipart', parts: digests, discard };
+  };
 }
 
 /** Registers one API route; running handlers are counted so shutdown closes the database after the last one. */
