@@ -37,6 +37,23 @@ function describeAccess(route: AnyRoute): string {
   return `Permission: \`${route.permission}\` (${rolesText(route)}) · Scope: ${scopeText(route)}`;
 }
 
+/** Every POST takes an Idempotency-Key (docs/idempotency.md); documented only, the key is read by idempotent-route.ts. */
+const IDEMPOTENCY_HEADER_SCHEMA = {
+  type: 'object',
+  properties: {
+    'Idempotency-Key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'Optional; a UUID v4 per logical operation. Repeating the request with the same key within 24 hours answers the first answer again, ' +
+        'byte for byte, with `Idempotent-Replayed: true`, instead of running it twice. 409 `idempotency_key_in_use` (Retry-After: 1) while ' +
+        'the first is still running; 422 `idempotency_key_reused` for a different request with the key; 400 for a key that is not 1–255 ' +
+        'printable ASCII characters (an RFC 8941 quoted string is read as its content).',
+    },
+  },
+};
+
 function openApiSchema(route: AnyRoute): Record<string, unknown> {
   const queryFields = { ...(route.query ?? {}), ...(route.paginated ? PAGE_FIELDS : {}) };
   const querystring = route.query || route.paginated ? fieldsJsonSchema(queryFields) : undefined;
@@ -46,6 +63,7 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
     tags: route.tags,
     ...(querystring ? { querystring } : {}),
     ...(route.body ? { body: fieldsJsonSchema(route.body) } : {}),
+    ...(route.method === 'POST' ? { headers: IDEMPOTENCY_HEADER_SCHEMA } : {}),
     response: { [route.successStatus ?? 200]: route.responseSchema },
     ...(route.scopes.length === 0 ? {} : { security: [{ bearerAuth: [] }] }),
   };

@@ -187,3 +187,19 @@ describe('lifetime and storage', () => {
     expect(() => h.deps.box.decrypt(row!.body, `idempotency:${seed.tenant_id}:${row!.id + 1}`)).toThrow();
   });
 });
+
+describe('documentation', () => {
+  it('the OpenAPI document describes Idempotency-Key on every POST under /api/v1, and on nothing else', async () => {
+    const document = (await h.request({ url: '/api/openapi.json' })).json;
+    let posts = 0;
+    for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
+      if (!path.startsWith('/api/v1/')) continue;
+      for (const [method, operation] of Object.entries<any>(operations)) {
+        const header = (operation.parameters ?? []).find((parameter: any) => parameter.in === 'header' && parameter.name === 'Idempotency-Key');
+        expect(Boolean(header), `${method} ${path}`).toBe(method === 'post');
+        if (method === 'post') posts++;
+      }
+    }
+    expect(posts).toBeGreaterThan(10);
+  });
+});
