@@ -95,6 +95,27 @@ describe('what is stored', () => {
     expect((await keyed(h, key, { url: '/api/v1/customers', token: seed.access_token, body })).status).toBe(201);
   });
 
+  it('a replay counts for the rate limit; a key on a request answered 429 is not looked at', async () => {
+    const limited = await createHarness({ FLEXTELL_RATE_LIMIT_PER_MINUTE: '2' });
+    try {
+      const seed = await limited.seedTenant();
+      const key = newKey();
+      const send = (body: unknown) => keyed(limited, key, { url: '/api/v1/customers', token: seed.access_token, body });
+      expect((await send({ first_name: 'Limited' })).status).toBe(201);
+      const replay = await send({ first_name: 'Limited' });
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.headers['x-ratelimit-remaining']).toBe('0');
+      const refused = await send({ first_name: 'Limited' });
+      expectError(refused, 429, 'rate_limit_exceeded');
+      expect(refused.headers['idempotent-replayed']).toBeUndefined();
+      const otherKey = await keyed(limited, newKey(), { url: '/api/v1/customers', token: seed.access_token, body: { first_name: 'Limited' } });
+      expectError(otherKey, 429, 'rate_limit_exceeded');
+      expect(await keyRows(limited, seed.tenant_id)).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a 422 validation error and a 404 path id release the key; the corrected request runs', async () => {
     const seed = await h.seedTenant();
     const conversation = await newConversation(h, seed, 'website', 'visitor-validation');
