@@ -45,7 +45,7 @@ async function answerOf(run: () => Promise<unknown>, reply: FastifyReply, phase:
   try {
     const result = await run();
     const contentType = reply.getHeader('content-type');
-    return { status: reply.statusCode, contentType: typeof contentType === 'string' ? contentType : JSON_TYPE, body: JSON.stringify(result) };
+    return { status: reply.statusCode, contentType: typeof contentType === 'string' ? contentType : JSON_TYPE, body: JSON.stringify(result) ?? '' };
   } catch (error) {
     const stored = error instanceof AppError && phase.executing && !RELEASED_CODES.has(error.code) && errorStatus(error) < 500;
     if (!stored) throw error;

@@ -82,8 +82,8 @@ function metaPath(request: FastifyRequest): string {
 }
 
 /**
- * Steps 7–9 of docs/request-checks.md#order-of-checks for one request, the pipeline (api-pipeline.ts) having checked steps 2–6: the query
- * transport check, the path resources (404), validation of query and body (422, all fields at once), the handler.
+ * Steps 8–10 of docs/request-checks.md#order-of-checks for one request, the pipeline (api-pipeline.ts) having checked steps 2–6 and
+ * `handle` steps 7–7a: the path resources (404), validation of query and body (422, all fields at once), the handler.
  */
 async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply, query: PhpMap, phase: RunPhase): Promise<unknown> {
   const context = request.apiContext;
