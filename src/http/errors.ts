@@ -25,6 +25,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   request_header_too_large: 431,
   server_error: 500,
   service_unavailable: 503,
+  idempotency_key_in_use: 409,
+  idempotency_key_reused: 422,
 };
 
 export function errorStatus(error: AppError): number {

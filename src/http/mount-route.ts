@@ -10,6 +10,8 @@ import { normalizeInput, throwIfInvalid, validateFields, fieldsJsonSchema, type 
 import { apiChecks } from './api-pipeline.js';
 import { requestScheme } from './request-info.js';
 import { rolesText, scopeText } from './permission-matrix.js';
+import { runIdempotent, type ReadBody, type RunPhase } from './idempotent-route.js';
+import { multipartLimits } from './multipart.js';
 
 function rawQueryString(url: string): string {
   const start = url.indexOf('?');
@@ -35,6 +37,23 @@ function describeAccess(route: AnyRoute): string {
   return `Permission: \`${route.permission}\` (${rolesText(route)}) · Scope: ${scopeText(route)}`;
 }
 
+/** Every POST takes an Idempotency-Key (docs/idempotency.md); documented only, the key is read by idempotent-route.ts. */
+const IDEMPOTENCY_HEADER_SCHEMA = {
+  type: 'object',
+  properties: {
+    'Idempotency-Key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'Optional; a UUID v4 per logical operation. Repeating the request with the same key within 24 hours answers the first answer again, ' +
+        'byte for byte, with `Idempotent-Replayed: true`, instead of running it twice. 409 `idempotency_key_in_use` (Retry-After: 1) while ' +
+        'the first is still running; 422 `idempotency_key_reused` for a different request with the key; 400 for a key that is not 1–255 ' +
+        'printable ASCII characters (an RFC 8941 quoted string is read as its content).',
+    },
+  },
+};
+
 function openApiSchema(route: AnyRoute): Record<string, unknown> {
   const queryFields = { ...(route.query ?? {}), ...(route.paginated ? PAGE_FIELDS : {}) };
   const querystring = route.query || route.paginated ? fieldsJsonSchema(queryFields) : undefined;
@@ -44,6 +63,7 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
     tags: route.tags,
     ...(querystring ? { querystring } : {}),
     ...(route.body ? { body: fieldsJsonSchema(route.body) } : {}),
+    ...(route.method === 'POST' ? { headers: IDEMPOTENCY_HEADER_SCHEMA } : {}),
     response: { [route.successStatus ?? 200]: route.responseSchema },
     ...(route.scopes.length === 0 ? {} : { security: [{ bearerAuth: [] }] }),
   };
@@ -62,15 +82,13 @@ function metaPath(request: FastifyRequest): string {
 }
 
 /**
- * Steps 7–9 of docs/request-checks.md#order-of-checks for one request, the pipeline (api-pipeline.ts) having checked steps 2–6: the query
- * transport check, the path resources (404), validation of query and body (422, all fields at once), the handler.
+ * Steps 8–10 of docs/request-checks.md#order-of-checks for one request, the pipeline (api-pipeline.ts) having checked steps 2–6 and
+ * `handle` steps 7–7a: the path resources (404), validation of query and body (422, all fields at once), the handler.
  */
-async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply, query: PhpMap, phase: RunPhase): Promise<unknown> {
   const context = request.apiContext;
   // Fail closed: a handler whose checks did not run answers as if no token had been sent.
   if (context === undefined) throw new AppError('unauthorized', MESSAGES.unauthorized);
-  const query = readQuery(request.url);
-  request.phpQuery = query;
   let page: PageRequest = pageRequest(DEFAULT_PER_PAGE, 1);
   const base = {
     deps,
@@ -108,7 +126,28 @@ async function runRoute(deps: AppDeps, route: AnyRoute, request: FastifyRequest,
   throwIfInvalid(errors);
 
   const apiRequest: ApiRequest<any, any, any> = Object.assign(Object.create(base), { loaded, query: queryValues, body: bodyValues });
+  phase.executing = true;
   return route.handler(apiRequest);
+}
+
+/** Steps 7 (the query's transport), 7a (Idempotency-Key, POST only) and 8–10 of docs/request-checks.md#order-of-checks. */
+async function handle(deps: AppDeps, route: AnyRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  if (request.apiContext === undefined) throw new AppError('unauthorized', MESSAGES.unauthorized);
+  const query = readQuery(request.url);
+  request.phpQuery = query;
+  const run = (runDeps: AppDeps, phase: RunPhase) => runRoute(runDeps, route, request, reply, query, phase);
+  if (route.method !== 'POST') return run(deps, { executing: false });
+  return runIdempotent(deps, request, reply, bodyReader(deps, route, request), run);
+}
+
+/** Step 7's body for the request fingerprint: a JSON body is parsed already; a multipart body is read ahead. */
+function bodyReader(deps: AppDeps, route: AnyRoute, request: FastifyRequest): ReadBody {
+  const multipart = multipartLimits(route);
+  if (!multipart) return async () => ({ kind: 'json' });
+  return async (tenantId) => {
+    const { digests, discard } = await multipart.readAhead(request, deps, tenantId);
+    return { kind: 'multipart', parts: digests, discard };
+  };
 }
 
 /** Registers one API route; running handlers are counted so shutdown closes the database after the last one. */
@@ -119,6 +158,6 @@ export function mountRoute(app: FastifyInstance, deps: AppDeps, route: AnyRoute)
     config: { definition: route },
     schema: openApiSchema(route),
     onRequest: apiChecks(deps, route),
-    handler: (request, reply) => countedInFlight(deps.lifecycle, () => runRoute(deps, route, request, reply)),
+    handler: (request, reply) => countedInFlight(deps.lifecycle, () => handle(deps, route, request, reply)),
   });
 }

@@ -1,6 +1,8 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
 import type { AnyRoute } from './define-route.js';
+import type { PartDigest } from '../modules/idempotency/request-fingerprint.js';
 import { AppError } from './errors.js';
 
 export const MULTIPART_CONTENT_TYPE = 'The Content-Type must be multipart/form-data.';
@@ -9,6 +11,11 @@ export interface MultipartLimits {
   /** A Content-Length above this is refused before a byte is read. */
   maxContentLength: number;
   tooLargeMessage: string;
+  /**
+   * Reads the whole body ahead of the handler (which then gets the same result), for a request with an
+   * Idempotency-Key: its parts' digests, and what removes what was stored if no handler takes the body over.
+   */
+  readAhead: (request: FastifyRequest, deps: AppDeps, tenantId: number) => Promise<{ digests: PartDigest[]; discard(): Promise<void> }>;
 }
 
 const limitsByRoute = new WeakMap<AnyRoute, MultipartLimits>();
@@ -21,6 +28,10 @@ export function multipartRoute<R extends AnyRoute>(route: R, limits: MultipartLi
 
 export function isMultipartRoute(route: AnyRoute): boolean {
   return limitsByRoute.has(route);
+}
+
+export function multipartLimits(route: AnyRoute): MultipartLimits | undefined {
+  return limitsByRoute.get(route);
 }
 
 /**

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'request_header_too_large',
   'server_error',
   'service_unavailable',
+  'idempotency_key_in_use',
+  'idempotency_key_reused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

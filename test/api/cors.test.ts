@@ -28,4 +28,16 @@ describe('CORS (docs/request-checks.md#response-headers)', () => {
     const stranger = await h.request({ url: '/api/v1/conversations', token: seed.access_token, headers: { origin: 'https://evil.example.com' } });
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('allows Idempotency-Key and exposes Idempotent-Replayed (docs/idempotency.md)', async () => {
+    const preflight = await h.request({
+      method: 'OPTIONS',
+      url: '/api/v1/customers',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' },
+    });
+    expect(String(preflight.headers['access-control-allow-headers'])).toContain('Idempotency-Key');
+    const seed = await h.seedTenant();
+    const answer = await h.request({ url: '/api/v1/conversations', token: seed.access_token, headers: { origin: 'https://app.example.com' } });
+    expect(String(answer.headers['access-control-expose-headers'])).toContain('Idempotent-Replayed');
+  });
 });

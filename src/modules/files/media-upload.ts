@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { AppError } from '../../platform/errors.js';
@@ -6,6 +7,7 @@ import { normalizeInput } from '../../http/validation.js';
 import { newStorageKey, StorageLimitError, type FileStorage } from '../../platform/storage/storage.js';
 import { cleanFileName } from './file-names.js';
 import { detectMimeType, fileKind, peekStream, SNIFF_BYTES, type FileKind } from './file-types.js';
+import type { PartDigest } from '../idempotency/request-fingerprint.js';
 
 /** docs/input.md#body-transport: one file of at most 51,200 KB, plus at most 1 MiB of every other part. */
 export const MAX_FILE_BYTES = 52_428_800;
@@ -27,6 +29,8 @@ export interface MediaParts {
   fileField: 'absent' | 'text' | 'file-part';
   /** The `message` part as sent (last one wins, as in PHP); a file part under that name is not a string. */
   message: unknown;
+  /** Every part in order, as an Idempotency-Key's request fingerprint reads it (docs/idempotency.md#the-same-request). */
+  digests: PartDigest[];
 }
 
 export function payloadTooLarge(): AppError {
@@ -48,13 +52,28 @@ function translate(error: unknown): unknown {
   return error;
 }
 
-async function drain(stream: Readable, count: (bytes: number) => void): Promise<void> {
-  for await (const chunk of stream) count((chunk as Buffer).length);
+async function drain(stream: Readable, count: (bytes: number) => void, hash: crypto.Hash): Promise<void> {
+  for await (const chunk of stream) {
+    count((chunk as Buffer).length);
+    hash.update(chunk as Buffer);
+  }
+}
+
+/** The bytes of `source`, passed on unchanged while `hash` reads them. */
+function hashing(source: Readable, hash: crypto.Hash): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of source) {
+        hash.update(chunk as Buffer);
+        yield chunk as Buffer;
+      }
+    })(),
+  );
 }
 
 /** Streams one file part into storage under a fresh key, its type sniffed from the first bytes; null when empty. */
-async function storeFilePart(part: MultipartFile, storage: FileStorage, tenantId: number, now: Date): Promise<StoredUpload | null> {
-  const { head, stream } = await peekStream(part.file, SNIFF_BYTES);
+async function storeFilePart(part: MultipartFile, storage: FileStorage, tenantId: number, now: Date, hash: crypto.Hash): Promise<StoredUpload | null> {
+  const { head, stream } = await peekStream(hashing(part.file, hash), SNIFF_BYTES);
   if (head.length === 0) return null;
   let mimeType: string;
   try {
@@ -72,8 +91,18 @@ async function storeFilePart(part: MultipartFile, storage: FileStorage, tenantId
  * Reads a media upload part by part (docs/domain-rules.md#files-and-media): the first `file` file part streams to storage as it
  * arrives, every other part is counted against 1 MiB and dropped. On any failure what was stored is removed again.
  */
-export async function readMediaParts(request: FastifyRequest, storage: FileStorage, tenantId: number, now: Date): Promise<MediaParts> {
-  const result: MediaParts = { file: null, fileField: 'absent', message: undefined };
+export function readMediaParts(request: FastifyRequest, storage: FileStorage, tenantId: number, now: Date): Promise<MediaParts> {
+  // Read once per request: with an Idempotency-Key the route builder reads the body before the handler (step 7).
+  let read = readRequests.get(request);
+  if (!read) readRequests.set(request, (read = readParts(request, storage, tenantId, now)));
+  return read;
+}
+
+const readRequests = new WeakMap<FastifyRequest, Promise<MediaParts>>();
+const sha256 = () => crypto.createHash('sha256');
+
+async function readParts(request: FastifyRequest, storage: FileStorage, tenantId: number, now: Date): Promise<MediaParts> {
+  const result: MediaParts = { file: null, fileField: 'absent', message: undefined, digests: [] };
   // An empty body of any type reaches here without the multipart flag (docs/input.md#body-transport: it counts as no fields).
   if (!request.isMultipart()) return result;
   let otherBytes = 0;
@@ -85,16 +114,19 @@ export async function readMediaParts(request: FastifyRequest, storage: FileStora
     // One byte over each limit lets our own counters see the excess instead of busboy silently truncating.
     const parts = request.parts({ limits: { fileSize: MAX_FILE_BYTES + 1, fieldSize: MAX_OTHER_BYTES + 1, parts: 1000 } });
     for await (const part of parts) {
+      const hash = sha256();
       if (part.type === 'file') {
         if (part.fieldname === 'file' && result.fileField !== 'file-part') {
           result.fileField = 'file-part';
-          result.file = await storeFilePart(part, storage, tenantId, now);
-          continue;
+          result.file = await storeFilePart(part, storage, tenantId, now, hash);
+        } else {
+          if (part.fieldname === 'message') result.message = { file: true };
+          await drain(part.file, countOther, hash);
         }
-        if (part.fieldname === 'message') result.message = { file: true };
-        await drain(part.file, countOther);
+        result.digests.push({ name: part.fieldname, fileName: part.filename, sha256: hash.digest('hex') });
         continue;
       }
+      result.digests.push({ name: part.fieldname, fileName: null, sha256: hash.update(String(part.value)).digest('hex') });
       countOther(Buffer.byteLength(part.fieldname) + Buffer.byteLength(String(part.value)));
       if (part.fieldname === 'message') result.message = part.value;
       if (part.fieldname === 'file' && result.fileField !== 'file-part') {

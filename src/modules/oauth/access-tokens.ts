@@ -19,6 +19,8 @@ export interface VerifiedToken {
   scopes: ReadonlySet<Scope>;
   /** Set on tenant-bound tokens (client credentials, `flextell token --tenant`). */
   boundTenantId: number | null;
+  /** The OAuth client the token was issued to, `personal` for personal tokens (part of an Idempotency-Key's scope). */
+  clientId: string;
 }
 
 export interface MintRequest {
@@ -179,13 +181,20 @@ export class AccessTokens {
       if (row.user_tokens_valid_after && new Date(row.created_at) < new Date(row.user_tokens_valid_after)) return null;
       // A user's token issued through an application dies with the application.
       if (row.application_id !== null && row.application_deleted_at) return null;
-      return { jti: row.jti, scopes, boundTenantId: row.tenant_id, principal: { kind: 'user', userId: row.user_id, name: row.user_name ?? '' } };
+      return {
+        jti: row.jti,
+        scopes,
+        boundTenantId: row.tenant_id,
+        clientId: row.application_client_id ?? PERSONAL_CLIENT,
+        principal: { kind: 'user', userId: row.user_id, name: row.user_name ?? '' },
+      };
     }
     if (row.application_id === null || row.application_deleted_at) return null;
     return {
       jti: row.jti,
       scopes,
       boundTenantId: row.application_tenant_id,
+      clientId: row.application_client_id!,
       principal: {
         kind: 'application',
         applicationId: row.application_id,

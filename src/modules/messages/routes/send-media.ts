@@ -76,5 +76,12 @@ export const sendMediaMessage = multipartRoute(
     },
   }),
   // Other parts may take 1 MiB, multipart framing included (docs/input.md#body-transport).
-  { maxContentLength: MAX_FILE_BYTES + MAX_OTHER_BYTES, tooLargeMessage: FILE_TOO_LARGE },
+  {
+    maxContentLength: MAX_FILE_BYTES + MAX_OTHER_BYTES,
+    tooLargeMessage: FILE_TOO_LARGE,
+    readAhead: async (request, deps, tenantId) => {
+      const parts = await readMediaParts(request, deps.storage, tenantId, deps.clock.now());
+      return { digests: parts.digests, discard: async () => void (parts.file && (await deps.storage.delete(parts.file.key).catch(() => undefined))) };
+    },
+  },
 );
