@@ -28,6 +28,15 @@ const SUGGESTION_COLUMNS = `s.id, s.conversation_id, s.original_text, s.final_te
                        AND m.id > COALESCE((SELECT max(value::bigint) FROM jsonb_array_elements_text(s.trigger_message_ids) AS value), s.last_seen_message_id, 0))
               AS has_new_messages`;
 
+/** Several suggestions by id (the event log's snapshots). */
+export async function findSuggestionsByIds(db: Queryable, tenantId: number, suggestionIds: readonly number[]): Promise<SuggestionRow[]> {
+  const result = await db.query<SuggestionRow>(`SELECT ${SUGGESTION_COLUMNS} FROM ai_suggestions s WHERE s.tenant_id = $1 AND s.id = ANY($2::bigint[])`, [
+    tenantId,
+    suggestionIds,
+  ]);
+  return result.rows;
+}
+
 /** The conversation's pending draft. */
 export async function findPendingSuggestion(db: Queryable, tenantId: number, conversationId: number, lock = false): Promise<SuggestionRow | null> {
   const result = await db.query<SuggestionRow>(
