@@ -12,14 +12,7 @@ import { webhookDispatchPump } from './modules/webhooks/dispatch-pump.js';
 import { webhookAttemptPump } from './modules/webhooks/attempt-pump.js';
 
 /** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set and the inbound events' pump (README "Background jobs"). */
-export const jobs: AnyJob[] = [
-  deliverMessageJob,
-  oauthCleanupJob,
-  registerTelegramWebhookJob,
-  downloadMediaJob,
-  agentRunJob,
-  webhookRetentionJob,
-];
+export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, registerTelegramWebhookJob, downloadMediaJob, agentRunJob, webhookRetentionJob];
 
 export interface JobWorkerOptions {
   /** The jitter source (tests pin it so retry times are predictable). */
@@ -38,10 +31,6 @@ export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: Jo
     ...options,
     handlers: Object.fromEntries(jobs.map((job) => [job.type, (context) => job.handler(context, deps)])),
     recurring: jobs.flatMap((job) => (job.everyMs === undefined ? [] : [{ type: job.type, everyMs: job.everyMs }])),
-    pumps: [
-      inboundPump(deps, { random: options.random }),
-      webhookDispatchPump(deps, { logger }),
-      webhookAttemptPump(deps, { logger, random: options.random }),
-    ],
+    pumps: [inboundPump(deps, { random: options.random }), webhookDispatchPump(deps, { logger }), webhookAttemptPump(deps, { logger, random: options.random })],
   });
 }

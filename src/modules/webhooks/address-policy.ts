@@ -55,7 +55,10 @@ export async function resolveHost(host: string): Promise<ResolvedAddress[]> {
   return addresses.map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
 }
 
-export type AddressCheck = { ok: true; addresses: ResolvedAddress[] } | { ok: false; reason: 'unresolved'; error: string } | { ok: false; reason: 'blocked'; address: string };
+export type AddressCheck =
+  | { ok: true; addresses: ResolvedAddress[] }
+  | { ok: false; reason: 'unresolved'; error: string }
+  | { ok: false; reason: 'blocked'; address: string };
 
 /** Resolves and checks a host: one refused address refuses it. */
 export async function checkHost(host: string, allowed: NetworkList): Promise<AddressCheck> {

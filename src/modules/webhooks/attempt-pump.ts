@@ -74,7 +74,12 @@ function bodyOf(deps: AppDeps, event: Record<string, unknown>, now: Date): Buffe
   return Buffer.from(JSON.stringify(eventResource(row, { links: deps.fileLinks, baseUrl, now })), 'utf8');
 }
 
-async function attempt(deps: AppDeps, context: AttemptContext & { event: Record<string, unknown> }, claimed: ClaimedAttempt, now: Date): Promise<AttemptResult> {
+async function attempt(
+  deps: AppDeps,
+  context: AttemptContext & { event: Record<string, unknown> },
+  claimed: ClaimedAttempt,
+  now: Date,
+): Promise<AttemptResult> {
   const body = bodyOf(deps, context.event, now);
   const webhookId = webhookIdOf(claimed.tenant_id, claimed.event_id);
   const timestamp = unixSeconds(now);

@@ -38,7 +38,13 @@ export async function claimDueDelivery(
   );
   const row = result.rows[0];
   if (!row) return null;
-  return { tenant_id: Number(row.tenant_id), id: Number(row.id), endpoint_id: Number(row.endpoint_id), event_id: Number(row.event_id), attempts: Number(row.attempts) };
+  return {
+    tenant_id: Number(row.tenant_id),
+    id: Number(row.id),
+    endpoint_id: Number(row.endpoint_id),
+    event_id: Number(row.event_id),
+    attempts: Number(row.attempts),
+  };
 }
 
 export async function loadAttemptContext(db: Queryable, claimed: ClaimedAttempt): Promise<AttemptContext | null> {

@@ -157,10 +157,11 @@ export async function rotateEndpointSecret(
 
 export async function listEndpoints(db: Queryable, tenantId: number, page: { limit: number; offset: number }): Promise<{ rows: EndpointRow[]; total: number }> {
   const [rows, total] = await Promise.all([
-    db.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2 OFFSET $3`,
-      [tenantId, page.limit, page.offset],
-    ),
+    db.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2 OFFSET $3`, [
+      tenantId,
+      page.limit,
+      page.offset,
+    ]),
     countLiveEndpoints(db, tenantId),
   ]);
   return { rows: rows.rows.map(toEndpointRow), total };

@@ -37,7 +37,11 @@ export async function createEndpoint(db: Db, box: SecretBox, tenantId: number, i
     const id = await nextEndpointId(tx);
     const secret = newWebhookSecret();
     const secretSealed = sealWebhookSecret(box, tenantId, id, secret);
-    await insertEndpoint(tx, { tenantId, id, url: input.url, description: input.description, eventTypes: input.eventTypes, enabled: input.enabled, secretSealed, head }, now);
+    await insertEndpoint(
+      tx,
+      { tenantId, id, url: input.url, description: input.description, eventTypes: input.eventTypes, enabled: input.enabled, secretSealed, head },
+      now,
+    );
     return { endpoint: await requireEndpoint(tx, tenantId, id), secret };
   });
 }
@@ -90,7 +94,11 @@ export async function rotateSecret(db: Db, box: SecretBox, tenantId: number, id:
 }
 
 /** The secrets that sign an attempt made at `now`: the current one, then the previous one during its overlap. */
-export function signingSecrets(box: SecretBox, endpoint: Pick<EndpointRow, 'tenant_id' | 'id' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at'>, now: Date): string[] {
+export function signingSecrets(
+  box: SecretBox,
+  endpoint: Pick<EndpointRow, 'tenant_id' | 'id' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at'>,
+  now: Date,
+): string[] {
   const secrets = [openWebhookSecret(box, endpoint.tenant_id, endpoint.id, endpoint.secret_sealed)];
   if (endpoint.previous_secret_sealed && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > now) {
     secrets.push(openWebhookSecret(box, endpoint.tenant_id, endpoint.id, endpoint.previous_secret_sealed));

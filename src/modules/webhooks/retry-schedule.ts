@@ -20,11 +20,7 @@ export function retryAfterSeconds(header: string | null, now: Date): number | nu
 }
 
 /** The time of the next attempt after attempt `attempts` failed; null when that was the last. */
-export function nextAttemptAt(
-  attempts: number,
-  now: Date,
-  options: { retryAfter: number | null; scale: number; random: () => number },
-): Date | null {
+export function nextAttemptAt(attempts: number, now: Date, options: { retryAfter: number | null; scale: number; random: () => number }): Date | null {
   const base = RETRY_DELAYS_SECONDS[attempts - 1];
   if (base === undefined) return null;
   let delay = base * (1 + 0.1 * options.random());

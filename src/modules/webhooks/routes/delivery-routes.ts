@@ -89,4 +89,3 @@ export const redeliverWebhookDelivery = defineRoute({
     return { success: 'Webhook delivery scheduled successfully.', data: deliveryResource(created) };
   },
 });
-

@@ -71,8 +71,7 @@ export const updateWebhookEndpoint = defineRoute({
   permission: 'webhooks.manage',
   scopes: FULL,
   summary: 'Update a webhook endpoint',
-  description:
-    'Absent fields keep their values. `enabled: false` cancels pending deliveries; `enabled: true` receives events committed from then on.',
+  description: 'Absent fields keep their values. `enabled: false` cancels pending deliveries; `enabled: true` receives events committed from then on.',
   tags: TAGS,
   responseSchema: envelopeSchema(endpointSchema),
   load: loadEndpoint,
