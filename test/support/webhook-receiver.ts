@@ -27,6 +27,8 @@ export interface WebhookReceiver {
   script(...answers: ScriptedAnswer[]): void;
   /** The answer once the script is used up. */
   setDefault(answer: ScriptedAnswer): void;
+  /** Requests to this path never get an answer (until close). */
+  hangOn(path: string): void;
   close(): Promise<void>;
 }
 
@@ -35,13 +37,14 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const queue: ScriptedAnswer[] = [];
   let fallback: ScriptedAnswer = { status: 200, body: 'ok' };
   const hanging = new Set<http.ServerResponse>();
+  const hangingPaths = new Set<string>();
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
       received.push({ path: request.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') });
-      const answer = queue.shift() ?? fallback;
+      const answer = hangingPaths.has(request.url ?? '') ? { hang: true } : (queue.shift() ?? fallback);
       if (answer.hang) {
         hanging.add(response);
         return;
@@ -59,6 +62,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     setDefault: (answer) => {
       fallback = answer;
     },
+    hangOn: (path) => void hangingPaths.add(path),
     close: async () => {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
