@@ -29,9 +29,10 @@ afterAll(async () => {
   await receiver?.close();
   await h?.close();
 });
-afterEach(() => {
-  receiver.received.length = 0;
-  receiver.setDefault({ status: 200, body: 'ok' });
+// Each test starts with an idle receiver and no delivery left pending by another test.
+afterEach(async () => {
+  await sql(h, `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE status = 'pending'`);
+  receiver.reset();
 });
 
 const DELIVERY_KEYS = [
@@ -239,6 +240,50 @@ describe('retries', () => {
 
     const enabled = await callApi(h, seed, 'PUT', `/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: true });
     expect(enabled.json.data).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
+  });
+});
+
+describe('dispatch across workers and retention', () => {
+  it('two dispatchers at once make exactly one delivery per event and endpoint', async () => {
+    const seed = await h.seedTenant();
+    const endpoints = [await createEndpoint(h, seed, { url: receiver.url() }), await createEndpoint(h, seed, { url: receiver.url(), event_types: ['*'] })];
+    const eventIds = await emitEvents(h, seed.tenant_id, 5);
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const dispatchers = [0, 1, 2].map(async () => {
+      while ((await dispatchBatch(h.deps, silent, h.clock.now())) > 0);
+    });
+    await Promise.all(dispatchers);
+    const rows = await sql(h, 'SELECT endpoint_id, event_id FROM webhook_deliveries WHERE tenant_id = $1 ORDER BY endpoint_id, event_id', [seed.tenant_id]);
+    expect(rows.map((row) => [Number(row.endpoint_id), Number(row.event_id)])).toEqual(
+      endpoints.flatMap((endpoint) => eventIds.map((id) => [endpoint.id, id])),
+    );
+  });
+
+  it('waits as long as a longer Retry-After on 429 asks (scaled)', async () => {
+    const seed = await h.seedTenant();
+    await createEndpoint(h, seed, { url: receiver.url('/busy') });
+    receiver.scriptPath('/busy', { status: 429, headers: { 'retry-after': '120' } });
+    const [eventId] = await emitEvents(h, seed.tenant_id);
+    await h.drainJobs();
+    const [row] = await sql(h, 'SELECT last_attempt_at, next_attempt_at, error FROM webhook_deliveries WHERE tenant_id = $1 AND event_id = $2', [
+      seed.tenant_id,
+      eventId,
+    ]);
+    expect(row!.error).toBe('HTTP 429.');
+    expect(new Date(row!.next_attempt_at).getTime() - new Date(row!.last_attempt_at).getTime()).toBe(120);
+  });
+
+  it('deletes deliveries after FLEXTELL_WEBHOOK_DELIVERY_RETENTION_DAYS, with the payloads no delivery needs', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url() });
+    await emitEvents(h, seed.tenant_id);
+    await h.drainJobs();
+    expect(await deliveries(h, seed, endpoint.id)).toHaveLength(1);
+    h.clock.advance(31 * 86400);
+    await h.worker.scheduleRecurring();
+    await h.drainJobs();
+    expect(await sql(h, 'SELECT 1 FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2', [seed.tenant_id, endpoint.id])).toEqual([]);
+    expect(await sql(h, 'SELECT 1 FROM webhook_event_payloads WHERE tenant_id = $1', [seed.tenant_id])).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   markEndpointFailing,
   markEndpointHealthy,
   recordAttempt,
+  stillHeld,
   type AttemptContext,
   type ClaimedAttempt,
 } from './attempt.repository.js';
@@ -44,15 +45,27 @@ export interface AttemptPumpOptions {
 export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): WorkPump {
   const workerId = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const running = new Map<string, number>();
+  // The clock time of the last claim that found nothing. The clock has whole seconds, so until it moves on (or new
+  // deliveries are signalled) no other delivery can be due: idle loops then skip the query instead of each polling.
+  let foundNothingAt: number | null = null;
+  void deps.db
+    .watchChanges(DELIVERIES_CHANGE_CHANNEL, () => {
+      foundNothingAt = null;
+    })
+    .catch(() => undefined);
   return {
     name: 'webhook-attempts',
     wakeChannel: DELIVERIES_CHANGE_CHANNEL,
     loops: deps.config.webhooks.concurrency,
     run: async (now) => {
+      if (foundNothingAt === now.getTime()) return 0;
       const busy = [...running].filter(([, count]) => count >= PER_ENDPOINT).map(([key]) => key);
       const leaseSeconds = Math.ceil(deps.config.webhooks.timeoutMs / 1000) + LEASE_MARGIN_SECONDS;
       const claimed = await claimDueDelivery(deps.db, { workerId, now, leaseSeconds, busy });
-      if (!claimed) return 0;
+      if (!claimed) {
+        if (busy.length === 0) foundNothingAt = now.getTime();
+        return 0;
+      }
       const key = `${claimed.tenant_id}:${claimed.endpoint_id}`;
       running.set(key, (running.get(key) ?? 0) + 1);
       try {
@@ -123,6 +136,8 @@ async function runAttempt(deps: AppDeps, options: AttemptPumpOptions, workerId: 
       ? nextAttemptAt(claimed.attempts + 1, startedAt, { retryAfter: retryHint(result, startedAt), scale, random: options.random ?? Math.random })
       : null;
   await deps.db.transaction(async (tx) => {
+    // Disabled or deleted meanwhile: the delivery was cancelled, and the endpoint's state is not this attempt's to change.
+    if (!(await stillHeld(tx, claimed, workerId))) return;
     let disable: 'failing' | 'gone' | null = outcome === 'gone' ? 'gone' : null;
     if (outcome === 'succeeded') await markEndpointHealthy(tx, tenantId, endpointId);
     else {
@@ -133,7 +148,7 @@ async function runAttempt(deps: AppDeps, options: AttemptPumpOptions, workerId: 
     const status = outcome === 'succeeded' ? 'succeeded' : retryAt === null ? 'failed' : disable ? 'cancelled' : 'pending';
     const record = { status, nextAttemptAt: status === 'pending' ? retryAt : null, attemptedAt: startedAt } as const;
     const kept = { responseStatus: result.status, responseBody: result.body, latencyMs: result.latencyMs, error: result.error };
-    if (!(await recordAttempt(tx, claimed, workerId, { ...record, ...kept }, now))) return;
+    await recordAttempt(tx, claimed, workerId, { ...record, ...kept }, now);
     if (disable && (await disableEndpoint(tx, tenantId, endpointId, disable, now))) {
       await cancelPendingDeliveries(tx, tenantId, endpointId, ENDPOINT_DISABLED_ERROR, now);
       if (disable === 'failing') {

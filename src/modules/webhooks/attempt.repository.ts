@@ -95,6 +95,17 @@ export async function recordAttempt(tx: Queryable, claimed: ClaimedAttempt, work
   return result.rowCount > 0;
 }
 
+/** Locks the delivery for the outcome's transaction; false when this worker no longer holds it or it left `pending`. */
+export async function stillHeld(tx: Queryable, claimed: ClaimedAttempt, workerId: string): Promise<boolean> {
+  const result = await tx.query('SELECT 1 FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND status = $4 FOR UPDATE', [
+    claimed.tenant_id,
+    claimed.id,
+    workerId,
+    'pending',
+  ]);
+  return result.rows.length > 0;
+}
+
 /** A success clears the endpoint's failing state. */
 export async function markEndpointHealthy(tx: Queryable, tenantId: number, endpointId: number): Promise<void> {
   await tx.query('UPDATE webhook_endpoints SET failing_since = NULL WHERE tenant_id = $1 AND id = $2 AND failing_since IS NOT NULL', [tenantId, endpointId]);
