@@ -14,6 +14,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { callApi, createEndpoint, deliveries, emitEvents } from '../support/outbound-webhooks.js';
 import { webhookAttemptPump } from '../../src/modules/webhooks/attempt-pump.js';
 import { dispatchBatch } from '../../src/modules/webhooks/dispatch-pump.js';
+import { pruneEvents } from '../../src/modules/events/event-log.repository.js';
 
 let h: Harness;
 let receiver: WebhookReceiver;
@@ -257,6 +258,20 @@ describe('dispatch across workers and retention', () => {
     expect(rows.map((row) => [Number(row.endpoint_id), Number(row.event_id)])).toEqual(
       endpoints.flatMap((endpoint) => eventIds.map((id) => [endpoint.id, id])),
     );
+  });
+
+  it('skips events pruned before dispatch, with an error line', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url() });
+    const pruned = await emitEvents(h, seed.tenant_id, 2);
+    h.clock.advance(1);
+    await h.deps.db.transaction((tx) => pruneEvents(tx, h.clock.now()));
+    const [kept] = await emitEvents(h, seed.tenant_id);
+    const errors: object[] = [];
+    const logger = { info: () => undefined, warn: () => undefined, error: (fields: object) => void errors.push(fields) };
+    while ((await dispatchBatch(h.deps, logger, h.clock.now())) > 0);
+    expect((await deliveries(h, seed, endpoint.id)).map((delivery) => delivery.event_id)).toEqual([kept]);
+    expect(errors).toContainEqual({ tenant: seed.tenant_id, from: pruned[0], through: pruned[1] });
   });
 
   it('waits as long as a longer Retry-After on 429 asks (scaled)', async () => {
