@@ -63,6 +63,7 @@ import {
   updateWebhookEndpoint,
 } from './modules/webhooks/routes/endpoint-routes.js';
 import { getWebhookDelivery, listWebhookDeliveries, redeliverWebhookDelivery } from './modules/webhooks/routes/delivery-routes.js';
+import { listEventLog } from './modules/events/routes/list-event-log.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -133,4 +134,5 @@ export const apiRoutes: AnyRoute[] = [
   listWebhookDeliveries,
   getWebhookDelivery,
   redeliverWebhookDelivery,
+  listEventLog,
 ];

@@ -1,7 +1,7 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
-import { conversationOn, listedMessage, sentMessageId } from './requests.js';
+import { conversationOn, listedMessage, postConversation, sentMessageId } from './requests.js';
 import { addMembership, createDraft, createUser, insertMessage, roleId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
@@ -75,6 +75,7 @@ export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly 
   'GET /api/v1/webhook-endpoints/:id/deliveries': { permission: 'webhooks.manage', scopes: 'full-access' },
   'GET /api/v1/webhook-endpoints/:id/deliveries/:deliveryId': { permission: 'webhooks.manage', scopes: 'full-access' },
   'POST /api/v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliver': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'GET /api/v1/events/log': { permission: 'conversations.view', scopes: ['conversations:read'] },
 };
 
 export interface SampleRequest {
@@ -394,4 +395,9 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'POST /api/v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliver': onWebhookEndpoint('/deliveries/{delivery}/redeliver'),
   'GET /api/v1/files/:id/content': signedFileLink('content'),
   'GET /api/v1/files/:id/thumbnail': signedFileLink('thumbnail'),
+  // A conversation made through the API first, so the page holds events (seeded rows have none).
+  'GET /api/v1/events/log': async (h, seed) => {
+    await postConversation(h, seed, { channel_id: seed.channels.telegram, address: `log-${Math.random().toString(36).slice(2)}` });
+    return { url: '/api/v1/events/log?after=0&limit=50&types[]=conversation.created&types[]=customer.created' };
+  },
 };
