@@ -130,6 +130,19 @@ describe('dispatch and signatures', () => {
     expect(await deliveries(h, seed, unsubscribed.id)).toEqual([]);
   });
 
+  it('delivers what the API wrote: POST /customers arrives as customer.created carrying the customer as the API shows it', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/crm'), event_types: ['customer.created'] });
+    const created = await callApi(h, seed, 'POST', '/api/v1/customers', { first_name: 'Ceyda', last_name: 'Zed', country_id: 792 });
+    expect(created.status).toBe(201);
+    await h.drainJobs();
+    const [request] = receiver.received.filter((received) => received.path === '/crm');
+    const event = verify(endpoint.secret, request!);
+    expect(event).toMatchObject({ type: 'customer.created', tenant_id: seed.tenant_id, actor: { type: 'user', id: seed.user_id } });
+    const shown = await callApi(h, seed, 'GET', `/api/v1/customers/${created.json.data.id}`);
+    expect(event.data).toEqual(shown.json.data);
+  });
+
   it('signs with both secrets during a rotation overlap, and with the new one only after it', async () => {
     const seed = await h.seedTenant();
     const endpoint = await createEndpoint(h, seed, { url: receiver.url() });
