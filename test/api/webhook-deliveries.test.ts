@@ -352,6 +352,16 @@ describe('the attempt itself', () => {
     expect((await deliveries(h, seed, endpoint.id))[0]).toMatchObject({ status: 'pending', error: 'Blocked address 127.0.0.1.', response_status: null });
   });
 
+  it('follows no redirect: a 3xx fails the delivery without a retry', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/moved') });
+    receiver.scriptPath('/moved', { status: 302, headers: { location: receiver.url('/elsewhere') } });
+    await emitEvents(h, seed.tenant_id);
+    await h.drainJobs();
+    expect((await deliveries(h, seed, endpoint.id))[0]).toMatchObject({ status: 'failed', attempts: 1, response_status: 302, error: 'HTTP 302.' });
+    expect(receiver.received.map((request) => request.path)).toEqual(['/moved']);
+  });
+
   it('reads at most 64 KiB of an answer and keeps its first 2,048 bytes; a 2xx stays a success', async () => {
     const seed = await h.seedTenant();
     const endpoint = await createEndpoint(h, seed, { url: receiver.url() });

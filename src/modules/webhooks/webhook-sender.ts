@@ -57,6 +57,9 @@ export async function sendWebhook(request: WebhookRequest, options: SendOptions)
     const check = await Promise.race([checkHost(hostOf(url), options.allowed), deadline]);
     if (check === 'timeout') return failed(timeoutMessage);
     if (!check.ok) return failed(check.reason === 'blocked' ? `Blocked address ${check.address}.` : `Connection failed: ${check.error}.`);
+    // Plain http stays confined to the allowed networks, whatever the host resolves to now.
+    const outside = url.protocol === 'http:' ? check.addresses.find((entry) => !options.allowed.contains(entry.address)) : undefined;
+    if (outside) return failed(`Blocked address ${outside.address}.`);
     const target = check.addresses[0]!;
     return await exchange(url, request, pinnedLookup(target.address, target.family), deadline, timeoutMessage, latency);
   } finally {
