@@ -9,6 +9,7 @@ import { isRefusedAddress } from '../../src/modules/webhooks/address-policy.js';
 import { URL_MESSAGES, webhookUrlProblem } from '../../src/modules/webhooks/url-rules.js';
 import { nextAttemptAt, retryAfterSeconds, RETRY_DELAYS_SECONDS } from '../../src/modules/webhooks/retry-schedule.js';
 import { embeddedIpv4, NetworkList } from '../../src/platform/networks.js';
+import { loadConfig } from '../../src/config.js';
 
 const BODY =
   '{"id":1042,"type":"conversation.updated","timestamp":"2026-11-24T18:42:07Z","tenant_id":2,"actor":{"type":"customer","id":77,"name":null},"data":{"id":318}}';
@@ -101,5 +102,23 @@ describe('webhook addresses', () => {
     expect(await webhookUrlProblem('https://localhost/hook', none)).toBe(URL_MESSAGES.public);
     expect(await webhookUrlProblem('http://localhost/hook', none)).toBe(URL_MESSAGES.https);
     expect(await webhookUrlProblem('http://localhost/hook', new NetworkList(['127.0.0.0/8', '::1/128']))).toBeNull();
+  });
+});
+
+describe('webhook configuration', () => {
+  it('reads the FLEXTELL_WEBHOOK_* variables with their defaults and refuses bad values', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      allowedNetworks: [],
+      timeoutMs: 15000,
+      concurrency: 8,
+      disableAfterDays: 5,
+      deliveryRetentionDays: 30,
+      retryScale: 1,
+    });
+    const set = loadConfig({ FLEXTELL_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32, ::1/128', FLEXTELL_WEBHOOK_RETRY_SCALE: '0.001' }).webhooks;
+    expect(set).toMatchObject({ allowedNetworks: ['127.0.0.1/32', '::1/128'], retryScale: 0.001 });
+    expect(() => loadConfig({ FLEXTELL_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/33' })).toThrow(/FLEXTELL_WEBHOOK_ALLOWED_NETWORKS/);
+    expect(() => loadConfig({ FLEXTELL_WEBHOOK_RETRY_SCALE: '0' })).toThrow(/FLEXTELL_WEBHOOK_RETRY_SCALE/);
+    expect(() => loadConfig({ FLEXTELL_WEBHOOK_TIMEOUT_MS: '999' })).toThrow(/FLEXTELL_WEBHOOK_TIMEOUT_MS/);
   });
 });
