@@ -203,6 +203,42 @@ describe('retries', () => {
     expect((await callApi(h, seed, 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`)).json.data.failing_since).toBeNull();
   });
 
+  it('a receiver answering 500 for ten minutes then recovering gets every event, signed, on the real schedule', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/flaky') });
+    h.deps.config.webhooks.retryScale = 1;
+    try {
+      const start = h.clock.now().getTime();
+      const elapsed = () => (h.clock.now().getTime() - start) / 1000;
+      receiver.setDefault({ status: 500 });
+      const eventIds: number[] = [];
+      const emitAt = new Set([0, 60, 300]);
+      while ((await deliveries(h, seed, endpoint.id, '?status=succeeded')).length < 3) {
+        if (emitAt.has(elapsed())) eventIds.push(...(await emitEvents(h, seed.tenant_id)));
+        if (elapsed() >= 600) receiver.setDefault({ status: 200 });
+        await h.drainJobs();
+        expect(elapsed()).toBeLessThan(3 * 3600);
+        h.clock.advance(30);
+      }
+      const delivered = receiver.received.filter((request) => request.path === '/flaky');
+      const attemptsOf = (id: number) => delivered.filter((request) => request.headers['webhook-id'] === `evt_${seed.tenant_id}_${id}`);
+      // Attempts at 0, +5.5 s, +330 s, +1980 s (jitter pinned to +10 %), on the 30-second steps of this clock.
+      expect(eventIds.map((id) => attemptsOf(id).length)).toEqual([4, 4, 3]);
+      const times = attemptsOf(eventIds[0]!).map((request) => Number(request.headers['webhook-timestamp']) - start / 1000);
+      expect(times).toEqual([0, 30, 360, 2340]);
+      const last = attemptsOf(eventIds[0]!).at(-1)!;
+      vi.useFakeTimers({ toFake: ['Date'], now: Number(last.headers['webhook-timestamp']) * 1000 });
+      try {
+        expect((new Webhook(endpoint.secret).verify(last.body, last.headers) as any).id).toBe(eventIds[0]);
+      } finally {
+        vi.useRealTimers();
+      }
+      expect((await deliveries(h, seed, endpoint.id)).every((delivery) => delivery.status === 'succeeded')).toBe(true);
+    } finally {
+      h.deps.config.webhooks.retryScale = 0.001;
+    }
+  });
+
   it('gives up after the 10th attempt; a 4xx other than 408, 410, 429 is not retried', async () => {
     const seed = await h.seedTenant();
     const endpoint = await createEndpoint(h, seed, { url: receiver.url() });
