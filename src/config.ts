@@ -37,6 +37,8 @@ export interface Config {
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number; maxTokens: number };
   jobConcurrency: number;
   jobLeaseSeconds: number;
+  /** How long events stay in the log (docs/events.md#retention). */
+  eventRetentionHours: number;
 }
 
 /** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
     jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
+    eventRetentionHours: reader.integer('FLEXTELL_EVENT_RETENTION_HOURS', 72, 1, 8760),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {
