@@ -38,6 +38,8 @@ export interface Config {
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number; maxTokens: number };
   jobConcurrency: number;
   jobLeaseSeconds: number;
+  /** How long events stay in the log (docs/events.md#retention). */
+  eventRetentionHours: number;
   webhooks: WebhookConfig;
 }
 
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
     jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
+    eventRetentionHours: reader.integer('FLEXTELL_EVENT_RETENTION_HOURS', 72, 1, 8760),
     webhooks: readWebhookConfig(reader),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');

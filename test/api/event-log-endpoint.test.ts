@@ -104,7 +104,7 @@ describe('resets', () => {
     const beyond = await readLog(seed.access_token, '?after=99');
     expect(beyond.json).toEqual({ data: [], meta: { reset: true, after: 99, next_after: 4, has_more: false, oldest_event_id: 1, newest_event_id: 4 } });
     // Events 1 … 4 were written now; a cut-off a second later prunes them all.
-    await h.deps.db.transaction((tx) => pruneEvents(tx, new Date(h.clock.now().getTime() + 1000)));
+    await pruneEvents(h.deps.db, new Date(h.clock.now().getTime() + 1000));
     const expired = await readLog(seed.access_token, '?after=2');
     expect(expired.json.meta).toEqual({ reset: true, after: 2, next_after: 4, has_more: false, oldest_event_id: null, newest_event_id: 4 });
     // Without a cursor the log starts at pruned_through: never a reset.

@@ -314,7 +314,7 @@ describe('dispatch across workers and retention', () => {
     const endpoint = await createEndpoint(h, seed, { url: receiver.url() });
     const pruned = await emitEvents(h, seed.tenant_id, 2);
     h.clock.advance(1);
-    await h.deps.db.transaction((tx) => pruneEvents(tx, h.clock.now()));
+    await pruneEvents(h.deps.db, h.clock.now());
     const [kept] = await emitEvents(h, seed.tenant_id);
     const errors: object[] = [];
     const logger = { info: () => undefined, warn: () => undefined, error: (fields: object) => void errors.push(fields) };
