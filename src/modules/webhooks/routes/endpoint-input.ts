@@ -46,7 +46,11 @@ export function endpointFields(creating: boolean) {
   return {
     url: required(rule.string())
       .max(2000)
-      .rule((value: string, context) => webhookUrlProblem(value, (context.loaded as EndpointLoad).allowed))
+      // Checked at creation and on every change; a PUT repeating the stored URL is no change.
+      .rule((value: string, { loaded }) => {
+        const { allowed, endpoint } = loaded as EndpointLoad;
+        return endpoint?.url === value ? null : webhookUrlProblem(value, allowed);
+      })
       .describe('https (http only for FLEXTELL_WEBHOOK_ALLOWED_NETWORKS); the host must resolve to public addresses only.'),
     description: rule.string().nullable().max(1000),
     event_types: required(rule.array())
