@@ -468,6 +468,18 @@ describe('the delivery log and redeliver', () => {
     expectError(await callApi(h, seed, 'POST', `${base}/${original.id}/redeliver`), 409, 'conflict', 'The webhook endpoint is disabled. Enable it first.');
   });
 
+  it('an endpoint enabled again receives events committed from then on, never those of its disabled time', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url() });
+    await callApi(h, seed, 'PUT', `/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: false });
+    await emitEvents(h, seed.tenant_id);
+    await h.drainJobs();
+    await callApi(h, seed, 'PUT', `/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: true });
+    const [after] = await emitEvents(h, seed.tenant_id);
+    await h.drainJobs();
+    expect((await deliveries(h, seed, endpoint.id)).map((delivery) => delivery.event_id)).toEqual([after]);
+  });
+
   it('cancels pending deliveries when the endpoint is disabled or deleted', async () => {
     const seed = await h.seedTenant();
     const disabled = await createEndpoint(h, seed, { url: receiver.url() });

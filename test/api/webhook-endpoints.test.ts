@@ -138,6 +138,15 @@ describe('webhook endpoints', () => {
     await create(seed);
   });
 
+  it('holds the limit under concurrent creates', async () => {
+    const seed = await h.seedTenant();
+    const body = { url: RECEIVER, event_types: ['*'] };
+    const answers = await Promise.all(Array.from({ length: 24 }, () => call(seed, 'POST', '/api/v1/webhook-endpoints', body)));
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(20);
+    expect(answers.filter((answer) => answer.status === 409)).toHaveLength(4);
+    expect((await sql(h, 'SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1', [seed.tenant_id]))[0]!.n).toBe(20);
+  });
+
   it('answers the documented 422 messages for the body', async () => {
     const seed = await h.seedTenant();
     const post = (body: unknown) => call(seed, 'POST', '/api/v1/webhook-endpoints', body);
