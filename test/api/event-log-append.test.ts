@@ -93,3 +93,33 @@ describe('the retention job', () => {
     expect(await readEventHead(h.deps.db, seed.tenant_id)).toEqual({ lastId: 2, prunedThrough: 1, oldestId: 2 });
   });
 });
+
+describe('concurrent writers', () => {
+  it('get consecutive ids, and a reader polling meanwhile never skips one (visibility order = id order)', async () => {
+    const seed = await h.seedTenant();
+    const seen: number[] = [];
+    let writing = true;
+    const reader = (async () => {
+      // Whatever a read returns must continue the ids seen so far without a gap: a later commit with a lower id would break it.
+      while (writing || seen.length < 40) {
+        const events = await readEventsAfter(h.deps.db, seed.tenant_id, seen.at(-1) ?? 0, 100);
+        seen.push(...events.map((event) => event.id));
+        if (!writing && events.length === 0) break;
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        h.deps.db.transaction(async (tx) => {
+          recordEvents(tx, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: index, change: 'updated', data: { id: index } });
+          // Some work between the record and the commit, so transactions overlap on PostgreSQL.
+          await tx.query('SELECT pg_sleep(0.002)');
+        }),
+      ),
+    );
+    writing = false;
+    await reader;
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    const stored = await readEventsAfter(h.deps.db, seed.tenant_id, 0, 100);
+    expect(new Set(stored.map((event) => event.data.id)).size).toBe(40);
+  });
+});
