@@ -398,6 +398,20 @@ describe('the attempt itself', () => {
     expect(receiver.received.map((request) => request.path)).toEqual(['/moved']);
   });
 
+  it('fails a delivery whose signing secret this server cannot decrypt, without sending it', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/sealed') });
+    const foreign = h.deps.box.encrypt('whsec_x', `webhook:${seed.tenant_id}:${endpoint.id + 1}`);
+    await sql(h, 'UPDATE webhook_endpoints SET secret_sealed = $3 WHERE tenant_id = $1 AND id = $2', [seed.tenant_id, endpoint.id, foreign]);
+    await emitEvents(h, seed.tenant_id);
+    await h.drainJobs();
+    expect((await deliveries(h, seed, endpoint.id))[0]).toMatchObject({
+      status: 'failed',
+      error: "The endpoint's signing secret cannot be decrypted with this server's encryption key.",
+    });
+    expect(receiver.received).toEqual([]);
+  });
+
   it('reads at most 64 KiB of an answer and keeps its first 2,048 bytes; a 2xx stays a success', async () => {
     const seed = await h.seedTenant();
     const endpoint = await createEndpoint(h, seed, { url: receiver.url() });

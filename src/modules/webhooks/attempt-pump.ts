@@ -90,6 +90,7 @@ function bodyOf(deps: AppDeps, event: Record<string, unknown>, now: Date): Buffe
 async function attempt(
   deps: AppDeps,
   context: AttemptContext & { event: Record<string, unknown> },
+  secrets: string[],
   claimed: ClaimedAttempt,
   now: Date,
 ): Promise<AttemptResult> {
@@ -101,7 +102,7 @@ async function attempt(
     'user-agent': 'Flextell-Webhooks/1.0',
     'webhook-id': webhookId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signatureHeader(signingSecrets(deps.box, context.endpoint, now), webhookId, timestamp, body),
+    'webhook-signature': signatureHeader(secrets, webhookId, timestamp, body),
   };
   const allowed = new NetworkList(deps.config.webhooks.allowedNetworks);
   return sendWebhook({ url: context.endpoint.url, headers, body }, { allowed, timeoutMs: deps.config.webhooks.timeoutMs });
@@ -120,13 +121,24 @@ function outcomeOf(result: AttemptResult): Outcome {
 async function runAttempt(deps: AppDeps, options: AttemptPumpOptions, workerId: string, claimed: ClaimedAttempt): Promise<void> {
   const startedAt = deps.clock.now();
   const context = await loadAttemptContext(deps.db, claimed);
-  if (!context || !context.endpoint.enabled || !context.event) {
-    const error = !context ? ENDPOINT_DELETED_ERROR : !context.endpoint.enabled ? ENDPOINT_DISABLED_ERROR : 'Event no longer available.';
-    const record = { status: context?.event ? ('cancelled' as const) : ('failed' as const), nextAttemptAt: null, attemptedAt: startedAt };
-    await recordAttempt(deps.db, claimed, workerId, { ...record, responseStatus: null, responseBody: null, latencyMs: 0, error }, startedAt);
-    return;
+  const settle = (status: 'cancelled' | 'failed', error: string) =>
+    recordAttempt(
+      deps.db,
+      claimed,
+      workerId,
+      { status, nextAttemptAt: null, attemptedAt: startedAt, responseStatus: null, responseBody: null, latencyMs: 0, error },
+      startedAt,
+    );
+  if (!context) return void (await settle('cancelled', ENDPOINT_DELETED_ERROR));
+  if (!context.endpoint.enabled) return void (await settle('cancelled', ENDPOINT_DISABLED_ERROR));
+  if (!context.event) return void (await settle('failed', 'Event no longer available.'));
+  let secrets: string[];
+  try {
+    secrets = signingSecrets(deps.box, context.endpoint, startedAt);
+  } catch {
+    return void (await settle('failed', "The endpoint's signing secret cannot be decrypted with this server's encryption key."));
   }
-  const result = await attempt(deps, { ...context, event: context.event }, claimed, startedAt);
+  const result = await attempt(deps, { ...context, event: context.event }, secrets, claimed, startedAt);
   const outcome = outcomeOf(result);
   const now = deps.clock.now();
   const { tenant_id: tenantId, endpoint_id: endpointId } = claimed;
