@@ -14,6 +14,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { callApi, createEndpoint, deliveries, emitEvents } from '../support/outbound-webhooks.js';
 import { webhookAttemptPump } from '../../src/modules/webhooks/attempt-pump.js';
 import { dispatchBatch } from '../../src/modules/webhooks/dispatch-pump.js';
+import { PumpRunner } from '../../src/platform/jobs/work-pump.js';
 import { pruneEvents } from '../../src/modules/events/event-log.repository.js';
 
 let h: Harness;
@@ -371,6 +372,30 @@ describe('the attempt itself', () => {
     expect(stuck).toMatchObject({ status: 'pending', attempts: 1, response_status: null, error: 'Timeout after 3000 ms.' });
     expect(stuck.latency_ms).toBeGreaterThanOrEqual(3000);
     expect(stuck.latency_ms).toBeLessThan(6000);
+  });
+
+  it('a shutdown cuts an attempt short and hands its delivery back, uncounted', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/stall') });
+    receiver.hangOn('/stall');
+    await emitEvents(h, seed.tenant_id);
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    while ((await dispatchBatch(h.deps, silent, h.clock.now())) > 0);
+    const runner = new PumpRunner(webhookAttemptPump(h.deps, { logger: silent, random: () => 1 }), {
+      db: h.deps.db,
+      clock: h.clock,
+      logger: silent,
+      pollIntervalMs: 50,
+    });
+    runner.start();
+    await waitFor(async () => receiver.received.some((request) => request.path === '/stall'), 10_000);
+    await runner.stop();
+    // Neither counted nor recorded as a timeout: the next worker makes the attempt again at once.
+    const [row] = await sql(h, 'SELECT status, attempts, error, locked_by FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2', [
+      seed.tenant_id,
+      endpoint.id,
+    ]);
+    expect(row).toEqual({ status: 'pending', attempts: 0, error: null, locked_by: null });
   });
 
   it('checks the address again at every attempt', async () => {

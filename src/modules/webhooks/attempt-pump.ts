@@ -12,6 +12,7 @@ import {
   markEndpointFailing,
   markEndpointHealthy,
   recordAttempt,
+  releaseDelivery,
   stillHeld,
   type AttemptContext,
   type ClaimedAttempt,
@@ -48,6 +49,8 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
   // The clock time of the last claim that found nothing. The clock has whole seconds, so until it moves on (or new
   // deliveries are signalled) no other delivery can be due: idle loops then skip the query instead of each polling.
   let foundNothingAt: number | null = null;
+  // Stopping the worker aborts the attempts in flight; each hands its delivery back uncounted (runAttempt).
+  const inFlight = new Set<AbortController>();
   void deps.db
     .watchChanges(DELIVERIES_CHANGE_CHANNEL, () => {
       foundNothingAt = null;
@@ -57,6 +60,9 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
     name: 'webhook-attempts',
     wakeChannel: DELIVERIES_CHANGE_CHANNEL,
     loops: deps.config.webhooks.concurrency,
+    stopping: () => {
+      for (const controller of inFlight) controller.abort();
+    },
     run: async (now) => {
       if (foundNothingAt === now.getTime()) return 0;
       const busy = [...running].filter(([, count]) => count >= PER_ENDPOINT).map(([key]) => key);
@@ -68,9 +74,12 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
       }
       const key = `${claimed.tenant_id}:${claimed.endpoint_id}`;
       running.set(key, (running.get(key) ?? 0) + 1);
+      const controller = new AbortController();
+      inFlight.add(controller);
       try {
-        await runAttempt(deps, options, workerId, claimed);
+        await runAttempt(deps, options, workerId, claimed, controller.signal);
       } finally {
+        inFlight.delete(controller);
         const left = (running.get(key) ?? 1) - 1;
         if (left > 0) running.set(key, left);
         else running.delete(key);
@@ -93,6 +102,7 @@ async function attempt(
   secrets: string[],
   claimed: ClaimedAttempt,
   now: Date,
+  signal: AbortSignal,
 ): Promise<AttemptResult> {
   const body = bodyOf(deps, context.event, now);
   const webhookId = webhookIdOf(claimed.tenant_id, claimed.event_id);
@@ -105,7 +115,7 @@ async function attempt(
     'webhook-signature': signatureHeader(secrets, webhookId, timestamp, body),
   };
   const allowed = new NetworkList(deps.config.webhooks.allowedNetworks);
-  return sendWebhook({ url: context.endpoint.url, headers, body }, { allowed, timeoutMs: deps.config.webhooks.timeoutMs });
+  return sendWebhook({ url: context.endpoint.url, headers, body }, { allowed, timeoutMs: deps.config.webhooks.timeoutMs, signal });
 }
 
 type Outcome = 'succeeded' | 'retry' | 'failed' | 'gone';
@@ -118,7 +128,7 @@ function outcomeOf(result: AttemptResult): Outcome {
   return 'failed';
 }
 
-async function runAttempt(deps: AppDeps, options: AttemptPumpOptions, workerId: string, claimed: ClaimedAttempt): Promise<void> {
+async function runAttempt(deps: AppDeps, options: AttemptPumpOptions, workerId: string, claimed: ClaimedAttempt, signal: AbortSignal): Promise<void> {
   const startedAt = deps.clock.now();
   const context = await loadAttemptContext(deps.db, claimed);
   const settle = (status: 'cancelled' | 'failed', error: string) =>
@@ -138,7 +148,9 @@ async function runAttempt(deps: AppDeps, options: AttemptPumpOptions, workerId: 
   } catch {
     return void (await settle('failed', "The endpoint's signing secret cannot be decrypted with this server's encryption key."));
   }
-  const result = await attempt(deps, { ...context, event: context.event }, secrets, claimed, startedAt);
+  const result = await attempt(deps, { ...context, event: context.event }, secrets, claimed, startedAt, signal);
+  // Cut off by a shutdown: not counted, and due again at once for whichever worker runs next.
+  if (signal.aborted) return releaseDelivery(deps.db, claimed, workerId);
   const outcome = outcomeOf(result);
   const now = deps.clock.now();
   const { tenant_id: tenantId, endpoint_id: endpointId } = claimed;

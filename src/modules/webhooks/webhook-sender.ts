@@ -34,7 +34,11 @@ export interface AttemptResult {
 export interface SendOptions {
   allowed: NetworkList;
   timeoutMs: number;
+  /** Aborts the attempt (shutdown): it ends at once with the error `Aborted.`. */
+  signal?: AbortSignal;
 }
+
+export const ABORTED_ERROR = 'Aborted.';
 
 function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
@@ -50,18 +54,21 @@ export async function sendWebhook(request: WebhookRequest, options: SendOptions)
   const timeoutMessage = `Timeout after ${options.timeoutMs} ms.`;
   const url = new URL(request.url);
   let timer: NodeJS.Timeout | undefined;
+  // The timeout and an abort both end the attempt through `deadline`; which one it was decides the error.
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+    options.signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
   });
+  const endMessage = () => (options.signal?.aborted ? ABORTED_ERROR : timeoutMessage);
   try {
     const check = await Promise.race([checkHost(hostOf(url), options.allowed), deadline]);
-    if (check === 'timeout') return failed(timeoutMessage);
+    if (check === 'timeout') return failed(endMessage());
     if (!check.ok) return failed(check.reason === 'blocked' ? `Blocked address ${check.address}.` : `Connection failed: ${check.error}.`);
     // Plain http stays confined to the allowed networks, whatever the host resolves to now.
     const outside = url.protocol === 'http:' ? check.addresses.find((entry) => !options.allowed.contains(entry.address)) : undefined;
     if (outside) return failed(`Blocked address ${outside.address}.`);
     const target = check.addresses[0]!;
-    return await exchange(url, request, pinnedLookup(target.address, target.family), deadline, timeoutMessage, latency);
+    return await exchange(url, request, pinnedLookup(target.address, target.family), deadline, endMessage, latency);
   } finally {
     clearTimeout(timer);
   }
@@ -72,7 +79,7 @@ function exchange(
   request: WebhookRequest,
   lookup: LookupFunction,
   deadline: Promise<'timeout'>,
-  timeoutMessage: string,
+  endMessage: () => string,
   latency: () => number,
 ): Promise<AttemptResult> {
   return new Promise<AttemptResult>((resolve) => {
@@ -90,7 +97,7 @@ function exchange(
       agent: false,
     });
     void deadline.then(() => {
-      finish({ status: null, body: null, retryAfter: null, error: timeoutMessage });
+      finish({ status: null, body: null, retryAfter: null, error: endMessage() });
       outgoing.destroy();
     });
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
