@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 import { DEFAULT_LEASE_SECONDS } from './platform/jobs/job-queue.js';
+import { isNetwork } from './platform/networks.js';
 
 /**
  * Every environment variable the product reads, validated once at start-up (README.md#configuration).
@@ -37,6 +38,21 @@ export interface Config {
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number; maxTokens: number };
   jobConcurrency: number;
   jobLeaseSeconds: number;
+  /** How long events stay in the log (docs/events.md#retention). */
+  eventRetentionHours: number;
+  webhooks: WebhookConfig;
+}
+
+/** Outbound webhooks (docs/webhooks.md#configuration). */
+export interface WebhookConfig {
+  /** IPs / CIDRs exempt from the SSRF refusal list, where plain http is allowed too (tests' loopback receivers). */
+  allowedNetworks: string[];
+  timeoutMs: number;
+  concurrency: number;
+  disableAfterDays: number;
+  deliveryRetentionDays: number;
+  /** Test hook: multiplies every retry delay (tests use 0.001); 1 in production. */
+  retryScale: number;
 }
 
 /** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
@@ -151,6 +167,29 @@ function parseEncryptionKey(reader: Reader): Buffer | null {
   return null;
 }
 
+function readWebhookConfig(reader: Reader): WebhookConfig {
+  const allowedNetworks = (reader.raw('FLEXTELL_WEBHOOK_ALLOWED_NETWORKS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (allowedNetworks.some((entry) => !isNetwork(entry))) {
+    reader.problems.push(`FLEXTELL_WEBHOOK_ALLOWED_NETWORKS must be comma-separated IP addresses or CIDRs (got "${allowedNetworks.join(',')}").`);
+  }
+  const scaleText = reader.raw('FLEXTELL_WEBHOOK_RETRY_SCALE');
+  const retryScale = scaleText === null ? 1 : Number(scaleText);
+  if (!/^\d+(\.\d+)?$/.test(scaleText ?? '1') || !(retryScale > 0) || retryScale > 1) {
+    reader.problems.push(`FLEXTELL_WEBHOOK_RETRY_SCALE must be a number above 0 and at most 1 (got "${scaleText}").`);
+  }
+  return {
+    allowedNetworks: allowedNetworks.filter(isNetwork),
+    timeoutMs: reader.integer('FLEXTELL_WEBHOOK_TIMEOUT_MS', 15000, 1000, 60000),
+    concurrency: reader.integer('FLEXTELL_WEBHOOK_CONCURRENCY', 8, 1, 256),
+    disableAfterDays: reader.integer('FLEXTELL_WEBHOOK_DISABLE_AFTER_DAYS', 5, 1, 60),
+    deliveryRetentionDays: reader.integer('FLEXTELL_WEBHOOK_DELIVERY_RETENTION_DAYS', 30, 1, 365),
+    retryScale: retryScale > 0 && retryScale <= 1 ? retryScale : 1,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const reader = new Reader(env);
   const dataDir = path.resolve(reader.string('FLEXTELL_DATA_DIR', './.flextell'));
@@ -211,6 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
     jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
+    eventRetentionHours: reader.integer('FLEXTELL_EVENT_RETENTION_HOURS', 72, 1, 8760),
+    webhooks: readWebhookConfig(reader),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

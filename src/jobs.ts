@@ -8,9 +8,22 @@ import { registerTelegramWebhookJob } from './modules/channels/register-telegram
 import { downloadMediaJob } from './modules/inbound/download-media.job.js';
 import { agentRunJob } from './modules/agent/runs/agent-run.job.js';
 import { idempotencyCleanupJob } from './modules/idempotency/idempotency-cleanup.job.js';
+import { eventRetentionJob } from './modules/events/event-retention.job.js';
+import { webhookRetentionJob } from './modules/webhooks/webhook-retention.job.js';
+import { webhookDispatchPump } from './modules/webhooks/dispatch-pump.js';
+import { webhookAttemptPump } from './modules/webhooks/attempt-pump.js';
 
 /** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set and the inbound events' pump (README "Background jobs"). */
-export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, registerTelegramWebhookJob, downloadMediaJob, agentRunJob, idempotencyCleanupJob];
+export const jobs: AnyJob[] = [
+  deliverMessageJob,
+  oauthCleanupJob,
+  registerTelegramWebhookJob,
+  downloadMediaJob,
+  agentRunJob,
+  idempotencyCleanupJob,
+  webhookRetentionJob,
+  eventRetentionJob,
+];
 
 export interface JobWorkerOptions {
   /** The jitter source (tests pin it so retry times are predictable). */
@@ -29,6 +42,6 @@ export function createJobWorker(deps: AppDeps, logger: WorkerLogger, options: Jo
     ...options,
     handlers: Object.fromEntries(jobs.map((job) => [job.type, (context) => job.handler(context, deps)])),
     recurring: jobs.flatMap((job) => (job.everyMs === undefined ? [] : [{ type: job.type, everyMs: job.everyMs }])),
-    pumps: [inboundPump(deps, { random: options.random })],
+    pumps: [inboundPump(deps, { random: options.random }), webhookDispatchPump(deps, { logger }), webhookAttemptPump(deps, { logger, random: options.random })],
   });
 }

@@ -54,6 +54,16 @@ import {
   listKnowledgeArticles,
   updateKnowledgeArticle,
 } from './modules/knowledge/routes/article-routes.js';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookEndpoints,
+  rotateWebhookSecret,
+  updateWebhookEndpoint,
+} from './modules/webhooks/routes/endpoint-routes.js';
+import { getWebhookDelivery, listWebhookDeliveries, redeliverWebhookDelivery } from './modules/webhooks/routes/delivery-routes.js';
+import { listEventLog } from './modules/events/routes/list-event-log.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -115,4 +125,14 @@ export const apiRoutes: AnyRoute[] = [
   getKnowledgeArticle,
   updateKnowledgeArticle,
   deleteKnowledgeArticle,
+  listWebhookEndpoints,
+  createWebhookEndpoint,
+  getWebhookEndpoint,
+  updateWebhookEndpoint,
+  deleteWebhookEndpoint,
+  rotateWebhookSecret,
+  listWebhookDeliveries,
+  getWebhookDelivery,
+  redeliverWebhookDelivery,
+  listEventLog,
 ];

@@ -50,7 +50,7 @@ describe('system roles', () => {
         role,
       ).toEqual([...SYSTEM_ROLE_PERMISSIONS[role]]);
     }
-    expect(SYSTEM_ROLES.map((role) => SYSTEM_ROLE_PERMISSIONS[role].length)).toEqual([15, 14, 11, 7]);
+    expect(SYSTEM_ROLES.map((role) => SYSTEM_ROLE_PERMISSIONS[role].length)).toEqual([16, 15, 11, 7]);
   });
 
   it('a new tenant gets the four system roles in order, each with exactly its permissions', async () => {

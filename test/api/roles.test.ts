@@ -28,8 +28,8 @@ const VIEWER_PERMISSIONS = [
 ];
 const catalogue = (ids: number[]) => ids.map((id) => ({ id, name: PERMISSIONS[id - 1] }));
 const SYSTEM = {
-  Owner: catalogue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
-  Admin: catalogue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15]),
+  Owner: catalogue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]),
+  Admin: catalogue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16]),
   Agent: catalogue([1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 14]),
   Viewer: VIEWER_PERMISSIONS,
 };
@@ -76,7 +76,7 @@ describe('GET /roles and GET /roles/{id}', () => {
     });
     expectExactJson(response.json.data, expected);
     for (const role of response.json.data) expect(Object.keys(role)).toEqual(ROLE_KEYS);
-    expect(expected.map((role) => role.permissions_count)).toEqual([15, 14, 11, 7, 2]);
+    expect(expected.map((role) => role.permissions_count)).toEqual([16, 15, 11, 7, 2]);
     expect(response.json.meta).toMatchObject({ total: 5, per_page: 15, current_page: 1, path: 'http://127.0.0.1:8080/api/v1/roles' });
 
     const page = await h.request({ url: '/api/v1/roles?per_page=2&page=2', token: seed.access_token });

@@ -1,7 +1,7 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
-import { conversationOn, listedMessage, sentMessageId } from './requests.js';
+import { conversationOn, listedMessage, postConversation, sentMessageId } from './requests.js';
 import { addMembership, createDraft, createUser, insertMessage, roleId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
@@ -66,6 +66,16 @@ export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly 
   'GET /api/v1/agent-runs/:id': { permission: 'conversations.view', scopes: ['conversations:read'] },
   'GET /api/v1/tenant-settings': { permission: 'channels.view', scopes: ['conversations:read', 'channels:write'] },
   'PUT /api/v1/tenant-settings': { permission: 'channels.manage', scopes: ['channels:write'] },
+  'GET /api/v1/webhook-endpoints': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'POST /api/v1/webhook-endpoints': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'GET /api/v1/webhook-endpoints/:id': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'PUT /api/v1/webhook-endpoints/:id': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'DELETE /api/v1/webhook-endpoints/:id': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'POST /api/v1/webhook-endpoints/:id/secret': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'GET /api/v1/webhook-endpoints/:id/deliveries': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'GET /api/v1/webhook-endpoints/:id/deliveries/:deliveryId': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'POST /api/v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliver': { permission: 'webhooks.manage', scopes: 'full-access' },
+  'GET /api/v1/events/log': { permission: 'conversations.view', scopes: ['conversations:read'] },
 };
 
 export interface SampleRequest {
@@ -141,6 +151,52 @@ const onBlacklistEntry =
       [seed.tenant_id, seed.channels.telegram, customer],
     );
     return { url: `/api/v1/channel-blacklists/${rows[0]!.id}`, ...(body === undefined ? {} : { body }) };
+  };
+
+/** A public address as a literal: the sample needs no DNS. */
+const WEBHOOK_URL = 'https://93.184.215.14/hooks/flextell';
+
+/**
+ * A webhook endpoint of the seed's tenant with its secret sealed as the API seals it, and one delivery of an event
+ * (succeeded; `failing`: the endpoint disabled for failing and the delivery failed, so every nullable key is filled);
+ * `path` follows `/webhook-endpoints/{id}`, with `{delivery}` replaced by the delivery's id.
+ */
+const onWebhookEndpoint =
+  (path: string, body?: unknown, failing = false): Sample =>
+  async (h, seed) => {
+    const [{ id }] = (await sql<{ id: number }>(h, `SELECT nextval('webhook_endpoints_id_seq') AS id`)) as [{ id: number }];
+    const sealed = h.deps.box.encrypt(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, `webhook:${seed.tenant_id}:${id}`);
+    await sql(
+      h,
+      `INSERT INTO webhook_endpoints (tenant_id, id, url, event_types, enabled, disabled_reason, disabled_at, failing_since, secret_sealed, created_at, updated_at)
+       VALUES ($1, $2, $3, '["*"]', NOT $5, CASE WHEN $5 THEN 'failing' END, CASE WHEN $5 THEN now() END, CASE WHEN $5 THEN now() END, $4, now(), now())`,
+      [seed.tenant_id, id, WEBHOOK_URL, sealed, failing],
+    );
+    const event = {
+      tenant_id: seed.tenant_id,
+      id: 1,
+      type: 'channel.updated',
+      occurred_at: new Date().toISOString(),
+      actor_type: 'system',
+      actor_id: null,
+      actor_name: null,
+      data: { id: 1 },
+    };
+    await sql(
+      h,
+      `INSERT INTO webhook_event_payloads (tenant_id, event_id, type, event, created_at) VALUES ($1, 1, 'channel.updated', $2, now()) ON CONFLICT DO NOTHING`,
+      [seed.tenant_id, JSON.stringify(event)],
+    );
+    const [delivery] = await sql<{ id: number }>(
+      h,
+      `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, status, attempts, last_attempt_at, response_status, response_body,
+                                       latency_ms, error, created_at, updated_at)
+       VALUES ($1, $2, 1, 'channel.updated', CASE WHEN $3 THEN 'failed' ELSE 'succeeded' END, 1, now(), CASE WHEN $3 THEN 400 ELSE 200 END,
+               CASE WHEN $3 THEN 'Unknown event' END, 12, CASE WHEN $3 THEN 'HTTP 400.' END, now(), now()) RETURNING id`,
+      [seed.tenant_id, id, failing],
+    );
+    const url = `/api/v1/webhook-endpoints/${id}${path.replace('{delivery}', String(delivery!.id))}`;
+    return { url, ...(body === undefined ? {} : { body }) };
   };
 
 /** A fresh article of the seed's tenant, written as the API writes one (language and search vector included). */
@@ -322,6 +378,26 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
     body: { agent: { instructions: 'We sell shoes.' }, flood: { max_messages: 30 } },
   }),
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
+  'GET /api/v1/webhook-endpoints': async (h, seed) => {
+    await onWebhookEndpoint('', undefined, true)(h, seed);
+    return { url: '/api/v1/webhook-endpoints' };
+  },
+  'POST /api/v1/webhook-endpoints': async () => ({
+    url: '/api/v1/webhook-endpoints',
+    body: { url: WEBHOOK_URL, description: 'CRM sync', event_types: ['message.created', 'conversation.updated'] },
+  }),
+  'GET /api/v1/webhook-endpoints/:id': onWebhookEndpoint(''),
+  'PUT /api/v1/webhook-endpoints/:id': onWebhookEndpoint('', { description: 'Renamed', event_types: ['*'] }),
+  'DELETE /api/v1/webhook-endpoints/:id': onWebhookEndpoint(''),
+  'POST /api/v1/webhook-endpoints/:id/secret': onWebhookEndpoint('/secret', { overlap_seconds: 3600 }),
+  'GET /api/v1/webhook-endpoints/:id/deliveries': onWebhookEndpoint('/deliveries?status=failed', undefined, true),
+  'GET /api/v1/webhook-endpoints/:id/deliveries/:deliveryId': onWebhookEndpoint('/deliveries/{delivery}'),
+  'POST /api/v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliver': onWebhookEndpoint('/deliveries/{delivery}/redeliver'),
   'GET /api/v1/files/:id/content': signedFileLink('content'),
   'GET /api/v1/files/:id/thumbnail': signedFileLink('thumbnail'),
+  // A conversation made through the API first, so the page holds events (seeded rows have none).
+  'GET /api/v1/events/log': async (h, seed) => {
+    await postConversation(h, seed, { channel_id: seed.channels.telegram, address: `log-${Math.random().toString(36).slice(2)}` });
+    return { url: '/api/v1/events/log?after=0&limit=50&types[]=conversation.created&types[]=customer.created' };
+  },
 };

@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   'applications.manage',
   'knowledge.view',
   'knowledge.manage',
+  'webhooks.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

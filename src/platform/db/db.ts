@@ -29,6 +29,27 @@ export interface Queryable {
    * rollback. How the job queue wakes workers without anyone having to remember to.
    */
   signalAfterCommit?(channel: string): void;
+  /**
+   * Runs `task` once, when this transaction's work is done, before COMMIT (a second call with the same key is
+   * ignored); `last` tasks after the others. Only a transaction has it: the event log appends its buffered events
+   * this way, so the append is the transaction's last statement (docs/events.md).
+   */
+  beforeCommit?(key: string, task: () => Promise<void>, options?: { last?: boolean }): void;
+}
+
+/** The tasks a transaction runs before its COMMIT, in the order they were first asked for. */
+export class BeforeCommitTasks {
+  private readonly tasks = new Map<string, { task: () => Promise<void>; last: boolean }>();
+
+  add(key: string, task: () => Promise<void>, options: { last?: boolean } = {}): void {
+    if (!this.tasks.has(key)) this.tasks.set(key, { task, last: options.last === true });
+  }
+
+  async run(): Promise<void> {
+    const tasks = [...this.tasks.values()];
+    for (const { task } of tasks.filter((entry) => !entry.last)) await task();
+    for (const { task } of tasks.filter((entry) => entry.last)) await task();
+  }
 }
 
 export interface DbSession extends Queryable {

@@ -13,6 +13,8 @@ export interface WorkPump {
   /** Batches run at once in one process (each holds a database connection while it runs). */
   loops: number;
   run(now: Date): Promise<number>;
+  /** Called when the runner stops, before it waits for the running batches: a pump whose units wait on the network cuts them short here. */
+  stopping?(): void;
 }
 
 /** Runs a pump's loops next to the job worker: a loop runs batches while they find work, then waits for a signal or the poll. */
@@ -50,6 +52,7 @@ export class PumpRunner {
   /** Lets the running batches finish (each is one transaction) and ends the loops. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.pump.stopping?.();
     this.wake();
     await Promise.all(this.loops);
   }
