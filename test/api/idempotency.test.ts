@@ -8,6 +8,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { messageCounts, sql, applicationToken } from '../support/factories.js';
 import { newConversation } from '../support/requests.js';
 import { keyed, keyRows } from '../support/idempotency.js';
+import { eventHead, eventSummary } from '../support/events.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -58,6 +59,19 @@ describe('replay', () => {
     expect(unkeyed.status).toBe(200);
     expect(unkeyed.headers['idempotent-replayed']).toBeUndefined();
     expect(await messageCounts(h, seed.tenant_id, conversation)).toEqual({ counter: 2, rows: 2 });
+  });
+
+  it("a keyed send writes its events with the request's transaction (docs/events.md); the replay writes none", async () => {
+    const seed = await h.seedTenant();
+    const conversation = await newConversation(h, seed, 'website', 'visitor-events');
+    const head = await eventHead(h, seed.tenant_id);
+    const key = newKey();
+    const send = () => keyed(h, key, { url: `/api/v1/conversations/${conversation}/messages`, token: seed.access_token, body: { message: 'Evented once' } });
+    expect((await send()).status).toBe(200);
+    const types = async () => (await eventSummary(h, seed.tenant_id, head)).map((event) => event.split('#')[0]);
+    expect(await types()).toEqual(['message.created', 'conversation.updated']);
+    expect((await send()).headers['idempotent-replayed']).toBe('true');
+    expect(await types()).toHaveLength(2);
   });
 
   it('a created customer (201) is replayed as 201 and created once', async () => {

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from './db.js';
+import { BeforeCommitTasks, type Db, type Queryable } from './db.js';
 
 export interface JoinedDb extends Db {
   /** Ends the join: from now on every call goes to the underlying database again (work left running after the request). */
@@ -25,10 +25,18 @@ export function joinTransaction(base: Db, tx: Queryable): JoinedDb {
       if (!joined) return base.transaction(work);
       const name = `joined_${++savepoints}`;
       const signals = new Set<string>();
-      const inner: Queryable = { query: (sql, params, options) => tx.query(sql, params, options), signalAfterCommit: (channel) => void signals.add(channel) };
+      // The service's before-commit work (its events, docs/events.md) runs when its savepoint's work is done: it
+      // belongs to that savepoint and is rolled back with it.
+      const tasks = new BeforeCommitTasks();
+      const inner: Queryable = {
+        query: (sql, params, options) => tx.query(sql, params, options),
+        signalAfterCommit: (channel) => void signals.add(channel),
+        beforeCommit: (key, task, options) => tasks.add(key, task, options),
+      };
       await tx.query(`SAVEPOINT ${name}`);
       try {
         const result = await work(inner);
+        await tasks.run();
         await tx.query(`RELEASE SAVEPOINT ${name}`);
         for (const channel of signals) tx.signalAfterCommit?.(channel);
         return result;
