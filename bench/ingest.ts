@@ -63,11 +63,12 @@ const SHAPES: Shape[] = [
   { id: 2, engine: 'postgres', label: 'PostgreSQL: webhooks, JOB_CONCURRENCY=64', target: TARGET, jobConcurrency: 64, separateWorker: false },
   { id: 3, engine: 'postgres', label: 'PostgreSQL: webhooks, serve --no-jobs + flextell worker', target: TARGET, jobConcurrency: null, separateWorker: true },
   { id: 4, engine: 'pglite', label: 'PGlite: webhooks, default JOB_CONCURRENCY', target: null, jobConcurrency: null, separateWorker: false },
+  { id: 5, engine: 'postgres', label: 'PostgreSQL: webhooks, JOB_CONCURRENCY=32', target: TARGET, jobConcurrency: 32, separateWorker: false },
 ];
 
 const USAGE = `Usage: npm run bench:ingest -- [flags]
 
-  --shapes LIST        which shapes to run, e.g. 1,4 (1–3 PostgreSQL, 4 PGlite)
+  --shapes LIST        which shapes to run, e.g. 1,4 (1–3 and 5 PostgreSQL, 4 PGlite)
   --max-rps N          webhooks prepared per second of load, PostgreSQL (5000); PGlite prepares a third
   --senders N          customers per shape (2000): at 2,000 webhooks/s for 13 s each sends 13, under the flood
                        limit (20 a minute); their first messages open conversations
