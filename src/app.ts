@@ -24,6 +24,7 @@ import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
 import { isWidgetPath, widgetApi } from './modules/widget/widget-plugin.js';
 import { WidgetStreams } from './modules/widget/widget-streams.js';
 import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
+import { inboxRoutes } from './modules/inbox/inbox-routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -147,6 +148,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => widgetApi(scope, deps, widgetStreams));
   // The widget script and its demo page (docs/widget-client.md): public, any origin may load the script.
   await app.register(async (scope) => widgetScriptRoutes(scope, deps));
+  // The agent inbox web application (docs/inbox.md): its shell and assets at /app, and `/` leading there.
+  await app.register(async (scope) => inboxRoutes(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;

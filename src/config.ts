@@ -37,6 +37,8 @@ export interface Config {
   llm: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number; maxTokens: number };
   jobConcurrency: number;
   jobLeaseSeconds: number;
+  /** Serve the agent inbox at /app (docs/inbox.md); false removes it and its OAuth client. */
+  inbox: boolean;
 }
 
 /** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
     jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
+    inbox: reader.boolean('FLEXTELL_INBOX', true),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

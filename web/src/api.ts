@@ -1,0 +1,120 @@
+import { SignedOutError, TokenStore, type TokenResult } from './state/tokens.js';
+
+export const CLIENT_ID = 'flextell-inbox';
+
+/** An API error as the inbox shows it: the API's `message` verbatim (docs/inbox.md#loading-and-errors). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string[]> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const NETWORK_MESSAGE = 'Cannot reach the server. Check your connection.';
+
+/** POST /oauth/token as a public client (form-encoded, no secret). */
+export async function postToken(fields: Record<string, string>): Promise<TokenResult> {
+  const response = await fetch('/oauth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, client_id: CLIENT_ID }).toString(),
+  });
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.ok) return { ok: true, token: body as never };
+  return { ok: false, error: String(body.error ?? 'server_error'), ...(body.error_description ? { description: String(body.error_description) } : {}) };
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** A multipart body (the media upload); sent as is. */
+  form?: FormData;
+  tenant?: number | null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The public API with the user's token (docs/inbox.md): `X-Tenant` of the address's tenant, a new `Idempotency-Key`
+ * per POST (kept across its retries), a refresh and one retry on 401 `invalid_token`.
+ */
+export class Api {
+  /** Server time minus device time, from the `Date` header: countdowns use the server's clock. */
+  clockOffsetMs = 0;
+  onForbiddenTenant: () => void = () => undefined;
+
+  constructor(readonly tokens: TokenStore) {}
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const idempotencyKey = method === 'POST' ? crypto.randomUUID() : null;
+    let token = await this.tokens.accessToken();
+    let response = await this.send(method, path, options, token, idempotencyKey);
+    if (response.status === 401) {
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { error?: string };
+      if (body.error === 'invalid_token' || body.error === 'unauthorized') {
+        token = await this.tokens.replaceRejected(token);
+        response = await this.send(method, path, options, token, idempotencyKey);
+      }
+    }
+    return this.read<T>(response);
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, token: string, idempotencyKey: string | null): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (options.tenant) headers['x-tenant'] = String(options.tenant);
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    let body: BodyInit | undefined;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    // A network failure of a POST is retried with the same key (after 1, 2 and 4 s): the server answers it once.
+    const delays = method === 'POST' ? [1000, 2000, 4000] : [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await fetch(`/api/v1${path}`, { method, headers, body });
+        const date = response.headers.get('date');
+        if (date) this.clockOffsetMs = Date.parse(date) - Date.now();
+        return response;
+      } catch {
+        const delay = delays[attempt];
+        if (delay === undefined) throw new ApiError(0, 'network', NETWORK_MESSAGE);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async read<T>(response: Response): Promise<T> {
+    const text = await response.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = {};
+    }
+    if (response.ok) return body as T;
+    const code = String(body.error ?? 'error');
+    if (response.status === 403 && code === 'tenant_forbidden') this.onForbiddenTenant();
+    throw new ApiError(
+      response.status,
+      code,
+      String(body.message ?? `The request failed (${response.status}).`),
+      (body.errors as Record<string, string[]>) ?? {},
+    );
+  }
+}
+
+export function isSignedOut(error: unknown): boolean {
+  return error instanceof SignedOutError;
+}
