@@ -93,17 +93,19 @@ export function minutesLeft(iso: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(iso) - now) / 60_000));
 }
 
-/** The block's "<time> left": the largest whole unit (api-directory's remaining_time rule, simplified to one unit). */
+/**
+ * The block's "<time> left", by the API's `remaining_time` rule: whole minutes rounded up, split into days, hours and
+ * minutes; the largest non-zero unit, then the next smaller one when it is non-zero ("1 day 5 hours", "2 minutes").
+ */
 export function remainingText(iso: string, now: number): string {
   const seconds = Math.max(0, Math.floor((Date.parse(iso) - now) / 1000));
-  const units: [number, string][] = [
-    [86400, 'day'],
-    [3600, 'hour'],
-    [60, 'minute'],
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  const parts: [number, string][] = [
+    [Math.floor(minutes / 1440), 'day'],
+    [Math.floor((minutes % 1440) / 60), 'hour'],
+    [minutes % 60, 'minute'],
   ];
-  for (const [size, name] of units) {
-    const count = Math.floor(seconds / size);
-    if (count >= 1) return `${count} ${name}${count === 1 ? '' : 's'}`;
-  }
-  return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const first = parts.findIndex(([count]) => count > 0);
+  const shown = [parts[first]!, parts[first + 1]].filter((part): part is [number, string] => part !== undefined && part[0] > 0);
+  return shown.map(([count, unit]) => `${count} ${unit}${count === 1 ? '' : 's'}`).join(' ');
 }

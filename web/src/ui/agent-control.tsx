@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.js';
-import { minutesLeft } from '../state/format.js';
+import { agentStateText } from '../state/status-text.js';
 import type { Conversation } from '../state/types.js';
 import type { ChannelInfo } from './inbox.js';
 import { MenuButton } from './menu.js';
@@ -15,18 +15,6 @@ const DURATIONS: [string, number | null][] = [
   ['24 hours', 1440],
   ['Until resumed', null],
 ];
-
-/** The agent's state text (docs/inbox.md#pause-and-resume); a timed pause turns active at its end by the clock. */
-export function agentStateText(conversation: Conversation, agentMode: string | undefined, now: number): { text: string; paused: boolean; off: boolean } {
-  if (agentMode === 'off') return { text: 'AI agent off on this channel', paused: false, off: true };
-  const expires = conversation.agent_expires_at;
-  const paused = conversation.agent_disabled && (expires === null || Date.parse(expires) > now);
-  if (!paused) return { text: 'AI agent active', paused: false, off: false };
-  const by = conversation.agent_disabled_by_user_name;
-  if (by === null) return { text: 'The AI handed this conversation to a person', paused: true, off: false };
-  if (expires === null) return { text: `Paused by ${by} until resumed`, paused: true, off: false };
-  return { text: `Paused by ${by} · ${minutesLeft(expires, now)} min left`, paused: true, off: false };
-}
 
 export function AgentControl(props: {
   conversation: Conversation;

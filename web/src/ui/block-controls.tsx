@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { api } from '../session.js';
-import { remainingText } from '../state/format.js';
+import { blockStatusText } from '../state/status-text.js';
 import type { Conversation } from '../state/types.js';
 import { Dialog } from './dialog.js';
 import { showError, showToast } from './toasts.js';
@@ -23,14 +23,6 @@ const DURATIONS: [string, number | null][] = [
   ['30 days', 2592000],
   ['Permanent', null],
 ];
-
-/** "Blocked on <channel>: <reason> · <time> left" (or "permanently"); it disappears at expires_at by the clock. */
-export function blockStatusText(conversation: Conversation, now: number): string | null {
-  const entry = conversation.blacklist;
-  if (!entry || (entry.expires_at !== null && Date.parse(entry.expires_at) <= now)) return null;
-  const time = entry.expires_at === null ? 'permanently' : `${remainingText(entry.expires_at, now)} left`;
-  return `Blocked on ${conversation.channel.name}: ${entry.reason_label} · ${time}`;
-}
 
 /** Block and unblock in the thread header (docs/inbox.md#blocking); each control appears once. */
 export function BlockControls(props: { conversation: Conversation; call: Call; onChanged: () => Promise<unknown> }) {

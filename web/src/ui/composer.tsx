@@ -1,16 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
-import { clockTime, codePoints, minutesLeft } from '../state/format.js';
+import { codePoints } from '../state/format.js';
+import { replyWindowNotice, type ReplyWindow } from '../state/status-text.js';
 import type { PendingSend } from '../state/messages.js';
 import type { Conversation, Message } from '../state/types.js';
+
+export type { ReplyWindow };
 import { api } from '../session.js';
 import { showError } from './toasts.js';
-
-export interface ReplyWindow {
-  is_open: boolean;
-  closes_at: string | null;
-  last_customer_message_at: string | null;
-}
 
 const MAX_CODE_POINTS = 5000;
 const COUNTER_FROM = 4500;
@@ -31,21 +28,6 @@ interface ComposerProps {
   onFailed: (key: string) => void;
   onSent: (messageId: number, viaSuggestion: boolean) => Promise<void>;
   onSuggestionMissing: () => void;
-}
-
-/** The reply window notice (docs/inbox.md#composer): closed → why; closing within the hour → when. */
-export function replyWindowNotice(window: ReplyWindow | null, now: number): { text: string; closed: boolean } | null {
-  if (!window) return null;
-  const closesAt = window.closes_at ? Date.parse(window.closes_at) : null;
-  if (!window.is_open || (closesAt !== null && closesAt <= now)) {
-    if (!window.closes_at) return { text: 'This conversation has no open reply window. The customer has to write first.', closed: true };
-    return { text: `The 24-hour reply window closed at ${clockTime(window.closes_at)}. The customer has to write first.`, closed: true };
-  }
-  if (closesAt !== null && closesAt - now <= 3_600_000) {
-    const minutes = minutesLeft(window.closes_at!, now);
-    return { text: `Reply window closes in ${minutes} minute${minutes === 1 ? '' : 's'}.`, closed: false };
-  }
-  return null;
 }
 
 function draftKey(tenantId: number, conversationId: number): string {
