@@ -25,7 +25,7 @@ function currentPath(): string {
   return `${location.pathname}${location.search}`;
 }
 
-/** Sign-in, the tenants, and the address (docs/inbox.md#signing-in, #tenants-addresses-permissions). */
+/** Sign-in, the tenants, and the address (docs/inbox.md#sign-in, #tenants-addresses-permissions). */
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [route, setRoute] = useState<Route>(currentRoute);
@@ -55,7 +55,7 @@ export function App() {
     };
     void start();
     const unsubscribe = onNavigate(() => setRoute(currentRoute()));
-    // Sign-out in another tab removes the refresh token: this tab is signed out too (docs/inbox.md#rules-that-settle-the-edge-cases).
+    // Sign-out in another tab removes the refresh token: this tab is signed out too (docs/inbox.md#edge-cases).
     const onStorage = (event: StorageEvent) => {
       if ((event.key === REFRESH_KEY || event.key === null) && !tokens.hasRefreshToken()) setPhase({ kind: 'signed-out' });
     };

@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 
 /**
  * A modal dialog on the native <dialog> element: showModal() holds focus inside and Esc closes it; focus goes back
- * to the opener on close (docs/inbox.md#rules).
+ * to the opener on close (docs/inbox.md#accessibility).
  */
 export function Dialog(props: { title: string; role?: 'dialog' | 'alertdialog'; onClose: () => void; children: ComponentChildren; description?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
