@@ -236,6 +236,40 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([expect.stringMatching(/^button-name: /)]);
     await context.close();
   });
+
+  it('shows a Viewer the thread read-only: no composer, no suggestion or agent buttons, no marking read', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 2 });
+    const { conversationId } = await telegramConversation(world, seed, 'Can someone call me back?');
+    await createDraft(world.h, seed, conversationId, 'Of course, when suits you?');
+    const roles = await teamApi(world, seed, 'GET', '/roles');
+    const viewerRole = roles.data.find((role: { name: string }) => role.name === 'Viewer');
+    const email = `viewer.${Date.now()}@users.test`;
+    await teamApi(world, seed, 'POST', '/users', {
+      name: 'Vera Viewer',
+      email,
+      password: 'correct horse',
+      password_confirmation: 'correct horse',
+      role_ids: [viewerRole.id],
+    });
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, { email, password: 'correct horse', tenant_id: seed.tenant_id });
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const thread = page.getByRole('main', { name: 'Mehmet Kaya' });
+    await expect.poll(() => thread.textContent(), { timeout: 15_000 }).toContain('You have read-only access to this conversation.');
+    const suggestion = thread.getByRole('region', { name: 'AI suggestion' });
+    await expect.poll(() => suggestion.textContent()).toContain('Of course, when suits you?');
+    expect(await suggestion.getByRole('button').count()).toBe(0);
+    expect(await thread.getByRole('form', { name: 'Reply' }).count()).toBe(0);
+    expect(await thread.getByRole('group', { name: 'AI agent' }).getByRole('button').count()).toBe(0);
+    expect(await thread.getByRole('group', { name: 'AI agent' }).textContent()).toContain('AI agent active');
+    expect(await thread.getByRole('button', { name: 'Block customer', exact: true }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    // A Viewer's open thread does not mark the conversation read.
+    const conversation = await teamApi(world, seed, 'GET', `/conversations/${conversationId}`);
+    expect(conversation.data.unread_count).toBe('1');
+    await context.close();
+  });
 });
 
 /** Presses Tab until the focused element's text is `name` (keyboard-only navigation). */

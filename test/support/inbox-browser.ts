@@ -88,7 +88,7 @@ export async function botReceived(world: InboxWorld, botToken: string): Promise<
 }
 
 /** Opens the inbox, signs in on the server's login page, and waits for the list. */
-export async function signIn(page: Page, base: string, seed: SeedResult): Promise<void> {
+export async function signIn(page: Page, base: string, seed: Pick<SeedResult, 'email' | 'password' | 'tenant_id'>): Promise<void> {
   await page.goto(`${base}/app`);
   await page.waitForURL(/\/oauth\/login/);
   await page.getByRole('textbox', { name: 'Email' }).fill(seed.email);

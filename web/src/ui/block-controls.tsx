@@ -25,7 +25,7 @@ const DURATIONS: [string, number | null][] = [
 ];
 
 /** Block and unblock in the thread header (docs/inbox.md#blocking); each control appears once. */
-export function BlockControls(props: { conversation: Conversation; call: Call; onChanged: () => Promise<unknown> }) {
+export function BlockControls(props: { conversation: Conversation; canManage: boolean; call: Call; onChanged: () => Promise<unknown> }) {
   const { conversation } = props;
   const [dialog, setDialog] = useState<'block' | 'unblock' | null>(null);
   const [, tick] = useState(0);
@@ -41,15 +41,17 @@ export function BlockControls(props: { conversation: Conversation; call: Call; o
         <div class="block-status" role="group" aria-label="Block status">
           <span>{status}</span>
           {conversation.blacklist.note ? <span class="note"> — {conversation.blacklist.note}</span> : null}
-          <button type="button" onClick={() => setDialog('unblock')}>
-            Unblock customer
-          </button>
+          {props.canManage ? (
+            <button type="button" onClick={() => setDialog('unblock')}>
+              Unblock customer
+            </button>
+          ) : null}
         </div>
-      ) : (
+      ) : props.canManage ? (
         <button type="button" onClick={() => setDialog('block')}>
           Block customer
         </button>
-      )}
+      ) : null}
       {dialog === 'block' ? <BlockDialog {...props} onClose={close} /> : null}
       {dialog === 'unblock' && conversation.blacklist ? <UnblockDialog {...props} entryId={conversation.blacklist.id} onClose={close} /> : null}
     </>

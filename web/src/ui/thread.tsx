@@ -162,7 +162,9 @@ export function Thread(props: ThreadProps) {
                 onChanged={refreshConversation}
               />
             ) : null}
-            {conversation && can('blacklist.manage') ? <BlockControls conversation={conversation} call={call} onChanged={refreshConversation} /> : null}
+            {conversation && props.permissions ? (
+              <BlockControls conversation={conversation} canManage={can('blacklist.manage')} call={call} onChanged={refreshConversation} />
+            ) : null}
             <button type="button" aria-expanded={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
               Customer details
             </button>
