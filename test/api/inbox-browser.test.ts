@@ -270,6 +270,45 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     expect(conversation.data.unread_count).toBe('1');
     await context.close();
   });
+
+  it('edits a reply inline and deletes it through Message actions', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 1 });
+    const { conversationId } = await telegramConversation(world, seed, 'Is the blue one in stock?');
+    await teamApi(world, seed, 'POST', `/conversations/${conversationId}/messages`, { message: 'It is, in every size.' });
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const log = page.getByRole('log', { name: 'Messages' });
+    const reply = log.getByRole('article').filter({ hasText: 'It is, in every size.' });
+    await expect.poll(() => reply.count(), { timeout: 15_000 }).toBe(1);
+    // The customer's message can be quoted or copied, not edited.
+    await log.getByRole('article', { name: 'Message from Mehmet Kaya' }).getByRole('button', { name: 'Message actions' }).click();
+    expect(await page.getByRole('menu', { name: 'Message actions' }).getByRole('menuitem').allTextContents()).toEqual(['Reply', 'Copy text', 'Delete']);
+    await page.keyboard.press('Escape');
+
+    await reply.getByRole('button', { name: 'Message actions' }).click();
+    await page.getByRole('menuitem', { name: 'Edit', exact: true }).click();
+    // In edit mode the text is in the textbox (the article no longer shows it as text).
+    const editor = log.getByRole('article').filter({ has: page.getByRole('textbox', { name: 'Edit message' }) });
+    await editor.getByRole('textbox', { name: 'Edit message' }).fill('It is, in sizes 38 to 44.');
+    await editor.getByRole('button', { name: 'Save', exact: true }).click();
+    const edited = log.getByRole('article').filter({ hasText: 'It is, in sizes 38 to 44.' });
+    await expect.poll(() => edited.textContent()).toContain('(edited)');
+
+    await edited.getByRole('button', { name: 'Message actions' }).click();
+    await page.getByRole('menuitem', { name: 'Delete', exact: true }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Delete message?' });
+    expect(await confirm.textContent()).toContain('The message stays in the conversation, marked as deleted. The customer keeps their copy.');
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => edited.textContent()).toMatch(/Deleted by .+/);
+    const messages = await teamApi(world, seed, 'GET', `/conversations/${conversationId}/messages`);
+    expect(messages.data.find((message: { message: string }) => message.message === 'It is, in sizes 38 to 44.')).toMatchObject({
+      is_edited: true,
+      is_deleted: true,
+    });
+    await context.close();
+  });
 });
 
 /** Presses Tab until the focused element's text is `name` (keyboard-only navigation). */

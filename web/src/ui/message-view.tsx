@@ -3,6 +3,9 @@ import { clockTime, fullTime, linkify } from '../state/format.js';
 import type { Message } from '../state/types.js';
 import { Icon } from './icons.js';
 import { MenuButton } from './menu.js';
+import { Dialog } from './dialog.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { showError, showToast } from './toasts.js';
 
 /** Text is text (docs/inbox.md#messages): text nodes only, line breaks kept by CSS, http(s) URLs as safe links. */
 export function MessageText(props: { text: string }) {
@@ -51,6 +54,16 @@ function Media(props: { message: Message }) {
 export interface MessageActions {
   onReply: (message: Message) => void;
   canReply: boolean;
+  /** PUT, DELETE or POST of the thread's API calls. */
+  call: <T>(method: string, path: string, body?: unknown) => Promise<T>;
+  /** A message changed (its new copy when the API answered one): the thread merges or refetches. */
+  onChanged: (message: Message | null) => Promise<void> | void;
+}
+
+/** Outgoing text messages of a person, an application or a sent draft may be edited (not deleted ones). */
+function editable(message: Message): boolean {
+  const source = parseMetadata(message.metadata).source;
+  return !message.is_customer && !message.is_deleted && message.message_type === 'text' && ['user', 'application', 'ai_suggestion'].includes(source ?? '');
 }
 
 export function MessageView(props: { message: Message; displayName: string; channelName: string; actions: MessageActions }) {
@@ -58,10 +71,23 @@ export function MessageView(props: { message: Message; displayName: string; chan
   const author = authorOf(message, props.displayName, props.channelName);
   const metadata = parseMetadata(message.metadata);
   const delivery = deliveryName(message);
+  const { actions } = props;
+  const [mode, setMode] = useState<'view' | 'edit' | 'delete'>('view');
+  const path = `/conversations/${message.conversation_id}/messages`;
   const items = [
-    ...(props.actions.canReply ? [{ label: 'Reply', onSelect: () => props.actions.onReply(message) }] : []),
+    ...(actions.canReply ? [{ label: 'Reply', onSelect: () => actions.onReply(message) }] : []),
     ...(message.message ? [{ label: 'Copy text', onSelect: () => void navigator.clipboard?.writeText(message.message ?? '') }] : []),
+    ...(actions.canReply && editable(message) ? [{ label: 'Edit', onSelect: () => setMode('edit') }] : []),
+    ...(actions.canReply && !message.is_deleted ? [{ label: 'Delete', onSelect: () => setMode('delete') }] : []),
   ];
+  const sendAgain = async () => {
+    try {
+      await actions.call('POST', path, { message: message.message });
+      await actions.onChanged(null);
+    } catch (error) {
+      showError(error);
+    }
+  };
   return (
     <article class={`message ${message.is_customer ? 'incoming' : 'outgoing'}${message.is_deleted ? ' deleted' : ''}`} aria-label={`Message from ${author}`}>
       <header class="message-head">
@@ -78,17 +104,113 @@ export function MessageView(props: { message: Message; displayName: string; chan
         </blockquote>
       ) : null}
       <Media message={message} />
-      {message.message ? (
+      {mode === 'edit' ? (
+        <EditForm message={message} actions={actions} onDone={() => setMode('view')} />
+      ) : message.message ? (
         <p class="text">
           <MessageText text={message.message} />
         </p>
       ) : null}
+      {mode === 'delete' ? <DeleteDialog message={message} actions={actions} onClose={() => setMode('view')} /> : null}
       <footer class="message-foot">
         {message.is_edited ? <span title={message.edited_by_user_name ? `Edited by ${message.edited_by_user_name}` : undefined}>(edited)</span> : null}
         {message.is_deleted ? <span>Deleted by {message.deleted_by_user_name ?? 'someone'}</span> : null}
         {delivery ? <Icon name={delivery.toLowerCase()} label={delivery} /> : null}
         {delivery === 'Failed' && metadata.failure_reason ? <span class="failure">{metadata.failure_reason}</span> : null}
+        {delivery === 'Failed' && message.message_type === 'text' && message.message && actions.canReply ? (
+          <button type="button" onClick={() => void sendAgain()}>
+            Send again
+          </button>
+        ) : null}
       </footer>
     </article>
+  );
+}
+
+function EditForm(props: { message: Message; actions: MessageActions; onDone: () => void }) {
+  const [text, setText] = useState(props.message.message ?? '');
+  const [busy, setBusy] = useState(false);
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => area.current?.focus(), []);
+  const save = async () => {
+    setBusy(true);
+    try {
+      const answer = await props.actions.call<{ data: Message }>('PUT', `/conversations/${props.message.conversation_id}/messages/${props.message.id}`, {
+        message: text,
+      });
+      await props.actions.onChanged(answer.data);
+      props.onDone();
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      class="edit-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <textarea
+        aria-label="Edit message"
+        value={text}
+        ref={area}
+        onInput={(event) => setText((event.target as HTMLTextAreaElement).value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            props.onDone();
+          }
+        }}
+      />
+      <div class="dialog-actions">
+        <button type="submit" class="primary" disabled={busy || text.trim() === ''}>
+          Save
+        </button>
+        <button type="button" onClick={props.onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function DeleteDialog(props: { message: Message; actions: MessageActions; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      const answer = await props.actions.call<{ data?: { message?: string } }>(
+        'DELETE',
+        `/conversations/${props.message.conversation_id}/messages/${props.message.id}`,
+      );
+      showToast('confirmation', answer.data?.message ?? 'Message deleted successfully.');
+      props.onClose();
+      await props.actions.onChanged(null);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title="Delete message?"
+      role="alertdialog"
+      onClose={props.onClose}
+      description="The message stays in the conversation, marked as deleted. The customer keeps their copy."
+    >
+      <div class="dialog-actions">
+        <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
+          Delete
+        </button>
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
   );
 }

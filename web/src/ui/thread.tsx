@@ -199,7 +199,15 @@ export function Thread(props: ThreadProps) {
                   message={message}
                   displayName={name}
                   channelName={conversation?.channel.name ?? ''}
-                  actions={{ canReply: can('conversations.reply'), onReply: setQuoted }}
+                  actions={{
+                    canReply: can('conversations.reply'),
+                    onReply: setQuoted,
+                    call,
+                    onChanged: async (changed) => {
+                      if (changed) setMessages((current) => mergeMessages(current, [changed]));
+                      await Promise.all([loadMessages(1), refreshConversation()]).catch(showError);
+                    },
+                  }}
                 />
               </div>
             ))}
