@@ -309,6 +309,39 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     });
     await context.close();
   });
+
+  it('sends a file with its caption through "Attach file", with a chip and "Remove attachment"', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 1 });
+    const { conversationId, botToken } = await telegramConversation(world, seed, 'Can you send me the size chart?');
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const composer = page.getByRole('form', { name: 'Reply' });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    const choose = async () => {
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), composer.getByRole('button', { name: 'Attach file', exact: true }).click()]);
+      await chooser.setFiles({ name: 'size-chart.png', mimeType: 'image/png', buffer: png });
+    };
+    await choose();
+    await expect.poll(() => composer.textContent()).toContain('size-chart.png (70 B)');
+    await composer.getByRole('button', { name: 'Remove attachment', exact: true }).click();
+    expect(await composer.textContent()).not.toContain('size-chart.png');
+    await choose();
+    await composer.getByRole('textbox', { name: 'Message' }).fill('Here is the chart.');
+    await composer.getByRole('button', { name: 'Send', exact: true }).click();
+    const log = page.getByRole('log', { name: 'Messages' });
+    await expect.poll(() => log.getByRole('link', { name: 'Open image size-chart.png', exact: true }).count(), { timeout: 15_000 }).toBe(1);
+    expect(await log.getByRole('article').filter({ hasText: 'Here is the chart.' }).count()).toBe(1);
+    await world.h.drainJobs();
+    await expect
+      .poll(async () => {
+        await world.h.drainJobs();
+        return world.telegram.calls('telegram:sendPhoto').filter((call) => call.path === `/bot${botToken}/sendPhoto`).length;
+      })
+      .toBe(1);
+    await context.close();
+  });
 });
 
 /** Presses Tab until the focused element's text is `name` (keyboard-only navigation). */

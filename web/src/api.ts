@@ -95,7 +95,7 @@ export class Api {
     }
   }
 
-  private async read<T>(response: Response): Promise<T> {
+  async read<T>(response: Response): Promise<T> {
     const text = await response.text();
     let body: Record<string, unknown> = {};
     try {
@@ -113,6 +113,36 @@ export class Api {
       (body.errors as Record<string, string[]>) ?? {},
     );
   }
+}
+
+/** One multipart POST through XMLHttpRequest, which reports upload progress (fetch does not). */
+function xhrPost(url: string, headers: Record<string, string>, form: FormData, onProgress: (fraction: number) => void): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', url);
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    request.onload = () => resolve(new Response(request.responseText, { status: request.status, headers: { date: request.getResponseHeader('date') ?? '' } }));
+    request.onerror = () => reject(new ApiError(0, 'network', NETWORK_MESSAGE));
+    request.send(form);
+  });
+}
+
+/**
+ * A file upload with progress (docs/inbox.md#composer). A refresh during the upload sends it again once, with the same
+ * Idempotency-Key, so the server stores it once.
+ */
+export async function uploadMedia<T>(api: Api, path: string, tenant: number, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  const key = crypto.randomUUID();
+  const attempt = (token: string) =>
+    xhrPost(`/api/v1${path}`, { authorization: `Bearer ${token}`, 'x-tenant': String(tenant), 'idempotency-key': key }, form, onProgress);
+  let token = await api.tokens.accessToken();
+  let response = await attempt(token);
+  if (response.status === 401) {
+    token = await api.tokens.replaceRejected(token);
+    response = await attempt(token);
+  }
+  return api.read<T>(response);
 }
 
 export function isSignedOut(error: unknown): boolean {

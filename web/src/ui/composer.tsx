@@ -7,9 +7,12 @@ import type { Conversation, Message } from '../state/types.js';
 
 export type { ReplyWindow };
 import { api } from '../session.js';
-import { showError } from './toasts.js';
+import { uploadMedia } from '../api.js';
+import { showError, showToast } from './toasts.js';
 
 const MAX_CODE_POINTS = 5000;
+const MAX_FILE_BYTES = 52_428_800;
+const FILE_TOO_LARGE = 'The file field must not be greater than 51200 kilobytes.';
 const COUNTER_FROM = 4500;
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -43,6 +46,20 @@ export function Composer(props: ComposerProps) {
   const [offline, setOffline] = useState(!navigator.onLine);
   const [, tick] = useState(0);
   const area = useRef<HTMLTextAreaElement>(null);
+  const chooser = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+
+  /** One file; too large is refused at once; the media endpoint takes no quote, so attaching drops it and says so. */
+  const attach = (chosen: File | null | undefined) => {
+    if (!chosen) return;
+    if (chosen.size > MAX_FILE_BYTES) return showError(new Error(FILE_TOO_LARGE));
+    if (props.quoted) {
+      props.onCancelQuote();
+      showToast('confirmation', 'A file cannot be sent as a reply to a message: the quote was removed.');
+    }
+    setFile(chosen);
+  };
 
   useEffect(() => {
     if (text) localStorage.setItem(key, text);
@@ -72,7 +89,7 @@ export function Composer(props: ComposerProps) {
   const notice = replyWindowNotice(props.replyWindow, api.now());
   const length = codePoints(text);
   const blockedReason = offline ? 'You are offline.' : !props.channelActive ? 'This channel is switched off.' : notice?.closed ? notice.text : null;
-  const canSend = !sending && text.trim() !== '' && length <= MAX_CODE_POINTS && blockedReason === null;
+  const canSend = !sending && (text.trim() !== '' || file !== null) && length <= MAX_CODE_POINTS && blockedReason === null;
 
   const send = async () => {
     if (!canSend) return;
@@ -81,8 +98,24 @@ export function Composer(props: ComposerProps) {
     const viaSuggestion = props.suggestion !== null;
     setSending(true);
     setText('');
-    props.onSending({ key: pendingKey, text: sent, messageId: null });
+    props.onSending({ key: pendingKey, text: sent.trim() || (file ? `[${file.name}]` : ''), messageId: null });
     try {
+      if (file && !viaSuggestion) {
+        const form = new FormData();
+        form.append('file', file);
+        if (sent.trim() !== '') form.append('message', sent);
+        setProgress(0);
+        const answer = await uploadMedia<{ data: { message_id: string } }>(
+          api,
+          `/conversations/${conversation.id}/messages/media`,
+          props.tenantId,
+          form,
+          setProgress,
+        );
+        setFile(null);
+        await props.onSent(Number(answer.data.message_id), false);
+        return;
+      }
       const path = viaSuggestion ? `/conversations/${conversation.id}/ai-suggestion/send` : `/conversations/${conversation.id}/messages`;
       const body = viaSuggestion
         ? { send_source: 'suggestion_edited', message: sent, ...(props.suggestion!.takeOver ? { take_over_agent: true } : {}) }
@@ -97,6 +130,7 @@ export function Composer(props: ComposerProps) {
       showError(error);
     } finally {
       setSending(false);
+      setProgress(null);
     }
   };
 
@@ -132,7 +166,40 @@ export function Composer(props: ComposerProps) {
           </button>
         </p>
       ) : null}
-      <div class="composer-row">
+      {file ? (
+        <p class="replying attachment">
+          <span>
+            {file.name} ({formatBytes(file.size)})
+          </span>
+          <button type="button" onClick={() => setFile(null)} disabled={sending}>
+            Remove attachment
+          </button>
+        </p>
+      ) : null}
+      {progress !== null ? <progress aria-label="Upload progress" max={1} value={progress} /> : null}
+      <input
+        ref={chooser}
+        type="file"
+        class="visually-hidden"
+        tabIndex={-1}
+        aria-hidden="true"
+        onChange={(event) => {
+          const input = event.target as HTMLInputElement;
+          attach(input.files?.[0]);
+          input.value = '';
+        }}
+      />
+      <div
+        class="composer-row"
+        onDragOver={(event) => event.preventDefault()}
+        onDrop={(event) => {
+          event.preventDefault();
+          attach(event.dataTransfer?.files[0]);
+        }}
+      >
+        <button type="button" class="attach" onClick={() => chooser.current?.click()} disabled={sending}>
+          Attach file
+        </button>
         <label for="message" class="visually-hidden">
           Message
         </label>
@@ -143,6 +210,13 @@ export function Composer(props: ComposerProps) {
           value={text}
           disabled={blockedReason !== null && blockedReason !== 'You are offline.'}
           onInput={(event) => setText((event.target as HTMLTextAreaElement).value)}
+          onPaste={(event) => {
+            const pasted = event.clipboardData?.files[0];
+            if (pasted) {
+              event.preventDefault();
+              attach(pasted);
+            }
+          }}
           onKeyDown={(event) => {
             if (event.key === 'Escape') {
               event.preventDefault();
@@ -167,4 +241,16 @@ export function Composer(props: ComposerProps) {
       ) : null}
     </form>
   );
+}
+
+/** A file size for the attachment chip, in the API's formatted_size style (powers of 1024, up to 2 decimals). */
+export function formatBytes(size: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toFixed(2))} ${units[unit]}`;
 }
