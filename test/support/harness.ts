@@ -98,6 +98,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
       await worker.stop();
       await app.close();
       await deps.limiter.close();
+      await deps.eventBus.close();
       await drop();
     },
   };
