@@ -4,7 +4,7 @@ import { defineRoute, type ApiRequest } from '../../../http/define-route.js';
 import { AppError } from '../../../platform/errors.js';
 import { rule } from '../../../http/validation.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
-import { EVENT_TYPES } from '../event-types.js';
+import { typeList, typesField } from '../event-query.js';
 import { readEventHead, type EventHead } from '../event-log.repository.js';
 import { EventStream, type StreamOwner } from '../event-stream.js';
 import { eventBlock, namedBlock, retryBlock } from '../event-stream-format.js';
@@ -31,7 +31,7 @@ function startOf(cursor: number | null, head: EventHead): { afterId: number; res
   return { afterId: cursor, reset: null };
 }
 
-function ownerOf(request: ApiRequest<any, any, any>, types: string[] | null | undefined): StreamOwner {
+function ownerOf(request: ApiRequest<any, any, any>, types: string[] | null): StreamOwner {
   // The pipeline verified this bearer token (docs/request-checks.md#authentication): only its exp is read here.
   const bearer = /^Bearer +(\S.*)$/i.exec(request.raw.headers.authorization!.trim())![1]!.trim();
   return {
@@ -64,10 +64,11 @@ function startStream(reply: FastifyReply, heartbeatSeconds: number, head: EventH
   reply.hijack();
   reply.raw.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
+    // Lower case, as getHeaders() names them, so these replace rather than repeat the hooks' headers.
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
     // Proxies such as nginx would otherwise buffer the events.
-    'X-Accel-Buffering': 'no',
+    'x-accel-buffering': 'no',
   });
   reply.raw.socket?.setNoDelay(true);
   const ready = { last_event_id: head.lastId, oldest_event_id: head.oldestId, heartbeat_seconds: heartbeatSeconds };
@@ -87,7 +88,7 @@ export const streamEvents = defineRoute({
   tags: ['Events'],
   query: {
     after: rule.integer().nullable().min(0).describe('Resume after this event id (the Last-Event-ID header wins).'),
-    types: rule.array().nullable().each(rule.enum(EVENT_TYPES)).describe('Only these event types (`types[]=message.created&…`).'),
+    types: typesField.describe('Only these event types (`types[]=message.created&…`), each a known type.'),
   },
   openApiHeaders: LAST_EVENT_ID_HEADER,
   // Step 7 of the checks: the header is read before the query is validated.
@@ -95,7 +96,7 @@ export const streamEvents = defineRoute({
   responseSchema: eventStreamResponse,
   handler: async (request) => {
     const { deps, reply, query } = request;
-    const stream = new EventStream(ownerOf(request, query.types as string[] | null | undefined), reply.raw, 0);
+    const stream = new EventStream(ownerOf(request, typeList(query.types)), reply.raw, 0);
     await admit(request, stream);
     const hub = request.raw.server.eventStreams;
     let head: EventHead;
