@@ -8,6 +8,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { widgetClient, type SseReader } from '../support/widget.js';
 import { expectError, expectValidationError } from '../support/assertions.js';
 import { memberWith, sql } from '../support/factories.js';
+import { pollUntil } from '../support/processes.js';
 import { appendTestEvents, appendUpdates, loggedEvents, loggedIds, namedEvent, openEventStream, untilEvent } from '../support/events.js';
 import { decodeJwt } from 'jose';
 import { pruneEvents } from '../../src/modules/events/event-log.repository.js';
@@ -60,6 +61,14 @@ describe('starting a stream', () => {
     expect(Object.keys(event!.data)).toEqual(['id', 'type', 'timestamp', 'tenant_id', 'actor', 'data']);
     expect(event!.data).toMatchObject({ id: 4, tenant_id: seed.tenant_id, actor: { type: 'system', id: null, name: null }, data: { id: 9 } });
     expect(loggedIds(reader.events)).toEqual([4]);
+  });
+
+  it('counts a stream out once its client is gone (app.inject reads the opening, then drops it)', async () => {
+    const seed = await h.seedTenant();
+    const response = await h.request({ url: '/api/v1/events', token: seed.access_token, tenant: seed.tenant_id });
+    expect(response.status).toBe(200);
+    expect(response.body).toBe('retry: 3000\n\nevent: ready\ndata: {"last_event_id":0,"oldest_event_id":null,"heartbeat_seconds":25}\n\n');
+    await pollUntil(async () => (h.app.eventStreams.openCount === 0 ? true : undefined), 10_000, 'the stream counted out');
   });
 
   it('on an empty log: head 0 and no oldest id', async () => {

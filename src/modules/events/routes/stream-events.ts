@@ -70,7 +70,6 @@ function startStream(reply: FastifyReply, heartbeatSeconds: number, head: EventH
     // Proxies such as nginx would otherwise buffer the events.
     'x-accel-buffering': 'no',
   });
-  reply.raw.socket?.setNoDelay(true);
   const ready = { last_event_id: head.lastId, oldest_event_id: head.oldestId, heartbeat_seconds: heartbeatSeconds };
   let opening = retryBlock(3000) + namedBlock('ready', ready);
   if (reset) opening += eventBlock(head.lastId, 'reset', JSON.stringify({ reason: reset, last_event_id: head.lastId }));
