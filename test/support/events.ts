@@ -1,10 +1,26 @@
-/** The event log and its stream in tests: events appended straight to the log, and streams opened over real HTTP. */
-import { expect } from 'vitest';
+/** The event log in tests: what it holds, events appended straight to it, and streams of it opened over real HTTP. */
+import { readEventHead, readEventsAfter, type EventRow } from '../../src/modules/events/event-log.repository.js';
 import type { Harness } from './harness.js';
+import { expect } from 'vitest';
 import type { Db } from '../../src/platform/db/db.js';
 import { recordEvents, type Change } from '../../src/modules/events/event-recorder.js';
 import { SYSTEM_ACTOR } from '../../src/modules/events/event-types.js';
 import { SseReader, type SseEvent } from './widget.js';
+
+/** The tenant's head: the last event id assigned so far (0 before the first). */
+export async function eventHead(h: Harness, tenantId: number): Promise<number> {
+  return (await readEventHead(h.deps.db, tenantId)).lastId;
+}
+
+/** Every event of the tenant above `afterId`, in id order. */
+export async function eventsAfter(h: Harness, tenantId: number, afterId = 0): Promise<EventRow[]> {
+  return readEventsAfter(h.deps.db, tenantId, afterId, 10_000);
+}
+
+/** `type#resourceId` of each event above `afterId`: the shape most assertions compare. */
+export async function eventSummary(h: Harness, tenantId: number, afterId = 0): Promise<string[]> {
+  return (await eventsAfter(h, tenantId, afterId)).map((event) => `${event.type}#${String(event.data.id)}`);
+}
 
 /** One event as the log records it: a resource kind and change with the rendered resource given (no row needed). */
 export type TestEvent = Pick<Change, 'kind' | 'change'> & { id?: number };
@@ -29,7 +45,7 @@ export async function appendTestEvents(db: Db, tenantId: number, events: TestEve
   });
 }
 
-/** `count` conversation.updated events, one per transaction when `separately`, else in one. */
+/** `count` conversation.updated events, appended in one transaction. */
 export async function appendUpdates(h: Harness, tenantId: number, count: number): Promise<void> {
   const events = Array.from({ length: count }, (_, index) => ({ kind: 'conversation' as const, change: 'updated' as const, id: index + 1 }));
   await appendTestEvents(h.deps.db, tenantId, events, h.clock.now());

@@ -1,3 +1,5 @@
+import type { Principal } from '../oauth/access-tokens.js';
+
 /** The event types of the log (docs/events.md#event-types). Clients ignore types they do not know. */
 export const EVENT_TYPES = [
   'conversation.created',
@@ -57,4 +59,11 @@ export function eventVisibility(type: string): { permission: string; scope: stri
 /** The actor of a request's change: its user, or the application of a client-credentials token. */
 export function requestActor(actor: { userId: number | null; applicationId: number | null; name: string; source: 'user' | 'application' }): EventActor {
   return actor.source === 'user' ? { type: 'user', id: actor.userId, name: actor.name } : { type: 'application', id: actor.applicationId, name: actor.name };
+}
+
+/** The actor of a request made with this principal's token. */
+export function principalActor(principal: Principal): EventActor {
+  return principal.kind === 'user'
+    ? { type: 'user', id: principal.userId, name: principal.name }
+    : { type: 'application', id: principal.applicationId, name: principal.name };
 }

@@ -74,12 +74,13 @@ export interface NewSuggestion {
   agentRunId?: number | null;
 }
 
-export async function supersedePendingSuggestions(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<void> {
-  await tx.query(`UPDATE ai_suggestions SET status = 'superseded', updated_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'`, [
-    tenantId,
-    conversationId,
-    now,
-  ]);
+/** Returns the ids of the drafts it superseded. */
+export async function supersedePendingSuggestions(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<number[]> {
+  const result = await tx.query<{ id: number }>(
+    `UPDATE ai_suggestions SET status = 'superseded', updated_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending' RETURNING id`,
+    [tenantId, conversationId, now],
+  );
+  return result.rows.map((row) => Number(row.id));
 }
 
 /** A pending draft; it has seen the conversation up to its current last message. Returns its id. */
