@@ -25,6 +25,7 @@ import { isWidgetPath, widgetApi } from './modules/widget/widget-plugin.js';
 import { WidgetStreams } from './modules/widget/widget-streams.js';
 import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
 import { inboxRoutes } from './modules/inbox/inbox-routes.js';
+import { EventStreamHub } from './modules/events/event-stream-hub.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -37,6 +38,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The widget's open event streams in this process (tests ping them instead of waiting 25 s). */
     widgetStreams: WidgetStreams;
+    /** The API's event streams in this process (GET /api/v1/events; tests call its heartbeat and access checks). */
+    eventStreams: EventStreamHub;
   }
 }
 
@@ -131,6 +134,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   installUnroutedApiCounting(app, deps);
+  // Event streams end at shutdown with a random `retry:` and `closing` (docs/events.md#shutdown), before the server closes.
+  const eventStreams = new EventStreamHub(deps, { warn: (message) => app.log.warn(message) });
+  app.decorate('eventStreams', eventStreams);
+  app.addHook('preClose', async () => eventStreams.close());
   for (const route of apiRoutes) if (!isMultipartRoute(route)) mountRoute(app, deps, route);
   // Multipart parsing lives in its own scope so every other route keeps the JSON body rules.
   await app.register(async (scope) => {

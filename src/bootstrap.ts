@@ -18,6 +18,7 @@ import { providerAdapters } from './modules/delivery/providers/index.js';
 import { createStorage } from './platform/storage/create-storage.js';
 import { llmSettings, OpenAiCompatibleProvider, realTiming } from './modules/agent/llm/openai-compatible.js';
 import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
+import { createEventBus } from './modules/events/event-bus.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
@@ -73,6 +74,7 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     adapters,
     agentModel: agentModel(config, log),
     lifecycle: { shuttingDown: false, inFlight: 0 },
+    eventBus: createEventBus(db, config.redisUrl, (message) => options.onWarning?.(message)),
   };
 }
 

@@ -39,6 +39,8 @@ export interface Config {
   jobLeaseSeconds: number;
   /** Serve the agent inbox at /app (docs/inbox.md); false removes it and its OAuth client. */
   inbox: boolean;
+  /** GET /api/v1/events (docs/events.md#the-stream): heartbeat period and open-stream limits. */
+  eventStreams: { heartbeatSeconds: number; maxStreamsPerToken: number; maxStreams: number };
 }
 
 /** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
@@ -214,6 +216,11 @@ export function loadConfig(env: Env = process.env): Config {
     jobConcurrency: reader.integer('JOB_CONCURRENCY', 16, 1, 1000),
     jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
     inbox: reader.boolean('FLEXTELL_INBOX', true),
+    eventStreams: {
+      heartbeatSeconds: reader.integer('FLEXTELL_EVENTS_HEARTBEAT_SECONDS', 25, 1, 300),
+      maxStreamsPerToken: reader.integer('FLEXTELL_EVENTS_MAX_STREAMS_PER_TOKEN', 10, 1, 1000),
+      maxStreams: reader.integer('FLEXTELL_EVENTS_MAX_STREAMS', 10000, 1, 1_000_000),
+    },
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

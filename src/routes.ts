@@ -54,6 +54,7 @@ import {
   listKnowledgeArticles,
   updateKnowledgeArticle,
 } from './modules/knowledge/routes/article-routes.js';
+import { streamEvents } from './modules/events/routes/stream-events.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -115,4 +116,5 @@ export const apiRoutes: AnyRoute[] = [
   getKnowledgeArticle,
   updateKnowledgeArticle,
   deleteKnowledgeArticle,
+  streamEvents,
 ];

@@ -98,6 +98,7 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
     // A client that hung up leaves its handler running after close(); the database stays open until it ends.
     while (deps && deps.lifecycle.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await deps?.limiter.close().catch(() => undefined);
+    await deps?.eventBus.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     releaseLock();
     process.exit(0);

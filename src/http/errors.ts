@@ -25,6 +25,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   request_header_too_large: 431,
   server_error: 500,
   service_unavailable: 503,
+  too_many_streams: 429,
 };
 
 export function errorStatus(error: AppError): number {

@@ -44,6 +44,7 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
     tags: route.tags,
     ...(querystring ? { querystring } : {}),
     ...(route.body ? { body: fieldsJsonSchema(route.body) } : {}),
+    ...(route.openApiHeaders ? { headers: { type: 'object', properties: route.openApiHeaders } } : {}),
     response: { [route.successStatus ?? 200]: route.responseSchema },
     ...(route.scopes.length === 0 ? {} : { security: [{ bearerAuth: [] }] }),
   };

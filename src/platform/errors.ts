@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'request_header_too_large',
   'server_error',
   'service_unavailable',
+  'too_many_streams',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

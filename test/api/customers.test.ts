@@ -1,6 +1,7 @@
 /**
  * Customers: create, get, update, delete (docs/input.md#lists-sorting-and-search, docs/responses.md#resources, docs/domain-rules.md#customers).
  */
+import { SYSTEM_ACTOR } from '../../src/modules/events/event-types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
@@ -261,11 +262,13 @@ describe('duplicates (docs/domain-rules.md#customers)', () => {
     const seed = await emptyTenant(h);
     await newCustomer(h, seed, { phone_number: '+905551112233', email: 'race@example.test' });
     const input = { first_name: 'Late', phone_number: '+905551112233' };
-    await expect(createCustomer(h.deps.db, seed.tenant_id, input, h.clock.now())).rejects.toMatchObject({
+    await expect(createCustomer(h.deps.db, seed.tenant_id, input, SYSTEM_ACTOR, h.clock.now())).rejects.toMatchObject({
       code: 'validation_error',
       details: { errors: phoneTaken },
     });
-    await expect(createCustomer(h.deps.db, seed.tenant_id, { first_name: 'Late', email: 'RACE@example.test' }, h.clock.now())).rejects.toMatchObject({
+    await expect(
+      createCustomer(h.deps.db, seed.tenant_id, { first_name: 'Late', email: 'RACE@example.test' }, SYSTEM_ACTOR, h.clock.now()),
+    ).rejects.toMatchObject({
       code: 'validation_error',
       details: { errors: emailTaken },
     });

@@ -66,6 +66,7 @@ export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly 
   'GET /api/v1/agent-runs/:id': { permission: 'conversations.view', scopes: ['conversations:read'] },
   'GET /api/v1/tenant-settings': { permission: 'channels.view', scopes: ['conversations:read', 'channels:write'] },
   'PUT /api/v1/tenant-settings': { permission: 'channels.manage', scopes: ['channels:write'] },
+  'GET /api/v1/events': { permission: 'conversations.view', scopes: ['conversations:read'] },
 };
 
 export interface SampleRequest {
@@ -324,4 +325,6 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/account/tenants': async () => ({ url: '/api/v1/account/tenants' }),
   'GET /api/v1/files/:id/content': signedFileLink('content'),
   'GET /api/v1/files/:id/thumbnail': signedFileLink('thumbnail'),
+  // An event stream: the harness reads its opening (up to `ready`) and drops it.
+  'GET /api/v1/events': async () => ({ url: '/api/v1/events?after=0&types[]=message.created', headers: { 'last-event-id': '0' } }),
 };

@@ -1,3 +1,5 @@
+import { recordEvents } from '../events/event-recorder.js';
+import { requestActor } from '../events/event-types.js';
 import type { Db, Queryable } from '../../platform/db/db.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
@@ -11,16 +13,28 @@ import { clearAgentPause, writeAgentPause } from './agent.repository.js';
  */
 
 /** Pauses the agent until `expiresAt` (null: until enabled again), replacing any pause in effect. */
-export async function pauseConversationAgent(db: Db, tenantId: number, conversationId: number, actor: Actor, expiresAt: Date | null): Promise<void> {
+export async function pauseConversationAgent(db: Db, tenantId: number, conversationId: number, actor: Actor, expiresAt: Date | null, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
-    await requireConversation(tx, tenantId, conversationId, true);
+    const before = await requireConversation(tx, tenantId, conversationId, true);
     await writeAgentPause(tx, tenantId, conversationId, actor, expiresAt);
+    const same =
+      agentPauseInEffect(before.agent_paused, before.agent_expires_at, now) &&
+      before.agent_expires_at?.getTime() === expiresAt?.getTime() &&
+      before.agent_disabled_by_name === actor.name;
+    if (!same) recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'conversation', id: conversationId, change: 'updated' });
   });
 }
 
-/** Clears any pause. Idempotent. */
-export async function resumeConversationAgent(db: Queryable, tenantId: number, conversationId: number): Promise<void> {
-  await clearAgentPause(db, tenantId, conversationId);
+/** Clears any pause. Idempotent: resuming an agent no pause holds changes nothing the API shows, and emits nothing. */
+export async function resumeConversationAgent(db: Db, tenantId: number, conversationId: number, actor: Actor, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await requireConversation(tx, tenantId, conversationId, true);
+    if (!before.agent_paused) return;
+    await clearAgentPause(tx, tenantId, conversationId);
+    if (agentPauseInEffect(before.agent_paused, before.agent_expires_at, now)) {
+      recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'conversation', id: conversationId, change: 'updated' });
+    }
+  });
 }
 
 /** A person taking over the conversation pauses the agent until enabled again. */

@@ -67,6 +67,12 @@ export class BlacklistFinder {
     return result.rows[0] ? toView(result.rows[0]) : null;
   }
 
+  /** Several entries, deleted ones too (a `blacklist_entry.deleted` event shows the removed entry). */
+  async findAnyByIds(tenantId: number, entryIds: readonly number[]): Promise<BlacklistView[]> {
+    const result = await this.db.query<BlacklistRow>(`${VIEW_SQL} WHERE b.tenant_id = $1 AND b.id = ANY($2::bigint[])`, [tenantId, entryIds]);
+    return result.rows.map(toView);
+  }
+
   /** GET /channel-blacklists (docs/domain-rules.md#channel-blacklist): live entries, newest (highest id) first, exact total. */
   async list(tenantId: number, filter: BlacklistListFilter, now: Date): Promise<{ rows: BlacklistView[]; total: number }> {
     const where = ['b.tenant_id = $1', 'b.deleted_at IS NULL'];

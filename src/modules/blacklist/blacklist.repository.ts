@@ -128,14 +128,25 @@ export async function updateEntry(tx: Queryable, tenantId: number, entryId: numb
   );
 }
 
-/** Unblock: switched off and soft-deleted (the row stays for audit). False when it was already deleted. */
-export async function softDeleteEntry(db: Queryable, tenantId: number, entryId: number, now: Date): Promise<boolean> {
-  const result = await db.query(
+/** Unblock: switched off and soft-deleted (the row stays for audit). Its pair, or null when it was already deleted. */
+export async function softDeleteEntry(db: Queryable, tenantId: number, entryId: number, now: Date): Promise<{ channelId: number; customerId: number } | null> {
+  const result = await db.query<{ channel_id: number; customer_id: number }>(
     `UPDATE channel_blacklists SET is_active = false, deleted_at = $3, updated_at = $3
-      WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
+      WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING channel_id, customer_id`,
     [tenantId, entryId, now],
   );
-  return result.rowCount > 0;
+  const row = result.rows[0];
+  return row ? { channelId: Number(row.channel_id), customerId: Number(row.customer_id) } : null;
+}
+
+/** The conversations of a (channel, customer) pair, whose resources show the pair's active entry. */
+export async function findPairConversationIds(db: Queryable, tenantId: number, channelId: number, customerId: number): Promise<number[]> {
+  const result = await db.query<{ id: number }>('SELECT id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND customer_id = $3 ORDER BY id', [
+    tenantId,
+    channelId,
+    customerId,
+  ]);
+  return result.rows.map((row) => Number(row.id));
 }
 
 /** `exists` of customer_id: a customer of the tenant that is not soft-deleted. */

@@ -1,3 +1,5 @@
+import { recordEvents } from '../events/event-recorder.js';
+import { SYSTEM_ACTOR, type EventActor } from '../events/event-types.js';
 import type { AppDeps } from '../../app-deps.js';
 import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
 import { validationError } from '../../platform/errors.js';
@@ -148,6 +150,7 @@ export async function createChannel(
   type: ChannelType,
   input: ChannelInput & { name: string; address: string },
   now: Date,
+  actor: EventActor = SYSTEM_ACTOR,
 ): Promise<number> {
   const changes = { ...(input.settings ?? {}) };
   const plainSecrets = secretsOf(type, changes);
@@ -170,13 +173,21 @@ export async function createChannel(
       await checkRouting(tx, tenantId, id, type, prepared.write);
       await insertChannel(tx, tenantId, id, type, prepared.write, now);
       await registerWebhookIfNeeded(deps, tx, tenantId, id, type, prepared, now);
+      recordEvents(tx, tenantId, actor, now, { kind: 'channel', id, change: 'created' });
       return id;
     }),
   );
 }
 
 /** A partial update merged key by key into the stored channel; checks routing again when it ends up live. */
-export async function updateChannel(deps: AppDeps, tenantId: number, channel: ChannelRow, input: ChannelInput, now: Date): Promise<void> {
+export async function updateChannel(
+  deps: AppDeps,
+  tenantId: number,
+  channel: ChannelRow,
+  input: ChannelInput,
+  now: Date,
+  actor: EventActor = SYSTEM_ACTOR,
+): Promise<void> {
   const type = channel.type;
   const changes = { ...(input.settings ?? {}) };
   const plainSecrets = secretsOf(type, changes);
@@ -188,6 +199,8 @@ export async function updateChannel(deps: AppDeps, tenantId: number, channel: Ch
       await checkRouting(tx, tenantId, stored.id, type, prepared.write);
       await updateChannelRow(tx, tenantId, stored.id, prepared.write, now);
       await registerWebhookIfNeeded(deps, tx, tenantId, stored.id, type, prepared, now);
+      // updated_at always moves; a customer or channel change never emits per conversation (docs/events.md).
+      recordEvents(tx, tenantId, actor, now, { kind: 'channel', id: stored.id, change: 'updated' });
     }),
   );
 }

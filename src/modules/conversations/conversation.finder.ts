@@ -108,6 +108,7 @@ function pageSql(totalSql: string, pageIdsSql: string): string {
 }
 
 const FIND_BY_ID_SQL = pageSql('SELECT 1 AS total', 'SELECT id FROM conversations WHERE tenant_id = $1 AND id = $3');
+const FIND_BY_IDS_SQL = pageSql('SELECT 1 AS total', 'SELECT DISTINCT unnest($3::bigint[]) AS id');
 const listSqlCache = new Map<string, string>();
 
 /**
@@ -167,5 +168,11 @@ export class ConversationFinder {
   async findById(tenantId: number, conversationId: number, now: Date): Promise<ConversationView | null> {
     const result = await this.db.query<ConversationRow>(FIND_BY_ID_SQL, [tenantId, now, conversationId]);
     return result.rows[0]?.id ? toView(result.rows[0]) : null;
+  }
+
+  /** Several conversations in one query (the event log's snapshots of a batch). */
+  async findByIds(tenantId: number, conversationIds: readonly number[], now: Date): Promise<ConversationView[]> {
+    const result = await this.db.query<ConversationRow>(FIND_BY_IDS_SQL, [tenantId, now, conversationIds]);
+    return result.rows.filter((row) => row.id !== null).map(toView);
   }
 }

@@ -83,4 +83,13 @@ export class CustomerFinder {
     );
     return result.rows[0] ?? null;
   }
+
+  /** Several customers, deleted ones too (a `customer.deleted` event shows `deleted_at`). */
+  async findAnyByIds(tenantId: number, customerIds: readonly number[]): Promise<CustomerView[]> {
+    const result = await this.db.query<CustomerView>(
+      `SELECT ${VIEW_COLUMNS} FROM customers c ${VIEW_JOINS} WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[])`,
+      [tenantId, customerIds],
+    );
+    return result.rows;
+  }
 }

@@ -103,18 +103,24 @@ export async function insertCustomer(db: Queryable, tenantId: number, columns: C
 }
 
 /** Writes the given columns only (a partial update) and always moves updated_at. */
-export async function updateCustomer(db: Queryable, tenantId: number, customerId: number, changes: Partial<CustomerColumns>, now: Date): Promise<void> {
+export async function updateCustomer(db: Queryable, tenantId: number, customerId: number, changes: Partial<CustomerColumns>, now: Date): Promise<boolean> {
   const columns = COLUMNS.filter((column) => changes[column] !== undefined);
   const assignments = columns.map((column, index) => `${column} = $${index + 4}`);
-  await db.query(
+  const result = await db.query(
     `UPDATE customers SET ${['updated_at = $3', ...assignments].join(', ')}
       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
     [tenantId, customerId, now, ...columns.map((column) => changes[column])],
   );
+  return result.rowCount > 0;
 }
 
-export async function softDeleteCustomer(db: Queryable, tenantId: number, customerId: number, now: Date): Promise<void> {
-  await db.query('UPDATE customers SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [tenantId, customerId, now]);
+export async function softDeleteCustomer(db: Queryable, tenantId: number, customerId: number, now: Date): Promise<boolean> {
+  const result = await db.query('UPDATE customers SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [
+    tenantId,
+    customerId,
+    now,
+  ]);
+  return result.rowCount > 0;
 }
 
 /** A member leaving the tenant: its customers lose the assignment without counting as updated. */
@@ -122,7 +128,7 @@ export async function unassignCustomersOf(tx: Queryable, tenantId: number, userI
   await tx.query('UPDATE customers SET related_user_id = NULL WHERE tenant_id = $1 AND related_user_id = $2', [tenantId, userId]);
 }
 
-/** The live customer with this phone, its missing names filled in (updated_at moves only then); null when none. */
+/** The live customer with this phone, its missing names filled in (updated_at moves only then, `filled`); null when none. */
 export async function fillCustomerNamesByPhone(
   tx: Queryable,
   tenantId: number,
@@ -130,14 +136,15 @@ export async function fillCustomerNamesByPhone(
   firstName: string | null,
   lastName: string | null,
   now: Date,
-): Promise<number | null> {
-  const existing = await tx.query<{ id: number }>(
+): Promise<{ id: number; filled: boolean } | null> {
+  const existing = await tx.query<{ id: number; filled: boolean }>(
     `UPDATE customers SET first_name = COALESCE(first_name, $3), last_name = COALESCE(last_name, $4),
             updated_at = CASE WHEN (first_name IS NULL AND $3::text IS NOT NULL) OR (last_name IS NULL AND $4::text IS NOT NULL) THEN $5 ELSE updated_at END
-      WHERE tenant_id = $1 AND phone_number = $2 AND deleted_at IS NULL RETURNING id`,
+      WHERE tenant_id = $1 AND phone_number = $2 AND deleted_at IS NULL RETURNING id, updated_at = $5 AS filled`,
     [tenantId, phone, firstName, lastName, now],
   );
-  return existing.rows[0]?.id ?? null;
+  const row = existing.rows[0];
+  return row ? { id: Number(row.id), filled: row.filled } : null;
 }
 
 /** The customer a new conversation creates: names and a phone (the API), plus avatar and username from a provider profile. */

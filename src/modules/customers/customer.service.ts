@@ -1,9 +1,11 @@
 import { validationError } from '../../platform/errors.js';
 import type { Values } from '../../http/validation.js';
-import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
+import { isUniqueViolation, type Db } from '../../platform/db/db.js';
+import { recordEvents } from '../events/event-recorder.js';
+import type { EventActor } from '../events/event-types.js';
 import type { CustomerFields } from './customer-input.js';
 import { storedPhone } from './customer-input.js';
-import { insertCustomer, updateCustomer, type CustomerColumns, type CustomerRecord } from './customer.repository.js';
+import { insertCustomer, softDeleteCustomer, updateCustomer, type CustomerColumns, type CustomerRecord } from './customer.repository.js';
 
 /** Validated input; an absent key (undefined) means "not sent". */
 export type CustomerInput = Partial<Values<CustomerFields>>;
@@ -20,7 +22,7 @@ function duplicateAsValidationError(error: unknown): never {
   throw error;
 }
 
-export async function createCustomer(db: Queryable, tenantId: number, input: CustomerInput, now: Date): Promise<number> {
+export async function createCustomer(db: Db, tenantId: number, input: CustomerInput, actor: EventActor, now: Date): Promise<number> {
   const countryId = input.country_id ?? null;
   const columns: CustomerColumns = {
     first_name: input.first_name ?? null,
@@ -36,14 +38,20 @@ export async function createCustomer(db: Queryable, tenantId: number, input: Cus
     default_channel_id: input.default_channel_id ?? null,
     related_user_id: input.user_id ?? null,
   };
-  return insertCustomer(db, tenantId, columns, now).catch(duplicateAsValidationError);
+  return db
+    .transaction(async (tx) => {
+      const id = await insertCustomer(tx, tenantId, columns, now);
+      recordEvents(tx, tenantId, actor, now, { kind: 'customer', id, change: 'created' });
+      return id;
+    })
+    .catch(duplicateAsValidationError);
 }
 
 /**
  * A partial update: only fields present in the input change. A new country re-reads the phone number only when
  * the phone number is sent too (docs/domain-rules.md#customers).
  */
-export async function changeCustomer(db: Queryable, tenantId: number, customer: CustomerRecord, input: CustomerInput, now: Date): Promise<void> {
+export async function changeCustomer(db: Db, tenantId: number, customer: CustomerRecord, input: CustomerInput, actor: EventActor, now: Date): Promise<void> {
   const countryId = input.country_id === undefined ? customer.country_id : input.country_id;
   const changes: Partial<CustomerColumns> = {
     first_name: input.first_name,
@@ -59,5 +67,19 @@ export async function changeCustomer(db: Queryable, tenantId: number, customer: 
     default_channel_id: input.default_channel_id,
     related_user_id: input.user_id,
   };
-  await updateCustomer(db, tenantId, customer.id, changes, now).catch(duplicateAsValidationError);
+  await db
+    .transaction(async (tx) => {
+      // updated_at always moves, so every accepted update changes the resource.
+      if (await updateCustomer(tx, tenantId, customer.id, changes, now))
+        recordEvents(tx, tenantId, actor, now, { kind: 'customer', id: customer.id, change: 'updated' });
+    })
+    .catch(duplicateAsValidationError);
+}
+
+/** DELETE /customers/{id}: soft, once; `customer.deleted` shows deleted_at. */
+export async function deleteCustomer(db: Db, tenantId: number, customerId: number, actor: EventActor, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (await softDeleteCustomer(tx, tenantId, customerId, now))
+      recordEvents(tx, tenantId, actor, now, { kind: 'customer', id: customerId, change: 'deleted' });
+  });
 }

@@ -1,3 +1,5 @@
+import { recordEvents } from '../events/event-recorder.js';
+import { SYSTEM_ACTOR } from '../events/event-types.js';
 import { defineJob, type JobContext } from '../../platform/jobs/define-job.js';
 import { RetryableJobError } from '../../platform/jobs/job-worker.js';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from './channel-adapter.js';
@@ -16,7 +18,10 @@ type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; provider
  * commits with the job's completion, in one statement, and only while this worker still holds the job.
  */
 function completeWithStatus(context: JobContext<DeliverMessagePayload>, tenantId: number, messageId: number, update: StatusUpdate): Promise<void> {
-  return context.completeWith(deliveryStatusStatement(tenantId, messageId, { ...update, allowedFrom: statusesBefore(update.status) }));
+  const statement = deliveryStatusStatement(tenantId, messageId, { ...update, allowedFrom: statusesBefore(update.status) });
+  return context.completeWithThen(statement, (tx, moved) => {
+    if (moved > 0) recordEvents(tx, tenantId, SYSTEM_ACTOR, update.now, { kind: 'message', id: messageId, change: 'delivery_status_changed' });
+  });
 }
 
 function toDelivery(row: DeliveryRow, secrets: Record<string, string>): OutboundDelivery {

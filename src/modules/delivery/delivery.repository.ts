@@ -62,7 +62,7 @@ export function deliveryStatusStatement(
   return {
     text: `UPDATE messages SET delivery_status = $3, delivery_updated_at = $4, failure_reason = $5,
                   provider_message_id = COALESCE(provider_message_id, $6), read_at = CASE WHEN $3 = 'read' THEN $4 ELSE read_at END, updated_at = $4
-            WHERE tenant_id = $1 AND id = $2 AND delivery_status = ANY($7::text[]) AND EXISTS (SELECT 1 FROM finished)`,
+            WHERE tenant_id = $1 AND id = $2 AND delivery_status = ANY($7::text[]) AND EXISTS (SELECT 1 FROM finished) RETURNING id`,
     params: [tenantId, messageId, update.status, update.now, update.failureReason ?? null, update.providerMessageId ?? null, update.allowedFrom],
   };
 }

@@ -1,3 +1,5 @@
+import { recordEvents } from '../events/event-recorder.js';
+import { customerActor, SYSTEM_ACTOR, type EventActor } from '../events/event-types.js';
 import { isUniqueViolation, type Queryable } from '../../platform/db/db.js';
 import { enqueue } from '../../platform/jobs/job-queue.js';
 import type { ChannelType } from '../channels/channel-types.js';
@@ -88,20 +90,29 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
     input.lockedConversations?.get(conversationLockKey(channel.tenantId, channel.id, key)) ??
     (await lockConversationByKey(tx, channel.tenantId, channel.id, key));
   let customerId: number;
+  let customerChange: 'created' | 'updated' | null = null;
   if (conversation) {
     customerId = conversation.customer_id;
-    if (!message.echo && !conversation.customer_named)
-      await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
+    if (!message.echo && !conversation.customer_named) {
+      const filled = await fillNamelessCustomer(tx, channel.tenantId, customerId, profileColumns(channel.type, message.address, message.profile), now);
+      if (filled) customerChange = 'updated';
+    }
   } else {
-    customerId = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? NO_PROFILE : message.profile, now);
+    const customer = await customerForAddress(tx, channel.tenantId, channel.type, message.address, message.echo ? NO_PROFILE : message.profile, now);
+    customerId = customer.id;
+    customerChange = customer.change;
   }
+  // A message of the business from another app (an echo) is the platform's doing; the rest is the customer's.
+  const actor = message.echo ? SYSTEM_ACTOR : customerActor(customerId);
+  // The customer's row changed whether or not the message gets in (docs/events.md#who-writes-what).
+  if (customerChange) recordEvents(tx, channel.tenantId, actor, now, { kind: 'customer', id: customerId, change: customerChange });
   if (!message.echo && !conversation) {
     // A newcomer is checked before anything is created for them.
     await lockChannelCustomer(tx, channel.tenantId, channel.id, customerId);
     const entryId = await stoppingEntry(tx, input, customerId, await readIngressState(tx, ingressTarget(input, customerId)));
     if (entryId !== null) return quarantine(tx, input, message, customerId, entryId);
   }
-  const conversationId = conversation?.id ?? (await createConversation(tx, input, customerId, message.address, key));
+  const conversationId = conversation?.id ?? (await createConversation(tx, input, customerId, message.address, key, actor));
   const quotedMessageId =
     message.quotedProviderMessageId === null ? null : await findMessageIdByProviderId(tx, channel.tenantId, channel.id, message.quotedProviderMessageId);
   // A known conversation's customer (whose pair lock came with the conversation's) is checked inside the insert.
@@ -133,6 +144,14 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
     if (entryId !== null) return quarantine(tx, input, message, customerId, entryId);
   }
   if (messageId === null) return 'duplicate';
+  recordEvents(
+    tx,
+    channel.tenantId,
+    actor,
+    now,
+    { kind: 'message', id: messageId, change: 'created' },
+    { kind: 'conversation', id: conversationId, change: 'updated' },
+  );
   if (message.media) {
     await enqueue(tx, downloadMediaJob, { message_id: messageId, media: message.media }, { tenantId: channel.tenantId, runAt: now });
   }
@@ -144,10 +163,11 @@ async function applyMessage(tx: Queryable, input: InboundInput, message: Inbound
   return message.echo ? 'echo' : 'message';
 }
 
-async function createConversation(tx: Queryable, input: InboundInput, customerId: number, address: string, key: string): Promise<number> {
+async function createConversation(tx: Queryable, input: InboundInput, customerId: number, address: string, key: string, actor: EventActor): Promise<number> {
   const { channel } = input;
   const id = await insertConversation(tx, channel.tenantId, { channel, customerId, address, addressKey: key }, input.now);
   if (id === null) throw new ConversationRaced(`The conversation of ${key} was created meanwhile.`);
+  recordEvents(tx, channel.tenantId, actor, input.now, { kind: 'conversation', id, change: 'created' });
   if (input.newConversations) input.newConversations.add(channel.tenantId, channel.type, id);
   else await countConversation(tx, channel.tenantId, channel.type, id, 1);
   return id;

@@ -7,6 +7,8 @@ import { insertFile } from '../files/file.repository.js';
 import { cleanFileName } from '../files/file-names.js';
 import { detectMimeType, fileKind, peekStream, SNIFF_BYTES } from '../files/file-types.js';
 import { MAX_FILE_BYTES } from '../files/media-upload.js';
+import { recordEvents } from '../events/event-recorder.js';
+import { SYSTEM_ACTOR } from '../events/event-types.js';
 import { setMessageFile } from '../messages/message.repository.js';
 import type { InboundMediaRef } from './inbound-event.js';
 import { fetchInboundMedia } from './media-fetch.js';
@@ -50,7 +52,10 @@ async function downloadMedia(context: JobContext<DownloadMediaPayload>, deps: Jo
   } catch (error) {
     const reason = (error as Error)?.message ?? String(error);
     if (context.job.attempts < context.job.max_attempts) throw new RetryableJobError(reason);
-    return context.complete((tx) => noteMediaError(tx, tenantId, message.id, reason, context.now));
+    return context.complete(async (tx) => {
+      await noteMediaError(tx, tenantId, message.id, reason, context.now);
+      recordEvents(tx, tenantId, SYSTEM_ACTOR, context.now, { kind: 'message', id: message.id, change: 'updated' });
+    });
   }
   try {
     await context.complete(async (tx) => {
@@ -66,6 +71,7 @@ async function downloadMedia(context: JobContext<DownloadMediaPayload>, deps: Jo
         now: context.now,
       });
       await setMessageFile(tx, tenantId, message.id, fileId);
+      recordEvents(tx, tenantId, SYSTEM_ACTOR, context.now, { kind: 'message', id: message.id, change: 'updated' });
     });
   } catch (error) {
     await deps.storage.delete(stored.key).catch(() => undefined);

@@ -23,12 +23,12 @@ export async function customerForAddress(
   address: string,
   profile: InboundProfile,
   now: Date,
-): Promise<number> {
+): Promise<{ id: number; change: 'created' | 'updated' | null }> {
   const columns = profileColumns(channelType, address, profile);
   const existing = columns.phone === null ? null : await findLiveCustomerByPhone(tx, tenantId, columns.phone);
   if (existing !== null) {
-    await fillNamelessCustomer(tx, tenantId, existing, columns, now);
-    return existing;
+    const filled = await fillNamelessCustomer(tx, tenantId, existing, columns, now);
+    return { id: existing, change: filled ? 'updated' : null };
   }
-  return insertCustomerForConversation(tx, tenantId, columns, now);
+  return { id: await insertCustomerForConversation(tx, tenantId, columns, now), change: 'created' };
 }

@@ -88,14 +88,15 @@ export async function findLiveCustomerByPhone(tx: Queryable, tenantId: number, p
 }
 
 /** A customer without names takes the profile's names, avatar and username; a named one is left as it is. */
-export async function fillNamelessCustomer(tx: Queryable, tenantId: number, customerId: number, profile: ProfileColumns, now: Date): Promise<void> {
-  if (profile.firstName === null && profile.lastName === null) return;
-  await tx.query(
+export async function fillNamelessCustomer(tx: Queryable, tenantId: number, customerId: number, profile: ProfileColumns, now: Date): Promise<boolean> {
+  if (profile.firstName === null && profile.lastName === null) return false;
+  const result = await tx.query(
     `UPDATE customers SET first_name = $3, last_name = $4, avatar_url = COALESCE(avatar_url, $5),
             metadata = CASE WHEN $6::text IS NULL THEN metadata ELSE metadata || jsonb_build_object('username', $6::text) END, updated_at = $7
       WHERE tenant_id = $1 AND id = $2 AND first_name IS NULL AND last_name IS NULL`,
     [tenantId, customerId, profile.firstName, profile.lastName, profile.avatarUrl, profile.username, now],
   );
+  return result.rowCount > 0;
 }
 
 /** Where readIngressState looks and what it counts: (from, until] is the flood window, `cap` the most it counts. */
@@ -177,6 +178,7 @@ export function ingressGuard(target: IngressTarget, maxMessages: number | null):
 export interface ProviderMessageRow {
   id: number;
   conversation_id: number;
+  customer_id: number;
   is_customer: boolean;
   message: string | null;
   delivery_status: string | null;
@@ -191,8 +193,9 @@ export async function lockMessageByProviderId(
   providerMessageId: string,
 ): Promise<ProviderMessageRow | null> {
   const result = await tx.query<ProviderMessageRow>(
-    `SELECT id, conversation_id, is_customer, message, delivery_status, extra_metadata FROM messages
-      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 FOR UPDATE`,
+    `SELECT m.id, m.conversation_id, c.customer_id, m.is_customer, m.message, m.delivery_status, m.extra_metadata FROM messages m
+       JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+      WHERE m.tenant_id = $1 AND m.channel_id = $2 AND m.provider_message_id = $3 FOR UPDATE OF m`,
     [tenantId, channelId, providerMessageId],
   );
   return result.rows[0] ?? null;
@@ -216,14 +219,15 @@ export async function advanceDeliveryStatus(
   status: 'sent' | 'delivered' | 'read' | 'failed',
   reason: string | null,
   now: Date,
-): Promise<boolean> {
-  const result = await tx.query(
+): Promise<number | null> {
+  const result = await tx.query<{ id: number }>(
     `UPDATE messages SET delivery_status = $4, failure_reason = CASE WHEN $4 = 'failed' THEN $5 ELSE failure_reason END,
             delivery_updated_at = $6, read_at = CASE WHEN $4 = 'read' THEN COALESCE(read_at, $6) ELSE read_at END, updated_at = $6
-      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 AND NOT is_customer AND delivery_status = ANY($7::text[])`,
+      WHERE tenant_id = $1 AND channel_id = $2 AND provider_message_id = $3 AND NOT is_customer AND delivery_status = ANY($7::text[])
+      RETURNING id`,
     [tenantId, channelId, providerMessageId, status, reason, now, statusesBefore(status)],
   );
-  return result.rowCount > 0;
+  return result.rows[0] ? Number(result.rows[0].id) : null;
 }
 
 /** New text (and metadata) of a stored customer message; the conversation preview follows when it is the newest. */
@@ -232,7 +236,7 @@ export async function updateCustomerMessage(
   tenantId: number,
   message: { id: number; conversationId: number; text: string | null; extraMetadata: Record<string, unknown> },
   now: Date,
-): Promise<void> {
+): Promise<{ previewMoved: boolean }> {
   await tx.query('UPDATE messages SET message = $3, extra_metadata = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2', [
     tenantId,
     message.id,
@@ -240,12 +244,13 @@ export async function updateCustomerMessage(
     JSON.stringify(message.extraMetadata),
     now,
   ]);
-  await tx.query('UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4', [
+  const preview = await tx.query('UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4', [
     tenantId,
     message.conversationId,
     message.text,
     message.id,
   ]);
+  return { previewMoved: preview.rowCount > 0 };
 }
 
 export async function setMessageMetadata(tx: Queryable, tenantId: number, messageId: number, extraMetadata: Record<string, unknown>, now: Date): Promise<void> {

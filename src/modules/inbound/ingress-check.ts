@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../events/event-types.js';
 import type { Queryable } from '../../platform/db/db.js';
 import { insertUnlessBlocked } from '../blacklist/blacklist.service.js';
 import { quarantineMessage } from '../blacklist/quarantine.repository.js';
@@ -41,6 +42,7 @@ export async function stoppingEntry(tx: Queryable, input: InboundInput, customer
       metadata: { source: 'flood', max_messages: flood.max_messages, window_seconds: flood.window_seconds },
       createdByUserId: null,
     },
+    SYSTEM_ACTOR,
     now,
   );
 }

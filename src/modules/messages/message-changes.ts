@@ -2,6 +2,8 @@ import type { Db, Queryable } from '../../platform/db/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation } from '../conversations/conversation.repository.js';
+import { recordEvents } from '../events/event-recorder.js';
+import { requestActor } from '../events/event-types.js';
 import { lockMessage, markMessagesRead, softDeleteMessage, writeMessageEdit, type LockedMessage } from './message.repository.js';
 
 export const MESSAGE_NOT_FOUND = 'Message not found.';
@@ -24,7 +26,9 @@ export async function editMessage(db: Db, tenantId: number, conversationId: numb
     if (message.is_customer || message.message_type !== 'text' || message.is_deleted || !EDITABLE_SOURCES.includes(message.source)) {
       throw new AppError('conflict', 'Only text messages sent by users can be edited.');
     }
-    await writeMessageEdit(tx, tenantId, conversationId, { id: messageId, previousText: message.message, text }, actor, now);
+    const { previewMoved } = await writeMessageEdit(tx, tenantId, conversationId, { id: messageId, previousText: message.message, text }, actor, now);
+    recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'message', id: messageId, change: 'updated' });
+    if (previewMoved) recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'conversation', id: conversationId, change: 'updated' });
   });
 }
 
@@ -34,14 +38,20 @@ export async function deleteMessage(db: Db, tenantId: number, conversationId: nu
     await requireConversation(tx, tenantId, conversationId, true);
     const message = await requireMessage(tx, tenantId, conversationId, messageId);
     if (message.is_deleted) return;
-    await softDeleteMessage(tx, tenantId, conversationId, messageId, message.is_customer && message.read_at === null, actor, now);
+    const wasUnread = message.is_customer && message.read_at === null;
+    await softDeleteMessage(tx, tenantId, conversationId, messageId, wasUnread, actor, now);
+    recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'message', id: messageId, change: 'updated' });
+    if (wasUnread) recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'conversation', id: conversationId, change: 'updated' });
   });
 }
 
 /** POST …/read (docs/domain-rules.md#conversations): every unread customer message gets read_at; unread_count returns to 0. Idempotent. */
-export async function markConversationRead(db: Db, tenantId: number, conversationId: number, now: Date): Promise<void> {
+export async function markConversationRead(db: Db, tenantId: number, conversationId: number, actor: Actor, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await requireConversation(tx, tenantId, conversationId, true);
-    await markMessagesRead(tx, tenantId, conversationId, now);
+    // One conversation.updated, none per message (docs/events.md#which-events-one-change-writes).
+    if (await markMessagesRead(tx, tenantId, conversationId, now)) {
+      recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'conversation', id: conversationId, change: 'updated' });
+    }
   });
 }

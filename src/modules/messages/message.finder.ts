@@ -48,6 +48,7 @@ const PAGE_SQL = messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND c
 // Same rows as PAGE_SQL for a conversation in arrival order: seq counts 1..total oldest first (migration 0014).
 const PAGE_BY_ARRIVAL_SQL = messagesSql(`SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2
                     AND seq > $3 AND seq <= $4 ORDER BY seq DESC`);
+const FIND_BY_IDS_SQL = messagesSql('SELECT DISTINCT unnest($2::bigint[]) AS id');
 const FIND_SQL = messagesSql('SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3');
 
 /** Reads of messages: pages come from (tenant, conversation, created_at, id) alone; totals from the conversation's counter. */
@@ -70,5 +71,11 @@ export class MessageFinder {
   async findInConversation(tenantId: number, conversationId: number, messageId: number): Promise<MessageView | null> {
     const result = await this.db.query<MessageRow>(FIND_SQL, [tenantId, conversationId, messageId]);
     return result.rows[0] ? toView(result.rows[0]) : null;
+  }
+
+  /** Several messages of the tenant in one query (the event log's snapshots of a batch). */
+  async findByIds(tenantId: number, messageIds: readonly number[]): Promise<MessageView[]> {
+    const result = await this.db.query<MessageRow>(FIND_BY_IDS_SQL, [tenantId, messageIds]);
+    return result.rows.map(toView);
   }
 }

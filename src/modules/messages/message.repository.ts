@@ -224,7 +224,7 @@ export async function writeMessageEdit(
   message: { id: number; previousText: string | null; text: string },
   actor: Actor,
   now: Date,
-): Promise<void> {
+): Promise<{ previewMoved: boolean }> {
   await tx.query(
     `INSERT INTO message_edits (tenant_id, message_id, previous_text, edited_by_user_id, edited_by_name, edited_at)
      VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -237,12 +237,13 @@ export async function writeMessageEdit(
     actor.name,
     now,
   ]);
-  await tx.query('UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4', [
+  const preview = await tx.query('UPDATE conversations SET last_message = $3 WHERE tenant_id = $1 AND id = $2 AND last_message_id = $4', [
     tenantId,
     conversationId,
     message.text,
     message.id,
   ]);
+  return { previewMoved: preview.rowCount > 0 };
 }
 
 /** Soft-deletes the message; `wasUnread` also takes it off the conversation's unread count. */
@@ -266,14 +267,18 @@ export async function softDeleteMessage(
   }
 }
 
-/** Every unread customer message gets read_at; unread_count returns to 0. */
-export async function markMessagesRead(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<void> {
-  await tx.query('UPDATE messages SET read_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND read_at IS NULL', [
+/** Every unread customer message gets read_at; unread_count returns to 0. Returns whether anything changed. */
+export async function markMessagesRead(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<boolean> {
+  const messages = await tx.query('UPDATE messages SET read_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND is_customer AND read_at IS NULL', [
     tenantId,
     conversationId,
     now,
   ]);
-  await tx.query('UPDATE conversations SET unread_count = 0 WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
+  const conversation = await tx.query('UPDATE conversations SET unread_count = 0 WHERE tenant_id = $1 AND id = $2 AND unread_count <> 0', [
+    tenantId,
+    conversationId,
+  ]);
+  return messages.rowCount > 0 || conversation.rowCount > 0;
 }
 
 /**

@@ -3,6 +3,8 @@ import { applyHandoffPause } from '../agent/agent.service.js';
 import type { Actor } from '../conversations/actor.js';
 import { requireConversation, type ConversationRecord } from '../conversations/conversation.repository.js';
 import { assertCanSend } from '../conversations/send-rules.js';
+import { recordEvents } from '../events/event-recorder.js';
+import { requestActor } from '../events/event-types.js';
 import { insertOutboundMessage, setMessageFile } from './message.repository.js';
 
 export interface OutboundMessage {
@@ -61,6 +63,14 @@ export async function sendMessage(
     await assertCanSend(tx, conversation, now);
     const messageId = await insertOutbound(tx, conversation, actor, message, now);
     if (message.applyHandoffPause) await applyHandoffPause(tx, conversation, actor, now);
+    recordEvents(
+      tx,
+      tenantId,
+      requestActor(actor),
+      now,
+      { kind: 'message', id: messageId, change: 'created' },
+      { kind: 'conversation', id: conversationId, change: 'updated' },
+    );
     await hooks.after?.(tx, messageId);
     return messageId;
   });

@@ -28,6 +28,15 @@ const SUGGESTION_COLUMNS = `s.id, s.conversation_id, s.original_text, s.final_te
                        AND m.id > COALESCE((SELECT max(value::bigint) FROM jsonb_array_elements_text(s.trigger_message_ids) AS value), s.last_seen_message_id, 0))
               AS has_new_messages`;
 
+/** Several suggestions by id (the event log's snapshots). */
+export async function findSuggestionsByIds(db: Queryable, tenantId: number, suggestionIds: readonly number[]): Promise<SuggestionRow[]> {
+  const result = await db.query<SuggestionRow>(`SELECT ${SUGGESTION_COLUMNS} FROM ai_suggestions s WHERE s.tenant_id = $1 AND s.id = ANY($2::bigint[])`, [
+    tenantId,
+    suggestionIds,
+  ]);
+  return result.rows;
+}
+
 /** The conversation's pending draft. */
 export async function findPendingSuggestion(db: Queryable, tenantId: number, conversationId: number, lock = false): Promise<SuggestionRow | null> {
   const result = await db.query<SuggestionRow>(
@@ -65,12 +74,13 @@ export interface NewSuggestion {
   agentRunId?: number | null;
 }
 
-export async function supersedePendingSuggestions(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<void> {
-  await tx.query(`UPDATE ai_suggestions SET status = 'superseded', updated_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending'`, [
-    tenantId,
-    conversationId,
-    now,
-  ]);
+/** Returns the ids of the drafts it superseded. */
+export async function supersedePendingSuggestions(tx: Queryable, tenantId: number, conversationId: number, now: Date): Promise<number[]> {
+  const result = await tx.query<{ id: number }>(
+    `UPDATE ai_suggestions SET status = 'superseded', updated_at = $3 WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'pending' RETURNING id`,
+    [tenantId, conversationId, now],
+  );
+  return result.rows.map((row) => Number(row.id));
 }
 
 /** A pending draft; it has seen the conversation up to its current last message. Returns its id. */

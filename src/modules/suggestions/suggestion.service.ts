@@ -1,3 +1,5 @@
+import { recordEvents } from '../events/event-recorder.js';
+import { AGENT_ACTOR, requestActor } from '../events/event-types.js';
 import type { Db, Queryable } from '../../platform/db/db.js';
 import { notFound } from '../../platform/errors.js';
 import type { Actor } from '../conversations/actor.js';
@@ -17,8 +19,17 @@ import {
  * Runs inside the caller's transaction so the agent run and its draft commit together.
  */
 export async function createSuggestion(tx: Queryable, tenantId: number, conversationId: number, draft: NewSuggestion, now: Date): Promise<number> {
-  await supersedePendingSuggestions(tx, tenantId, conversationId, now);
-  return insertSuggestion(tx, tenantId, conversationId, draft, now);
+  const superseded = await supersedePendingSuggestions(tx, tenantId, conversationId, now);
+  const id = await insertSuggestion(tx, tenantId, conversationId, draft, now);
+  recordEvents(
+    tx,
+    tenantId,
+    AGENT_ACTOR,
+    now,
+    { kind: 'ai_suggestion', id, change: 'created' },
+    ...superseded.map((previous) => ({ kind: 'ai_suggestion' as const, id: previous, change: 'updated' as const })),
+  );
+  return id;
 }
 
 export interface SendSuggestionRequest {
@@ -57,6 +68,7 @@ export async function sendSuggestion(
       },
       after: async (tx) => {
         await markSuggestionSent(tx, tenantId, suggestionId, text, now);
+        recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'ai_suggestion', id: suggestionId, change: 'updated' });
         if (request.takeOverAgent) await takeOverAgent(tx, tenantId, conversationId, actor);
       },
     },

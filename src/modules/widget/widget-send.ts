@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../../app-deps.js';
 import type { Queryable } from '../../platform/db/db.js';
+import { recordEvents } from '../events/event-recorder.js';
+import { customerActor } from '../events/event-types.js';
 import { loadTenantSettings } from '../tenants/tenant-settings.js';
 import { applyInboundActions, retryConversationRaces, type InboundInput } from '../inbound/apply-inbound.js';
 import { textMessage, type InboundMessage } from '../inbound/inbound-event.js';
@@ -62,10 +64,13 @@ async function lastQuarantineId(tx: Queryable): Promise<number> {
 /** The session's email goes to the visitor's customer when it has none (names come through the inbound profile). */
 async function fillCustomerEmail(tx: Queryable, session: VisitorSession, now: Date): Promise<void> {
   if (!session.email) return;
-  await tx.query(
+  const filled = await tx.query<{ id: number }>(
     `UPDATE customers SET email = $4, updated_at = $5
       WHERE tenant_id = $1 AND email IS NULL
-        AND id = (SELECT customer_id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3)`,
+        AND id = (SELECT customer_id FROM conversations WHERE tenant_id = $1 AND channel_id = $2 AND address_key = $3)
+      RETURNING id`,
     [session.tenant_id, session.channel_id, session.address, session.email, now],
   );
+  const customerId = filled.rows[0] ? Number(filled.rows[0].id) : null;
+  if (customerId !== null) recordEvents(tx, session.tenant_id, customerActor(customerId), now, { kind: 'customer', id: customerId, change: 'updated' });
 }

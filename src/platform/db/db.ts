@@ -29,6 +29,27 @@ export interface Queryable {
    * rollback. How the job queue wakes workers without anyone having to remember to.
    */
   signalAfterCommit?(channel: string): void;
+  /**
+   * Runs `task` once, when this transaction's work is done, before COMMIT (a second call with the same key is
+   * ignored); `last` tasks after the others. Only a transaction has it: the event log appends its buffered events
+   * this way, so the append is the transaction's last statement (docs/events.md).
+   */
+  beforeCommit?(key: string, task: () => Promise<void>, options?: { last?: boolean }): void;
+}
+
+/** The tasks a transaction runs before its COMMIT, in the order they were first asked for. */
+export class BeforeCommitTasks {
+  private readonly tasks = new Map<string, { task: () => Promise<void>; last: boolean }>();
+
+  add(key: string, task: () => Promise<void>, options: { last?: boolean } = {}): void {
+    if (!this.tasks.has(key)) this.tasks.set(key, { task, last: options.last === true });
+  }
+
+  async run(): Promise<void> {
+    const tasks = [...this.tasks.values()];
+    for (const { task } of tasks.filter((entry) => !entry.last)) await task();
+    for (const { task } of tasks.filter((entry) => entry.last)) await task();
+  }
 }
 
 export interface DbSession extends Queryable {
@@ -68,6 +89,11 @@ export interface Db extends Queryable {
    * go, such as a visitor's stream, call it so nothing is kept for them).
    */
   watchChanges(channel: string, listener: (event: ChangeEvent) => void): Promise<() => void>;
+  /**
+   * Hears every channel this process signals after a commit (signalAfterCommit), watched or not, and returns what
+   * stops it. Only PostgreSQL has it: with several processes, a relay (the event bus over Redis) forwards them.
+   */
+  tapCommittedSignals?(listener: (channel: string) => void): () => void;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A dedicated connection for work that must stay on one session (advisory locks). */
   session<T>(work: (session: DbSession) => Promise<T>): Promise<T>;

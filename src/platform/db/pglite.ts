@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { makeDatabaseFilesPrivate, prepareDataDir } from '../data-dir-modes.js';
-import { addWatcher, CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
+import { addWatcher, BeforeCommitTasks, CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -46,7 +46,12 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
   const base = wrap(database, signal);
   const transaction = async <T>(work: (tx: Queryable) => Promise<T>) => {
     const signals = new Set<string>();
-    const result = await database.transaction((tx) => work(wrap(tx, (channel) => void signals.add(channel))));
+    const result = await database.transaction(async (tx) => {
+      const tasks = new BeforeCommitTasks();
+      const result = await work({ ...wrap(tx, (channel) => void signals.add(channel)), beforeCommit: (key, task, options) => tasks.add(key, task, options) });
+      await tasks.run();
+      return result;
+    });
     for (const channel of signals) signal(channel);
     return result;
   };

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import type { Db, DbSession, Queryable, QueryOptions, QueryResult } from './db.js';
+import { BeforeCommitTasks, type Db, type DbSession, type Queryable, type QueryOptions, type QueryResult } from './db.js';
 import { PostgresChanges } from './postgres-changes.js';
 
 const INT8_OID = 20;
@@ -40,13 +40,16 @@ async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, param
 
 async function inTransaction<T>(client: pg.PoolClient, changes: PostgresChanges, work: (tx: Queryable) => Promise<T>): Promise<T> {
   const signals = new Set<string>();
+  const tasks = new BeforeCommitTasks();
   const tx: Queryable = {
     query: (sql, params, options) => runQuery(client, sql, params, options),
     signalAfterCommit: (channel) => void signals.add(channel),
+    beforeCommit: (key, task, options) => tasks.add(key, task, options),
   };
   await client.query('BEGIN');
   try {
     const result = await work(tx);
+    await tasks.run();
     await client.query('COMMIT');
     for (const channel of signals) changes.signal(channel);
     return result;
@@ -125,6 +128,7 @@ export function openPostgres(url: string, poolSize: number): Db {
       }
     },
     watchChanges: (channel, listener) => changes.watch(channel, listener),
+    tapCommittedSignals: (listener) => changes.tap(listener),
     async close() {
       await changes.close();
       await Promise.all([pool.end(), genericPool?.end()]);

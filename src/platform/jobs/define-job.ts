@@ -25,6 +25,11 @@ export interface JobContext<Payload extends JobPayload = JobPayload> {
    * `finished` (one row while this worker still holds the job) to apply only then.
    */
   completeWith(statement: { text: string; params: unknown[] }): Promise<void>;
+  /**
+   * completeWith in a transaction: `statement` must end in `RETURNING` something, and `then` runs in the same
+   * transaction with how many rows it changed (to record their events).
+   */
+  completeWithThen(statement: { text: string; params: unknown[] }, then: (tx: Queryable, changedRows: number) => Promise<void> | void): Promise<void>;
 }
 
 export type JobHandler<Payload extends JobPayload = JobPayload> = (context: JobContext<Payload>, deps: JobDeps) => Promise<void>;

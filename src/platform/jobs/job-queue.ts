@@ -192,6 +192,23 @@ export async function completeJob(tx: Queryable, jobId: number, workerId: string
   return result.rows[0]!.finished > 0;
 }
 
+/** completeJob with a statement that returns rows: also how many rows it changed. */
+export async function completeJobWithEffect(
+  tx: Queryable,
+  jobId: number,
+  workerId: string,
+  statement: { text: string; params: unknown[] },
+): Promise<{ finished: boolean; effected: number }> {
+  const params = statement.params;
+  const result = await tx.query<{ finished: number; effected: number }>(
+    `WITH finished AS (DELETE FROM jobs WHERE id = $${params.length + 1} AND locked_by = $${params.length + 2} AND status = 'running' RETURNING ordering_key),
+          ${PROMOTE_NEXT}, effect AS (${statement.text})
+     SELECT (SELECT count(*) FROM finished)::int AS finished, (SELECT count(*) FROM effect)::int AS effected`,
+    [...params, jobId, workerId],
+  );
+  return { finished: result.rows[0]!.finished > 0, effected: result.rows[0]!.effected };
+}
+
 /**
  * The safety net of the waiting state: a job enqueued while the one ahead of it was finishing may find no one left
  * to promote it. Makes the oldest waiting job of every key without a runnable job pending; cheap, run now and then.

@@ -7,6 +7,7 @@ import {
   buryJob,
   claimJobs,
   completeJob,
+  completeJobWithEffect,
   DEFAULT_LEASE_SECONDS,
   enqueueRecurringJob,
   JOBS_CHANGE_CHANNEL,
@@ -236,6 +237,13 @@ export class JobWorker {
         },
         completeWith: async (statement) => {
           await completeJob(db, job.id, this.workerId, statement);
+          completed = true;
+        },
+        completeWithThen: async (statement, then) => {
+          await db.transaction(async (tx) => {
+            const { effected } = await completeJobWithEffect(tx, job.id, this.workerId, statement);
+            await then(tx, effected);
+          });
           completed = true;
         },
       });

@@ -37,7 +37,7 @@ export const disableAgent = defineRoute({
     const minutes = body.duration_minutes ?? null;
     const now = deps.clock.now();
     const expiresAt = minutes === null ? null : new Date(now.getTime() + minutes * 60_000);
-    await pauseConversationAgent(deps.db, tenantId, loaded.id, actorOf(context.principal), expiresAt);
+    await pauseConversationAgent(deps.db, tenantId, loaded.id, actorOf(context.principal), expiresAt, now);
     const message =
       minutes === null ? 'The AI agent is paused until it is enabled again.' : `The AI agent is paused for ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     return { success: 'Agent disabled successfully.', data: { message } };
@@ -54,8 +54,8 @@ export const enableAgent = defineRoute({
   tags: ['AI agent'],
   responseSchema: messageResultResponse,
   load: loadConversation,
-  handler: async ({ deps, tenantId, loaded }) => {
-    await resumeConversationAgent(deps.db, tenantId, loaded.id);
+  handler: async ({ deps, tenantId, loaded, context }) => {
+    await resumeConversationAgent(deps.db, tenantId, loaded.id, actorOf(context.principal), deps.clock.now());
     return { success: 'Agent enabled successfully.', data: { message: 'The AI agent is enabled.' } };
   },
 });

@@ -1,3 +1,5 @@
+import { recordEvents } from '../../events/event-recorder.js';
+import { AGENT_ACTOR } from '../../events/event-types.js';
 import type { Queryable } from '../../../platform/db/db.js';
 import type { ProviderName } from '../llm/agent-provider.js';
 
@@ -52,7 +54,10 @@ export async function insertRun(tx: Queryable, tenantId: number, run: NewRun, no
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, CASE WHEN $8 = 'running' THEN NULL ELSE $10::timestamptz END) RETURNING id`,
     [tenantId, run.conversationId, run.channelId, run.mode, run.provider, run.model, JSON.stringify(run.triggerIds), run.status, run.reason, now],
   );
-  return Number(result.rows[0]!.id);
+  const id = Number(result.rows[0]!.id);
+  // A skipped run is final when recorded; a running one emits when it finishes (docs/events.md#event-types).
+  if (run.status === 'skipped') recordEvents(tx, tenantId, AGENT_ACTOR, now, { kind: 'agent_run', id, change: 'finished' });
+  return id;
 }
 
 export interface RunEnd {
@@ -93,7 +98,9 @@ export async function finishRun(tx: Queryable, tenantId: number, runId: number, 
       now,
     ],
   );
-  return (result.rowCount ?? 0) > 0;
+  const finished = (result.rowCount ?? 0) > 0;
+  if (finished) recordEvents(tx, tenantId, AGENT_ACTOR, now, { kind: 'agent_run', id: runId, change: 'finished' });
+  return finished;
 }
 
 /** The run a crashed process left `running` in this conversation, if any. */

@@ -1,3 +1,5 @@
+import { recordEvents } from '../../events/event-recorder.js';
+import { AGENT_ACTOR } from '../../events/event-types.js';
 import type { Queryable } from '../../../platform/db/db.js';
 import { AppError } from '../../../platform/errors.js';
 import { findActiveEntryId } from '../../blacklist/blacklist.repository.js';
@@ -88,13 +90,13 @@ async function applyDecision(commit: Commit, decision: AgentDecision, result: Ru
             },
             commit.now,
           );
-    if (handoff) await handOff(commit.tx, commit.conversation, commit.lastTriggerId);
+    if (handoff) await handOff(commit.tx, commit.conversation, commit.lastTriggerId, commit.now);
     return end(commit, { status: 'completed', outcome: handoff ? 'handoff' : 'suggested', suggestionId, reason, stats });
   }
   const text = decision.reply !== '' ? decision.reply : handoff ? commit.settings.agent.handoff_message : null;
   const sent = text ? await sendAsAgent(commit, text) : { messageId: null };
   if ('refused' in sent) return failRun(commit, sent.refused, stats, false);
-  if (handoff) await handOff(commit.tx, commit.conversation, commit.lastTriggerId);
+  if (handoff) await handOff(commit.tx, commit.conversation, commit.lastTriggerId, commit.now);
   return end(commit, { status: 'completed', outcome: handoff ? 'handoff' : 'replied', replyMessageId: sent.messageId, reason, stats });
 }
 
@@ -102,7 +104,7 @@ async function applyDecision(commit: Commit, decision: AgentDecision, result: Ru
 async function failRun(commit: Commit, error: string, stats: RunEnd['stats'], sendHandoffMessage = true): Promise<void> {
   const message = commit.settings.agent.handoff_message;
   const sent = sendHandoffMessage && commit.run.mode === 'autonomous' && message ? await sendAsAgent(commit, message) : null;
-  await handOff(commit.tx, commit.conversation, commit.lastTriggerId);
+  await handOff(commit.tx, commit.conversation, commit.lastTriggerId, commit.now);
   const replyMessageId = sent && 'messageId' in sent ? sent.messageId : null;
   return end(commit, { status: 'failed', outcome: 'handoff', error: error.slice(0, 300), replyMessageId, stats });
 }
@@ -118,6 +120,14 @@ async function sendAsAgent(commit: Commit, text: string): Promise<{ messageId: n
   }
   const row = { text, messageType: 'text', quotedMessageId: null, source: 'agent', extraMetadata: { agent_run_id: commit.run.runId } };
   const messageId = await insertOutboundMessage(tx, conversation, AGENT_AUTHOR, row, deliveryOrderingKey(conversation.tenant_id, conversation.id), now);
+  recordEvents(
+    tx,
+    conversation.tenant_id,
+    AGENT_ACTOR,
+    now,
+    { kind: 'message', id: messageId, change: 'created' },
+    { kind: 'conversation', id: conversation.id, change: 'updated' },
+  );
   return { messageId };
 }
 
@@ -139,7 +149,7 @@ async function block(commit: Commit, decision: AgentDecision, rule: RunDecision[
     metadata: { ...origin, agent_run_id: commit.run.runId, provider: commit.decider.provider, model: commit.decider.model, reason },
     createdByUserId: null,
   };
-  const added = await insertUnlessBlocked(tx, conversation.tenant_id, entry, now);
+  const added = await insertUnlessBlocked(tx, conversation.tenant_id, entry, AGENT_ACTOR, now);
   return added ?? (await findActiveEntryId(tx, conversation.tenant_id, conversation.channel_id, conversation.customer_id, now))!;
 }
 

@@ -1,3 +1,5 @@
+import { recordEvents } from '../../events/event-recorder.js';
+import { AGENT_ACTOR } from '../../events/event-types.js';
 import type { Queryable } from '../../../platform/db/db.js';
 import { findActiveEntryId } from '../../blacklist/blacklist.repository.js';
 import { findConversation, type ConversationRecord } from '../../conversations/conversation.repository.js';
@@ -35,8 +37,9 @@ export async function ineligibility(tx: Queryable, conversation: ConversationRec
 }
 
 /** §6.2: the agent asks for a human — paused indefinitely, by nobody; the messages so far are the humans' now. */
-export async function handOff(tx: Queryable, conversation: ConversationRecord, lastMessageId: number): Promise<void> {
+export async function handOff(tx: Queryable, conversation: ConversationRecord, lastMessageId: number, now: Date): Promise<void> {
   await writeAgentPause(tx, conversation.tenant_id, conversation.id, null, null);
+  recordEvents(tx, conversation.tenant_id, AGENT_ACTOR, now, { kind: 'conversation', id: conversation.id, change: 'updated' });
   await moveAgentCursor(tx, conversation.tenant_id, conversation.id, lastMessageId);
 }
 
@@ -109,6 +112,6 @@ async function interruptedTwice(tx: Queryable, conversation: ConversationRecord,
   const triggerIds = leftover.trigger_message_ids.map(Number);
   const second = (await countInterruptions(tx, conversation.tenant_id, conversation.id, triggerIds)) >= 1;
   await finishRun(tx, conversation.tenant_id, leftover.id, { status: 'failed', error: 'interrupted', outcome: second ? 'handoff' : null }, now);
-  if (second) await handOff(tx, conversation, Math.max(0, ...triggerIds));
+  if (second) await handOff(tx, conversation, Math.max(0, ...triggerIds), now);
   return second;
 }

@@ -1,3 +1,4 @@
+import { principalActor } from '../../events/event-types.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { blacklistSchema } from '../blacklist.resource.js';
@@ -53,6 +54,7 @@ export const blockCustomer = defineRoute({
         metadata: metadataObject(body.metadata) ?? {},
         createdByUserId: actorOf(context.principal).userId,
       },
+      principalActor(context.principal),
       now,
     );
     const entry = await new BlacklistFinder(deps.db).findById(tenantId, id);

@@ -1,3 +1,4 @@
+import { principalActor } from '../../events/event-types.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { unblockEntry } from '../blacklist.service.js';
 import { loadBlacklistEntry } from '../load-blacklist-entry.js';
@@ -15,8 +16,8 @@ export const unblockCustomer = defineRoute({
   tags: ['Channel blacklist'],
   responseSchema: messageResultResponse,
   load: loadBlacklistEntry,
-  handler: async ({ deps, tenantId, loaded }) => {
-    await unblockEntry(deps.db, tenantId, loaded.id, deps.clock.now());
+  handler: async ({ deps, tenantId, loaded, context }) => {
+    await unblockEntry(deps.db, tenantId, loaded.id, principalActor(context.principal), deps.clock.now());
     return messageResult(UNBLOCKED);
   },
 });

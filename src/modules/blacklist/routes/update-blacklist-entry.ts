@@ -1,3 +1,4 @@
+import { principalActor } from '../../events/event-types.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { blacklistSchema } from '../blacklist.resource.js';
@@ -28,7 +29,7 @@ export const updateBlacklistEntry = defineRoute({
     is_active: rule.boolean(),
     metadata: metadataRule(),
   },
-  handler: async ({ deps, tenantId, loaded, body }) => {
+  handler: async ({ deps, tenantId, loaded, body, context }) => {
     const now = deps.clock.now();
     await update(
       deps.db,
@@ -41,6 +42,7 @@ export const updateBlacklistEntry = defineRoute({
         isActive: body.is_active ?? undefined,
         metadata: metadataObject(body.metadata) ?? undefined,
       },
+      principalActor(context.principal),
       now,
     );
     const entry = await new BlacklistFinder(deps.db).findById(tenantId, loaded.id);

@@ -1,3 +1,4 @@
+import { principalActor } from '../../events/event-types.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
@@ -19,13 +20,14 @@ export const createChannel = defineRoute({
   successStatus: 201,
   responseSchema: envelopeSchema(channelSchema),
   body: channelFields(true),
-  handler: async ({ deps, tenantId, body, raw, reply }) => {
+  handler: async ({ deps, tenantId, body, raw, reply, context }) => {
     const id = await create(
       deps,
       tenantId,
       body.type!,
       { name: body.name!, address: body.address!, is_active: body.is_active ?? true, settings: body.settings ?? {} },
       deps.clock.now(),
+      principalActor(context.principal),
     );
     const channel = await findChannel(deps.db, tenantId, id);
     reply.code(201);

@@ -1,3 +1,4 @@
+import { principalActor } from '../../events/event-types.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
@@ -20,13 +21,14 @@ export const updateChannel = defineRoute({
   responseSchema: envelopeSchema(channelSchema),
   load: loadChannel,
   body: channelFields(false),
-  handler: async ({ deps, tenantId, loaded, body, raw }) => {
+  handler: async ({ deps, tenantId, loaded, body, raw, context }) => {
     await update(
       deps,
       tenantId,
       loaded,
       { name: body.name ?? null, address: body.address ?? null, is_active: body.is_active ?? null, settings: body.settings ?? {} },
       deps.clock.now(),
+      principalActor(context.principal),
     );
     const channel = await findChannel(deps.db, tenantId, loaded.id);
     return { success: 'Channel updated successfully.', data: channelResource(channel!, publicBaseUrl(raw, deps.config)) };

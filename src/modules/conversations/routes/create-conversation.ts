@@ -1,5 +1,6 @@
 import { envelopeSchema } from '../../../http/openapi-schemas.js';
 import { conversationSchema } from '../conversation.resource.js';
+import { actorOf } from '../actor.js';
 import { defineRoute } from '../../../http/define-route.js';
 import { rule } from '../../../http/validation.js';
 import { findChannel } from '../../channels/channel.repository.js';
@@ -29,7 +30,7 @@ export const createConversation = defineRoute({
     first_name: rule.string().nullable().max(255),
     last_name: rule.string().nullable().max(255),
   },
-  handler: async ({ deps, tenantId, body, reply }) => {
+  handler: async ({ deps, tenantId, body, reply, context }) => {
     // Channels are never deleted, so the one `exists` found is still there.
     const channel = (await findChannel(deps.db, tenantId, body.channel_id!))!;
     const now = deps.clock.now();
@@ -38,6 +39,7 @@ export const createConversation = defineRoute({
       tenantId,
       channel,
       { channelId: channel.id, address: body.address!, firstName: body.first_name ?? null, lastName: body.last_name ?? null },
+      actorOf(context.principal),
       now,
     );
     const view = await new ConversationFinder(deps.db).findById(tenantId, conversationId, now);

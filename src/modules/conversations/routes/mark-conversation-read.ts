@@ -5,6 +5,7 @@ import { ConversationFinder } from '../conversation.finder.js';
 import { conversationResource } from '../conversation.resource.js';
 import { loadConversation } from '../load-conversation.js';
 import { markConversationRead as markRead } from '../../messages/message-changes.js';
+import { actorOf } from '../actor.js';
 
 export const markConversationRead = defineRoute({
   method: 'POST',
@@ -16,9 +17,9 @@ export const markConversationRead = defineRoute({
   tags: ['Conversations'],
   responseSchema: envelopeSchema(conversationSchema),
   load: loadConversation,
-  handler: async ({ deps, tenantId, loaded }) => {
+  handler: async ({ deps, tenantId, context, loaded }) => {
     const now = deps.clock.now();
-    await markRead(deps.db, tenantId, loaded.id, now);
+    await markRead(deps.db, tenantId, loaded.id, actorOf(context.principal), now);
     const view = await new ConversationFinder(deps.db).findById(tenantId, loaded.id, now);
     return { success: 'Conversation marked as read.', data: conversationResource(view!, now) };
   },

@@ -4,6 +4,7 @@ import { customerSchema } from '../customer.resource.js';
 import { customerFields } from '../customer-input.js';
 import { CustomerFinder } from '../customer.finder.js';
 import { customerResource } from '../customer.resource.js';
+import { principalActor } from '../../events/event-types.js';
 import { createCustomer as insertNewCustomer } from '../customer.service.js';
 
 export const createCustomer = defineRoute({
@@ -19,8 +20,8 @@ export const createCustomer = defineRoute({
   successStatus: 201,
   responseSchema: envelopeSchema(customerSchema),
   body: customerFields(false),
-  handler: async ({ deps, tenantId, body, reply }) => {
-    const id = await insertNewCustomer(deps.db, tenantId, body, deps.clock.now());
+  handler: async ({ deps, tenantId, body, reply, context }) => {
+    const id = await insertNewCustomer(deps.db, tenantId, body, principalActor(context.principal), deps.clock.now());
     const view = await new CustomerFinder(deps.db).findById(tenantId, id);
     reply.code(201);
     return { success: 'Customer created successfully.', data: customerResource(view!) };

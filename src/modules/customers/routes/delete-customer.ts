@@ -1,5 +1,6 @@
 import { defineRoute } from '../../../http/define-route.js';
-import { softDeleteCustomer } from '../customer.repository.js';
+import { deleteCustomer as softDelete } from '../customer.service.js';
+import { principalActor } from '../../events/event-types.js';
 import { loadCustomer } from '../load-customer.js';
 import { messageResult, messageResultResponse } from '../../../http/message-result.js';
 
@@ -17,8 +18,8 @@ export const deleteCustomer = defineRoute({
   tags: ['Customers'],
   responseSchema: messageResultResponse,
   load: loadCustomer,
-  handler: async ({ deps, tenantId, loaded }) => {
-    await softDeleteCustomer(deps.db, tenantId, loaded.id, deps.clock.now());
+  handler: async ({ deps, tenantId, loaded, context }) => {
+    await softDelete(deps.db, tenantId, loaded.id, principalActor(context.principal), deps.clock.now());
     return messageResult(DELETED);
   },
 });

@@ -4,6 +4,7 @@ import { customerSchema } from '../customer.resource.js';
 import { customerFields } from '../customer-input.js';
 import { CustomerFinder } from '../customer.finder.js';
 import { customerResource } from '../customer.resource.js';
+import { principalActor } from '../../events/event-types.js';
 import { changeCustomer } from '../customer.service.js';
 import { loadCustomer } from '../load-customer.js';
 
@@ -20,8 +21,8 @@ export const updateCustomer = defineRoute({
   responseSchema: envelopeSchema(customerSchema),
   load: loadCustomer,
   body: customerFields(true),
-  handler: async ({ deps, tenantId, loaded, body }) => {
-    await changeCustomer(deps.db, tenantId, loaded, body, deps.clock.now());
+  handler: async ({ deps, tenantId, loaded, body, context }) => {
+    await changeCustomer(deps.db, tenantId, loaded, body, principalActor(context.principal), deps.clock.now());
     const view = await new CustomerFinder(deps.db).findById(tenantId, loaded.id);
     return { success: 'Customer updated successfully.', data: customerResource(view!) };
   },

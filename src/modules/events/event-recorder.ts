@@ -1,0 +1,60 @@
+import type { Queryable } from '../../platform/db/db.js';
+import { appendEvents, type NewEvent } from './event-log.repository.js';
+import { eventsChangeChannel } from './event-channel.js';
+import { eventTypeOf, orderChanges, type RecordedChange } from './event-order.js';
+import { loadSnapshots } from './event-snapshots.js';
+import type { ChangeKind, EventActor, ResourceKind } from './event-types.js';
+
+const buffers = new WeakMap<Queryable, RecordedChange[]>();
+
+/** What a write path tells the log: this resource of this tenant changed so, by this actor, at this time. */
+export interface Change {
+  kind: ResourceKind;
+  id: number;
+  change: ChangeKind;
+  /** Only for a resource that cannot be loaded at commit (its row is gone): the resource as rendered. */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Records changes the transaction `tx` made (docs/events.md#who-writes-what). Nothing is written yet: when the
+ * transaction's work is done, the recorded resources are loaded in their final state, merged and ordered by the
+ * rules of one transaction, and appended by one statement, the transaction's last. A rollback drops them with the
+ * changes. Call it only for a write that changed something: a no-op writes no event.
+ */
+export function recordEvents(tx: Queryable, tenantId: number, actor: EventActor, at: Date, ...changes: Change[]): void {
+  if (!tx.beforeCommit) throw new Error('Events are recorded inside a transaction, which appends them before its commit.');
+  let buffer = buffers.get(tx);
+  if (!buffer) {
+    const created: RecordedChange[] = [];
+    buffers.set(tx, (buffer = created));
+    tx.beforeCommit('event-log', () => writeRecordedEvents(tx, created), { last: true });
+  }
+  for (const change of changes) buffer.push({ tenantId, actor, at, ...change });
+}
+
+async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): Promise<void> {
+  const ordered = orderChanges(recorded);
+  if (ordered.length === 0) return;
+  // Derived fields (remaining_time, has_new_messages) are computed at the transaction's latest time.
+  const now = new Date(Math.max(...recorded.map((change) => change.at.getTime())));
+  const snapshots = new Map<string, Map<number, Record<string, unknown>>>();
+  const wanted = new Map<string, { tenantId: number; kind: ResourceKind; ids: number[] }>();
+  for (const change of ordered) {
+    if (change.data) continue;
+    const key = `${change.tenantId}:${change.kind}`;
+    const group = wanted.get(key) ?? { tenantId: change.tenantId, kind: change.kind, ids: [] };
+    group.ids.push(change.id);
+    wanted.set(key, group);
+  }
+  for (const [key, group] of wanted) snapshots.set(key, await loadSnapshots(tx, group.tenantId, group.kind, group.ids, now));
+  const events: NewEvent[] = [];
+  for (const change of ordered) {
+    const data = change.data ?? snapshots.get(`${change.tenantId}:${change.kind}`)?.get(change.id);
+    // A resource gone by commit without a rendered copy has nothing to show; its change is not observable.
+    if (!data) continue;
+    events.push({ tenantId: change.tenantId, type: eventTypeOf(change), occurredAt: change.at, actor: change.actor, data });
+  }
+  await appendEvents(tx, events);
+  for (const tenantId of new Set(events.map((event) => event.tenantId))) tx.signalAfterCommit?.(eventsChangeChannel(tenantId));
+}
