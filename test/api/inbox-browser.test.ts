@@ -11,6 +11,8 @@ import { createDraft } from '../support/factories.js';
 import {
   botReceived,
   teamApi,
+  trackEventStreams,
+  customerWrites,
   CHROMIUM,
   cspViolations,
   seriousViolations,
@@ -340,6 +342,35 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
         return world.telegram.calls('telegram:sendPhoto').filter((call) => call.path === `/bot${botToken}/sendPhoto`).length;
       })
       .toBe(1);
+    await context.close();
+  });
+
+  it('shows a webhook message live in the open thread and the list, and resumes a cut stream with nothing lost or doubled', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 3 });
+    const { conversationId, channelId, chatId } = await telegramConversation(world, seed, 'Hello, anyone there?');
+    const streams = trackEventStreams(world);
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const live = page.getByRole('status', { name: 'Live updates' });
+    await expect.poll(() => live.textContent(), { timeout: 15_000 }).toBe('Connected');
+    const log = page.getByRole('log', { name: 'Messages' });
+    await expect.poll(() => log.getByRole('article').count()).toBe(1);
+
+    await customerWrites(world, channelId, chatId, 'My order number is 4411.');
+    await expect.poll(() => log.getByRole('article').filter({ hasText: 'My order number is 4411.' }).count(), { timeout: 10_000 }).toBe(1);
+    const row = page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: 'Mehmet Kaya', exact: true });
+    await expect.poll(async () => page.locator(`#${await row.getAttribute('aria-describedby')}`).textContent()).toContain('My order number is 4411.');
+
+    // The network drops: a message written meanwhile arrives once after the reconnect, resumed by id.
+    expect(streams.cut()).toBeGreaterThan(0);
+    await customerWrites(world, channelId, chatId, 'Are you still there?');
+    await expect.poll(() => log.getByRole('article').filter({ hasText: 'Are you still there?' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => live.textContent(), { timeout: 15_000 }).toBe('Connected');
+    await customerWrites(world, channelId, chatId, 'Thanks!');
+    await expect.poll(() => log.getByRole('article').filter({ hasText: 'Thanks!' }).count(), { timeout: 10_000 }).toBe(1);
+    expect(await log.getByRole('article').allTextContents()).toHaveLength(4);
     await context.close();
   });
 });

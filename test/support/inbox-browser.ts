@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { expect } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -58,7 +59,7 @@ export async function telegramConversation(
   world: InboxWorld,
   seed: SeedResult,
   text: string,
-): Promise<{ conversationId: number; botToken: string; channelId: number }> {
+): Promise<{ conversationId: number; botToken: string; channelId: number; chatId: number }> {
   const botToken = `${uniqueDigits(10)}:AAH${'x'.repeat(32)}`;
   const created = await teamApi(world, seed, 'POST', '/channels', {
     type: 'telegram',
@@ -75,7 +76,7 @@ export async function telegramConversation(
   const list = await teamApi(world, seed, 'GET', '/conversations?per_page=100');
   const row = list.data.find((conversation: any) => conversation.channel.id === channelId);
   expect(row?.last_message).toBe(text);
-  return { conversationId: Number(row.id), botToken, channelId };
+  return { conversationId: Number(row.id), botToken, channelId, chatId };
 }
 
 /** The texts the fake Bot API received for this bot, after running due jobs (deliveries). */
@@ -122,4 +123,33 @@ export function cspViolations(page: Page): string[] {
     if (/Content Security Policy/i.test(message.text())) found.push(message.text());
   });
   return found;
+}
+
+/** The sockets of the open event streams on the test server, so a test can cut them as a network loss would. */
+export function trackEventStreams(world: InboxWorld): { cut(): number } {
+  const sockets = new Set<Socket>();
+  world.h.app.server.on('request', (request) => {
+    if (request.url?.startsWith('/api/v1/events')) {
+      sockets.add(request.socket);
+      request.socket.once('close', () => sockets.delete(request.socket));
+    }
+  });
+  return {
+    cut() {
+      const count = sockets.size;
+      for (const socket of sockets) socket.destroy();
+      return count;
+    },
+  };
+}
+
+/** A customer's Telegram message through the signed webhook, processed (jobs run). */
+export async function customerWrites(world: InboxWorld, channelId: number, chatId: number, text: string): Promise<void> {
+  const update = telegramTextUpdate(Number(uniqueDigits(9)), text, chatId) as { message: { message_id: number } };
+  // Each message its own Telegram id: the same id again would be the same message, stored once.
+  update.message.message_id = Number(uniqueDigits(8));
+  const request = telegramWebhookRequest(channelId, update, 'tg_secret-value');
+  const answer = await fetch(`${world.base}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+  expect(answer.status).toBe(200);
+  await world.h.drainJobs();
 }

@@ -21,6 +21,8 @@ interface ListProps {
   hasMore: boolean;
   onMore: () => void;
   onFilter: (change: Partial<Route>) => void;
+  staleSearch: boolean;
+  onRefresh: () => void;
 }
 
 /** The conversation list (docs/inbox.md#conversation-list): search, channel filter, rows, paging. */
@@ -84,6 +86,11 @@ export function ConversationList(props: ListProps) {
           <p class="visually-hidden" role="status">
             Loading conversations…
           </p>
+        ) : null}
+        {props.staleSearch ? (
+          <button type="button" class="more" onClick={props.onRefresh}>
+            New activity — refresh
+          </button>
         ) : null}
         {!props.loading && rows.length === 0 ? <p class="empty">{empty}</p> : null}
         <ul class="rows" aria-label="Conversations">

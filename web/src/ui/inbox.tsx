@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { signOut } from '../auth.js';
 import { navigate, routePath, type Route } from '../route.js';
 import { api, tokens } from '../session.js';
 import { mergePage, nextConversation, nextUnread, unreadCount } from '../state/conversations.js';
-import type { Conversation, Page, Tenant } from '../state/types.js';
+import { applyEvent } from '../state/live.js';
+import type { Conversation, InboxEvent, Page, Tenant } from '../state/types.js';
+import { LiveStream, type LiveStatus } from '../live-stream.js';
 import { ConversationList } from './conversation-list.js';
 import { MenuButton } from './menu.js';
 import { ShortcutsDialog, useShortcuts } from './shortcuts.js';
@@ -19,8 +21,11 @@ export interface ChannelInfo {
 /** What the member may do here (GET /account/roles); controls they may not use are not shown. */
 export type Permissions = ReadonlySet<string>;
 
-/** Fallback while live updates are not wired: the first page and the open thread are refetched every 30 s. */
+/** While the stream is down, the first list page and the open thread are refetched every 30 s. */
 const POLL_MS = 30_000;
+
+export type EventListener = (event: InboxEvent | 'reload') => void;
+export type Subscribe = (listener: EventListener) => () => void;
 
 export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }) {
   const { tenant, route } = props;
@@ -31,6 +36,15 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
   const [loading, setLoading] = useState(true);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const [threadVersion, setThreadVersion] = useState(0);
+  const [status, setStatus] = useState<LiveStatus>('Reconnecting…');
+  const [staleSearch, setStaleSearch] = useState(false);
+  const listeners = useRef(new Set<EventListener>());
+  const subscribe = useCallback<Subscribe>((listener) => {
+    listeners.current.add(listener);
+    return () => void listeners.current.delete(listener);
+  }, []);
+  const filters = useRef({ search: route.search, channelType: route.channelType });
+  filters.current = { search: route.search, channelType: route.channelType };
 
   const loadRoles = useCallback(async () => {
     try {
@@ -66,13 +80,41 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
   );
 
   useEffect(() => void loadRoles(), [loadRoles]);
-  useEffect(() => void loadPage(1, true), [loadPage]);
   useEffect(() => {
+    setStaleSearch(false);
+    void loadPage(1, true);
+  }, [loadPage]);
+  // Live updates (docs/inbox.md#live-updates): list rows here, the open thread through `subscribe`.
+  useEffect(() => {
+    const stream = new LiveStream(api, tenant.id, {
+      onReady: () => undefined,
+      onStatus: setStatus,
+      onAccessRevoked: () => void loadRoles(),
+      onReset: () => {
+        void loadPage(1, false);
+        for (const listener of listeners.current) listener('reload');
+      },
+      onEvent: (event) => {
+        setRows((current) => {
+          const next = applyEvent({ rows: current, staleSearch: false, open: null, messages: [], suggestion: null }, event, filters.current);
+          if (next.staleSearch) setStaleSearch(true);
+          return next.rows;
+        });
+        for (const listener of listeners.current) listener(event);
+      },
+    });
+    stream.start();
+    return () => stream.stop();
+  }, [tenant.id]);
+  useEffect(() => {
+    if (status === 'Connected') return;
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void loadPage(1, false);
+      if (document.visibilityState !== 'visible') return;
+      void loadPage(1, false);
+      for (const listener of listeners.current) listener('reload');
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [loadPage]);
+  }, [loadPage, status]);
 
   const unreadRows = rows.filter((row) => unreadCount(row) > 0).length;
   useEffect(() => {
@@ -121,7 +163,7 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
           <span class="tenant-name">{tenant.name}</span>
         )}
         <span class="live-status" role="status" aria-label="Live updates">
-          Refreshes every 30 s
+          {status}
         </span>
         <MenuButton
           label="Account"
@@ -136,6 +178,11 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
         route={route}
         loading={loading}
         hasMore={nextPage !== null}
+        staleSearch={staleSearch}
+        onRefresh={() => {
+          setStaleSearch(false);
+          void loadPage(1, true);
+        }}
         onMore={() => nextPage !== null && void loadPage(nextPage, false)}
         onFilter={(change) => go({ ...change, conversationId: route.conversationId }, true)}
       />
@@ -149,6 +196,7 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
         onConversation={patchRow}
         onBack={() => go({ conversationId: null })}
         onReload={() => setThreadVersion((version) => version + 1)}
+        subscribe={subscribe}
       />
       {shortcutsOpen ? <ShortcutsDialog onClose={() => setShortcutsOpen(false)} /> : null}
     </div>

@@ -1,15 +1,15 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { api } from '../session.js';
-import { dayLabel, sameDay } from '../state/format.js';
 import { mergeMessages, visiblePending, type PendingSend } from '../state/messages.js';
 import type { Conversation, Message, Page, Suggestion } from '../state/types.js';
 import { AgentControl } from './agent-control.js';
 import { BlockControls } from './block-controls.js';
 import { Composer, type ReplyWindow } from './composer.js';
 import { CustomerPanel } from './customer-panel.js';
-import type { ChannelInfo, Permissions } from './inbox.js';
-import { MessageView } from './message-view.js';
+import type { ChannelInfo, Permissions, Subscribe } from './inbox.js';
+import { useMarkRead, useThreadEvents } from './thread-live.js';
+import { MessageList } from './message-list.js';
 import { SuggestionPanel } from './suggestion.js';
 import { showError } from './toasts.js';
 
@@ -22,6 +22,7 @@ interface ThreadProps {
   onConversation: (conversation: Conversation) => void;
   onBack: () => void;
   onReload: () => void;
+  subscribe: Subscribe;
 }
 
 /** The thread pane (docs/inbox.md#thread): header controls, the message log, the suggestion and the composer. */
@@ -41,6 +42,9 @@ export function Thread(props: ThreadProps) {
   const [panelOpen, setPanelOpen] = useState(() => window.matchMedia?.('(min-width: 1200px)').matches ?? false);
   const log = useRef<HTMLDivElement>(null);
   const nearBottom = useRef(true);
+  const [unseen, setUnseen] = useState(0);
+  const latestConversation = useRef(conversation);
+  latestConversation.current = conversation;
   const call = useCallback(<T,>(method: string, path: string, body?: unknown) => api.request<T>(method, path, { tenant: tenantId, body }), [tenantId]);
   const can = (permission: string) => props.permissions?.has(permission) === true;
 
@@ -97,16 +101,20 @@ export function Thread(props: ThreadProps) {
       .finally(() => setLoading(false));
   }, [conversationId]);
 
-  // Marking read while the thread is open in a visible, focused tab (docs/inbox.md#marking-read).
-  const unread = Number(conversation?.unread_count ?? 0);
-  useEffect(() => {
-    if (!conversation || unread === 0 || !can('conversations.reply')) return;
-    if (document.visibilityState !== 'visible' || !document.hasFocus()) return;
-    const timer = setTimeout(() => {
-      void call('POST', `/conversations/${conversation.id}/read`).then(refreshConversation).catch(showError);
-    }, 0);
-    return () => clearTimeout(timer);
-  }, [conversation?.id, unread, props.permissions]);
+  useThreadEvents(conversationId, props.subscribe, {
+    setConversation,
+    setMessages,
+    setSuggestion,
+    reload: () => void Promise.all([loadMessages(1), refreshConversation(), loadSuggestion()]).catch(showError),
+    onCustomerMessage: () => {
+      const channelType = latestConversation.current?.channel.type;
+      if (channelType) void loadReplyWindow(channelType).catch(showError);
+    },
+    onNewMessage: () => {
+      if (!nearBottom.current) setUnseen((count) => count + 1);
+    },
+  });
+  useMarkRead(conversation, can('conversations.reply'), () => call('POST', `/conversations/${conversation!.id}/read`).then(refreshConversation));
 
   // Opened at the end; a new message scrolls into view only when the reader is near the bottom.
   useLayoutEffect(() => {
@@ -177,6 +185,7 @@ export function Thread(props: ThreadProps) {
           onScroll={(event) => {
             const element = event.currentTarget;
             nearBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 100;
+            if (nearBottom.current) setUnseen(0);
           }}
         >
           {loading ? (
@@ -189,36 +198,36 @@ export function Thread(props: ThreadProps) {
               Load older messages
             </button>
           ) : null}
-          <div role="log" aria-label="Messages" class="messages">
-            {messages.map((message, index) => (
-              <div key={message.id}>
-                {index === 0 || !sameDay(messages[index - 1]!.created_at, message.created_at) ? (
-                  <p class="day">{dayLabel(message.created_at, api.now())}</p>
-                ) : null}
-                <MessageView
-                  message={message}
-                  displayName={name}
-                  channelName={conversation?.channel.name ?? ''}
-                  actions={{
-                    canReply: can('conversations.reply'),
-                    onReply: setQuoted,
-                    call,
-                    onChanged: async (changed) => {
-                      if (changed) setMessages((current) => mergeMessages(current, [changed]));
-                      await Promise.all([loadMessages(1), refreshConversation()]).catch(showError);
-                    },
-                  }}
-                />
-              </div>
-            ))}
-            {shown.map((send) => (
-              <article key={send.key} class="message outgoing sending" aria-label="Message from you">
-                <p class="text">{send.text}</p>
-                <footer class="message-foot">Sending…</footer>
-              </article>
-            ))}
-          </div>
+          <MessageList
+            messages={messages}
+            pending={shown}
+            displayName={name}
+            channelName={conversation?.channel.name ?? ''}
+            actions={{
+              canReply: can('conversations.reply'),
+              onReply: setQuoted,
+              call,
+              onChanged: async (changed) => {
+                if (changed) setMessages((current) => mergeMessages(current, [changed]));
+                await Promise.all([loadMessages(1), refreshConversation()]).catch(showError);
+              },
+            }}
+          />
         </div>
+        {unseen > 0 ? (
+          <button
+            type="button"
+            class="jump"
+            onClick={() => {
+              const element = log.current;
+              if (element) element.scrollTop = element.scrollHeight;
+              nearBottom.current = true;
+              setUnseen(0);
+            }}
+          >
+            Jump to newest messages <span aria-hidden="true">({unseen})</span>
+          </button>
+        ) : null}
         {suggestion ? (
           <SuggestionPanel
             suggestion={suggestion}

@@ -1,0 +1,63 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { Dispatch, StateUpdater } from 'preact/hooks';
+import { applyEvent, type LiveState } from '../state/live.js';
+import type { Conversation, Message, Suggestion } from '../state/types.js';
+import type { Subscribe } from './inbox.js';
+import { showError } from './toasts.js';
+
+const NO_FILTERS = { search: '', channelType: '' };
+const BASE: LiveState = { rows: [], staleSearch: false, open: null, messages: [], suggestion: null };
+
+interface ThreadSetters {
+  setConversation: Dispatch<StateUpdater<Conversation | null>>;
+  setMessages: Dispatch<StateUpdater<Message[]>>;
+  setSuggestion: Dispatch<StateUpdater<Suggestion | null>>;
+  /** A `reset` of the stream, or a refetch while it is down. */
+  reload: () => void;
+  onCustomerMessage: () => void;
+  onNewMessage: () => void;
+}
+
+/**
+ * The open thread's live events (docs/inbox.md#live-updates): header, messages and suggestion, each merged with the
+ * unit-tested applyEvent, through functional updates so two events of one tick both apply.
+ */
+export function useThreadEvents(conversationId: number | null, subscribe: Subscribe, setters: ThreadSetters): void {
+  const latest = useRef(setters);
+  latest.current = setters;
+  useEffect(() => {
+    if (conversationId === null) return;
+    const self = { id: conversationId } as Conversation;
+    return subscribe((event) => {
+      const on = latest.current;
+      if (event === 'reload') return on.reload();
+      on.setConversation((current) => (current ? applyEvent({ ...BASE, open: current }, event, NO_FILTERS).open : current));
+      on.setMessages((current) => applyEvent({ ...BASE, open: self, messages: current }, event, NO_FILTERS).messages);
+      on.setSuggestion((current) => applyEvent({ ...BASE, open: self, suggestion: current }, event, NO_FILTERS).suggestion);
+      const message = event.data as Partial<Message>;
+      if (event.type === 'message.created' && message.conversation_id === conversationId) {
+        on.onNewMessage();
+        if (message.is_customer) on.onCustomerMessage();
+      }
+    });
+  }, [conversationId, subscribe]);
+}
+
+/**
+ * Marks the open conversation read while it is open in a visible, focused tab and has unread messages
+ * (docs/inbox.md#marking-read): at most once per 2 s; customer messages arriving meanwhile are read by the next call.
+ */
+export function useMarkRead(conversation: Conversation | null, allowed: boolean, markRead: () => Promise<unknown>): void {
+  const lastRead = useRef(0);
+  const unread = Number(conversation?.unread_count ?? 0);
+  useEffect(() => {
+    if (!conversation || unread === 0 || !allowed) return;
+    if (document.visibilityState !== 'visible' || !document.hasFocus()) return;
+    const wait = Math.max(0, lastRead.current + 2000 - Date.now());
+    const timer = setTimeout(() => {
+      lastRead.current = Date.now();
+      void markRead().catch(showError);
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [conversation?.id, unread, allowed]);
+}
