@@ -373,6 +373,46 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     expect(await log.getByRole('article').allTextContents()).toHaveLength(4);
     await context.close();
   });
+
+  it('edits a block and shows the messages it held back', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 1 });
+    const { conversationId, channelId, chatId } = await telegramConversation(world, seed, 'You are useless!');
+    const conversation = (await teamApi(world, seed, 'GET', `/conversations/${conversationId}`)).data;
+    await teamApi(world, seed, 'POST', '/channel-blacklists', {
+      channel_id: channelId,
+      customer_id: conversation.customer.id,
+      reason: 'manual',
+      ttl_seconds: 3600,
+    });
+    await customerWrites(world, channelId, chatId, 'Let me in!');
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const status = page.getByRole('group', { name: 'Block status' });
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Blocked on Zebrafoot bot: Manual · (1 hour|\d+ minutes) left/);
+
+    await status.getByRole('button', { name: 'Edit block', exact: true }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit block' });
+    expect(await edit.getByRole('combobox', { name: 'Duration' }).inputValue()).toBe('keep');
+    await edit.getByRole('combobox', { name: 'Reason' }).selectOption({ label: 'Abusive language' });
+    await edit.getByRole('combobox', { name: 'Duration' }).selectOption({ label: 'Permanent' });
+    await edit.getByRole('textbox', { name: 'Note' }).fill('Insults in chat');
+    expect(await seriousViolations(page)).toEqual([]);
+    await edit.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => status.textContent()).toContain('Blocked on Zebrafoot bot: Abusive language · permanently');
+    expect(await status.textContent()).toContain('Insults in chat');
+
+    await status.getByRole('button', { name: 'View held messages', exact: true }).click();
+    const held = page.getByRole('dialog', { name: 'Held messages' });
+    await expect.poll(() => held.textContent()).toContain('Let me in!');
+    expect(await seriousViolations(page)).toEqual([]);
+    await held.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect.poll(() => held.count()).toBe(0);
+    // The held message never reached the thread.
+    expect(await page.getByRole('log', { name: 'Messages' }).textContent()).not.toContain('Let me in!');
+    await context.close();
+  });
 });
 
 /** Presses Tab until the focused element's text is `name` (keyboard-only navigation). */

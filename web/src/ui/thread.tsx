@@ -171,7 +171,13 @@ export function Thread(props: ThreadProps) {
               />
             ) : null}
             {conversation && props.permissions ? (
-              <BlockControls conversation={conversation} canManage={can('blacklist.manage')} call={call} onChanged={refreshConversation} />
+              <BlockControls
+                conversation={conversation}
+                canManage={can('blacklist.manage')}
+                canView={can('blacklist.view')}
+                call={call}
+                onChanged={refreshConversation}
+              />
             ) : null}
             <button type="button" aria-expanded={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
               Customer details
