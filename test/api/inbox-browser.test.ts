@@ -413,6 +413,32 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     expect(await page.getByRole('log', { name: 'Messages' }).textContent()).not.toContain('Let me in!');
     await context.close();
   });
+
+  it("edits the customer in the panel, with the API's 422 messages under their fields", { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 1 });
+    const { conversationId } = await telegramConversation(world, seed, 'Please update my details.');
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const panel = page.getByRole('complementary', { name: 'Customer details' });
+    await panel.getByRole('button', { name: 'Edit customer', exact: true }).click({ timeout: 15_000 });
+    await panel.getByRole('textbox', { name: 'Email' }).fill('not-an-email');
+    await panel.getByRole('button', { name: 'Save customer', exact: true }).click();
+    await expect.poll(() => panel.textContent()).toContain('The email field must be a valid email address.');
+    await panel.getByRole('textbox', { name: 'Email' }).fill('mehmet@example.test');
+    await panel.getByRole('textbox', { name: 'First name' }).fill('Mehmet Ali');
+    await panel.getByRole('textbox', { name: 'Job' }).fill('Architect');
+    expect(await seriousViolations(page)).toEqual([]);
+    await panel.getByRole('button', { name: 'Save customer', exact: true }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: 'Mehmet Ali Kaya' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => panel.textContent()).toContain('Architect');
+    expect(await panel.textContent()).toContain('mehmet@example.test');
+    expect(await panel.getByRole('heading', { name: 'AI activity' }).count()).toBe(1);
+    const customer = (await teamApi(world, seed, 'GET', `/conversations/${conversationId}`)).data.customer;
+    expect([customer.first_name, customer.last_name]).toEqual(['Mehmet Ali', 'Kaya']);
+    await context.close();
+  });
 });
 
 /** Presses Tab until the focused element's text is `name` (keyboard-only navigation). */

@@ -284,7 +284,9 @@ export function Thread(props: ThreadProps) {
           <p class="read-only">You have read-only access to this conversation.</p>
         ) : null}
       </main>
-      {panelOpen && conversation ? <CustomerPanel conversation={conversation} permissions={props.permissions} call={call} /> : null}
+      {panelOpen && conversation ? (
+        <CustomerPanel conversation={conversation} permissions={props.permissions} call={call} onChanged={refreshConversation} />
+      ) : null}
     </>
   );
 }
