@@ -333,8 +333,19 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     await composer.getByRole('textbox', { name: 'Message' }).fill('Here is the chart.');
     await composer.getByRole('button', { name: 'Send', exact: true }).click();
     const log = page.getByRole('log', { name: 'Messages' });
-    await expect.poll(() => log.getByRole('link', { name: 'Open image size-chart.png', exact: true }).count(), { timeout: 15_000 }).toBe(1);
+    const open = log.getByRole('button', { name: 'Open image size-chart.png', exact: true });
+    await expect.poll(() => open.count(), { timeout: 15_000 }).toBe(1);
     expect(await log.getByRole('article').filter({ hasText: 'Here is the chart.' }).count()).toBe(1);
+    await open.click();
+    const preview = page.getByRole('dialog', { name: 'Image preview' });
+    expect(await preview.getByRole('img', { name: 'size-chart.png' }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await preview.getByRole('button', { name: 'Zoom in', exact: true }).click();
+    await expect.poll(() => preview.getByRole('img').evaluate((image) => (image as HTMLElement).style.transform)).toBe('scale(1.5)');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => preview.count()).toBe(0);
+    // Focus returns to the button that opened it.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Open image size-chart.png');
     await world.h.drainJobs();
     await expect
       .poll(async () => {

@@ -35,13 +35,7 @@ function Media(props: { message: Message }) {
     }
     return null;
   }
-  if (file.type === 'image') {
-    return (
-      <a class="media-image" href={file.temporary_url} target="_blank" rel="noopener noreferrer" aria-label={`Open image ${file.name}`}>
-        <img src={file.temporary_url} alt="" />
-      </a>
-    );
-  }
+  if (file.type === 'image' || message.message_type === 'sticker') return <ImageAttachment url={file.temporary_url} name={file.name} />;
   if (file.type === 'video') return <video class="media" src={file.temporary_url} controls preload="metadata" />;
   if (file.type === 'audio') return <audio src={file.temporary_url} controls preload="metadata" />;
   return (
@@ -212,5 +206,41 @@ function DeleteDialog(props: { message: Message; actions: MessageActions; onClos
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** An image inline; its button opens the `dialog` "Image preview", full size and zoomable (docs/inbox.md#messages). */
+function ImageAttachment(props: { url: string; name: string }) {
+  const [open, setOpen] = useState(false);
+  const [zoom, setZoom] = useState(1);
+  const image = useRef<HTMLImageElement>(null);
+  // Through the CSSOM (allowed by style-src 'self'), never a style attribute in the markup.
+  useEffect(() => {
+    if (image.current) image.current.style.transform = `scale(${zoom})`;
+  }, [zoom, open]);
+  return (
+    <>
+      <button type="button" class="media-image" aria-label={`Open image ${props.name}`} onClick={() => setOpen(true)}>
+        <img src={props.url} alt="" />
+      </button>
+      {open ? (
+        <Dialog title="Image preview" onClose={() => setOpen(false)}>
+          <div class="preview">
+            <img ref={image} src={props.url} alt={props.name} />
+          </div>
+          <div class="dialog-actions">
+            <button type="button" onClick={() => setZoom((value) => Math.min(5, value + 0.5))} disabled={zoom >= 5}>
+              Zoom in
+            </button>
+            <button type="button" onClick={() => setZoom((value) => Math.max(1, value - 0.5))} disabled={zoom <= 1}>
+              Zoom out
+            </button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Close
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </>
   );
 }
