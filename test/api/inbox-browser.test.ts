@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createDraft } from '../support/factories.js';
+import { addMembership, createDraft } from '../support/factories.js';
 import {
   botReceived,
   teamApi,
@@ -448,6 +448,37 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     expect(await panel.getByRole('heading', { name: 'AI activity' }).count()).toBe(1);
     const customer = (await teamApi(world, seed, 'GET', `/conversations/${conversationId}`)).data.customer;
     expect([customer.first_name, customer.last_name]).toEqual(['Mehmet Ali', 'Kaya']);
+    await context.close();
+  });
+
+  it('switches organisations, remembers the last one, and refuses one the user is not a member of', { timeout: 240_000 }, async () => {
+    const home = await world.h.seedTenant({ conversations: 2 });
+    const other = await world.h.seedTenant({ conversations: 3 });
+    await addMembership(world.h, other.tenant_id, home.user_id, ['Agent']);
+    const names = (await teamApi(world, home, 'GET', '/account/tenants')).data.map((tenant: { name: string }) => tenant.name);
+    expect(names).toHaveLength(2);
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, home);
+    const switcher = page.getByRole('combobox', { name: 'Organisation' });
+    expect(await switcher.locator('option').allTextContents()).toEqual(names);
+    const rows = page.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+    await expect.poll(() => rows.count()).toBe(2);
+
+    await switcher.selectOption({ value: String(other.tenant_id) });
+    await page.waitForURL(new RegExp(`/app/t/${other.tenant_id}$`));
+    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => page.getByRole('status', { name: 'Live updates' }).textContent(), { timeout: 15_000 }).toBe('Connected');
+    await expect.poll(() => page.title()).toMatch(new RegExp(`Inbox · ${names[1]}$`));
+
+    // /app goes to the last organisation used.
+    await page.goto(`${world.base}/app`);
+    await page.waitForURL(new RegExp(`/app/t/${other.tenant_id}$`));
+    // An organisation of someone else: the access screen with links to the user's own.
+    const stranger = await world.h.seedTenant();
+    await page.goto(`${world.base}/app/t/${stranger.tenant_id}`);
+    await expect.poll(() => page.getByText('You do not have access to this organisation.').count()).toBe(1);
+    expect(await page.getByRole('link').allTextContents()).toEqual(names);
     await context.close();
   });
 });
