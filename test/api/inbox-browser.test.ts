@@ -360,7 +360,7 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     const seed = await world.h.seedTenant({ conversations: 3 });
     const { conversationId, channelId, chatId } = await telegramConversation(world, seed, 'Hello, anyone there?');
     const streams = trackEventStreams(world);
-    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ['notifications'] });
     const page = await context.newPage();
     await signIn(page, world.base, seed);
     await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
@@ -382,6 +382,29 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     await customerWrites(world, channelId, chatId, 'Thanks!');
     await expect.poll(() => log.getByRole('article').filter({ hasText: 'Thanks!' }).count(), { timeout: 10_000 }).toBe(1);
     expect(await log.getByRole('article').allTextContents()).toHaveLength(4);
+
+    // Desktop notifications (Account menu): a customer's message while the tab is hidden, once per conversation per 10 s.
+    await page.getByRole('button', { name: 'Account', exact: true }).click();
+    const item = page.getByRole('menuitemcheckbox', { name: 'Desktop notifications', exact: true });
+    expect(await item.getAttribute('aria-checked')).toBe('false');
+    await item.click();
+    await page.getByRole('button', { name: 'Account', exact: true }).click();
+    await expect.poll(() => item.getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => {
+      const shown: string[] = [];
+      (window as unknown as { shown: string[] }).shown = shown;
+      Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
+      (window as unknown as { Notification: unknown }).Notification = class {
+        onclick: (() => void) | null = null;
+        constructor(text: string) {
+          shown.push(text);
+        }
+      };
+    });
+    await customerWrites(world, channelId, chatId, 'Hello again');
+    await customerWrites(world, channelId, chatId, 'And again');
+    await expect.poll(() => page.evaluate(() => (window as unknown as { shown: string[] }).shown)).toEqual(['Mehmet Kaya: Hello again']);
     await context.close();
   });
 

@@ -285,3 +285,22 @@ describe('texts that follow the clock', () => {
     expect(replyWindowNotice({ is_open: true, closes_at: '2026-11-24T17:00:00Z', last_customer_message_at: null }, now)?.closed).toBe(true);
   });
 });
+
+describe('notifications and signed links', () => {
+  it('notifies at most once per conversation per 10 s, with the first 100 characters', async () => {
+    const { NotificationThrottle, notificationText } = await import('../../web/src/state/notify.js');
+    const throttle = new NotificationThrottle();
+    expect([throttle.allow(1, 0), throttle.allow(1, 9_999), throttle.allow(2, 5_000), throttle.allow(1, 10_000)]).toEqual([true, false, true, true]);
+    expect(notificationText('Elif', { message: 'x'.repeat(150), message_type: 'text' })).toBe(`Elif: ${'x'.repeat(100)}`);
+    expect(notificationText('Elif', { message: null, message_type: 'image' })).toBe('Elif: [image]');
+  });
+
+  it('refetches a page 60 s before its first signed link expires', async () => {
+    const { linkExpiry, refetchLinksAt } = await import('../../web/src/state/notify.js');
+    const link = (expires: number) => `http://127.0.0.1:8080/api/v1/files/5/content?t=2&expires=${expires}&signature=ab`;
+    expect(linkExpiry(link(1795546750))).toBe(1795546750_000);
+    expect(linkExpiry('not a url ::')).toBeNull();
+    expect(refetchLinksAt([link(2000), link(1000), 'http://x/no-expiry'])).toBe(940_000);
+    expect(refetchLinksAt([])).toBeNull();
+  });
+});

@@ -45,6 +45,7 @@ export class Api {
   /** Server time minus device time, from the `Date` header: countdowns use the server's clock. */
   clockOffsetMs = 0;
   onForbiddenTenant: () => void = () => undefined;
+  onRateLimited: (message: string) => void = () => undefined;
 
   constructor(readonly tokens: TokenStore) {}
 
@@ -63,6 +64,19 @@ export class Api {
         .catch(() => ({}))) as { error?: string };
       if (body.error === 'invalid_token' || body.error === 'unauthorized') {
         token = await this.tokens.replaceRejected(token);
+        response = await this.send(method, path, options, token, idempotencyKey);
+      }
+    }
+    // A 429 on a read, or a 409 idempotency_key_in_use on a POST (the same key still running): once more after Retry-After.
+    if (response.status === 429 || response.status === 409) {
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { error?: string; message?: string };
+      const retryable = response.status === 429 ? method === 'GET' : body.error === 'idempotency_key_in_use';
+      if (retryable) {
+        if (response.status === 429 && body.message) this.onRateLimited(body.message);
+        await sleep(Math.min(60, Number(response.headers.get('retry-after')) || 1) * 1000);
         response = await this.send(method, path, options, token, idempotencyKey);
       }
     }

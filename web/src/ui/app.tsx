@@ -6,7 +6,7 @@ import { api, tokens } from '../session.js';
 import { REFRESH_KEY } from '../state/tokens.js';
 import type { Tenant } from '../state/types.js';
 import { Inbox } from './inbox.js';
-import { Toasts } from './toasts.js';
+import { showToast, Toasts } from './toasts.js';
 
 const TENANT_KEY = 'flextell.inbox.tenant';
 
@@ -60,6 +60,7 @@ export function App() {
       if ((event.key === REFRESH_KEY || event.key === null) && !tokens.hasRefreshToken()) setPhase({ kind: 'signed-out' });
     };
     api.onForbiddenTenant = () => void loadTenants();
+    api.onRateLimited = (message) => showToast('error', message);
     window.addEventListener('storage', onStorage);
     return () => {
       unsubscribe();

@@ -6,6 +6,8 @@ import { mergePage, nextConversation, nextUnread, unreadCount } from '../state/c
 import { applyEvent } from '../state/live.js';
 import type { Conversation, InboxEvent, Page, Tenant } from '../state/types.js';
 import { LiveStream, type LiveStatus } from '../live-stream.js';
+import { NOTIFY_KEY, NotificationThrottle, notificationText } from '../state/notify.js';
+import type { Message } from '../state/types.js';
 import { ConversationList } from './conversation-list.js';
 import { MenuButton } from './menu.js';
 import { ShortcutsDialog, useShortcuts } from './shortcuts.js';
@@ -43,6 +45,14 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
     listeners.current.add(listener);
     return () => void listeners.current.delete(listener);
   }, []);
+  const [notify, setNotify] = useState(
+    () => localStorage.getItem(NOTIFY_KEY) === 'on' && typeof Notification !== 'undefined' && Notification.permission === 'granted',
+  );
+  const notifyRef = useRef(notify);
+  notifyRef.current = notify;
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const throttle = useRef(new NotificationThrottle());
   const filters = useRef({ search: route.search, channelType: route.channelType });
   filters.current = { search: route.search, channelType: route.channelType };
 
@@ -101,8 +111,19 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
           return next.rows;
         });
         for (const listener of listeners.current) listener(event);
+        if (notifyRef.current && event.type === 'message.created') notifyOf(event.data as Message);
       },
     });
+    /** A customer's message while the tab is hidden (docs/inbox.md#live-updates); a click opens its conversation. */
+    const notifyOf = (message: Message) => {
+      if (!message.is_customer || document.visibilityState !== 'hidden' || !throttle.current.allow(message.conversation_id, Date.now())) return;
+      const row = rowsRef.current.find((item) => item.id === message.conversation_id);
+      const notification = new Notification(notificationText(row?.display_name ?? 'New message', message));
+      notification.onclick = () => {
+        window.focus();
+        navigate(routePath({ tenantId: tenant.id, conversationId: message.conversation_id, search: '', channelType: '' }));
+      };
+    };
     stream.start();
     return () => stream.stop();
   }, [tenant.id]);
@@ -121,6 +142,16 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
     document.title = `${unreadRows > 0 ? `(${unreadRows}) ` : ''}Inbox · ${tenant.name}`;
   }, [unreadRows, tenant.name]);
 
+  const toggleNotifications = async () => {
+    if (notify || typeof Notification === 'undefined') {
+      localStorage.removeItem(NOTIFY_KEY);
+      return setNotify(false);
+    }
+    const permission = Notification.permission === 'granted' ? 'granted' : await Notification.requestPermission();
+    if (permission !== 'granted') return showError(new Error('The browser did not allow notifications.'));
+    localStorage.setItem(NOTIFY_KEY, 'on');
+    setNotify(true);
+  };
   const go = (change: Partial<Route>, replace = false) => navigate(routePath({ ...route, ...change }), replace);
   const open = (conversation: Conversation | null) => {
     if (conversation) go({ conversationId: conversation.id });
@@ -169,6 +200,7 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
           label="Account"
           items={[
             { label: 'Keyboard shortcuts', onSelect: () => setShortcutsOpen(true) },
+            { label: 'Desktop notifications', checked: notify, onSelect: () => void toggleNotifications() },
             { label: 'Sign out', onSelect: () => void signOut(tokens) },
           ]}
         />

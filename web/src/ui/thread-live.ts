@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Dispatch, StateUpdater } from 'preact/hooks';
 import { applyEvent, type LiveState } from '../state/live.js';
+import { refetchLinksAt } from '../state/notify.js';
+import { api } from '../session.js';
 import type { Conversation, Message, Suggestion } from '../state/types.js';
 import type { Subscribe } from './inbox.js';
 import { showError } from './toasts.js';
@@ -60,4 +62,17 @@ export function useMarkRead(conversation: Conversation | null, allowed: boolean,
     }, wait);
     return () => clearTimeout(timer);
   }, [conversation?.id, unread, allowed]);
+}
+
+/**
+ * Signed file links expire (docs/inbox.md#messages): the newest page is refetched 60 s before its first link does, at
+ * most every 30 s (a very short FILE_URL_TTL_SECONDS must not make a loop).
+ */
+export function useLinkRefresh(messages: Message[], reload: () => Promise<unknown>): void {
+  useEffect(() => {
+    const at = refetchLinksAt(messages.flatMap((message) => (message.file ? [message.file.temporary_url] : [])));
+    if (at === null) return;
+    const timer = setTimeout(() => void reload().catch(showError), Math.min(2_147_000_000, Math.max(30_000, at - api.now())));
+    return () => clearTimeout(timer);
+  }, [messages]);
 }

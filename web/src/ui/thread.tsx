@@ -8,7 +8,7 @@ import { BlockControls } from './block-controls.js';
 import { Composer, type ReplyWindow } from './composer.js';
 import { CustomerPanel } from './customer-panel.js';
 import type { ChannelInfo, Permissions, Subscribe } from './inbox.js';
-import { useMarkRead, useThreadEvents } from './thread-live.js';
+import { useLinkRefresh, useMarkRead, useThreadEvents } from './thread-live.js';
 import { MessageList } from './message-list.js';
 import { SuggestionPanel } from './suggestion.js';
 import { showError } from './toasts.js';
@@ -115,6 +115,8 @@ export function Thread(props: ThreadProps) {
     },
   });
   useMarkRead(conversation, can('conversations.reply'), () => call('POST', `/conversations/${conversation!.id}/read`).then(refreshConversation));
+
+  useLinkRefresh(messages, () => loadMessages(1));
 
   // Opened at the end; a new message scrolls into view only when the reader is near the bottom.
   useLayoutEffect(() => {
