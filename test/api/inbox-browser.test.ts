@@ -221,6 +221,20 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
       await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).count()).toBe(1);
       report[`${width} shortcuts`] = await seriousViolations(page);
       await page.keyboard.press('Escape');
+
+      if (width === 360) {
+        // One pane at a time: customer details take the thread's place, under its header.
+        await thread.getByRole('button', { name: 'Customer details', exact: true }).click();
+        const panel = page.getByRole('complementary', { name: 'Customer details' });
+        await expect.poll(() => panel.isVisible()).toBe(true);
+        expect(await thread.getByRole('log', { name: 'Messages' }).isVisible()).toBe(false);
+        report['360 customer details'] = await seriousViolations(page);
+        report['360 customer details scroll width'] = [String(await page.evaluate(() => document.documentElement.scrollWidth))].filter(
+          (value) => Number(value) > 360,
+        );
+        await thread.getByRole('button', { name: 'Back to conversations', exact: true }).click();
+        await expect.poll(() => page.getByRole('navigation', { name: 'Conversation list' }).isVisible()).toBe(true);
+      }
     }
     expect(report).toEqual(Object.fromEntries(Object.keys(report).map((key) => [key, []])));
     await context.close();
