@@ -518,6 +518,37 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     expect(await page.getByRole('link').allTextContents()).toEqual(names);
     await context.close();
   });
+
+  it('signs out every tab: the token is revoked, the keys removed, and signing in again returns to the inbox', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 1 });
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    // A second tab continues without signing in: it reads the stored refresh token.
+    const second = await context.newPage();
+    await second.goto(`${world.base}/app`);
+    await second.waitForURL(new RegExp(`/app/t/${seed.tenant_id}$`));
+    const refreshToken = await page.evaluate(() => localStorage.getItem('flextell.inbox.refresh_token'));
+    expect(refreshToken).toBeTruthy();
+
+    await page.getByRole('button', { name: 'Account', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(/\/oauth\/login/);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('flextell.inbox.')))).toEqual([]);
+    await expect.poll(() => second.getByRole('heading', { name: 'You are signed out.' }).count()).toBe(1);
+    const refreshed = await fetch(`${world.base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken!, client_id: 'flextell-inbox' }).toString(),
+    });
+    expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
+
+    await page.getByRole('textbox', { name: 'Email' }).fill(seed.email);
+    await page.getByLabel('Password').fill(seed.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(new RegExp(`/app/t/${seed.tenant_id}$`));
+    await context.close();
+  });
 });
 
 /** Presses Tab until the focused element's text is `name` (keyboard-only navigation). */

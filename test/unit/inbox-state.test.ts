@@ -304,3 +304,14 @@ describe('notifications and signed links', () => {
     expect(refetchLinksAt([])).toBeNull();
   });
 });
+
+describe('the suggestion', () => {
+  it('is marked stale by a customer message newer than every message it answers', async () => {
+    const { newerCustomerMessage } = await import('../../web/src/state/messages.js');
+    const at = '2026-11-24T10:00:00Z';
+    const thread = [message(3, at), message(5, at, { is_customer: false }), message(4, at)];
+    expect(newerCustomerMessage(thread, [3, 4])).toBe(false);
+    expect(newerCustomerMessage(thread, [3])).toBe(true);
+    expect(newerCustomerMessage([], [])).toBe(false);
+  });
+});

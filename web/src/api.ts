@@ -46,6 +46,8 @@ export class Api {
   clockOffsetMs = 0;
   onForbiddenTenant: () => void = () => undefined;
   onRateLimited: (message: string) => void = () => undefined;
+  /** A 403 `forbidden`: the member's permissions changed; the tenant's view reloads its roles. */
+  onForbidden: () => void = () => undefined;
 
   constructor(readonly tokens: TokenStore) {}
 
@@ -120,6 +122,7 @@ export class Api {
     if (response.ok) return body as T;
     const code = String(body.error ?? 'error');
     if (response.status === 403 && code === 'tenant_forbidden') this.onForbiddenTenant();
+    if (response.status === 403 && code === 'forbidden') this.onForbidden();
     throw new ApiError(
       response.status,
       code,

@@ -66,3 +66,9 @@ export function deliveryName(message: Message): string | null {
   const status = parseMetadata(message.metadata).delivery_status;
   return status ? (STATUS_NAMES[status] ?? null) : null;
 }
+
+/** A customer message newer than every message the draft answers: the draft may be stale. */
+export function newerCustomerMessage(messages: readonly Message[], triggers: readonly number[]): boolean {
+  const newest = Math.max(0, ...triggers);
+  return messages.some((message) => message.is_customer && message.id > newest);
+}

@@ -89,7 +89,13 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
     [tenant.id, route.search, route.channelType],
   );
 
-  useEffect(() => void loadRoles(), [loadRoles]);
+  useEffect(() => {
+    void loadRoles();
+    api.onForbidden = () => void loadRoles();
+    return () => {
+      api.onForbidden = () => undefined;
+    };
+  }, [loadRoles]);
   useEffect(() => {
     setStaleSearch(false);
     void loadPage(1, true);

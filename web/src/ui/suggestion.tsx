@@ -8,6 +8,7 @@ type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
 interface SuggestionProps {
   suggestion: Suggestion;
+  newMessages: boolean;
   canSend: boolean;
   canTakeOver: boolean;
   editing: boolean;
@@ -44,7 +45,7 @@ export function SuggestionPanel(props: SuggestionProps) {
   return (
     <section class="suggestion" aria-label="AI suggestion">
       <h3>AI suggestion</h3>
-      {suggestion.has_new_messages ? <p class="note">New messages since this draft</p> : null}
+      {props.newMessages ? <p class="note">New messages since this draft</p> : null}
       {handoff ? <p class="note">The AI suggests a person takes over: {handoff.reason ?? ''}</p> : null}
       <p class="text">
         <MessageText text={suggestion.original_text} />

@@ -5,7 +5,7 @@ import { refetchLinksAt } from '../state/notify.js';
 import { api } from '../session.js';
 import type { Conversation, Message, Suggestion } from '../state/types.js';
 import type { Subscribe } from './inbox.js';
-import { showError } from './toasts.js';
+import { showError, showToast } from './toasts.js';
 
 const NO_FILTERS = { search: '', channelType: '' };
 const BASE: LiveState = { rows: [], staleSearch: false, open: null, messages: [], suggestion: null };
@@ -75,4 +75,16 @@ export function useLinkRefresh(messages: Message[], reload: () => Promise<unknow
     const timer = setTimeout(() => void reload().catch(showError), Math.min(2_147_000_000, Math.max(30_000, at - api.now())));
     return () => clearTimeout(timer);
   }, [messages]);
+}
+
+/**
+ * The draft being edited was replaced (a newer one, or sent by someone else): the composer keeps its text and leaves
+ * suggestion mode, so Send is an ordinary message (docs/inbox.md#suggestions).
+ */
+export function useSupersededDraft(suggestion: Suggestion | null, editing: { id: number } | null, stopEditing: () => void): void {
+  useEffect(() => {
+    if (!editing || suggestion?.id === editing.id) return;
+    stopEditing();
+    if (suggestion) showToast('confirmation', 'A newer suggestion replaced the one you were editing.');
+  }, [suggestion?.id]);
 }

@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { api } from '../session.js';
-import { mergeMessages, visiblePending, type PendingSend } from '../state/messages.js';
+import { mergeMessages, newerCustomerMessage, visiblePending, type PendingSend } from '../state/messages.js';
 import type { Conversation, Message, Page, Suggestion } from '../state/types.js';
 import { AgentControl } from './agent-control.js';
 import { BlockControls } from './block-controls.js';
 import { Composer, type ReplyWindow } from './composer.js';
 import { CustomerPanel } from './customer-panel.js';
 import type { ChannelInfo, Permissions, Subscribe } from './inbox.js';
-import { useLinkRefresh, useMarkRead, useThreadEvents } from './thread-live.js';
+import { useLinkRefresh, useMarkRead, useSupersededDraft, useThreadEvents } from './thread-live.js';
 import { MessageList } from './message-list.js';
 import { SuggestionPanel } from './suggestion.js';
 import { showError } from './toasts.js';
@@ -117,6 +117,7 @@ export function Thread(props: ThreadProps) {
   useMarkRead(conversation, can('conversations.reply'), () => call('POST', `/conversations/${conversation!.id}/read`).then(refreshConversation));
 
   useLinkRefresh(messages, () => loadMessages(1));
+  useSupersededDraft(suggestion, editingSuggestion, () => setEditingSuggestion(null));
 
   // Opened at the end; a new message scrolls into view only when the reader is near the bottom.
   useLayoutEffect(() => {
@@ -239,6 +240,7 @@ export function Thread(props: ThreadProps) {
         {suggestion ? (
           <SuggestionPanel
             suggestion={suggestion}
+            newMessages={suggestion.has_new_messages || newerCustomerMessage(messages, suggestion.trigger_chat_log_ids)}
             canSend={can('conversations.reply')}
             editing={editingSuggestion?.id === suggestion.id}
             takeOver={takeOver}
