@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { addMembership, createDraft } from '../support/factories.js';
+import { conversationWithCustomer } from '../support/outbound.js';
 import {
   botReceived,
   teamApi,
@@ -547,6 +548,42 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     await page.getByLabel('Password').fill(seed.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(new RegExp(`/app/t/${seed.tenant_id}$`));
+    await context.close();
+  });
+
+  it('sends a suggestion as is with "Take over from the AI": the agent stays paused until resumed', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 1 });
+    const { conversationId, botToken } = await telegramConversation(world, seed, 'Hello');
+    await createDraft(world.h, seed, conversationId, 'Hello! How can I help you today?');
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const suggestion = page.getByRole('region', { name: 'AI suggestion' });
+    await suggestion.getByRole('checkbox', { name: 'Take over from the AI' }).check({ timeout: 15_000 });
+    await suggestion.getByRole('button', { name: 'Send suggestion', exact: true }).click();
+    await expect.poll(() => botReceived(world, botToken), { timeout: 15_000 }).toEqual(['Hello! How can I help you today?']);
+    await expect.poll(() => suggestion.count()).toBe(0);
+    await expect.poll(() => page.getByRole('group', { name: 'AI agent' }).textContent()).toMatch(/Paused by .+ until resumed/);
+    await context.close();
+  });
+
+  it('shows the reply window of a WhatsApp conversation: closed disables the composer, closing soon warns', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 0 });
+    const now = world.h.clock.now().getTime();
+    const closed = await conversationWithCustomer(world.h, seed, 'whatsapp', '+905320000001', new Date(now - 25 * 3600_000));
+    const closing = await conversationWithCustomer(world.h, seed, 'whatsapp', '+905320000002', new Date(now - 23.5 * 3600_000));
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${closed}`);
+    const window = page.getByRole('status', { name: 'Reply window' });
+    await expect.poll(() => window.textContent(), { timeout: 15_000 }).toMatch(/^The 24-hour reply window closed at .+\. The customer has to write first\.$/);
+    expect(await page.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${closing}`);
+    await expect.poll(() => window.textContent(), { timeout: 15_000 }).toMatch(/^Reply window closes in \d+ minutes?\.$/);
+    expect(await page.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(false);
     await context.close();
   });
 });
