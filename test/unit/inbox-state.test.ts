@@ -315,3 +315,11 @@ describe('the suggestion', () => {
     expect(newerCustomerMessage([], [])).toBe(false);
   });
 });
+
+describe('reactions', () => {
+  it("reads the customer's reactions from metadata, ignoring anything else", async () => {
+    const { reactionsOf } = await import('../../web/src/state/messages.js');
+    expect(reactionsOf(parseMetadata('{"reactions":[{"emoji":"👍","at":"2026-11-24T10:00:00Z"},{"emoji":""},null,{"x":1}]}'))).toEqual(['👍']);
+    expect(reactionsOf(parseMetadata('{"reactions":"👍"}'))).toEqual([]);
+  });
+});

@@ -89,8 +89,10 @@ export class LiveStream {
       return 30_000;
     }
     if (response.status === 403) {
+      // tenant_forbidden (membership lost) or forbidden (conversations.view lost): re-read access, then back off.
       this.handlers.onAccessRevoked();
-      return null;
+      this.handlers.onStatus('Reconnecting…');
+      return reconnectDelayMs(this.failures++) + 5_000;
     }
     if (!response.ok || !response.body) return null;
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

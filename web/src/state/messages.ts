@@ -36,6 +36,16 @@ export interface MessageMetadata {
   provider_type?: string;
   media_error?: string;
   ai_suggestion_id?: number;
+  reactions?: unknown;
+}
+
+/** The customer's reactions of a message (`metadata.reactions`, `[{"emoji", "at"}]`); anything else is ignored. */
+export function reactionsOf(metadata: MessageMetadata): string[] {
+  if (!Array.isArray(metadata.reactions)) return [];
+  return metadata.reactions.flatMap((reaction: unknown) => {
+    const emoji = (reaction as { emoji?: unknown } | null)?.emoji;
+    return typeof emoji === 'string' && emoji !== '' ? [emoji] : [];
+  });
 }
 
 /** `metadata` is JSON text; unparsable or not an object → `{}`, unknown keys ignored. */

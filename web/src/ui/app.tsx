@@ -30,8 +30,9 @@ export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [route, setRoute] = useState<Route>(currentRoute);
 
-  const loadTenants = async () => {
-    setPhase({ kind: 'loading' });
+  /** Reads the tenants; `quiet` keeps the current screen meanwhile (a re-check while working, not a start). */
+  const loadTenants = async (quiet = false) => {
+    if (!quiet) setPhase({ kind: 'loading' });
     try {
       const answer = await api.request<{ data: Tenant[] }>('GET', '/account/tenants');
       setPhase({ kind: 'ready', tenants: answer.data });
@@ -59,7 +60,7 @@ export function App() {
     const onStorage = (event: StorageEvent) => {
       if ((event.key === REFRESH_KEY || event.key === null) && !tokens.hasRefreshToken()) setPhase({ kind: 'signed-out' });
     };
-    api.onForbiddenTenant = () => void loadTenants();
+    api.onForbiddenTenant = () => void loadTenants(true);
     api.onRateLimited = (message) => showToast('error', message);
     window.addEventListener('storage', onStorage);
     return () => {
@@ -84,7 +85,7 @@ export function App() {
   );
 }
 
-function Screen(props: { phase: Phase; route: Route; retry: () => void }) {
+function Screen(props: { phase: Phase; route: Route; retry: (quiet?: boolean) => void }) {
   const { phase, route } = props;
   if (phase.kind === 'loading') return <FullPage title="Inbox" text="Signing in…" busy />;
   if (phase.kind === 'failed') {
@@ -99,7 +100,7 @@ function Screen(props: { phase: Phase; route: Route; retry: () => void }) {
   if (phase.kind === 'unreachable') {
     return (
       <FullPage title="Cannot reach the server.">
-        <button type="button" onClick={props.retry}>
+        <button type="button" onClick={() => props.retry()}>
           Retry
         </button>
       </FullPage>
@@ -139,7 +140,7 @@ function Screen(props: { phase: Phase; route: Route; retry: () => void }) {
     );
   }
   localStorage.setItem(TENANT_KEY, String(tenant.id));
-  return <Inbox key={tenant.id} tenant={tenant} tenants={phase.tenants} route={route} />;
+  return <Inbox key={tenant.id} tenant={tenant} tenants={phase.tenants} route={route} onAccessChanged={() => props.retry(true)} />;
 }
 
 function FullPage(props: { title: string; text?: string; busy?: boolean; children?: preact.ComponentChildren }) {

@@ -83,9 +83,16 @@ export function ConversationList(props: ListProps) {
       </div>
       <div class="list-scroll" aria-busy={props.loading && rows.length === 0 ? 'true' : undefined}>
         {props.loading && rows.length === 0 ? (
-          <p class="visually-hidden" role="status">
-            Loading conversations…
-          </p>
+          <>
+            <p class="visually-hidden" role="status">
+              Loading conversations…
+            </p>
+            <ul class="rows" aria-hidden="true">
+              {[0, 1, 2, 3, 4, 5].map((index) => (
+                <li key={index} class="skeleton-row" />
+              ))}
+            </ul>
+          </>
         ) : null}
         {props.staleSearch ? (
           <button type="button" class="more" onClick={props.onRefresh}>

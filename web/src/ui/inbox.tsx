@@ -29,7 +29,7 @@ const POLL_MS = 30_000;
 export type EventListener = (event: InboxEvent | 'reload') => void;
 export type Subscribe = (listener: EventListener) => () => void;
 
-export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }) {
+export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route; onAccessChanged: () => void }) {
   const { tenant, route } = props;
   const [permissions, setPermissions] = useState<Permissions | null>(null);
   const [channels, setChannels] = useState<Map<number, ChannelInfo> | null>(null);
@@ -105,7 +105,11 @@ export function Inbox(props: { tenant: Tenant; tenants: Tenant[]; route: Route }
     const stream = new LiveStream(api, tenant.id, {
       onReady: () => undefined,
       onStatus: setStatus,
-      onAccessRevoked: () => void loadRoles(),
+      // Membership or conversations.view lost: the tenants and the roles are read again.
+      onAccessRevoked: () => {
+        props.onAccessChanged();
+        void loadRoles();
+      },
       onReset: () => {
         void loadPage(1, false);
         for (const listener of listeners.current) listener('reload');

@@ -1,4 +1,4 @@
-import { authorOf, deliveryName, parseMetadata } from '../state/messages.js';
+import { authorOf, deliveryName, parseMetadata, reactionsOf } from '../state/messages.js';
 import { clockTime, fullTime, linkify } from '../state/format.js';
 import type { Message } from '../state/types.js';
 import { Icon } from './icons.js';
@@ -106,6 +106,12 @@ export function MessageView(props: { message: Message; displayName: string; chan
         </p>
       ) : null}
       {mode === 'delete' ? <DeleteDialog message={message} actions={actions} onClose={() => setMode('view')} /> : null}
+      {reactionsOf(metadata).length > 0 ? (
+        <p class="reactions">
+          <span class="visually-hidden">Reactions: </span>
+          {reactionsOf(metadata).join(' ')}
+        </p>
+      ) : null}
       <footer class="message-foot">
         {message.is_edited ? <span title={message.edited_by_user_name ? `Edited by ${message.edited_by_user_name}` : undefined}>(edited)</span> : null}
         {message.is_deleted ? <span>Deleted by {message.deleted_by_user_name ?? 'someone'}</span> : null}
