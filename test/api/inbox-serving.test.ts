@@ -2,10 +2,14 @@
  * The inbox served at /app (docs/inbox.md#serving): the shell on every in-app path with its CSP and CSRF meta, hashed
  * assets with long caching and compression, JSON 404/405 under /app, `/` leading there, and FLEXTELL_INBOX=false.
  */
+import os from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { builtAssets, ensureInboxBuilt } from '../support/inbox.js';
+import { inboxBuildWarning, inboxRoutes } from '../../src/modules/inbox/inbox-routes.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -100,6 +104,26 @@ describe('the inbox assets', () => {
       total += response.rawPayload.length;
     }
     expect(total).toBeLessThanOrEqual(200 * 1024);
+  });
+});
+
+describe('an inbox that was not built', () => {
+  it('answers /app with the 503 page, assets with 404, and serve is told to warn; the API is unaffected', async () => {
+    const app = Fastify();
+    const missing = path.join(os.tmpdir(), `flextell-no-inbox-${process.pid}`);
+    await app.register(async (scope) => inboxRoutes(scope, h.deps, missing));
+    try {
+      const shell = await app.inject({ method: 'GET', url: '/app/t/1' });
+      expect([shell.statusCode, shell.headers['content-type']]).toEqual([503, 'text/html; charset=utf-8']);
+      expect(shell.body).toContain('The inbox has not been built.');
+      expect(shell.body).toContain('Run npm install (or npm run build:inbox).');
+      expect((await app.inject({ method: 'GET', url: '/app/assets/index-12345678.js' })).statusCode).toBe(404);
+      expect(inboxBuildWarning(h.deps, missing)).toMatch(/has not been built/);
+      expect(inboxBuildWarning(h.deps)).toBeNull();
+    } finally {
+      await app.close();
+    }
+    expect((await h.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
 });
 

@@ -4,7 +4,7 @@ import { AppError, errorBody, MESSAGES } from '../../http/errors.js';
 import { publicBaseUrl, requestScheme } from '../../http/request-info.js';
 import { ensureSession } from '../oauth/server/pages/browser-session.js';
 import { escapeHtml } from '../oauth/server/pages/html.js';
-import { loadInboxBuild, type InboxAsset } from './inbox-files.js';
+import { INBOX_DIST, loadInboxBuild, type InboxAsset } from './inbox-files.js';
 
 /** docs/inbox.md#serving: no inline script or style; the API and signed file links are this origin (or PUBLIC_URL's). */
 export function inboxCsp(extraOrigin: string | null): string {
@@ -42,12 +42,12 @@ function wrongOrigin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply
   return reply.code(302).header('Location', `${deps.config.publicUrl}${request.url}`).header('Cache-Control', 'no-store').send('');
 }
 
-async function sendShell(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function sendShell(deps: AppDeps, dir: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const redirect = wrongOrigin(deps, request, reply);
   if (redirect) return redirect;
   reply.header('Cache-Control', 'no-store').header('X-Frame-Options', 'DENY').header('X-Content-Type-Options', 'nosniff');
   reply.header('Referrer-Policy', 'same-origin').header('Content-Type', 'text/html; charset=utf-8');
-  const build = loadInboxBuild();
+  const build = loadInboxBuild(dir);
   if (!build) return reply.code(503).send(NOT_BUILT);
   // The session's CSRF token is for the sign-out form only (docs/inbox.md#tokens-and-signing-out).
   const session = await ensureSession(deps, request, reply);
@@ -90,14 +90,14 @@ function notFound(reply: FastifyReply): FastifyReply {
  * The agent inbox at /app (docs/inbox.md#serving): the shell for every in-app path (the app routes itself), hashed
  * assets, and `/` sent to the inbox. Not under /api: no rate limit, no X-Tenant.
  */
-export async function inboxRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function inboxRoutes(scope: FastifyInstance, deps: AppDeps, dir = INBOX_DIST): Promise<void> {
   if (!deps.config.inbox) return;
   scope.get('/', async (_request, reply) => reply.code(302).header('Location', '/app/').header('Cache-Control', 'no-store').send(''));
-  scope.get('/app', (request, reply) => sendShell(deps, request, reply));
-  scope.get('/app/*', (request, reply) => sendShell(deps, request, reply));
+  scope.get('/app', (request, reply) => sendShell(deps, dir, request, reply));
+  scope.get('/app/*', (request, reply) => sendShell(deps, dir, request, reply));
   scope.get('/app/assets/*', async (request, reply) => {
     const name = (request.params as { '*': string })['*'];
-    const asset = loadInboxBuild()?.assets.get(name);
+    const asset = loadInboxBuild(dir)?.assets.get(name);
     return asset ? sendAsset(request, reply, asset) : notFound(reply);
   });
   for (const url of ['/app', '/app/*']) {
@@ -113,6 +113,6 @@ export async function inboxRoutes(scope: FastifyInstance, deps: AppDeps): Promis
 }
 
 /** Logged once at start when the inbox is on but not built (docs/inbox.md#serving). */
-export function inboxBuildWarning(deps: AppDeps): string | null {
-  return deps.config.inbox && !loadInboxBuild() ? 'The inbox has not been built (no dist/app/index.html): /app answers 503. Run npm run build:inbox.' : null;
+export function inboxBuildWarning(deps: AppDeps, dir = INBOX_DIST): string | null {
+  return deps.config.inbox && !loadInboxBuild(dir) ? 'The inbox has not been built (no dist/app/index.html): /app answers 503. Run npm run build:inbox.' : null;
 }
