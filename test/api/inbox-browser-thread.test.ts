@@ -213,4 +213,25 @@ describe.skipIf(!available)('the inbox in Chromium: the thread', () => {
     expect(await page.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(false);
     await context.close();
   });
+
+  it('keeps a draft per conversation: moving away and back restores it, sending removes it', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 2 });
+    const { conversationId } = await telegramConversation(world, seed, 'Do you deliver on Saturdays?');
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+    await page.goto(`${world.base}/app/t/${seed.tenant_id}/c/${conversationId}`);
+    const message = page.getByRole('textbox', { name: 'Message' });
+    await message.fill('Half a reply');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('j');
+    await expect.poll(() => page.url()).not.toContain(`/c/${conversationId}`);
+    await expect.poll(() => message.inputValue()).toBe('');
+    await page.keyboard.press('k');
+    await expect.poll(() => page.url()).toContain(`/c/${conversationId}`);
+    await expect.poll(() => message.inputValue()).toBe('Half a reply');
+    await message.press('Enter');
+    await expect.poll(() => page.evaluate((key) => localStorage.getItem(key), `flextell.inbox.draft.${seed.tenant_id}.${conversationId}`)).toBeNull();
+    await context.close();
+  });
 });
