@@ -24,6 +24,14 @@ const available = fs.existsSync(CHROMIUM);
 if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/run installs it.`);
 
 const IMAGES = path.resolve(import.meta.dirname, '../../docs/images');
+/** The README's screenshots are rewritten only on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const shot = await page.screenshot();
+  expect(shot.subarray(1, 4).toString()).toBe('PNG');
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  fs.mkdirSync(IMAGES, { recursive: true });
+  fs.writeFileSync(path.join(IMAGES, name), shot);
+}
 
 describe.skipIf(!available)('the inbox in Chromium', () => {
   let world: InboxWorld;
@@ -45,8 +53,7 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     const rows = page.getByRole('list', { name: 'Conversations' });
     const row = rows.getByRole('link', { name: 'Mehmet Kaya', exact: true });
     await expect.poll(() => row.getAttribute('aria-describedby')).toBeTruthy();
-    fs.mkdirSync(IMAGES, { recursive: true });
-    await page.screenshot({ path: path.join(IMAGES, 'inbox-list.png') });
+    await screenshot(page, 'inbox-list.png');
 
     await row.click();
     await page.waitForURL(new RegExp(`/c/${conversationId}$`));
@@ -56,7 +63,7 @@ describe.skipIf(!available)('the inbox in Chromium', () => {
     await expect.poll(() => log.getByRole('article', { name: 'Message from Mehmet Kaya' }).textContent()).toContain('Is the store open on Sunday?');
     const suggestion = thread.getByRole('region', { name: 'AI suggestion' });
     await expect.poll(() => suggestion.textContent()).toContain('Hello! How can I help you today?');
-    await page.screenshot({ path: path.join(IMAGES, 'inbox-thread.png') });
+    await screenshot(page, 'inbox-thread.png');
 
     // A reply: Enter sends; the fake Bot API receives it.
     const composer = thread.getByRole('form', { name: 'Reply' });
