@@ -192,6 +192,10 @@ describe.skipIf(!available)('the inbox in Chromium: the thread', () => {
     await expect.poll(() => botReceived(world, botToken), { timeout: 15_000 }).toEqual(['Hello! How can I help you today?']);
     await expect.poll(() => suggestion.count()).toBe(0);
     await expect.poll(() => page.getByRole('group', { name: 'AI agent' }).textContent()).toMatch(/Paused by .+ until resumed/);
+    // The panel lists it among the sent suggestions, with the text that went out.
+    const panel = page.getByRole('complementary', { name: 'Customer details' });
+    await expect.poll(() => panel.getByRole('heading', { name: 'Sent suggestions' }).count()).toBe(1);
+    expect(await panel.textContent()).toContain('Hello! How can I help you today?');
     await context.close();
   });
 

@@ -32,6 +32,13 @@ const SHOWN: [string, string][] = [
   ['related_user', 'Assigned to'],
 ];
 
+interface SentSuggestion {
+  id: number;
+  status: string;
+  final_text: string | null;
+  sent_at: string | null;
+}
+
 interface AgentRun {
   id: number;
   status: string;
@@ -61,6 +68,7 @@ export function CustomerPanel(props: { conversation: Conversation; permissions: 
   const [editing, setEditing] = useState(false);
   const [runs, setRuns] = useState<AgentRun[] | null>(null);
   const [blocks, setBlocks] = useState<BlacklistEntry[] | null>(null);
+  const [sent, setSent] = useState<SentSuggestion[]>([]);
   const summary = conversation.customer;
   useEffect(() => {
     if (!can('customers.view')) return;
@@ -72,12 +80,16 @@ export function CustomerPanel(props: { conversation: Conversation; permissions: 
     call<{ data: AgentRun[] }>('GET', `/conversations/${conversation.id}/agent-runs?per_page=10`)
       .then((answer) => setRuns(answer.data))
       .catch(() => setRuns([]));
+    // Sent drafts with the text that went out (GET …/ai-suggestions, every status, newest first).
+    call<{ data: SentSuggestion[] }>('GET', `/conversations/${conversation.id}/ai-suggestions?per_page=10`)
+      .then((answer) => setSent(answer.data.filter((suggestion) => suggestion.status === 'sent')))
+      .catch(() => setSent([]));
     if (can('blacklist.view')) {
       call<{ data: BlacklistEntry[] }>('GET', `/channel-blacklists?customer_id=${summary.id}`)
         .then((answer) => setBlocks(answer.data))
         .catch(() => setBlocks([]));
     }
-  }, [conversation.id, conversation.blacklist?.id, conversation.agent_disabled, props.permissions]);
+  }, [conversation.id, conversation.blacklist?.id, conversation.agent_disabled, conversation.last_message_id, props.permissions]);
 
   return (
     <aside class="customer-panel" aria-label="Customer details">
@@ -137,6 +149,19 @@ export function CustomerPanel(props: { conversation: Conversation; permissions: 
           </li>
         ))}
       </ul>
+      {sent.length > 0 ? (
+        <>
+          <h3>Sent suggestions</h3>
+          <ul class="panel-list">
+            {sent.map((suggestion) => (
+              <li key={suggestion.id}>
+                {suggestion.sent_at ? <time dateTime={suggestion.sent_at}>{fullTime(suggestion.sent_at)}</time> : null}
+                <p class="text">{suggestion.final_text}</p>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       {blocks ? (
         <>
           <h3>Blocks</h3>
