@@ -11,6 +11,7 @@ import type { FileLinks } from './modules/files/file-links.js';
 import type { AdapterRegistry } from './modules/delivery/adapters.js';
 import type { FileStorage } from './platform/storage/storage.js';
 import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
+import type { EventBus } from './modules/events/event-bus.js';
 
 /** Everything a request needs, built once per process (or per test file) and passed down explicitly. */
 export interface AppDeps {
@@ -34,6 +35,8 @@ export interface AppDeps {
   agentModel: AgentProvider | null;
   /** `inFlight` counts running API handlers, so shutdown closes the database only after the last one. */
   lifecycle: { shuttingDown: boolean; inFlight: number };
+  /** How this process hears of new events in a tenant's log, and tells the others (docs/events.md#several-processes). */
+  eventBus: EventBus;
 }
 
 declare module './platform/jobs/define-job.js' {

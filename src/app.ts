@@ -24,6 +24,8 @@ import { providerWebhooks } from './modules/inbound/webhooks/webhook-plugin.js';
 import { isWidgetPath, widgetApi } from './modules/widget/widget-plugin.js';
 import { WidgetStreams } from './modules/widget/widget-streams.js';
 import { widgetScriptRoutes } from './modules/widget/client/widget-script.routes.js';
+import { inboxRoutes } from './modules/inbox/inbox-routes.js';
+import { EventStreamHub } from './modules/events/event-stream-hub.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -36,6 +38,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The widget's open event streams in this process (tests ping them instead of waiting 25 s). */
     widgetStreams: WidgetStreams;
+    /** The API's event streams in this process (GET /api/v1/events; tests call its heartbeat and access checks). */
+    eventStreams: EventStreamHub;
   }
 }
 
@@ -130,6 +134,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   installUnroutedApiCounting(app, deps);
+  // Event streams end at shutdown with a random `retry:` and `closing` (docs/events.md#shutdown), before the server closes.
+  const eventStreams = new EventStreamHub(deps, { warn: (message) => app.log.warn(message) });
+  app.decorate('eventStreams', eventStreams);
+  app.addHook('preClose', async () => eventStreams.close());
   for (const route of apiRoutes) if (!isMultipartRoute(route)) mountRoute(app, deps, route);
   // Multipart parsing lives in its own scope so every other route keeps the JSON body rules.
   await app.register(async (scope) => {
@@ -147,6 +155,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => widgetApi(scope, deps, widgetStreams));
   // The widget script and its demo page (docs/widget-client.md): public, any origin may load the script.
   await app.register(async (scope) => widgetScriptRoutes(scope, deps));
+  // The agent inbox web application (docs/inbox.md): its shell and assets at /app, and `/` leading there.
+  await app.register(async (scope) => inboxRoutes(scope, deps));
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   let migrationsConfirmed = false;

@@ -19,6 +19,7 @@ import { createStorage } from './platform/storage/create-storage.js';
 import { InboundEventWriter } from './modules/inbound/inbound-event-writer.js';
 import { llmSettings, OpenAiCompatibleProvider, realTiming, type LlmTiming } from './modules/agent/llm/openai-compatible.js';
 import type { AgentProvider } from './modules/agent/llm/agent-provider.js';
+import { createEventBus } from './modules/events/event-bus.js';
 
 export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
@@ -77,6 +78,7 @@ export async function createDeps(config: Config, db: Db, options: DepsOptions = 
     adapters,
     agentModel: agentModel(config, options.llmTiming ?? realTiming, log),
     lifecycle: { shuttingDown: false, inFlight: 0 },
+    eventBus: createEventBus(db, config.redisUrl, (message) => options.onWarning?.(message)),
   };
 }
 

@@ -40,6 +40,10 @@ export interface Config {
   jobLeaseSeconds: number;
   /** How long events stay in the log (docs/events.md#retention). */
   eventRetentionHours: number;
+  /** Serve the agent inbox at /app (docs/inbox.md); false removes it and its OAuth client. */
+  inbox: boolean;
+  /** GET /api/v1/events (docs/events.md#the-stream): heartbeat period and open-stream limits. */
+  eventStreams: { heartbeatSeconds: number; maxStreamsPerToken: number; maxStreams: number };
   webhooks: WebhookConfig;
 }
 
@@ -252,6 +256,12 @@ export function loadConfig(env: Env = process.env): Config {
     jobLeaseSeconds: reader.integer('JOB_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 3, 3600),
     eventRetentionHours: reader.integer('FLEXTELL_EVENT_RETENTION_HOURS', 72, 1, 8760),
     webhooks: readWebhookConfig(reader),
+    inbox: reader.boolean('FLEXTELL_INBOX', true),
+    eventStreams: {
+      heartbeatSeconds: reader.integer('FLEXTELL_EVENTS_HEARTBEAT_SECONDS', 25, 1, 300),
+      maxStreamsPerToken: reader.integer('FLEXTELL_EVENTS_MAX_STREAMS_PER_TOKEN', 10, 1, 1000),
+      maxStreams: reader.integer('FLEXTELL_EVENTS_MAX_STREAMS', 10000, 1, 1_000_000),
+    },
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

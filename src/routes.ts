@@ -64,6 +64,7 @@ import {
 } from './modules/webhooks/routes/endpoint-routes.js';
 import { getWebhookDelivery, listWebhookDeliveries, redeliverWebhookDelivery } from './modules/webhooks/routes/delivery-routes.js';
 import { listEventLog } from './modules/events/routes/list-event-log.js';
+import { streamEvents } from './modules/events/routes/stream-events.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -135,4 +136,5 @@ export const apiRoutes: AnyRoute[] = [
   getWebhookDelivery,
   redeliverWebhookDelivery,
   listEventLog,
+  streamEvents,
 ];

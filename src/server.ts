@@ -13,6 +13,7 @@ import { mintPersonalToken } from './modules/oauth/personal-tokens.js';
 import { createJobWorker } from './jobs.js';
 import type { JobWorker } from './platform/jobs/job-worker.js';
 import { releaseAbandonedJobs } from './platform/jobs/job-queue.js';
+import { inboxBuildWarning } from './modules/inbox/inbox-routes.js';
 
 const DRAIN_MS = 8000;
 const HARD_EXIT_MS = 10_000;
@@ -54,6 +55,7 @@ async function prepareDemo(deps: AppDeps, config: Config): Promise<DemoLogin | n
 async function printBanner(deps: AppDeps, config: Config, port: number, login: DemoLogin | null): Promise<void> {
   const base = `http://${hostForUrl(config.host, false)}:${port}`;
   const lines = [`Flextell is running at ${base}`, `  API docs:    ${base}/docs`];
+  if (config.inbox) lines.push(`  Inbox:       ${base}/app/`);
   const minted = login ? await mintPersonalToken(deps, { email: login.email, tenantId: null, issuer: cliIssuer(config) }).catch(() => null) : null;
   if (login && minted) {
     lines.push(
@@ -96,6 +98,7 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
     // A client that hung up leaves its handler running after close(); the database stays open until it ends.
     while (deps && deps.lifecycle.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await deps?.limiter.close().catch(() => undefined);
+    await deps?.eventBus.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     releaseLock();
     process.exit(0);
@@ -121,6 +124,8 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ url: `http://${hostForUrl(config.host, true)}:${port}` }, 'listening');
+    const inboxWarning = inboxBuildWarning(deps);
+    if (inboxWarning) logger.warn(inboxWarning);
     if (options.demo) await printBanner(deps, config, port, login);
   } catch (error) {
     await app?.close().catch(() => undefined);

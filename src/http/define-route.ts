@@ -73,6 +73,8 @@ export interface RouteDefinition<Q extends Fields = Fields, B extends Fields = F
    * bytes). It documents the answer in OpenAPI; test/api/response-schemas.test.ts checks real answers against it.
    */
   responseSchema: Record<string, unknown>;
+  /** Request headers the route reads, documented in OpenAPI only (the route checks them itself, e.g. in `load`). */
+  openApiHeaders?: Record<string, Record<string, unknown>>;
   handler: (request: ApiRequest<Q, B, L>) => Promise<unknown>;
 }
 

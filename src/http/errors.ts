@@ -27,6 +27,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   service_unavailable: 503,
   idempotency_key_in_use: 409,
   idempotency_key_reused: 422,
+  too_many_streams: 429,
 };
 
 export function errorStatus(error: AppError): number {

@@ -54,6 +54,12 @@ const IDEMPOTENCY_HEADER_SCHEMA = {
   },
 };
 
+/** The request headers a route documents: Idempotency-Key on every POST, and the route's own (Last-Event-ID). */
+function openApiHeaders(route: AnyRoute): Record<string, unknown> {
+  const properties = { ...(route.method === 'POST' ? IDEMPOTENCY_HEADER_SCHEMA.properties : {}), ...route.openApiHeaders };
+  return Object.keys(properties).length === 0 ? {} : { headers: { type: 'object', properties } };
+}
+
 function openApiSchema(route: AnyRoute): Record<string, unknown> {
   const queryFields = { ...(route.query ?? {}), ...(route.paginated ? PAGE_FIELDS : {}) };
   const querystring = route.query || route.paginated ? fieldsJsonSchema(queryFields) : undefined;
@@ -63,7 +69,7 @@ function openApiSchema(route: AnyRoute): Record<string, unknown> {
     tags: route.tags,
     ...(querystring ? { querystring } : {}),
     ...(route.body ? { body: fieldsJsonSchema(route.body) } : {}),
-    ...(route.method === 'POST' ? { headers: IDEMPOTENCY_HEADER_SCHEMA } : {}),
+    ...openApiHeaders(route),
     response: { [route.successStatus ?? 200]: route.responseSchema },
     ...(route.scopes.length === 0 ? {} : { security: [{ bearerAuth: [] }] }),
   };

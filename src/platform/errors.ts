@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'service_unavailable',
   'idempotency_key_in_use',
   'idempotency_key_reused',
+  'too_many_streams',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

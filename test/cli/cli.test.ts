@@ -164,6 +164,10 @@ describe('flextell CLI', () => {
     const token = /Bearer token \(valid 30 days\):\n {4}(\S+)/.exec(banner)![1]!;
     expect(banner).toMatch(/Flextell is running at http:\/\/127\.0\.0\.1:\d+/);
     expect(banner).toContain(`-H "X-Tenant: ${tenant}"`);
+    // The inbox's address, and the bare origin leading there (docs/inbox.md#serving).
+    expect(banner).toMatch(/Inbox: +http:\/\/127\.0\.0\.1:\d+\/app\//);
+    const root = await fetch(`${first.url}/`, { redirect: 'manual' });
+    expect([root.status, root.headers.get('location')]).toEqual([302, '/app/']);
     const response = await fetch(`${first.url}/api/v1/conversations`, { headers: { authorization: `Bearer ${token}`, 'x-tenant': tenant } });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { meta: { total: number } }).meta.total).toBe(20);

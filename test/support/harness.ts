@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse as Response } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/app-deps.js';
 import { createDeps } from '../../src/bootstrap.js';
@@ -46,6 +46,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The body of an injected answer. An event stream never ends by itself: it is read up to its `ready` block (the
+ * opening a client sees first) and then dropped, which closes the stream on the server.
+ */
+async function readInjected(response: Response): Promise<string> {
+  const chunks: Buffer[] = [];
+  const stream = response.stream();
+  const eventStream = String(response.headers['content-type']).startsWith('text/event-stream');
+  for await (const chunk of stream) {
+    chunks.push(Buffer.from(chunk as Buffer));
+    if (eventStream && /event: ready\ndata: .*\n\n/.test(Buffer.concat(chunks).toString('utf8'))) {
+      stream.destroy();
+      response.raw.res.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** One database and one app per test file; each test makes its own tenants, so tests never depend on each other. */
 export async function createHarness(env: Record<string, string> = {}, options: { adapters?: AdapterRegistry; llmTiming?: LlmTiming } = {}): Promise<Harness> {
   const { db, engine, drop } = await openTestDatabase();
@@ -78,14 +97,16 @@ export async function createHarness(env: Record<string, string> = {}, options: {
         payload = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      const response = await app.inject({ method: (options.method ?? 'GET') as 'GET', url: options.url, headers, payload });
+      // Read as a stream, so an event stream (GET /api/v1/events) answers too: its opening, then it is cut.
+      const response = await app.inject({ method: (options.method ?? 'GET') as 'GET', url: options.url, headers, payload, payloadAsStream: true });
+      const body = await readInjected(response);
       let json: unknown = undefined;
       try {
-        json = JSON.parse(response.body);
+        json = JSON.parse(body);
       } catch {
         json = undefined;
       }
-      return { status: response.statusCode, headers: response.headers as TestResponse['headers'], body: response.body, json };
+      return { status: response.statusCode, headers: response.headers as TestResponse['headers'], body, json };
     },
     seedTenant: (options = {}) => seedTestTenant(deps, options),
     async token(userId, options = {}) {
@@ -103,6 +124,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
       await worker.stop();
       await app.close();
       await deps.limiter.close();
+      await deps.eventBus.close();
       await drop();
     },
   };

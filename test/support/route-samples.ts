@@ -76,6 +76,7 @@ export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly 
   'GET /api/v1/webhook-endpoints/:id/deliveries/:deliveryId': { permission: 'webhooks.manage', scopes: 'full-access' },
   'POST /api/v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliver': { permission: 'webhooks.manage', scopes: 'full-access' },
   'GET /api/v1/events/log': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'GET /api/v1/events': { permission: 'conversations.view', scopes: ['conversations:read'] },
 };
 
 export interface SampleRequest {
@@ -400,4 +401,6 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
     await postConversation(h, seed, { channel_id: seed.channels.telegram, address: `log-${Math.random().toString(36).slice(2)}` });
     return { url: '/api/v1/events/log?after=0&limit=50&types[]=conversation.created&types[]=customer.created' };
   },
+  // An event stream: the harness reads its opening (up to `ready`) and drops it.
+  'GET /api/v1/events': async () => ({ url: '/api/v1/events?after=0&types[]=message.created', headers: { 'last-event-id': '0' } }),
 };

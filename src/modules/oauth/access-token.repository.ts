@@ -49,7 +49,7 @@ export async function findTokenRecord(db: Queryable, jti: string): Promise<Token
             c.client_id::text AS application_client_id, c.deleted_at AS application_deleted_at
        FROM access_tokens t
        LEFT JOIN users u ON u.id = t.user_id
-       LEFT JOIN oauth_clients c ON c.client_id = t.client_id
+       LEFT JOIN oauth_clients c ON c.client_id::text = t.client_id
       WHERE t.jti = $1`,
     [jti],
   );

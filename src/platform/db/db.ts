@@ -89,6 +89,11 @@ export interface Db extends Queryable {
    * go, such as a visitor's stream, call it so nothing is kept for them).
    */
   watchChanges(channel: string, listener: (event: ChangeEvent) => void): Promise<() => void>;
+  /**
+   * Hears every channel this process signals after a commit (signalAfterCommit), watched or not, and returns what
+   * stops it. Only PostgreSQL has it: with several processes, a relay (the event bus over Redis) forwards them.
+   */
+  tapCommittedSignals?(listener: (channel: string) => void): () => void;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A dedicated connection for work that must stay on one session (advisory locks). */
   session<T>(work: (session: DbSession) => Promise<T>): Promise<T>;

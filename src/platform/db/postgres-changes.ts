@@ -24,6 +24,7 @@ export class PostgresChanges {
   private closed = false;
   /** Channels with a NOTIFY in flight; true when another was asked for meanwhile. */
   private readonly publishing = new Map<string, boolean>();
+  private readonly taps = new Set<(channel: string) => void>();
 
   constructor(private readonly connectionString: string) {}
 
@@ -59,6 +60,13 @@ export class PostgresChanges {
   signal(channel: string): void {
     this.emit(channel, 'changed');
     this.publish(channel);
+    for (const tap of this.taps) tap(channel);
+  }
+
+  /** Hears every channel this process signals after a commit (Db.tapCommittedSignals). */
+  tap(listener: (channel: string) => void): () => void {
+    this.taps.add(listener);
+    return () => void this.taps.delete(listener);
   }
 
   private publish(channel: string): void {

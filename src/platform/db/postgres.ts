@@ -128,6 +128,7 @@ export function openPostgres(url: string, poolSize: number): Db {
       }
     },
     watchChanges: (channel, listener) => changes.watch(channel, listener),
+    tapCommittedSignals: (listener) => changes.tap(listener),
     async close() {
       await changes.close();
       await Promise.all([pool.end(), genericPool?.end()]);

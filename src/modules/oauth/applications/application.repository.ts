@@ -113,9 +113,9 @@ export async function deleteApplication(deps: AppDeps, tenantId: number, applica
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await tx.query('UPDATE oauth_clients SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, application.id, now]);
-    await tx.query('UPDATE access_tokens SET revoked_at = $2 WHERE client_id = $1::uuid AND revoked_at IS NULL', [application.client_id, now]);
-    await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE client_id = $1::uuid AND revoked_at IS NULL', [application.client_id, now]);
-    await tx.query('UPDATE authorization_codes SET expires_at = $2 WHERE client_id = $1::uuid AND used_at IS NULL AND expires_at > $2', [
+    await tx.query('UPDATE access_tokens SET revoked_at = $2 WHERE client_id = $1::uuid::text AND revoked_at IS NULL', [application.client_id, now]);
+    await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE client_id = $1::uuid::text AND revoked_at IS NULL', [application.client_id, now]);
+    await tx.query('UPDATE authorization_codes SET expires_at = $2 WHERE client_id = $1::uuid::text AND used_at IS NULL AND expires_at > $2', [
       application.client_id,
       now,
     ]);

@@ -4,6 +4,8 @@ import { constantTimeEqual, sha256Hex } from '../../../platform/crypto.js';
 import { isScope, orderScopes, type Scope } from '../scopes.js';
 import { invalidClient } from './oauth-error.js';
 import { findLiveClient, type ClientRow } from '../applications/application.repository.js';
+import type { Config } from '../../../config.js';
+import { builtInClient } from './inbox-client.js';
 
 export interface OAuthClient {
   id: number;
@@ -65,7 +67,12 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
  * Client authentication of docs/oauth.md#grants: exactly one of Basic, the form fields, or (public clients)
  * a bare client_id. Every failure is the same 401 invalid_client.
  */
-export async function authenticateClient(db: Queryable, request: FastifyRequest, params: Map<string, string>): Promise<OAuthClient> {
+export async function authenticateClient(
+  db: Queryable,
+  request: FastifyRequest,
+  params: Map<string, string>,
+  config: Pick<Config, 'publicUrl' | 'inbox'>,
+): Promise<OAuthClient> {
   const basic = basicCredentials(request.headers.authorization);
   if (basic === 'malformed') throw invalidClient();
   const bodyId = params.get('client_id');
@@ -81,6 +88,11 @@ export async function authenticateClient(db: Queryable, request: FastifyRequest,
     secret = bodySecret;
   }
   if (!clientId) throw invalidClient();
+  const inbox = builtInClient(clientId, request, config);
+  if (inbox) {
+    if (secret !== undefined) throw invalidClient();
+    return inbox;
+  }
   const row = await loadClientRow(db, clientId);
   if (!row) throw invalidClient();
   if (row.confidential) {

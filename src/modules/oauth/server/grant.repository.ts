@@ -29,7 +29,7 @@ export async function insertAuthorizationRequest(
 ): Promise<void> {
   await db.query(
     `INSERT INTO authorization_requests (id_hash, session_id_hash, client_id, redirect_uri, scopes, state, code_challenge, expires_at, created_at)
-     VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       request.idHash,
       request.sessionIdHash,
@@ -67,7 +67,7 @@ export async function insertAuthorizationCode(
 ): Promise<void> {
   await db.query(
     `INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, created_at)
-     VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [code.codeHash, code.userId, code.clientId, code.redirectUri, code.scopes, code.codeChallenge, code.codeChallenge ? 'S256' : null, code.expiresAt, now],
   );
 }
@@ -109,7 +109,7 @@ export async function insertRefreshToken(
 ): Promise<void> {
   await db.query(
     `INSERT INTO refresh_tokens (token_hash, family_id, access_jti, user_id, client_id, scopes, expires_at, created_at)
-     VALUES ($1, $2, $3, $4, $5::uuid, $6, $7, $8)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [token.tokenHash, token.familyId, token.accessJti, token.userId, token.clientId, token.scopes, token.expiresAt, now],
   );
 }

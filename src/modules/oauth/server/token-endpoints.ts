@@ -43,7 +43,7 @@ export function registerTokenEndpoints(scope: FastifyInstance, deps: AppDeps): v
     if (grantType === null) throw missingParameter('grant_type');
     const grant = GRANTS[grantType];
     if (!grant) throw new OAuthError('unsupported_grant_type', `The grant type ${grantType} is not supported.`);
-    const client = await authenticateClient(deps.db, request, params);
+    const client = await authenticateClient(deps.db, request, params, deps.config);
     if (grantType === 'client_credentials' && !client.confidential) {
       throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
     }
@@ -54,7 +54,7 @@ export function registerTokenEndpoints(scope: FastifyInstance, deps: AppDeps): v
     noStore(reply);
     await limitByIp(deps, request);
     const params = readForm(request);
-    const client = await authenticateClient(deps.db, request, params);
+    const client = await authenticateClient(deps.db, request, params, deps.config);
     const token = param(params, 'token');
     if (token === null) throw missingParameter('token');
     await revoke(deps, client, token);
@@ -65,7 +65,7 @@ export function registerTokenEndpoints(scope: FastifyInstance, deps: AppDeps): v
     noStore(reply);
     await limitByIp(deps, request);
     const params = readForm(request);
-    const client = await authenticateClient(deps.db, request, params);
+    const client = await authenticateClient(deps.db, request, params, deps.config);
     if (!client.confidential) throw invalidClient();
     const token = param(params, 'token');
     if (token === null) throw missingParameter('token');

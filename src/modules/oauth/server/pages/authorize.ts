@@ -5,6 +5,7 @@ import { sha256Hex } from '../../../../platform/crypto.js';
 import { SCOPE_DESCRIPTIONS } from '../../scopes.js';
 import type { Scope } from '../../scopes.js';
 import { findClient, type OAuthClient } from '../clients.js';
+import { builtInClient, INBOX_CLIENT_ID } from '../inbox-client.js';
 import { OAuthError } from '../oauth-error.js';
 import { strictFormParams } from '../form.js';
 import { PKCE_VALUE } from '../pkce.js';
@@ -83,7 +84,8 @@ function redirectTo(reply: FastifyReply, uri: string): FastifyReply {
 export async function showAuthorize(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params, repeated } = queryParams(request);
   const clientId = nonEmpty(params.get('client_id'));
-  const client = clientId !== null && !repeated.has('client_id') ? await findClient(deps.db, clientId) : null;
+  const client =
+    clientId !== null && !repeated.has('client_id') ? (builtInClient(clientId, request, deps.config) ?? (await findClient(deps.db, clientId))) : null;
   if (!client) return sendMessagePage(reply, 400, PAGE_MESSAGES.unknownClient);
   const redirectUri = nonEmpty(params.get('redirect_uri'));
   if (redirectUri === null || repeated.has('redirect_uri') || !redirectUriMatches(client.redirectUris, redirectUri)) {
@@ -101,6 +103,8 @@ export async function showAuthorize(deps: AppDeps, request: FastifyRequest, repl
   if (!session || session.userId === null || !(await userCanLogIn(deps, session.userId))) {
     return redirectTo(reply, `/oauth/login?return_to=${encodeURIComponent(request.url)}`);
   }
+  // The inbox is first-party: no consent page, the code at once, as an Allow would answer.
+  if (client.clientId === INBOX_CLIENT_ID) return redirectTo(reply, await issueCode(deps, session.userId, valid));
   const requestId = crypto.randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   await insertAuthorizationRequest(
@@ -160,19 +164,40 @@ export async function submitDecision(deps: AppDeps, request: FastifyRequest, rep
       withParams(pending.redirect_uri, { error: 'access_denied', error_description: 'The user denied the request.', state: pending.state }),
     );
   }
+  const uri = await issueCode(deps, session.userId, {
+    clientId: pending.client_id,
+    redirectUri: pending.redirect_uri,
+    scopes: pending.scopes,
+    challenge: pending.code_challenge,
+    state: pending.state,
+  });
+  return redirectTo(reply, uri);
+}
+
+/** Stores a new authorization code of the user's approved request; answers the redirect URI that carries it. */
+async function issueCode(
+  deps: AppDeps,
+  userId: number,
+  grant: { clientId: string; redirectUri: string; scopes: string; challenge: string | null; state: string | null } | ValidRequest,
+): Promise<string> {
+  const fields =
+    'client' in grant
+      ? { clientId: grant.client.clientId, redirectUri: grant.redirectUri, scopes: grant.scopes.join(' '), challenge: grant.challenge, state: grant.state }
+      : grant;
   const code = crypto.randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
   await insertAuthorizationCode(
     deps.db,
     {
       codeHash: sha256Hex(code),
-      userId: session.userId,
-      clientId: pending.client_id,
-      redirectUri: pending.redirect_uri,
-      scopes: pending.scopes,
-      codeChallenge: pending.code_challenge,
+      userId,
+      clientId: fields.clientId,
+      redirectUri: fields.redirectUri,
+      scopes: fields.scopes,
+      codeChallenge: fields.challenge,
       expiresAt: new Date(now.getTime() + CODE_MS),
     },
     now,
   );
-  return redirectTo(reply, withParams(pending.redirect_uri, { code, state: pending.state }));
+  return withParams(fields.redirectUri, { code, state: fields.state });
 }

@@ -105,5 +105,15 @@ export async function submitLogout(deps: AppDeps, request: FastifyRequest, reply
   if (!session) return sendMessagePage(reply, 403, PAGE_MESSAGES.csrf);
   await endSession(deps, session);
   startAnonymousSession(deps, request, reply);
-  return reply.code(303).header('Location', '/oauth/login').send('');
+  return reply
+    .code(303)
+    .header('Location', logoutReturnTo(form.get('return_to')) ?? '/oauth/login')
+    .send('');
+}
+
+/** docs/oauth.md#login-and-consent-pages: after sign-out only the inbox or an OAuth page, as a plain relative path. */
+export function logoutReturnTo(value: string | null): string | null {
+  // Printable ASCII without a backslash (which some browsers read as a slash, making `/app/\\` another host).
+  if (value === null || !/^[\x21-\x5b\x5d-\x7e]+$/.test(value)) return null;
+  return value === '/app' || value.startsWith('/app/') || value.startsWith('/oauth/') ? value : null;
 }

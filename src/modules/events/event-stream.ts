@@ -1,0 +1,122 @@
+import crypto from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { VerifiedToken } from '../oauth/access-tokens.js';
+import type { Permission } from '../roles/permissions.js';
+import type { Scope } from '../oauth/scopes.js';
+import type { EventRow } from './event-log.repository.js';
+import { eventVisibility } from './event-types.js';
+import { eventBlock, namedBlock, retryBlock, skippedIdBlock, type ClosingReason } from './event-stream-format.js';
+
+/** A client whose unsent output passes this is cut off without `closing`; it resumes from its last id. */
+export const MAX_BUFFERED_BYTES = 1_048_576;
+/** Id-only blocks after left-out events: at most one a second, and none when a visible event follows within it. */
+const SKIPPED_ID_DELAY_MS = 1000;
+
+export interface StreamOwner {
+  tenantId: number;
+  /** The bearer token as sent: re-verified while the stream is open (revocation). */
+  bearer: string;
+  token: VerifiedToken;
+  /** The token's `exp`, in milliseconds. */
+  expiresAtMs: number;
+  /** Only these types are sent (`types`); null: every type. */
+  types: ReadonlySet<string> | null;
+  /** Where links in the events point: PUBLIC_URL, else the request's origin. */
+  baseUrl: string;
+}
+
+/** Renders one event for one stream's base URL, as JSON text (rendered once per base URL and batch). */
+export type RenderEvent = (row: EventRow, baseUrl: string) => string;
+
+/**
+ * One open stream of GET /api/v1/events (docs/events.md#the-stream). It remembers the highest id it has passed
+ * (written or left out), so it never writes an id twice or out of order, whoever hands it events: its own backlog
+ * read while it catches up, then its tenant's feed once it is live.
+ */
+export class EventStream {
+  readonly id = crypto.randomUUID();
+  /** The highest event id this stream has written or left out. */
+  lastSeenId: number;
+  /** Set once the backlog is written: from then on the tenant's feed hands it each new event. */
+  live = false;
+  closed = false;
+  lastOutputAt = Date.now();
+  private pendingSkipId: number | null = null;
+  private skipTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly owner: StreamOwner,
+    private readonly response: ServerResponse,
+    afterId: number,
+  ) {
+    this.lastSeenId = afterId;
+  }
+
+  get jti(): string {
+    return this.owner.token.jti;
+  }
+
+  /** Writes the events above lastSeenId that this reader may see (`permissions` read fresh for this batch). */
+  offer(rows: readonly EventRow[], permissions: ReadonlySet<Permission>, render: RenderEvent): void {
+    for (const row of rows) {
+      if (this.closed) return;
+      if (row.id <= this.lastSeenId) continue;
+      this.lastSeenId = row.id;
+      if (this.sees(row.type, permissions)) {
+        this.pendingSkipId = null;
+        this.write(eventBlock(row.id, row.type, render(row, this.owner.baseUrl)));
+      } else {
+        this.pendingSkipId = row.id;
+      }
+    }
+    if (this.pendingSkipId !== null) this.scheduleSkippedId();
+  }
+
+  /** Permissions first, then `types` (docs/events.md#who-sees-what). */
+  private sees(type: string, permissions: ReadonlySet<Permission>): boolean {
+    const { permission, scope } = eventVisibility(type);
+    if (!permissions.has(permission as Permission)) return false;
+    if (scope !== null && !this.owner.token.scopes.has(scope as Scope)) return false;
+    return this.owner.types === null || this.owner.types.has(type);
+  }
+
+  private scheduleSkippedId(): void {
+    if (this.skipTimer) return;
+    this.skipTimer = setTimeout(() => {
+      this.skipTimer = null;
+      const skipped = this.pendingSkipId;
+      this.pendingSkipId = null;
+      if (skipped !== null) this.write(skippedIdBlock(skipped));
+    }, SKIPPED_ID_DELAY_MS);
+    this.skipTimer.unref();
+  }
+
+  write(chunk: string): void {
+    if (this.closed) return;
+    this.response.write(chunk);
+    this.lastOutputAt = Date.now();
+    if (this.response.writableLength > MAX_BUFFERED_BYTES) this.cut();
+  }
+
+  /** Ends the stream with a `closing` block (after `retry:` when given: shutdown spreads the reconnects). */
+  close(reason: ClosingReason, retryMs?: number): void {
+    if (this.closed) return;
+    if (retryMs !== undefined) this.write(retryBlock(retryMs));
+    this.write(namedBlock('closing', { reason }));
+    this.end();
+    this.response.end();
+  }
+
+  /** Drops the connection without `closing` (a slow reader, an unreachable database): the client resumes. */
+  cut(): void {
+    if (this.closed) return;
+    this.end();
+    this.response.destroy();
+  }
+
+  private end(): void {
+    this.closed = true;
+    if (this.skipTimer) clearTimeout(this.skipTimer);
+    this.skipTimer = null;
+  }
+}
