@@ -92,6 +92,26 @@ describe('starting a stream', () => {
   });
 });
 
+describe('events of API writes', () => {
+  it('carries the resource as the API answered it, and who made the change', async () => {
+    const seed = await h.seedTenant();
+    const reader = await stream(seed);
+    const head = namedEvent(reader.events, 'ready').last_event_id as number;
+    const created = await h.request({
+      method: 'POST',
+      url: '/api/v1/customers',
+      token: seed.access_token,
+      tenant: seed.tenant_id,
+      body: { first_name: 'Streamed', last_name: 'Customer' },
+    });
+    expect(created.status, created.body).toBe(201);
+    const [event] = loggedEvents(await untilEvent(reader, head + 1));
+    expect(event!.type).toBe('customer.created');
+    expect(event!.data.actor).toEqual({ type: 'user', id: seed.user_id, name: expect.any(String) });
+    expect(event!.data.data).toEqual(created.json.data);
+  });
+});
+
 describe('resuming', () => {
   it('resumes after Last-Event-ID, which wins over after; equal to the head replays nothing', async () => {
     const seed = await h.seedTenant();
