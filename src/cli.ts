@@ -14,6 +14,7 @@ import { revokeTokenByJti, revokeTokensOfEmail } from './modules/oauth/token-rev
 import { cliIssuer, runServe } from './server.js';
 import { setPassword } from './modules/users/password.js';
 import { telegramSetWebhookCommand } from './modules/channels/telegram-cli.js';
+import { eventsPruneCommand } from './modules/events/events-cli.js';
 
 const USAGE = `Usage: flextell <command> [flags]
 
@@ -30,6 +31,7 @@ Commands:
   password --email E                set a password read from the first line of stdin
   telegram set-webhook --channel ID [--url BASE]
                                     point a Telegram bot's webhook at BASE (default PUBLIC_URL)
+  events prune --before TIMESTAMP   delete the events written before TIMESTAMP, as the retention job does
 
 The database is chosen by DATABASE_URL (PostgreSQL) or FLEXTELL_DATA_DIR (embedded, default ./.flextell).
 `;
@@ -144,7 +146,7 @@ async function run(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const knownCommands = ['serve', 'worker', 'migrate', 'seed', 'token', 'keys', 'password', 'telegram'];
+  const knownCommands = ['serve', 'worker', 'migrate', 'seed', 'token', 'keys', 'password', 'telegram', 'events'];
   if (!knownCommands.includes(command)) throw new UsageError(`Unknown command "${command}". Run flextell --help.`);
   const config = loadConfig();
   switch (command) {
@@ -193,6 +195,9 @@ async function run(argv: string[]): Promise<void> {
     case 'telegram':
       if (subcommand !== 'set-webhook') throw new UsageError('Usage: flextell telegram set-webhook --channel ID [--url BASE]');
       return telegramSetWebhookCommand(config, args, withDeps, (message) => new CommandError(message));
+    case 'events':
+      if (subcommand !== 'prune') throw new UsageError('Usage: flextell events prune --before TIMESTAMP');
+      return eventsPruneCommand(config, args, withDeps);
   }
 }
 

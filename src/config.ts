@@ -39,6 +39,8 @@ export interface Config {
   jobLeaseSeconds: number;
   /** GET /api/v1/events (docs/events.md#the-stream): heartbeat period and open-stream limits. */
   eventStreams: { heartbeatSeconds: number; maxStreamsPerToken: number; maxStreams: number };
+  /** How long events stay in the log (docs/events.md#retention). */
+  eventRetentionHours: number;
 }
 
 /** Which X-Forwarded-* entries to believe: none, those added by the last `hops` proxies, or by these addresses/CIDRs. */
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxStreamsPerToken: reader.integer('FLEXTELL_EVENTS_MAX_STREAMS_PER_TOKEN', 10, 1, 1000),
       maxStreams: reader.integer('FLEXTELL_EVENTS_MAX_STREAMS', 10000, 1, 1_000_000),
     },
+    eventRetentionHours: reader.integer('FLEXTELL_EVENT_RETENTION_HOURS', 72, 1, 8760),
   };
   const keyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
   if (keyFile && !config.jwtPrivateKey) {

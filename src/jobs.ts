@@ -7,9 +7,10 @@ import { inboundPump } from './modules/inbound/inbound-pump.js';
 import { registerTelegramWebhookJob } from './modules/channels/register-telegram-webhook.job.js';
 import { downloadMediaJob } from './modules/inbound/download-media.job.js';
 import { agentRunJob } from './modules/agent/runs/agent-run.job.js';
+import { eventRetentionJob } from './modules/events/event-retention.job.js';
 
 /** Every job type, as `routes.ts` lists every route: `serve` and `worker` run this set and the inbound events' pump (README "Background jobs"). */
-export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, registerTelegramWebhookJob, downloadMediaJob, agentRunJob];
+export const jobs: AnyJob[] = [deliverMessageJob, oauthCleanupJob, registerTelegramWebhookJob, downloadMediaJob, agentRunJob, eventRetentionJob];
 
 export interface JobWorkerOptions {
   /** The jitter source (tests pin it so retry times are predictable). */

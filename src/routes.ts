@@ -55,6 +55,7 @@ import {
   updateKnowledgeArticle,
 } from './modules/knowledge/routes/article-routes.js';
 import { streamEvents } from './modules/events/routes/stream-events.js';
+import { listEventLog } from './modules/events/routes/list-event-log.js';
 
 /** Every /api/v1 route. Tests walk this list, so a route registered here is covered by the security suite. */
 export const apiRoutes: AnyRoute[] = [
@@ -117,4 +118,5 @@ export const apiRoutes: AnyRoute[] = [
   updateKnowledgeArticle,
   deleteKnowledgeArticle,
   streamEvents,
+  listEventLog,
 ];

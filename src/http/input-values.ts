@@ -135,6 +135,8 @@ export function convert(
     case 'enum':
       return typeof raw === 'string' && choices.includes(raw) ? { ok: true, value: raw } : fail('The selected {attr} is invalid.');
     case 'array':
+      // A query's `name[]=a&name[]=b` arrives as a PHP array (PhpMap); its values in order are the list.
+      if (raw instanceof PhpMap) return { ok: true, value: raw.entries().map(([, value]) => value) };
       return Array.isArray(raw) ? { ok: true, value: [...raw] } : fail('The {attr} field must be an array.');
     case 'object':
       return raw && typeof raw === 'object' && !Array.isArray(raw) ? { ok: true, value: raw } : fail('The {attr} field must be an object.');

@@ -9,6 +9,7 @@ import { pruneEvents, readEventHead, readEventsAfter } from '../../src/modules/e
 import { SYSTEM_ACTOR } from '../../src/modules/events/event-types.js';
 import { eventsChangeChannel } from '../../src/modules/events/event-channel.js';
 import { newConversation } from '../support/requests.js';
+import { enqueueRecurringJob } from '../../src/platform/jobs/job-queue.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -63,9 +64,62 @@ describe('appending events', () => {
     await append(new Date('2026-01-01T02:00:00Z'));
     await append(new Date('2026-01-01T01:00:00Z'));
     await append(new Date('2026-01-01T05:00:00Z'));
-    await h.deps.db.transaction((tx) => pruneEvents(tx, new Date('2026-01-01T01:30:00Z')));
+    await pruneEvents(h.deps.db, new Date('2026-01-01T01:30:00Z'));
     expect(await readEventHead(h.deps.db, seed.tenant_id)).toEqual({ lastId: 4, prunedThrough: 3, oldestId: 4 });
     await append(new Date('2026-01-01T06:00:00Z'));
     expect((await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10)).map((event) => event.id)).toEqual([4, 5]);
+  });
+});
+
+describe('the retention job', () => {
+  it('deletes events older than FLEXTELL_EVENT_RETENTION_HOURS on the injectable clock', async () => {
+    const seed = await h.seedTenant();
+    const start = h.clock.now();
+    const append = () =>
+      h.deps.db.transaction(async (tx) =>
+        recordEvents(tx, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: 1, change: 'updated', data: { id: 1 } }),
+      );
+    await append();
+    h.clock.advance(3600);
+    await append();
+    // 72 hours after the first event (the default): it is still within the period; one second later it is not.
+    h.clock.set(new Date(start.getTime() + 72 * 3_600_000));
+    expect(await enqueueRecurringJob(h.deps.db, 'event_retention', h.clock.now())).toBe(true);
+    await h.drainJobs();
+    expect((await readEventHead(h.deps.db, seed.tenant_id)).prunedThrough).toBe(0);
+    h.clock.advance(1);
+    expect(await enqueueRecurringJob(h.deps.db, 'event_retention', h.clock.now())).toBe(true);
+    await h.drainJobs();
+    expect(await readEventHead(h.deps.db, seed.tenant_id)).toEqual({ lastId: 2, prunedThrough: 1, oldestId: 2 });
+  });
+});
+
+describe('concurrent writers', () => {
+  it('get consecutive ids, and a reader polling meanwhile never skips one (visibility order = id order)', async () => {
+    const seed = await h.seedTenant();
+    const seen: number[] = [];
+    let writing = true;
+    const reader = (async () => {
+      // Whatever a read returns must continue the ids seen so far without a gap: a later commit with a lower id would break it.
+      while (writing || seen.length < 40) {
+        const events = await readEventsAfter(h.deps.db, seed.tenant_id, seen.at(-1) ?? 0, 100);
+        seen.push(...events.map((event) => event.id));
+        if (!writing && events.length === 0) break;
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        h.deps.db.transaction(async (tx) => {
+          recordEvents(tx, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: index, change: 'updated', data: { id: index } });
+          // Some work between the record and the commit, so transactions overlap on PostgreSQL.
+          await tx.query('SELECT pg_sleep(0.002)');
+        }),
+      ),
+    );
+    writing = false;
+    await reader;
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    const stored = await readEventsAfter(h.deps.db, seed.tenant_id, 0, 100);
+    expect(new Set(stored.map((event) => event.data.id)).size).toBe(40);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Which events the write paths append, and in what order (docs/events.md#which-events-one-change-writes): one per
+ * Which events the write paths append, and in what order (docs/events.md#who-writes-what): one per
  * resource per transaction with its final state, .created first, no event for a write that changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -133,7 +133,7 @@ describe('resuming', () => {
     await appendTestEvents(h.deps.db, seed.tenant_id, [{ kind: 'conversation', change: 'updated' }], new Date('2026-01-01T00:00:00Z'));
     await appendTestEvents(h.deps.db, seed.tenant_id, [{ kind: 'conversation', change: 'updated' }], new Date('2026-01-02T00:00:00Z'));
     await appendTestEvents(h.deps.db, seed.tenant_id, [{ kind: 'conversation', change: 'updated' }], new Date('2026-01-03T00:00:00Z'));
-    await h.deps.db.transaction((tx) => pruneEvents(tx, new Date('2026-01-02T12:00:00Z')));
+    await pruneEvents(h.deps.db, new Date('2026-01-02T12:00:00Z'));
     const expired = await stream(seed, { lastEventId: '0' });
     const unknown = await stream(seed, { query: 'after=999999' });
     const kept = await stream(seed, { lastEventId: '2' });

@@ -1,7 +1,7 @@
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import type { Scope } from '../../src/modules/oauth/scopes.js';
-import { conversationOn, listedMessage, sentMessageId } from './requests.js';
+import { conversationOn, listedMessage, postConversation, sentMessageId } from './requests.js';
 import { addMembership, createDraft, createUser, insertMessage, roleId, sql } from './factories.js';
 import { multipartBody, PNG_BYTES } from './multipart.js';
 
@@ -67,6 +67,7 @@ export const SPEC_MATRIX: Record<string, { permission: string; scopes: readonly 
   'GET /api/v1/tenant-settings': { permission: 'channels.view', scopes: ['conversations:read', 'channels:write'] },
   'PUT /api/v1/tenant-settings': { permission: 'channels.manage', scopes: ['channels:write'] },
   'GET /api/v1/events': { permission: 'conversations.view', scopes: ['conversations:read'] },
+  'GET /api/v1/events/log': { permission: 'conversations.view', scopes: ['conversations:read'] },
 };
 
 export interface SampleRequest {
@@ -327,4 +328,9 @@ export const SAMPLE_REQUESTS: Record<string, Sample> = {
   'GET /api/v1/files/:id/thumbnail': signedFileLink('thumbnail'),
   // An event stream: the harness reads its opening (up to `ready`) and drops it.
   'GET /api/v1/events': async () => ({ url: '/api/v1/events?after=0&types[]=message.created', headers: { 'last-event-id': '0' } }),
+  // A conversation made through the API first, so the page holds events (seeded rows have none).
+  'GET /api/v1/events/log': async (h, seed) => {
+    await postConversation(h, seed, { channel_id: seed.channels.telegram, address: `log-${Math.random().toString(36).slice(2)}` });
+    return { url: '/api/v1/events/log?after=0&limit=50&types[]=conversation.created&types[]=customer.created' };
+  },
 };

@@ -1,4 +1,4 @@
-/** The rules of one transaction's events (docs/events.md#which-events-one-change-writes), as a pure function. */
+/** The rules of one transaction's events (docs/events.md#who-writes-what), as a pure function. */
 import { describe, expect, it } from 'vitest';
 import { eventTypeOf, orderChanges, type RecordedChange } from '../../src/modules/events/event-order.js';
 import { SYSTEM_ACTOR, type ChangeKind, type ResourceKind } from '../../src/modules/events/event-types.js';

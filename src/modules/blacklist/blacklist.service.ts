@@ -57,7 +57,7 @@ export async function insertUnlessBlocked(tx: Queryable, tenantId: number, entry
 
 /**
  * An entry's event, then one conversation.updated per conversation of its channel and customer: their resources
- * show the pair's active entry (docs/events.md#which-events-one-change-writes).
+ * show the pair's active entry (docs/events.md#who-writes-what).
  */
 async function recordEntryChange(
   tx: Queryable,

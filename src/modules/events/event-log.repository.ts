@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db/db.js';
+import type { Db, Queryable } from '../../platform/db/db.js';
 import type { EventActor } from './event-types.js';
 
 /** A stored event, as read from the log. */
@@ -103,19 +103,23 @@ export async function appendEvents(tx: Queryable, events: readonly NewEvent[]): 
 
 /**
  * Deletes, per tenant, every event up to the newest one written before `before` (whole prefixes, so "everything at
- * or below pruned_through is gone" holds even where timestamps do not grow with ids) and records pruned_through.
- * Returns how many events it deleted.
+ * or below pruned_through is gone" holds even where timestamps do not grow with ids) and records pruned_through, one
+ * transaction per tenant. Returns how many events it deleted.
  */
-export async function pruneEvents(tx: Queryable, before: Date): Promise<number> {
-  const cut = await tx.query<{ tenant_id: number; through: number }>(
+export async function pruneEvents(db: Db, before: Date): Promise<number> {
+  const cut = await db.query<{ tenant_id: number; through: number }>(
     'SELECT tenant_id, max(id) AS through FROM events WHERE occurred_at < $1 GROUP BY tenant_id ORDER BY tenant_id',
     [before],
   );
   let deleted = 0;
-  for (const { tenant_id: tenantId, through } of cut.rows) {
-    const result = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND id <= $2', [tenantId, through]);
-    deleted += result.rowCount;
-    await tx.query('UPDATE event_heads SET pruned_through = greatest(pruned_through, $2) WHERE tenant_id = $1', [tenantId, through]);
+  for (const row of cut.rows) {
+    const tenantId = Number(row.tenant_id);
+    const through = Number(row.through);
+    deleted += await db.transaction(async (tx) => {
+      const result = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND id <= $2', [tenantId, through]);
+      await tx.query('UPDATE event_heads SET pruned_through = greatest(pruned_through, $2) WHERE tenant_id = $1', [tenantId, through]);
+      return result.rowCount;
+    });
   }
   return deleted;
 }

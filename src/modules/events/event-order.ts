@@ -16,7 +16,7 @@ export interface RecordedChange {
 const PRECEDENCE: Record<ChangeKind, number> = { created: 4, deleted: 3, finished: 2, updated: 1, delivery_status_changed: 0 };
 
 /**
- * The events one transaction writes (docs/events.md#which-events-one-change-writes): each resource once, with the
+ * The events one transaction writes (docs/events.md#who-writes-what): each resource once, with the
  * change that wins; every `.created` first, then the others, each group in the order customer, channel, blacklist
  * entry, conversation, message, AI suggestion; `agent_run.finished` last. Within a kind, first recorded first.
  */

@@ -2,9 +2,8 @@ import crypto from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { VerifiedToken } from '../oauth/access-tokens.js';
 import type { Permission } from '../roles/permissions.js';
-import type { Scope } from '../oauth/scopes.js';
 import type { EventRow } from './event-log.repository.js';
-import { eventVisibility } from './event-types.js';
+import { canSeeEvent } from './event-visibility.js';
 import { eventBlock, namedBlock, retryBlock, skippedIdBlock, type ClosingReason } from './event-stream-format.js';
 
 /** A client whose unsent output passes this is cut off without `closing`; it resumes from its last id. */
@@ -74,9 +73,7 @@ export class EventStream {
 
   /** Permissions first, then `types` (docs/events.md#who-sees-what). */
   private sees(type: string, permissions: ReadonlySet<Permission>): boolean {
-    const { permission, scope } = eventVisibility(type);
-    if (!permissions.has(permission as Permission)) return false;
-    if (scope !== null && !this.owner.token.scopes.has(scope as Scope)) return false;
+    if (!canSeeEvent(type, { permissions, scopes: this.owner.token.scopes })) return false;
     return this.owner.types === null || this.owner.types.has(type);
   }
 

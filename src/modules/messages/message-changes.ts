@@ -49,7 +49,7 @@ export async function deleteMessage(db: Db, tenantId: number, conversationId: nu
 export async function markConversationRead(db: Db, tenantId: number, conversationId: number, actor: Actor, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await requireConversation(tx, tenantId, conversationId, true);
-    // One conversation.updated, none per message (docs/events.md#which-events-one-change-writes).
+    // One conversation.updated, none per message (docs/events.md#who-writes-what).
     if (await markMessagesRead(tx, tenantId, conversationId, now)) {
       recordEvents(tx, tenantId, requestActor(actor), now, { kind: 'conversation', id: conversationId, change: 'updated' });
     }
