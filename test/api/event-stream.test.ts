@@ -69,6 +69,10 @@ describe('starting a stream', () => {
     expect(response.status).toBe(200);
     expect(response.body).toBe('retry: 3000\n\nevent: ready\ndata: {"last_event_id":0,"oldest_event_id":null,"heartbeat_seconds":25}\n\n');
     await pollUntil(async () => (h.app.eventStreams.openCount === 0 ? true : undefined), 10_000, 'the stream counted out');
+    const head = await h.request({ method: 'HEAD', url: '/api/v1/events', token: seed.access_token, tenant: seed.tenant_id });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(h.app.eventStreams.openCount).toBe(0);
   });
 
   it('on an empty log: head 0 and no oldest id', async () => {

@@ -95,6 +95,8 @@ export const streamEvents = defineRoute({
   responseSchema: eventStreamResponse,
   handler: async (request) => {
     const { deps, reply, query } = request;
+    // HEAD (which the router adds to every GET) gets the stream's headers and no stream: nothing would be read.
+    if (request.raw.method === 'HEAD') return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').send();
     const stream = new EventStream(ownerOf(request, query.types ?? null), reply.raw, 0);
     await admit(request, stream);
     const hub = request.raw.server.eventStreams;
