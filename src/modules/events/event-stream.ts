@@ -57,17 +57,19 @@ export class EventStream {
 
   /** Writes the events above lastSeenId that this reader may see (`permissions` read fresh for this batch). */
   offer(rows: readonly EventRow[], permissions: ReadonlySet<Permission>, render: RenderEvent): void {
+    // One write per batch: with a thousand streams, a write per event per stream is most of the work.
+    let output = '';
     for (const row of rows) {
-      if (this.closed) return;
       if (row.id <= this.lastSeenId) continue;
       this.lastSeenId = row.id;
       if (this.sees(row.type, permissions)) {
         this.pendingSkipId = null;
-        this.write(eventBlock(row.id, row.type, render(row, this.owner.baseUrl)));
+        output += eventBlock(row.id, row.type, render(row, this.owner.baseUrl));
       } else {
         this.pendingSkipId = row.id;
       }
     }
+    if (output !== '') this.write(output);
     if (this.pendingSkipId !== null) this.scheduleSkippedId();
   }
 

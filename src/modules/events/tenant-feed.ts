@@ -4,6 +4,8 @@ import type { EventStream, RenderEvent } from './event-stream.js';
 
 /** Events read from the log per query; a longer backlog is read in pages. */
 export const FEED_PAGE = 500;
+/** Under load, reads of one tenant's log are at least this far apart (at most this much added latency). */
+const BATCH_GAP_MS = 20;
 
 /** What a feed needs from its hub: the database read, each reader's fresh permissions, and how to render. */
 export interface FeedContext {
@@ -60,6 +62,9 @@ export class TenantFeed {
             rows,
           );
         } while (rows.length === FEED_PAGE && this.streams.size > 0);
+        // Commits during the read: wait a moment so those that follow fold into the same read, and a busy tenant's
+        // events go out in batches (one write per stream per batch is most of the cost with many streams).
+        if (this.readAgain) await new Promise((resolve) => setTimeout(resolve, BATCH_GAP_MS));
       } while (this.readAgain && this.streams.size > 0);
     } catch (error) {
       // The log is the truth and is read again at the next wake-up or periodic read.
