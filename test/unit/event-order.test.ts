@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventTypeOf, orderChanges, type RecordedChange } from '../../src/modules/events/event-order.js';
 import { SYSTEM_ACTOR, type ChangeKind, type ResourceKind } from '../../src/modules/events/event-types.js';
+import { canSeeEvent } from '../../src/modules/events/event-visibility.js';
 
 const at = new Date('2026-11-24T18:00:00Z');
 const change = (kind: ResourceKind, id: number, kindOfChange: ChangeKind, tenantId = 1): RecordedChange => ({
@@ -74,5 +75,18 @@ describe('orderChanges', () => {
 
   it('nothing recorded, nothing written', () => {
     expect(orderChanges([])).toEqual([]);
+  });
+});
+
+describe('canSeeEvent', () => {
+  const all = new Set(['conversations.view', 'customers.view', 'blacklist.view', 'channels.view']);
+  it('needs the view permission of the type, and customers:read for customer events', () => {
+    const reader = { permissions: all, scopes: new Set(['conversations:read']) };
+    expect(canSeeEvent('message.created', reader)).toBe(true);
+    expect(canSeeEvent('agent_run.finished', reader)).toBe(true);
+    expect(canSeeEvent('channel.updated', reader)).toBe(true);
+    expect(canSeeEvent('customer.created', reader)).toBe(false);
+    expect(canSeeEvent('customer.created', { ...reader, scopes: new Set(['conversations:read', 'customers:read']) })).toBe(true);
+    expect(canSeeEvent('blacklist_entry.created', { permissions: new Set(['conversations.view']), scopes: reader.scopes })).toBe(false);
   });
 });

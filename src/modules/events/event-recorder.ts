@@ -47,6 +47,9 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
     group.ids.push(change.id);
     wanted.set(key, group);
   }
+  // The snapshot loaders are the finders' lookups by id, whose custom plans cost more to make than to run (planning
+  // a conversation's lookup is most of its time): inside this transaction's last statements, reuse one plan each.
+  if (wanted.size > 0) await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
   for (const [key, group] of wanted) snapshots.set(key, await loadSnapshots(tx, group.tenantId, group.kind, group.ids, now));
   const events: NewEvent[] = [];
   for (const change of ordered) {
