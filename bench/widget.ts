@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { formatNumber, integerOption, isoSeconds, parseFlags, runScript, scriptLog, tenantHeaders, UsageError, benchRoot } from './common.js';
+import { formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders, benchRoot } from './common.js';
+import { json, parseStreamFlags, percentile, pool, rssBytes, type Engine } from './streams-common.js';
 import { seedTenant, startServer, type RunningServer } from './server-process.js';
 import { recreateDatabase } from './messages-data.js';
 import { formatLoadAverages, machineInfo, pgliteVersion, postgresInfo, serverEnvironment, sourceState } from './run-info.js';
@@ -35,46 +36,19 @@ postgres://postgres@127.0.0.1:5432/postgres).
 
 interface Options {
   help: boolean;
-  engines: Array<'postgres' | 'pglite'>;
+  engines: Engine[];
   visitors: number;
   concurrency: number;
 }
 
 function readOptions(argv: string[]): Options {
-  const flags = parseFlags(argv, { help: { type: 'boolean' }, engines: { type: 'string' }, visitors: { type: 'string' }, concurrency: { type: 'string' } });
-  const engines = (flags.engines ?? 'postgres,pglite').split(',') as Options['engines'];
-  if (!engines.every((engine) => engine === 'postgres' || engine === 'pglite')) throw new UsageError(`--engines must list postgres and/or pglite.`);
+  const { flags, help, engines } = parseStreamFlags(argv, { visitors: { type: 'string' }, concurrency: { type: 'string' } }, 'postgres,pglite');
   return {
-    help: flags.help ?? false,
+    help,
     engines,
     visitors: integerOption(flags.visitors, 'visitors', 1000, 1),
     concurrency: integerOption(flags.concurrency, 'concurrency', 20, 1),
   };
-}
-
-async function json(url: string, init: RequestInit = {}): Promise<any> {
-  const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text.slice(0, 200)}`);
-  return JSON.parse(text);
-}
-
-/** Runs `work` over `items`, `limit` at a time. */
-async function pool<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        await work(items[index]!, index);
-      }
-    }),
-  );
-}
-
-function rssBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
 }
 
 /** One visitor's open stream: the arrival time of each message id it receives. */
@@ -125,10 +99,6 @@ interface EngineResult {
   delivered: number;
   bytesPerStream: number;
   sendSeconds: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function runEngine(engine: 'postgres' | 'pglite', visitors: number, concurrency: number): Promise<EngineResult> {

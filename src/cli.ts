@@ -50,6 +50,7 @@ async function withDeps<T>(config: Config, work: (deps: AppDeps) => Promise<T>):
       return await work(deps);
     } finally {
       await deps.limiter.close();
+      await deps.eventBus.close();
     }
   } finally {
     await db.close();

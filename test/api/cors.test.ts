@@ -17,6 +17,7 @@ describe('CORS (docs/request-checks.md#response-headers)', () => {
     expect(response.status).toBe(204);
     expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(String(response.headers['access-control-allow-headers'])).toContain('X-Tenant');
+    expect(String(response.headers['access-control-allow-headers'])).toContain('Last-Event-ID');
   });
 
   it('exposes the rate-limit headers to an allowed origin and ignores other origins', async () => {

@@ -69,6 +69,10 @@ describe('starting a stream', () => {
     expect(response.status).toBe(200);
     expect(response.body).toBe('retry: 3000\n\nevent: ready\ndata: {"last_event_id":0,"oldest_event_id":null,"heartbeat_seconds":25}\n\n');
     await pollUntil(async () => (h.app.eventStreams.openCount === 0 ? true : undefined), 10_000, 'the stream counted out');
+    const head = await h.request({ method: 'HEAD', url: '/api/v1/events', token: seed.access_token, tenant: seed.tenant_id });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(h.app.eventStreams.openCount).toBe(0);
   });
 
   it('on an empty log: head 0 and no oldest id', async () => {
@@ -89,6 +93,26 @@ describe('starting a stream', () => {
     await appendUpdates(h, seed.tenant_id, 2);
     await untilEvent(second, 1217);
     expect(loggedIds(second.events)).toEqual(range(1101, 1217));
+  });
+});
+
+describe('events of API writes', () => {
+  it('carries the resource as the API answered it, and who made the change', async () => {
+    const seed = await h.seedTenant();
+    const reader = await stream(seed);
+    const head = namedEvent(reader.events, 'ready').last_event_id as number;
+    const created = await h.request({
+      method: 'POST',
+      url: '/api/v1/customers',
+      token: seed.access_token,
+      tenant: seed.tenant_id,
+      body: { first_name: 'Streamed', last_name: 'Customer' },
+    });
+    expect(created.status, created.body).toBe(201);
+    const [event] = loggedEvents(await untilEvent(reader, head + 1));
+    expect(event!.type).toBe('customer.created');
+    expect(event!.data.actor).toEqual({ type: 'user', id: seed.user_id, name: expect.any(String) });
+    expect(event!.data.data).toEqual(created.json.data);
   });
 });
 

@@ -63,6 +63,8 @@ export interface SseEvent {
 /** An open event stream read with fetch: events are parsed as they arrive; `next` waits for the next one. */
 export class SseReader {
   readonly events: SseEvent[] = [];
+  /** Everything the stream wrote, as sent (`retry:` lines included). */
+  rawText = '';
   private buffer = '';
   private waiters: Array<() => void> = [];
   ended = false;
@@ -87,7 +89,9 @@ export class SseReader {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        this.buffer += decoder.decode(value, { stream: true });
+        const text = decoder.decode(value, { stream: true });
+        this.rawText += text;
+        this.buffer += text;
         let end: number;
         while ((end = this.buffer.indexOf('\n\n')) !== -1) {
           this.events.push(parseEvent(this.buffer.slice(0, end)));

@@ -47,8 +47,9 @@ type Warn = (message: string) => void;
  */
 export class RedisEventBus implements EventBus {
   readonly kind = 'redis';
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  /** Connected on first use: a process that never writes events (a CLI command) opens no connection. */
+  private publisher: Redis | null = null;
+  private subscriber: Redis | null = null;
   private readonly watchers = new Map<number, Set<() => void>>();
   private readonly publishing = new Map<number, boolean>();
   private readonly untap: () => void;
@@ -56,22 +57,14 @@ export class RedisEventBus implements EventBus {
 
   constructor(
     private readonly db: Db,
-    url: string,
+    private readonly url: string,
     private readonly warn: Warn,
   ) {
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
-    this.subscriber = new Redis(url, { connectTimeout: 1000 });
-    for (const client of [this.publisher, this.subscriber]) client.on('error', () => this.warnOnce());
-    this.subscriber.on('message', (_channel: string, message: string) => this.wake(Number.parseInt(message, 10)));
-    // A subscription that was down missed messages: every watched tenant reads its log once it is back.
-    this.subscriber.on('ready', () => {
-      for (const tenantId of this.watchers.keys()) this.wake(tenantId);
-    });
-    this.subscriber.subscribe(REDIS_EVENTS_CHANNEL).catch(() => this.warnOnce());
     this.untap = db.tapCommittedSignals!((channel) => this.committed(channel));
   }
 
   async watch(tenantId: number, wake: () => void): Promise<() => void> {
+    this.subscribe();
     let set = this.watchers.get(tenantId);
     if (!set) this.watchers.set(tenantId, (set = new Set()));
     set.add(wake);
@@ -84,8 +77,29 @@ export class RedisEventBus implements EventBus {
 
   async close(): Promise<void> {
     this.untap();
-    this.publisher.disconnect();
-    this.subscriber.disconnect();
+    this.publisher?.disconnect();
+    this.subscriber?.disconnect();
+  }
+
+  private subscribe(): void {
+    if (this.subscriber) return;
+    const subscriber = new Redis(this.url, { connectTimeout: 1000 });
+    this.subscriber = subscriber;
+    subscriber.on('error', () => this.warnOnce());
+    subscriber.on('message', (_channel: string, message: string) => this.wake(Number.parseInt(message, 10)));
+    // A subscription that was down missed messages: every watched tenant reads its log once it is back.
+    subscriber.on('ready', () => {
+      for (const tenantId of this.watchers.keys()) this.wake(tenantId);
+    });
+    subscriber.subscribe(REDIS_EVENTS_CHANNEL).catch(() => this.warnOnce());
+  }
+
+  private publisherClient(): Redis {
+    if (!this.publisher) {
+      this.publisher = new Redis(this.url, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
+      this.publisher.on('error', () => this.warnOnce());
+    }
+    return this.publisher;
   }
 
   private wake(tenantId: number): void {
@@ -109,7 +123,7 @@ export class RedisEventBus implements EventBus {
     }
     this.publishing.set(tenantId, false);
     readEventHead(this.db, tenantId)
-      .then((head) => this.publisher.publish(REDIS_EVENTS_CHANNEL, `${tenantId}:${head.lastId}`))
+      .then((head) => this.publisherClient().publish(REDIS_EVENTS_CHANNEL, `${tenantId}:${head.lastId}`))
       .catch(() => this.warnOnce())
       .finally(() => {
         const again = this.publishing.get(tenantId);

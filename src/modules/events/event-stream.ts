@@ -2,9 +2,8 @@ import crypto from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { VerifiedToken } from '../oauth/access-tokens.js';
 import type { Permission } from '../roles/permissions.js';
-import type { Scope } from '../oauth/scopes.js';
 import type { EventRow } from './event-log.repository.js';
-import { eventVisibility } from './event-types.js';
+import { canSeeEvent } from './event-visibility.js';
 import { eventBlock, namedBlock, retryBlock, skippedIdBlock, type ClosingReason } from './event-stream-format.js';
 
 /** A client whose unsent output passes this is cut off without `closing`; it resumes from its last id. */
@@ -28,6 +27,13 @@ export interface StreamOwner {
 /** Renders one event for one stream's base URL, as JSON text (rendered once per base URL and batch). */
 export type RenderEvent = (row: EventRow, baseUrl: string) => string;
 
+/** A batch as one stream writes it: its bytes (null: nothing visible) and where the stream stands after it. */
+export interface PlannedBatch {
+  output: Buffer | null;
+  lastSeenId: number;
+  pendingSkipId: number | null;
+}
+
 /**
  * One open stream of GET /api/v1/events (docs/events.md#the-stream). It remembers the highest id it has passed
  * (written or left out), so it never writes an id twice or out of order, whoever hands it events: its own backlog
@@ -43,6 +49,8 @@ export class EventStream {
   lastOutputAt = Date.now();
   private pendingSkipId: number | null = null;
   private skipTimer: NodeJS.Timeout | null = null;
+  /** What else decides a batch's output: the token (its permissions and scopes), the base URL, the types. */
+  private readonly viewOf: string;
 
   constructor(
     readonly owner: StreamOwner,
@@ -50,6 +58,7 @@ export class EventStream {
     afterId: number,
   ) {
     this.lastSeenId = afterId;
+    this.viewOf = `${owner.token.jti}|${owner.baseUrl}|${owner.types ? [...owner.types].sort().join(',') : '*'}`;
   }
 
   get jti(): string {
@@ -58,25 +67,47 @@ export class EventStream {
 
   /** Writes the events above lastSeenId that this reader may see (`permissions` read fresh for this batch). */
   offer(rows: readonly EventRow[], permissions: ReadonlySet<Permission>, render: RenderEvent): void {
+    this.apply(this.plan(rows, permissions, render));
+  }
+
+  /**
+   * Streams with the same key make the same output of the same rows (same position, token, base URL and types), so
+   * the feed plans a batch once per key and writes the same bytes to each of them.
+   */
+  viewKey(): string {
+    return `${this.lastSeenId}|${this.pendingSkipId}|${this.viewOf}`;
+  }
+
+  /** What a batch makes of this stream, without writing it: one block per visible event above lastSeenId. */
+  plan(rows: readonly EventRow[], permissions: ReadonlySet<Permission>, render: RenderEvent): PlannedBatch {
+    let lastSeenId = this.lastSeenId;
+    let pendingSkipId = this.pendingSkipId;
+    let output = '';
     for (const row of rows) {
-      if (this.closed) return;
-      if (row.id <= this.lastSeenId) continue;
-      this.lastSeenId = row.id;
+      if (row.id <= lastSeenId) continue;
+      lastSeenId = row.id;
       if (this.sees(row.type, permissions)) {
-        this.pendingSkipId = null;
-        this.write(eventBlock(row.id, row.type, render(row, this.owner.baseUrl)));
+        pendingSkipId = null;
+        output += eventBlock(row.id, row.type, render(row, this.owner.baseUrl));
       } else {
-        this.pendingSkipId = row.id;
+        pendingSkipId = row.id;
       }
     }
+    return { output: output === '' ? null : Buffer.from(output), lastSeenId, pendingSkipId };
+  }
+
+  /** Writes a planned batch: one write per batch (with a thousand streams the writes are most of the cost). */
+  apply(batch: PlannedBatch): void {
+    if (this.closed) return;
+    this.lastSeenId = batch.lastSeenId;
+    this.pendingSkipId = batch.pendingSkipId;
+    if (batch.output) this.write(batch.output);
     if (this.pendingSkipId !== null) this.scheduleSkippedId();
   }
 
   /** Permissions first, then `types` (docs/events.md#who-sees-what). */
   private sees(type: string, permissions: ReadonlySet<Permission>): boolean {
-    const { permission, scope } = eventVisibility(type);
-    if (!permissions.has(permission as Permission)) return false;
-    if (scope !== null && !this.owner.token.scopes.has(scope as Scope)) return false;
+    if (!canSeeEvent(type, { permissions, scopes: this.owner.token.scopes })) return false;
     return this.owner.types === null || this.owner.types.has(type);
   }
 
@@ -91,7 +122,7 @@ export class EventStream {
     this.skipTimer.unref();
   }
 
-  write(chunk: string): void {
+  write(chunk: string | Buffer): void {
     if (this.closed) return;
     this.response.write(chunk);
     this.lastOutputAt = Date.now();

@@ -1,9 +1,16 @@
 import type { Permission } from '../roles/permissions.js';
 import type { EventRow } from './event-log.repository.js';
-import type { EventStream, RenderEvent } from './event-stream.js';
+import type { EventStream, PlannedBatch, RenderEvent } from './event-stream.js';
 
 /** Events read from the log per query; a longer backlog is read in pages. */
 export const FEED_PAGE = 500;
+/**
+ * Reads of one tenant's log start at least this far apart: the commits of a busy tenant fold into one read and go out
+ * in one write per stream (with a thousand streams, the writes are most of the cost). At most this much latency.
+ */
+const BATCH_GAP_MS = 40;
+
+const delay = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 /** What a feed needs from its hub: the database read, each reader's fresh permissions, and how to render. */
 export interface FeedContext {
@@ -24,6 +31,7 @@ export class TenantFeed {
   readonly streams = new Set<EventStream>();
   private reading = false;
   private readAgain = false;
+  private lastReadAt = 0;
   stopWatching: (() => void) | null = null;
 
   constructor(
@@ -39,8 +47,13 @@ export class TenantFeed {
       return;
     }
     this.reading = true;
-    void this.readNew().finally(() => {
+    const wait = this.lastReadAt + BATCH_GAP_MS - Date.now();
+    void (async () => {
+      if (wait > 0) await delay(wait);
+      await this.readNew();
+    })().finally(() => {
       this.reading = false;
+      this.lastReadAt = Date.now();
     });
   }
 
@@ -60,6 +73,8 @@ export class TenantFeed {
             rows,
           );
         } while (rows.length === FEED_PAGE && this.streams.size > 0);
+        // Commits during the read: the next read waits out the gap, so those that follow fold into it.
+        if (this.readAgain) await delay(BATCH_GAP_MS);
       } while (this.readAgain && this.streams.size > 0);
     } catch (error) {
       // The log is the truth and is read again at the next wake-up or periodic read.
@@ -89,10 +104,15 @@ export class TenantFeed {
         return pending;
       }),
     );
+    // Streams in the same position with the same view get the same bytes: planned once, written to each.
+    const planned = new Map<string, PlannedBatch>();
     streams.forEach((stream, index) => {
       const held = permissions[index];
-      if (held) stream.offer(rows, held, render);
-      else stream.close('access_revoked');
+      if (!held) return stream.close('access_revoked');
+      const key = stream.viewKey();
+      let batch = planned.get(key);
+      if (!batch) planned.set(key, (batch = stream.plan(rows, held, render)));
+      stream.apply(batch);
     });
   }
 }

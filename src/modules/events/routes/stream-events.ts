@@ -2,9 +2,9 @@ import type { FastifyReply } from 'fastify';
 import { decodeJwt } from 'jose';
 import { defineRoute, type ApiRequest } from '../../../http/define-route.js';
 import { AppError } from '../../../platform/errors.js';
-import { rule } from '../../../http/validation.js';
+import { rule, type FieldRule } from '../../../http/validation.js';
 import { publicBaseUrl } from '../../../http/request-info.js';
-import { typeList, typesField } from '../event-query.js';
+import { EVENT_TYPES } from '../event-types.js';
 import { readEventHead, type EventHead } from '../event-log.repository.js';
 import { EventStream, type StreamOwner } from '../event-stream.js';
 import { eventBlock, namedBlock, retryBlock } from '../event-stream-format.js';
@@ -87,7 +87,7 @@ export const streamEvents = defineRoute({
   tags: ['Events'],
   query: {
     after: rule.integer().nullable().min(0).describe('Resume after this event id (the Last-Event-ID header wins).'),
-    types: typesField.describe('Only these event types (`types[]=message.created&…`), each a known type.'),
+    types: (rule.array().nullable().each(rule.enum(EVENT_TYPES)) as FieldRule<string[]>).describe('Only these event types (`types[]=message.created&…`).'),
   },
   openApiHeaders: LAST_EVENT_ID_HEADER,
   // Step 7 of the checks: the header is read before the query is validated.
@@ -95,7 +95,9 @@ export const streamEvents = defineRoute({
   responseSchema: eventStreamResponse,
   handler: async (request) => {
     const { deps, reply, query } = request;
-    const stream = new EventStream(ownerOf(request, typeList(query.types)), reply.raw, 0);
+    // HEAD (which the router adds to every GET) gets the stream's headers and no stream: nothing would be read.
+    if (request.raw.method === 'HEAD') return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').send();
+    const stream = new EventStream(ownerOf(request, query.types ?? null), reply.raw, 0);
     await admit(request, stream);
     const hub = request.raw.server.eventStreams;
     let head: EventHead;
