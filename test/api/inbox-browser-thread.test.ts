@@ -94,7 +94,7 @@ describe.skipIf(!available)('the inbox in Chromium: the thread', () => {
     expect(await log.getByRole('article').filter({ hasText: 'Here is the chart.' }).count()).toBe(1);
     await open.click();
     const preview = page.getByRole('dialog', { name: 'Image preview' });
-    expect(await preview.getByRole('img', { name: 'size-chart.png' }).count()).toBe(1);
+    await expect.poll(() => preview.getByRole('img', { name: 'size-chart.png' }).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await preview.getByRole('button', { name: 'Zoom in', exact: true }).click();
     await expect.poll(() => preview.getByRole('img').evaluate((image) => (image as HTMLElement).style.transform)).toBe('scale(1.5)');

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { codePoints } from '../state/format.js';
 import { replyWindowNotice, type ReplyWindow } from '../state/status-text.js';
@@ -61,7 +61,8 @@ export function Composer(props: ComposerProps) {
     setFile(chosen);
   };
 
-  useEffect(() => {
+  // Written as the render commits, not after paint: moving to another conversation at once must not lose the draft.
+  useLayoutEffect(() => {
     if (text) localStorage.setItem(key, text);
     else localStorage.removeItem(key);
   }, [text, key]);
