@@ -70,6 +70,7 @@ const USAGE = `Usage: npm run bench:ingest -- [flags]
 
   --shapes LIST        which shapes to run, e.g. 1,4 (1–3 and 5 PostgreSQL, 4 PGlite)
   --max-rps N          webhooks prepared per second of load, PostgreSQL (5000); PGlite prepares a third
+  --rate N             offered load: at most N webhooks/s (autocannon); without it, as fast as the server answers
   --senders N          customers per shape (2000): at 2,000 webhooks/s for 13 s each sends 13, under the flood
                        limit (20 a minute); their first messages open conversations
 ${LOAD_FLAGS_USAGE}
@@ -80,8 +81,14 @@ postgres://postgres@127.0.0.1:5432/postgres), BENCH_NODE_ARGS (extra node flags 
 `;
 
 function readOptions(argv: string[]) {
-  const { flags, values } = readLoadRunFlags(argv, SHAPES, { 'max-rps': { type: 'string' }, senders: { type: 'string' } });
-  return { ...flags, maxRps: positiveInteger(values['max-rps'], 'max-rps', 5000), senders: positiveInteger(values.senders, 'senders', 2000) };
+  const { flags, values } = readLoadRunFlags(argv, SHAPES, { 'max-rps': { type: 'string' }, senders: { type: 'string' }, rate: { type: 'string' } });
+  const rate = values.rate === undefined ? undefined : positiveInteger(values.rate, 'rate', 1);
+  return {
+    ...flags,
+    maxRps: positiveInteger(values['max-rps'], 'max-rps', 5000),
+    senders: positiveInteger(values.senders, 'senders', 2000),
+    ...(rate === undefined ? {} : { rate }),
+  };
 }
 type Options = ReturnType<typeof readOptions>;
 
@@ -145,6 +152,7 @@ async function measureShape(shape: Shape, context: EngineContext): Promise<Inges
         durationSeconds: options.warmup,
         connections: options.connections,
         distinct: true,
+        ...(options.rate === undefined ? {} : { rate: options.rate }),
       });
       const drained = await drain(1 + warmRun.requests);
       log(`  warm-up: ${Math.round(warmRun.rps)} webhooks/s; its backlog ${drained === null ? 'did not drain' : `drained in ${drained.toFixed(1)} s`}`);

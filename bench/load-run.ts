@@ -10,7 +10,7 @@ import type { BenchRequest, LoadTool, Measurement } from './load-tool.js';
 import { notMeasured, cpuText, type ShapeBase, type ShapeResult } from './shape-results.js';
 
 /** `distinct`: send each request at most once (bench:ingest; see LoadOptions). */
-type RunSettings = Pick<LoadRunFlags<unknown>, 'duration' | 'warmup' | 'connections'> & { distinct?: boolean };
+type RunSettings = Pick<LoadRunFlags<unknown>, 'duration' | 'warmup' | 'connections'> & { distinct?: boolean; rate?: number };
 
 /**
  * Requests still in flight (or queued for a pool connection) when the tool disconnects keep the server busy; wait
@@ -98,7 +98,14 @@ export async function measuredRun(
   await beforeSample?.();
   await sampler?.refreshBackends();
   const before = sampler?.snapshot();
-  const measurement = await tool.run({ baseUrl, requests, durationSeconds: settings.duration, connections: settings.connections, distinct: settings.distinct });
+  const measurement = await tool.run({
+    baseUrl,
+    requests,
+    durationSeconds: settings.duration,
+    connections: settings.connections,
+    distinct: settings.distinct,
+    ...(settings.rate === undefined ? {} : { rate: settings.rate }),
+  });
   const cpu = sampler && before ? sampler.usage(before, sampler.snapshot(), measurement.requests) : null;
   if (measurement.requests === 0) {
     measurement.errors += settings.connections;

@@ -30,6 +30,8 @@ export interface LoadOptions {
    * requests sent again because the list ran out.
    */
   distinct?: boolean;
+  /** Offered load: at most this many requests a second over all connections (autocannon only). Absent: as fast as answered. */
+  rate?: number;
 }
 
 export interface Measurement {
@@ -189,7 +191,8 @@ export function wrkTool(threads: number): LoadTool {
   return {
     name: 'wrk',
     description: `${version}, ${threads} threads`,
-    async run({ baseUrl, requests, durationSeconds, connections, distinct }) {
+    async run({ baseUrl, requests, durationSeconds, connections, distinct, rate }) {
+      if (rate !== undefined) throw new Error('wrk cannot hold a fixed rate: use --tool autocannon with --rate.');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-wrk-'));
       const script = path.join(dir, 'requests.lua');
       const threadCount = Math.min(threads, connections);
@@ -239,11 +242,12 @@ export async function autocannonTool(): Promise<LoadTool> {
   return {
     name: 'autocannon',
     description: `autocannon ${version} (programmatic API, in the bench process)`,
-    async run({ baseUrl, requests, durationSeconds, connections, distinct }) {
+    async run({ baseUrl, requests, durationSeconds, connections, distinct, rate }) {
       let position = 0;
       const result = await autocannon({
         url: baseUrl,
         connections,
+        ...(rate === undefined ? {} : { overallRate: rate }),
         duration: durationSeconds,
         timeout: 10,
         requests: [
