@@ -4,20 +4,19 @@
  * before and after they open (idle) for the memory per stream; then messages are sent through
  * `POST /api/v1/conversations/{id}/messages` at a steady --rate per second for --seconds, and the time from each
  * send's 200 to its event on every stream is recorded (p50 / p99 / max over all send × stream pairs). Every event
- * must reach every stream exactly once. The figures are printed, not written to bench/RESULTS.md.
+ * must reach every stream exactly once. The figures are appended to bench/RESULTS.md.
  *
  *   npm run bench:events                                  # PostgreSQL on 127.0.0.1:5432 (BENCH_PG_URL)
  *   npm run bench:events -- --streams 1000 --rate 200 --seconds 10
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders } from './common.js';
+import { benchRoot, formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders } from './common.js';
 import { seedTenant, startServer, type RunningServer } from './server-process.js';
 import { recreateDatabase } from './messages-data.js';
 import { benchNodeArgs, formatLoadAverages, machineInfo, serverEnvironment, sourceState } from './run-info.js';
-import { json, parseStreamFlags, percentile, pool, rssBytes, type Engine } from './streams-common.js';
+import { json, parseStreamFlags, percentile, pool, rssBytes, StreamArrivals, type Engine } from './streams-common.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
 const log = scriptLog('bench:events');
@@ -56,42 +55,6 @@ function readOptions(argv: string[]): Options {
   };
 }
 
-/** One open stream: when each message.created event id arrived (cheap parsing: the id line and the event line). */
-class Stream {
-  readonly arrivals = new Map<number, number>();
-  duplicates = 0;
-  private request: http.ClientRequest | null = null;
-
-  open(url: string, headers: Record<string, string>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.request = http.get(url, { agent: false, headers }, (response) => {
-        if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
-        response.setEncoding('utf8');
-        let buffer = '';
-        response.on('data', (chunk: string) => {
-          const now = performance.now();
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            if (!block.startsWith('id: ') || !block.includes('\nevent: message.created\n')) continue;
-            const id = Number(block.slice(4, block.indexOf('\n')));
-            if (this.arrivals.has(id)) this.duplicates++;
-            else this.arrivals.set(id, now);
-          }
-        });
-        resolve();
-      });
-      this.request.on('error', reject);
-    });
-  }
-
-  close(): void {
-    this.request?.destroy();
-  }
-}
-
 interface EngineResult {
   engine: Engine;
   streams: number;
@@ -104,6 +67,12 @@ interface EngineResult {
   duplicates: number;
   bytesPerStream: number;
   sentPerSecond: number;
+}
+
+/** The id of a `message.created` event block (others are not counted). */
+function messageCreatedId(block: string): number | null {
+  if (!block.startsWith('id: ') || !block.includes('\nevent: message.created\n')) return null;
+  return Number(block.slice(4, block.indexOf('\n')));
 }
 
 async function runEngine(engine: Engine, options: Options): Promise<EngineResult> {
@@ -123,7 +92,7 @@ async function runEngine(engine: Engine, options: Options): Promise<EngineResult
   }
   const seed: SeedResult = await seedTenant(env, 40, 40);
   const server: RunningServer = await startServer(env, benchNodeArgs());
-  const streams: Stream[] = [];
+  const streams: StreamArrivals[] = [];
   try {
     const api = (route: string, init: RequestInit = {}) => json(`${server.url}/api/v1${route}`, { ...init, headers: tenantHeaders(seed) });
     await api('/tenant-settings', { method: 'PUT', body: JSON.stringify({ flood: { enabled: false } }) });
@@ -135,7 +104,7 @@ async function runEngine(engine: Engine, options: Options): Promise<EngineResult
     log(`${engine}: opening ${options.streams} streams`);
     const headers = { authorization: `Bearer ${seed.access_token}`, 'x-tenant': String(seed.tenant_id) };
     const url = `${server.url}/api/v1/events?types[]=message.created`;
-    for (let index = 0; index < options.streams; index++) streams.push(new Stream());
+    for (let index = 0; index < options.streams; index++) streams.push(new StreamArrivals(messageCreatedId));
     await pool(streams, 50, (stream) => stream.open(url, headers));
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const bytesPerStream = (rssBytes(server.pid) - rssBefore) / options.streams;
@@ -247,6 +216,8 @@ async function main(options: Options): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${section}\n`);
+  fs.appendFileSync(path.join(benchRoot(), 'bench', 'RESULTS.md'), `\n${section}`);
+  log('appended to bench/RESULTS.md');
 }
 
 runScript({ name: 'bench:events', usage: USAGE, readOptions, main });

@@ -1,5 +1,6 @@
 /** What the stream benchmarks (bench:widget, bench:events) share: engine flags, a small pool, memory and percentiles. */
 import fs from 'node:fs';
+import http from 'node:http';
 import { parseFlags, UsageError, type FlagConfig } from './common.js';
 
 export type Engine = 'postgres' | 'pglite';
@@ -40,4 +41,44 @@ export function rssBytes(pid: number): number {
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * One open event stream and when each id it counts arrived. `idOf` reads an id from an event block (null: not
+ * counted): bench:widget counts every message, bench:events the `message.created` events.
+ */
+export class StreamArrivals {
+  readonly arrivals = new Map<number, number>();
+  duplicates = 0;
+  private request: http.ClientRequest | null = null;
+
+  constructor(private readonly idOf: (block: string) => number | null) {}
+
+  open(url: string, headers: Record<string, string> = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.request = http.get(url, { agent: false, headers }, (response) => {
+        if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
+        response.setEncoding('utf8');
+        let buffer = '';
+        response.on('data', (chunk: string) => {
+          const now = performance.now();
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const id = this.idOf(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+            if (id === null) continue;
+            if (this.arrivals.has(id)) this.duplicates++;
+            else this.arrivals.set(id, now);
+          }
+        });
+        resolve();
+      });
+      this.request.on('error', reject);
+    });
+  }
+
+  close(): void {
+    this.request?.destroy();
+  }
 }

@@ -10,11 +10,10 @@
  *   npm run bench:widget -- --engines postgres --visitors 1000
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders, benchRoot } from './common.js';
-import { json, parseStreamFlags, percentile, pool, rssBytes, type Engine } from './streams-common.js';
+import { json, parseStreamFlags, percentile, pool, rssBytes, StreamArrivals, type Engine } from './streams-common.js';
 import { seedTenant, startServer, type RunningServer } from './server-process.js';
 import { recreateDatabase } from './messages-data.js';
 import { formatLoadAverages, machineInfo, pgliteVersion, postgresInfo, serverEnvironment, sourceState } from './run-info.js';
@@ -51,41 +50,6 @@ function readOptions(argv: string[]): Options {
   };
 }
 
-/** One visitor's open stream: the arrival time of each message id it receives. */
-class Stream {
-  readonly arrivals = new Map<number, number>();
-  duplicates = 0;
-  private request: http.ClientRequest | null = null;
-
-  open(url: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.request = http.get(url, { agent: false }, (response) => {
-        if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
-        response.setEncoding('utf8');
-        let buffer = '';
-        response.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const match = /^id: (\d+)$/m.exec(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-            if (!match) continue;
-            const id = Number(match[1]);
-            if (this.arrivals.has(id)) this.duplicates++;
-            else this.arrivals.set(id, performance.now());
-          }
-        });
-        resolve();
-      });
-      this.request.on('error', reject);
-    });
-  }
-
-  close(): void {
-    this.request?.destroy();
-  }
-}
-
 interface EngineResult {
   engine: 'postgres' | 'pglite';
   visitors: number;
@@ -99,6 +63,12 @@ interface EngineResult {
   delivered: number;
   bytesPerStream: number;
   sendSeconds: number;
+}
+
+/** The id of a widget stream's event block (every message the visitor receives). */
+function messageId(block: string): number | null {
+  const match = /^id: (\d+)$/m.exec(block);
+  return match ? Number(match[1]) : null;
 }
 
 async function runEngine(engine: 'postgres' | 'pglite', visitors: number, concurrency: number): Promise<EngineResult> {
@@ -115,7 +85,7 @@ async function runEngine(engine: 'postgres' | 'pglite', visitors: number, concur
   }
   const seed: SeedResult = await seedTenant(env, 0, 1);
   const server: RunningServer = await startServer(env);
-  const streams: Stream[] = [];
+  const streams: StreamArrivals[] = [];
   try {
     const api = (route: string, init: RequestInit = {}) => json(`${server.url}/api/v1${route}`, { ...init, headers: tenantHeaders(seed) });
     await api('/tenant-settings', { method: 'PUT', body: JSON.stringify({ flood: { enabled: false } }) });
@@ -142,7 +112,7 @@ async function runEngine(engine: 'postgres' | 'pglite', visitors: number, concur
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const rssBefore = rssBytes(server.pid);
     log(`${engine}: opening ${visitors} streams`);
-    for (let index = 0; index < visitors; index++) streams.push(new Stream());
+    for (let index = 0; index < visitors; index++) streams.push(new StreamArrivals(messageId));
     await pool(streams, 50, (stream, index) => stream.open(`${server.url}/widget/v1/stream?token=${tokens[index]}`));
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const bytesPerStream = (rssBytes(server.pid) - rssBefore) / visitors;
