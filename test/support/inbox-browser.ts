@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { expect } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,6 +7,7 @@ import { FakeTelegram } from './fake-telegram.js';
 import { listen } from './oauth-browser.js';
 import { telegramTextUpdate, telegramWebhookRequest, uniqueDigits } from './webhooks.js';
 import { ensureInboxBuilt } from './inbox.js';
+import { trackStreams } from './widget-browser.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -127,20 +127,7 @@ export function cspViolations(page: Page): string[] {
 
 /** The sockets of the open event streams on the test server, so a test can cut them as a network loss would. */
 export function trackEventStreams(world: InboxWorld): { cut(): number } {
-  const sockets = new Set<Socket>();
-  world.h.app.server.on('request', (request) => {
-    if (request.url?.startsWith('/api/v1/events')) {
-      sockets.add(request.socket);
-      request.socket.once('close', () => sockets.delete(request.socket));
-    }
-  });
-  return {
-    cut() {
-      const count = sockets.size;
-      for (const socket of sockets) socket.destroy();
-      return count;
-    },
-  };
+  return trackStreams(world.h, '/api/v1/events');
 }
 
 /** A customer's Telegram message through the signed webhook, processed (jobs run). */

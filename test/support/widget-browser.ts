@@ -58,11 +58,11 @@ export class TeamApi {
   }
 }
 
-/** The sockets of the open widget streams on the test server, so a test can cut them as a network loss would. */
-export function trackStreams(h: Harness): { cut(): number } {
+/** The sockets of the open streams under `pathPrefix` on the test server, so a test can cut them as a network loss would. */
+export function trackStreams(h: Harness, pathPrefix = '/widget/v1/stream'): { cut(): number } {
   const sockets = new Set<Socket>();
   h.app.server.on('request', (request) => {
-    if (request.url?.startsWith('/widget/v1/stream')) {
+    if (request.url?.startsWith(pathPrefix)) {
       sockets.add(request.socket);
       request.socket.once('close', () => sockets.delete(request.socket));
     }

@@ -4,7 +4,7 @@ import { api } from '../session.js';
 import { blockStatusText } from '../state/status-text.js';
 import { fullTime } from '../state/format.js';
 import type { BlacklistEntry, Conversation } from '../state/types.js';
-import { Dialog } from './dialog.js';
+import { ConfirmDialog, Dialog } from './dialog.js';
 import { showError, showToast } from './toasts.js';
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -171,16 +171,14 @@ function UnblockDialog(props: { entryId: number; call: Call; onChanged: () => Pr
     }
   };
   return (
-    <Dialog title="Unblock customer?" role="alertdialog" onClose={props.onClose} description="Their new messages will reach the inbox again.">
-      <div class="dialog-actions">
-        <button type="button" class="danger" disabled={busy} onClick={() => void unblock()}>
-          Unblock
-        </button>
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title="Unblock customer?"
+      description="Their new messages will reach the inbox again."
+      confirm="Unblock"
+      busy={busy}
+      onConfirm={() => void unblock()}
+      onClose={props.onClose}
+    />
   );
 }
 

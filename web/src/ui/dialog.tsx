@@ -30,3 +30,19 @@ export function Dialog(props: { title: string; role?: 'dialog' | 'alertdialog'; 
     </dialog>
   );
 }
+
+/** A destructive action asked once more: the confirming button (red) and Cancel. */
+export function ConfirmDialog(props: { title: string; description: string; confirm: string; busy: boolean; onConfirm: () => void; onClose: () => void }) {
+  return (
+    <Dialog title={props.title} role="alertdialog" onClose={props.onClose} description={props.description}>
+      <div class="dialog-actions">
+        <button type="button" class="danger" disabled={props.busy} onClick={props.onConfirm}>
+          {props.confirm}
+        </button>
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}

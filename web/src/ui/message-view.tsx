@@ -3,7 +3,7 @@ import { clockTime, fullTime, linkify } from '../state/format.js';
 import type { Message } from '../state/types.js';
 import { Icon } from './icons.js';
 import { MenuButton } from './menu.js';
-import { Dialog } from './dialog.js';
+import { ConfirmDialog, Dialog } from './dialog.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { showError, showToast } from './toasts.js';
 
@@ -197,21 +197,14 @@ function DeleteDialog(props: { message: Message; actions: MessageActions; onClos
     }
   };
   return (
-    <Dialog
+    <ConfirmDialog
       title="Delete message?"
-      role="alertdialog"
-      onClose={props.onClose}
       description="The message stays in the conversation, marked as deleted. The customer keeps their copy."
-    >
-      <div class="dialog-actions">
-        <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
-          Delete
-        </button>
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+      confirm="Delete"
+      busy={busy}
+      onConfirm={() => void remove()}
+      onClose={props.onClose}
+    />
   );
 }
 
