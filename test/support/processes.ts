@@ -19,24 +19,30 @@ function newestSourceChange(root: string): number {
 }
 
 /**
- * Tests of real processes run the built CLI. Test files run in parallel, and a build rewriting dist/ under a running
- * process can hand it a half-written module: builds take a file lock, and a dist/ built from the current sources
- * (its stamp names their newest change) is not built again.
+ * Builds `outputs` from `sources` unless the stamp in `stampFile` names the sources' newest change already. Test files
+ * run in parallel, and a build rewriting its output under a running process (or another file's browser) can hand it
+ * half-written files: builds take a file lock, and what is built from the current sources is not built again.
  */
-export function buildCli(): void {
-  const lockName = `flextell-build-${crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`;
+export function buildOnce(name: string, sources: string, stampFile: string, build: () => void): void {
+  const lockName = `flextell-${name}-${crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`;
   const lock = fs.openSync(path.join(os.tmpdir(), lockName), 'a');
   try {
     waitForLockSync(lock);
-    const stampFile = path.join(ROOT, 'dist', '.build-stamp');
-    const sources = String(newestSourceChange(path.join(ROOT, 'src')));
+    const newest = String(newestSourceChange(sources));
     const stamp = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8') : '';
-    if (stamp === sources && fs.existsSync(CLI)) return;
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    fs.writeFileSync(stampFile, sources);
+    if (stamp === newest) return;
+    build();
+    fs.writeFileSync(stampFile, newest);
   } finally {
     fs.closeSync(lock);
   }
+}
+
+/** Tests of real processes run the built CLI (dist/), built from the current src/. */
+export function buildCli(): void {
+  buildOnce('build', path.join(ROOT, 'src'), path.join(ROOT, 'dist', '.build-stamp'), () =>
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }),
+  );
 }
 
 export interface RunningServer {
