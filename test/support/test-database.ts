@@ -62,7 +62,7 @@ export async function migratedTemplate(base: string): Promise<string> {
 export async function openTestDatabase(): Promise<{ db: Db; engine: Engine; drop: () => Promise<void> }> {
   if (currentEngine() === 'pglite') {
     const db = await openPglite(null, { loadDataDir: await migratedSnapshot() });
-    return { db, engine: 'pglite', drop: async () => undefined };
+    return { db, engine: 'pglite', drop: () => db.close() };
   }
   const { url, drop } = await createServerDatabase(await migratedTemplate(process.env.TEST_DATABASE_URL!));
   const db = openPostgres(url, 10);
