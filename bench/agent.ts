@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchRoot, formatNumber, integerOption, isoSeconds, parseFlags, runScript, scriptLog, UsageError } from './common.js';
+import { formatNumber, integerOption, isoSeconds, parseFlags, runScript, scriptLog, UsageError } from './common.js';
+import { publishSection } from './shape-results.js';
 import { seedTenant } from './server-process.js';
 import { recreateDatabase } from './messages-data.js';
 import { formatLoadAverages, machineInfo, pgliteVersion, postgresInfo, serverEnvironment, sourceState } from './run-info.js';
@@ -220,9 +221,7 @@ async function main(options: Options): Promise<void> {
     ...results.map((result) => row(result, options.concurrency)),
     '',
   ].join('\n');
-  process.stdout.write(`${section}\n`);
-  fs.appendFileSync(path.join(benchRoot(), 'bench', 'RESULTS.md'), `\n${section}`);
-  log('appended to bench/RESULTS.md');
+  publishSection(section, log);
 }
 
 runScript({ name: 'bench:agent', usage: USAGE, readOptions, main });

@@ -12,10 +12,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchRoot, formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders } from './common.js';
+import { formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders } from './common.js';
 import { seedTenant, startServer, type RunningServer } from './server-process.js';
 import { recreateDatabase } from './messages-data.js';
 import { benchNodeArgs, formatLoadAverages, machineInfo, serverEnvironment, sourceState } from './run-info.js';
+import { publishSection } from './shape-results.js';
 import { json, parseStreamFlags, percentile, pool, rssBytes, StreamArrivals, type Engine } from './streams-common.js';
 import type { SeedResult } from '../src/modules/demo/seed.js';
 
@@ -215,9 +216,7 @@ async function main(options: Options): Promise<void> {
     ...results.map(row),
     '',
   ].join('\n');
-  process.stdout.write(`${section}\n`);
-  fs.appendFileSync(path.join(benchRoot(), 'bench', 'RESULTS.md'), `\n${section}`);
-  log('appended to bench/RESULTS.md');
+  publishSection(section, log);
 }
 
 runScript({ name: 'bench:events', usage: USAGE, readOptions, main });

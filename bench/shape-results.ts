@@ -96,6 +96,12 @@ function appendToResults(section: string, headerOfNewFile: string, log: Log): vo
   log(`appended to ${path.relative(benchRoot(), file)}`);
 }
 
+/** Prints a script's own section (bench:widget, bench:events, bench:agent) and appends it to RESULTS.md. */
+export function publishSection(section: string, log: Log): void {
+  process.stdout.write(`${section}\n`);
+  appendToResults(`\n${section}`, '# Benchmark results\n', log);
+}
+
 export interface ResultsReport<R> {
   table: (results: R[]) => string;
   /** Starts RESULTS.md when this run is the first to write one: each script's header describes that script. */

@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders, benchRoot } from './common.js';
+import { formatNumber, integerOption, isoSeconds, runScript, scriptLog, tenantHeaders } from './common.js';
+import { publishSection } from './shape-results.js';
 import { json, parseStreamFlags, percentile, pool, rssBytes, StreamArrivals, type Engine } from './streams-common.js';
 import { seedTenant, startServer, type RunningServer } from './server-process.js';
 import { recreateDatabase } from './messages-data.js';
@@ -209,9 +210,7 @@ async function main(options: Options): Promise<void> {
     ...results.map(row),
     '',
   ].join('\n');
-  process.stdout.write(`${section}\n`);
-  fs.appendFileSync(path.join(benchRoot(), 'bench', 'RESULTS.md'), `\n${section}`);
-  log('appended to bench/RESULTS.md');
+  publishSection(section, log);
 }
 
 runScript({ name: 'bench:widget', usage: USAGE, readOptions, main });
