@@ -156,27 +156,18 @@ function BlockDialog(props: { conversation: Conversation; entry: BlacklistEntry 
 }
 
 function UnblockDialog(props: { entryId: number; call: Call; onChanged: () => Promise<unknown>; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
   const unblock = async () => {
-    setBusy(true);
-    try {
-      const answer = await props.call<{ success?: string; data?: { message?: string } }>('DELETE', `/channel-blacklists/${props.entryId}`);
-      showToast('confirmation', answer.data?.message ?? answer.success ?? 'Customer unblocked.');
-      props.onClose();
-      await props.onChanged();
-    } catch (error) {
-      showError(error);
-    } finally {
-      setBusy(false);
-    }
+    const answer = await props.call<{ success?: string; data?: { message?: string } }>('DELETE', `/channel-blacklists/${props.entryId}`);
+    showToast('confirmation', answer.data?.message ?? answer.success ?? 'Customer unblocked.');
+    props.onClose();
+    await props.onChanged();
   };
   return (
     <ConfirmDialog
       title="Unblock customer?"
       description="Their new messages will reach the inbox again."
       confirm="Unblock"
-      busy={busy}
-      onConfirm={() => void unblock()}
+      onConfirm={unblock}
       onClose={props.onClose}
     />
   );

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { showError } from './toasts.js';
 
 /**
  * A modal dialog on the native <dialog> element: showModal() holds focus inside and Esc closes it; focus goes back
@@ -31,12 +32,26 @@ export function Dialog(props: { title: string; role?: 'dialog' | 'alertdialog'; 
   );
 }
 
-/** A destructive action asked once more: the confirming button (red) and Cancel. */
-export function ConfirmDialog(props: { title: string; description: string; confirm: string; busy: boolean; onConfirm: () => void; onClose: () => void }) {
+/**
+ * A destructive action asked once more: the confirming button (red) and Cancel. `onConfirm` does the work; the button
+ * is disabled while it runs, and its failure is shown as an error toast.
+ */
+export function ConfirmDialog(props: { title: string; description: string; confirm: string; onConfirm: () => Promise<void>; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const confirm = async () => {
+    setBusy(true);
+    try {
+      await props.onConfirm();
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <Dialog title={props.title} role="alertdialog" onClose={props.onClose} description={props.description}>
       <div class="dialog-actions">
-        <button type="button" class="danger" disabled={props.busy} onClick={props.onConfirm}>
+        <button type="button" class="danger" disabled={busy} onClick={() => void confirm()}>
           {props.confirm}
         </button>
         <button type="button" onClick={props.onClose}>

@@ -179,30 +179,21 @@ function EditForm(props: { message: Message; actions: MessageActions; onDone: ()
 }
 
 function DeleteDialog(props: { message: Message; actions: MessageActions; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
   const remove = async () => {
-    setBusy(true);
-    try {
-      const answer = await props.actions.call<{ data?: { message?: string } }>(
-        'DELETE',
-        `/conversations/${props.message.conversation_id}/messages/${props.message.id}`,
-      );
-      showToast('confirmation', answer.data?.message ?? 'Message deleted successfully.');
-      props.onClose();
-      await props.actions.onChanged(null);
-    } catch (error) {
-      showError(error);
-    } finally {
-      setBusy(false);
-    }
+    const answer = await props.actions.call<{ data?: { message?: string } }>(
+      'DELETE',
+      `/conversations/${props.message.conversation_id}/messages/${props.message.id}`,
+    );
+    showToast('confirmation', answer.data?.message ?? 'Message deleted successfully.');
+    props.onClose();
+    await props.actions.onChanged(null);
   };
   return (
     <ConfirmDialog
       title="Delete message?"
       description="The message stays in the conversation, marked as deleted. The customer keeps their copy."
       confirm="Delete"
-      busy={busy}
-      onConfirm={() => void remove()}
+      onConfirm={remove}
       onClose={props.onClose}
     />
   );
