@@ -3,13 +3,12 @@
  * read-only thread, switching organisations and signing out of every tab. Skipped without /usr/bin/chromium, never
  * under CI=true.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
 import { addMembership, createDraft } from '../support/factories.js';
-import { teamApi, CHROMIUM, seriousViolations, signIn, startInboxWorld, telegramConversation, type InboxWorld } from '../support/inbox-browser.js';
+import { teamApi, seriousViolations, signIn, startInboxWorld, telegramConversation, type InboxWorld } from '../support/inbox-browser.js';
 
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/run installs it.`);
+const available = chromiumAvailable();
 
 describe.skipIf(!available)('the inbox in Chromium: access and accessibility', () => {
   let world: InboxWorld;

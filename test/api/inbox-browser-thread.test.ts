@@ -3,15 +3,14 @@
  * block and its held messages, editing the customer, a suggestion sent as is with take-over, WhatsApp's reply window.
  * Skipped without /usr/bin/chromium, never under CI=true.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
 import { createDraft } from '../support/factories.js';
 import { conversationWithCustomer } from '../support/outbound.js';
 import {
   botReceived,
   teamApi,
   customerWrites,
-  CHROMIUM,
   seriousViolations,
   signIn,
   startInboxWorld,
@@ -19,8 +18,7 @@ import {
   type InboxWorld,
 } from '../support/inbox-browser.js';
 
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/run installs it.`);
+const available = chromiumAvailable();
 
 describe.skipIf(!available)('the inbox in Chromium: the thread', () => {
   let world: InboxWorld;

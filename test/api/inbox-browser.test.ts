@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
 import type { Page } from 'playwright-core';
 import { createDraft } from '../support/factories.js';
 import {
   botReceived,
   trackEventStreams,
   customerWrites,
-  CHROMIUM,
   cspViolations,
   signIn,
   startInboxWorld,
@@ -20,8 +20,7 @@ import {
   type InboxWorld,
 } from '../support/inbox-browser.js';
 
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/run installs it.`);
+const available = chromiumAvailable();
 
 const IMAGES = path.resolve(import.meta.dirname, '../../docs/images');
 /** The README's screenshots are rewritten only on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */

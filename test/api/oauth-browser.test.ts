@@ -2,18 +2,16 @@
  * Login and consent driven in a real browser: Debian's Chromium through playwright-core (headless). `.ci/run`
  * installs chromium; elsewhere the test is skipped when the binary is missing, never under CI=true.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumAvailable } from '../support/chromium.js';
 import { chromium, type Browser } from 'playwright-core';
 import { createHarness, type Harness } from '../support/harness.js';
 import { createClient, pkcePair } from '../support/oauth.js';
 import { listen } from '../support/oauth-browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/run installs it.`);
+const available = chromiumAvailable();
 
 describe.skipIf(!available)('login and consent in Chromium', () => {
   let h: Harness;

@@ -10,14 +10,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumAvailable } from '../support/chromium.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createHarness, type Harness } from '../support/harness.js';
 import { listen } from '../support/oauth-browser.js';
 import { focusedInWidget, TeamApi, trackStreams } from '../support/widget-browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; .ci/run installs it.`);
+const available = chromiumAvailable();
 
 describe.skipIf(!available)('the chat widget in Chromium', () => {
   let h: Harness;

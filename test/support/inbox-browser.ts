@@ -7,10 +7,9 @@ import { FakeTelegram } from './fake-telegram.js';
 import { listen } from './oauth-browser.js';
 import { telegramTextUpdate, telegramWebhookRequest, uniqueDigits } from './webhooks.js';
 import { ensureInboxBuilt } from './inbox.js';
+import { CHROMIUM } from './chromium.js';
 import { trackStreams } from './widget-browser.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 /** The inbox browser tests' world: a real server whose Telegram adapter talks to a fake Bot API, and Chromium. */
 export interface InboxWorld {
