@@ -99,7 +99,7 @@ describe.skipIf(!available)('the inbox in Chromium: the thread', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => preview.count()).toBe(0);
     // Focus returns to the button that opened it.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Open image size-chart.png');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Open image size-chart.png');
     await world.h.drainJobs();
     await expect
       .poll(async () => {

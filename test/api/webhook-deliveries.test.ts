@@ -381,7 +381,9 @@ describe('the attempt itself', () => {
     await emitEvents(h, seed.tenant_id);
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
     while ((await dispatchBatch(h.deps, silent, h.clock.now())) > 0);
-    const runner = new PumpRunner(webhookAttemptPump(h.deps, { logger: silent, random: () => 1 }), {
+    // A timeout well beyond the test's few hundred milliseconds, so only the shutdown ends the attempt on a slow machine.
+    const patient = { ...h.deps, config: { ...h.deps.config, webhooks: { ...h.deps.config.webhooks, timeoutMs: 20_000 } } };
+    const runner = new PumpRunner(webhookAttemptPump(patient, { logger: silent, random: () => 1 }), {
       db: h.deps.db,
       clock: h.clock,
       logger: silent,
