@@ -9,6 +9,7 @@ import { downloadMediaJob } from './modules/inbound/download-media.job.js';
 import { agentRunJob } from './modules/agent/runs/agent-run.job.js';
 import { idempotencyCleanupJob } from './modules/idempotency/idempotency-cleanup.job.js';
 import { eventRetentionJob } from './modules/events/event-retention.job.js';
+import { eventOutboxSweepJob } from './modules/events/event-outbox-sweep.job.js';
 import { webhookRetentionJob } from './modules/webhooks/webhook-retention.job.js';
 import { webhookDispatchPump } from './modules/webhooks/dispatch-pump.js';
 import { webhookAttemptPump } from './modules/webhooks/attempt-pump.js';
@@ -23,6 +24,7 @@ export const jobs: AnyJob[] = [
   idempotencyCleanupJob,
   webhookRetentionJob,
   eventRetentionJob,
+  eventOutboxSweepJob,
 ];
 
 export interface JobWorkerOptions {

@@ -1,6 +1,7 @@
 /**
- * The append mechanism of the event log (docs/events.md#ids-and-order): consecutive per-tenant ids, one statement at
- * the end of the transaction, nothing after a rollback, the head and its pruning.
+ * The append mechanism of the event log (docs/events.md#ids-and-order): consecutive per-tenant ids, staged by one
+ * statement at the end of the transaction and numbered after its commit, nothing after a rollback, the head and its
+ * pruning, the sweep of staged events nobody moved.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -10,6 +11,9 @@ import { SYSTEM_ACTOR } from '../../src/modules/events/event-types.js';
 import { eventsChangeChannel } from '../../src/modules/events/event-channel.js';
 import { newConversation } from '../support/requests.js';
 import { enqueueRecurringJob } from '../../src/platform/jobs/job-queue.js';
+import { moveStagedEvents, stageEvents, type NewEvent } from '../../src/modules/events/event-outbox.js';
+import { joinTransaction } from '../../src/platform/db/joined-transaction.js';
+import { currentEngine } from '../support/test-database.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -121,5 +125,125 @@ describe('concurrent writers', () => {
     expect(seen).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
     const stored = await readEventsAfter(h.deps.db, seed.tenant_id, 0, 100);
     expect(new Set(stored.map((event) => event.data.id)).size).toBe(40);
+  });
+});
+
+describe('the outbox (events staged by the transaction, numbered after its commit)', () => {
+  const channelEvent = (tenantId: number, id: number): NewEvent => ({
+    tenantId,
+    type: 'channel.updated',
+    occurredAt: h.clock.now(),
+    actor: SYSTEM_ACTOR,
+    data: { id },
+  });
+  const staged = async (tenantId: number) =>
+    (
+      await h.deps.db.query<{ batch: number; position: number }>('SELECT batch, position FROM event_outbox WHERE tenant_id = $1 ORDER BY batch, position', [
+        tenantId,
+      ])
+    ).rows;
+
+  it('keeps the staging statements of one transaction in one batch with continuing positions', async () => {
+    const seed = await h.seedTenant();
+    // Staged directly, as a process that ends right after its commit leaves them: nothing moves them yet.
+    await h.deps.db.transaction(async (tx) => {
+      await stageEvents(tx, [channelEvent(seed.tenant_id, 1), channelEvent(seed.tenant_id, 2)]);
+      await stageEvents(tx, [channelEvent(seed.tenant_id, 3)]);
+    });
+    await h.deps.db.transaction((tx) => stageEvents(tx, [channelEvent(seed.tenant_id, 4)]));
+    const rows = await staged(seed.tenant_id);
+    expect(rows.map((row) => row.position)).toEqual([1, 2, 3, 1]);
+    expect(new Set(rows.slice(0, 3).map((row) => row.batch)).size).toBe(1);
+    expect(rows[3]!.batch).toBeGreaterThan(rows[0]!.batch);
+    expect(await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10)).toEqual([]);
+  });
+
+  it('leaves staged events to the sweep job, which numbers them in order; a second move finds nothing', async () => {
+    const seed = await h.seedTenant();
+    await h.deps.db.transaction((tx) => stageEvents(tx, [channelEvent(seed.tenant_id, 1), channelEvent(seed.tenant_id, 2)]));
+    await h.deps.db.transaction((tx) => stageEvents(tx, [channelEvent(seed.tenant_id, 3)]));
+    expect(await enqueueRecurringJob(h.deps.db, 'event_outbox_sweep', h.clock.now())).toBe(true);
+    await h.drainJobs();
+    const events = await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10);
+    expect(events.map((event) => [event.id, event.data.id])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(await staged(seed.tenant_id)).toEqual([]);
+    expect(await moveStagedEvents(h.deps.db, seed.tenant_id)).toBe(0);
+    expect(await readEventHead(h.deps.db, seed.tenant_id)).toMatchObject({ lastId: 3 });
+  });
+
+  it('stages nothing and moves nothing when an idempotent request savepoint rolls back', async () => {
+    const seed = await h.seedTenant();
+    await h.deps.db.transaction(async (tx) => {
+      const joined = joinTransaction(h.deps.db, tx);
+      await joined.transaction(async (inner) =>
+        recordEvents(inner, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: 1, change: 'updated', data: { id: 1 } }),
+      );
+      await expect(
+        joined.transaction(async (inner) => {
+          recordEvents(inner, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: 2, change: 'updated', data: { id: 2 } });
+          throw new Error('undone');
+        }),
+      ).rejects.toThrow('undone');
+      await joined.transaction(async (inner) =>
+        recordEvents(inner, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: 3, change: 'updated', data: { id: 3 } }),
+      );
+    });
+    // Moved when the outer transaction's call returned, consecutive and without the rolled-back savepoint's event.
+    const events = await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10);
+    expect(events.map((event) => [event.id, event.data.id])).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
+    expect(await staged(seed.tenant_id)).toEqual([]);
+  });
+});
+
+describe.runIf(currentEngine() === 'postgres')('the outbox under concurrent transactions (PostgreSQL)', () => {
+  it("keeps a transaction's events together although another drew its batch between its two stagings", async () => {
+    const seed = await h.seedTenant();
+    const event = (id: number): NewEvent => ({
+      tenantId: seed.tenant_id,
+      type: 'channel.updated',
+      occurredAt: h.clock.now(),
+      actor: SYSTEM_ACTOR,
+      data: { id },
+    });
+    let releaseOther!: () => void;
+    const otherMayCommit = new Promise<void>((resolve) => (releaseOther = resolve));
+    let otherStaged!: () => void;
+    const otherHasStaged = new Promise<void>((resolve) => (otherStaged = resolve));
+    let firstStaged!: () => void;
+    const firstHasStaged = new Promise<void>((resolve) => (firstStaged = resolve));
+    // Raw transactions on two connections, with no move after commit: the test moves once both have committed.
+    const first = h.deps.db.session((session) =>
+      session.query('BEGIN').then(async () => {
+        await stageEvents(session, [event(1)]);
+        firstStaged();
+        await otherHasStaged;
+        await stageEvents(session, [event(2)]);
+        await session.query('COMMIT');
+        releaseOther();
+      }),
+    );
+    const second = h.deps.db.session((session) =>
+      session.query('BEGIN').then(async () => {
+        await firstHasStaged;
+        await stageEvents(session, [event(3)]);
+        otherStaged();
+        await otherMayCommit;
+        await session.query('COMMIT');
+      }),
+    );
+    await Promise.all([first, second]);
+    await moveStagedEvents(h.deps.db, seed.tenant_id);
+    expect((await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10)).map((stored) => [stored.id, stored.data.id])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 });

@@ -1,6 +1,5 @@
-import type { Queryable } from '../../platform/db/db.js';
-import { appendEvents, type NewEvent } from './event-log.repository.js';
-import { eventsChangeChannel } from './event-channel.js';
+import { inOrder, type Queryable } from '../../platform/db/db.js';
+import { moveStagedEventsAfterCommit, stageEvents, type NewEvent } from './event-outbox.js';
 import { eventTypeOf, orderChanges, type RecordedChange } from './event-order.js';
 import { loadSnapshots } from './event-snapshots.js';
 import type { ChangeKind, EventActor, ResourceKind } from './event-types.js';
@@ -19,11 +18,12 @@ export interface Change {
 /**
  * Records changes the transaction `tx` made (docs/events.md#who-writes-what). Nothing is written yet: when the
  * transaction's work is done, the recorded resources are loaded in their final state, merged and ordered by the
- * rules of one transaction, and appended by one statement, the transaction's last. A rollback drops them with the
- * changes. Call it only for a write that changed something: a no-op writes no event.
+ * rules of one transaction, and staged by one statement, the transaction's last; once it has committed, they move
+ * into the log with their ids before the transaction's call returns (event-outbox.ts). A rollback drops them with
+ * the changes. Call it only for a write that changed something: a no-op writes no event.
  */
 export function recordEvents(tx: Queryable, tenantId: number, actor: EventActor, at: Date, ...changes: Change[]): void {
-  if (!tx.beforeCommit) throw new Error('Events are recorded inside a transaction, which appends them before its commit.');
+  if (!tx.beforeCommit || !tx.afterCommit) throw new Error('Events are recorded inside a transaction, which stages them before its commit.');
   let buffer = buffers.get(tx);
   if (!buffer) {
     const created: RecordedChange[] = [];
@@ -49,8 +49,13 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
   }
   // The snapshot loaders are the finders' lookups by id, whose custom plans cost more to make than to run (planning
   // a conversation's lookup is most of its time): inside this transaction's last statements, reuse one plan each.
-  if (wanted.size > 0) await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
-  for (const [key, group] of wanted) snapshots.set(key, await loadSnapshots(tx, group.tenantId, group.kind, group.ids, now));
+  // Independent statements: where the transaction pipelines, they leave in one round trip.
+  const loads = [...wanted].map(
+    ([key, group]) =>
+      async () =>
+        void snapshots.set(key, await loadSnapshots(tx, group.tenantId, group.kind, group.ids, now)),
+  );
+  if (wanted.size > 0) await inOrder(tx, [async () => void (await tx.query('SET LOCAL plan_cache_mode = force_generic_plan')), ...loads]);
   const events: NewEvent[] = [];
   for (const change of ordered) {
     const data = change.data ?? snapshots.get(`${change.tenantId}:${change.kind}`)?.get(change.id);
@@ -58,6 +63,8 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
     if (!data) continue;
     events.push({ tenantId: change.tenantId, type: eventTypeOf(change), occurredAt: change.at, actor: change.actor, data });
   }
-  await appendEvents(tx, events);
-  for (const tenantId of new Set(events.map((event) => event.tenantId))) tx.signalAfterCommit?.(eventsChangeChannel(tenantId));
+  await stageEvents(tx, events);
+  for (const tenantId of new Set(events.map((event) => event.tenantId))) {
+    tx.afterCommit?.(`event-outbox:${tenantId}`, (db) => moveStagedEventsAfterCommit(db, tenantId));
+  }
 }

@@ -51,6 +51,8 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
   let foundNothingAt: number | null = null;
   // Stopping the worker aborts the attempts in flight; each hands its delivery back uncounted (runAttempt).
   const inFlight = new Set<AbortController>();
+  // A loop that was claiming while the stop came starts its attempt aborted: nobody would abort it later.
+  let stopped = false;
   void deps.db
     .watchChanges(DELIVERIES_CHANGE_CHANNEL, () => {
       foundNothingAt = null;
@@ -61,6 +63,7 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
     wakeChannel: DELIVERIES_CHANGE_CHANNEL,
     loops: deps.config.webhooks.concurrency,
     stopping: () => {
+      stopped = true;
       for (const controller of inFlight) controller.abort();
     },
     run: async (now) => {
@@ -75,6 +78,7 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
       const key = `${claimed.tenant_id}:${claimed.endpoint_id}`;
       running.set(key, (running.get(key) ?? 0) + 1);
       const controller = new AbortController();
+      if (stopped) controller.abort();
       inFlight.add(controller);
       try {
         await runAttempt(deps, options, workerId, claimed, controller.signal);

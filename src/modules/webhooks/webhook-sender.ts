@@ -57,7 +57,9 @@ export async function sendWebhook(request: WebhookRequest, options: SendOptions)
   // The timeout and an abort both end the attempt through `deadline`; which one it was decides the error.
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
-    options.signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
+    // An abort event never fires for a signal aborted already.
+    if (options.signal?.aborted) resolve('timeout');
+    else options.signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
   });
   const endMessage = () => (options.signal?.aborted ? ABORTED_ERROR : timeoutMessage);
   try {

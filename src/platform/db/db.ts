@@ -35,6 +35,42 @@ export interface Queryable {
    * this way, so the append is the transaction's last statement (docs/events.md).
    */
   beforeCommit?(key: string, task: () => Promise<void>, options?: { last?: boolean }): void;
+  /**
+   * Runs `task` once after this transaction has committed, before the call that ran the transaction returns (a
+   * second call with the same key is ignored); never after a rollback. The task gets the database, for transactions
+   * of its own; its failure is its own business (the transaction has committed), so tasks catch their errors. Only a
+   * transaction has it: the event log moves the events the transaction staged into the log this way (docs/events.md).
+   */
+  afterCommit?(key: string, task: (db: Db) => Promise<void>): void;
+  /**
+   * Sends `sql` as one of this transaction's last statements, with its COMMIT (one round trip instead of two). The
+   * promise settles once the transaction has ended: with the statement's result, or rejected when nothing
+   * committed; the transaction's own call fails then too. Await it only after the transaction's call, never inside
+   * its work. Only a PostgreSQL transaction has it: elsewhere, run the statement with `query`.
+   */
+  queryWithCommit?<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * True where statements submitted before the previous one answered leave together and still run in order (a
+   * PostgreSQL transaction, in pipeline mode); elsewhere submit one at a time. Use `inOrder` rather than reading it.
+   */
+  readonly pipelines?: boolean;
+}
+
+/**
+ * Runs `statements` in order on `tx` and returns their results: all submitted at once where `tx` pipelines (one
+ * round trip for all of them), else each after the previous one. For independent statements only: none may need
+ * another's result, and the first failure fails the whole (the transaction is lost anyway).
+ */
+export async function inOrder<T>(tx: Queryable, statements: readonly (() => Promise<T>)[]): Promise<T[]> {
+  if (tx.pipelines) {
+    const settled = await Promise.allSettled(statements.map((statement) => statement()));
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+  }
+  const results: T[] = [];
+  for (const statement of statements) results.push(await statement());
+  return results;
 }
 
 /** The tasks a transaction runs before its COMMIT, in the order they were first asked for. */
@@ -49,6 +85,20 @@ export class BeforeCommitTasks {
     const tasks = [...this.tasks.values()];
     for (const { task } of tasks.filter((entry) => !entry.last)) await task();
     for (const { task } of tasks.filter((entry) => entry.last)) await task();
+  }
+}
+
+/** The tasks a transaction runs after its COMMIT, in the order they were first asked for. */
+export class AfterCommitTasks {
+  private readonly tasks = new Map<string, (db: Db) => Promise<void>>();
+
+  add(key: string, task: (db: Db) => Promise<void>): void {
+    if (!this.tasks.has(key)) this.tasks.set(key, task);
+  }
+
+  /** Never throws: the work they follow has committed, and its caller must not take it for failed. */
+  async run(db: Db): Promise<void> {
+    for (const task of this.tasks.values()) await task(db).catch(() => undefined);
   }
 }
 
@@ -108,6 +158,21 @@ export interface Db extends Queryable {
  */
 export async function commitWithoutFlushWait(tx: Queryable): Promise<void> {
   await tx.query('SET LOCAL synchronous_commit = off');
+}
+
+/**
+ * Runs `sql` as the last statement of the transaction `tx`, sent with its COMMIT where the engine can
+ * (Queryable.queryWithCommit), else at once. Call it as the transaction's last work; its `result` settles once the
+ * transaction has ended, so await it only after the transaction's call (a failure fails that call too).
+ */
+export async function queryLast<Row = Record<string, unknown>>(tx: Queryable, sql: string, params?: unknown[]): Promise<{ result: Promise<QueryResult<Row>> }> {
+  if (tx.queryWithCommit) {
+    const result = tx.queryWithCommit<Row>(sql, params);
+    // Observed here so a caller that only needs the transaction's own outcome may leave it.
+    result.catch(() => undefined);
+    return { result };
+  }
+  return { result: Promise.resolve(await tx.query<Row>(sql, params)) };
 }
 
 /** PostgreSQL error codes the services translate into domain outcomes. */

@@ -28,10 +28,13 @@ export function joinTransaction(base: Db, tx: Queryable): JoinedDb {
       // The service's before-commit work (its events, docs/events.md) runs when its savepoint's work is done: it
       // belongs to that savepoint and is rolled back with it.
       const tasks = new BeforeCommitTasks();
+      const afterCommit: { key: string; task: (db: Db) => Promise<void> }[] = [];
       const inner: Queryable = {
         query: (sql, params, options) => tx.query(sql, params, options),
         signalAfterCommit: (channel) => void signals.add(channel),
         beforeCommit: (key, task, options) => tasks.add(key, task, options),
+        // Work after the commit waits for the outer one; a rolled-back savepoint's is dropped with it.
+        afterCommit: (key, task) => afterCommit.push({ key, task }),
       };
       await tx.query(`SAVEPOINT ${name}`);
       try {
@@ -39,6 +42,7 @@ export function joinTransaction(base: Db, tx: Queryable): JoinedDb {
         await tasks.run();
         await tx.query(`RELEASE SAVEPOINT ${name}`);
         for (const channel of signals) tx.signalAfterCommit?.(channel);
+        for (const { key, task } of afterCommit) tx.afterCommit?.(key, task);
         return result;
       } catch (error) {
         await tx.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { makeDatabaseFilesPrivate, prepareDataDir } from '../data-dir-modes.js';
-import { addWatcher, BeforeCommitTasks, CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
+import { addWatcher, AfterCommitTasks, BeforeCommitTasks, CHANGE_NOTIFY_CHANNEL, type ChangeEvent, type Db, type DbSession, type Queryable } from './db.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -46,13 +46,19 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
   const base = wrap(database, signal);
   const transaction = async <T>(work: (tx: Queryable) => Promise<T>) => {
     const signals = new Set<string>();
+    const afterCommit = new AfterCommitTasks();
     const result = await database.transaction(async (tx) => {
       const tasks = new BeforeCommitTasks();
-      const result = await work({ ...wrap(tx, (channel) => void signals.add(channel)), beforeCommit: (key, task, options) => tasks.add(key, task, options) });
+      const result = await work({
+        ...wrap(tx, (channel) => void signals.add(channel)),
+        beforeCommit: (key, task, options) => tasks.add(key, task, options),
+        afterCommit: (key, task) => afterCommit.add(key, task),
+      });
       await tasks.run();
       return result;
     });
     for (const channel of signals) signal(channel);
+    await afterCommit.run(db);
     return result;
   };
   const session: DbSession = {
@@ -63,7 +69,7 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
     },
     transaction,
   };
-  return {
+  const db: PgliteDb = {
     kind: 'pglite',
     query: base.query,
     signalAfterCommit: signal,
@@ -81,4 +87,5 @@ export async function openPglite(dataDir: string | null, options: { loadDataDir?
     close: () => database.close(),
     dumpDataDir: () => database.dumpDataDir('none'),
   };
+  return db;
 }

@@ -1,68 +1,12 @@
-import crypto from 'node:crypto';
 import pg from 'pg';
-import { BeforeCommitTasks, type Db, type DbSession, type Queryable, type QueryOptions, type QueryResult } from './db.js';
+import { AfterCommitTasks, type Db, type DbSession } from './db.js';
 import { PostgresChanges } from './postgres-changes.js';
-
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-
-/** Ids are bigint in the schema and JSON integers in the API; they stay far below 2^53. */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
-
-const statementNames = new Map<string, string>();
-
-/**
- * Parameterised statements run as named prepared statements: each connection plans a query text once instead of
- * on every call (planning costs more than executing the hot list queries). Query texts are fixed in the code, so
- * the set of names stays small.
- */
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = `s${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-
-async function runQuery<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>> {
-  const result =
-    params && params.length > 0 && !options?.planPerCall
-      ? await client.query({ name: statementName(sql), text: sql, values: params })
-      : await client.query(sql, params as unknown[] | undefined);
-  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-}
-
-async function inTransaction<T>(client: pg.PoolClient, changes: PostgresChanges, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  const signals = new Set<string>();
-  const tasks = new BeforeCommitTasks();
-  const tx: Queryable = {
-    query: (sql, params, options) => runQuery(client, sql, params, options),
-    signalAfterCommit: (channel) => void signals.add(channel),
-    beforeCommit: (key, task, options) => tasks.add(key, task, options),
-  };
-  await client.query('BEGIN');
-  try {
-    const result = await work(tx);
-    await tasks.run();
-    await client.query('COMMIT');
-    for (const channel of signals) changes.signal(channel);
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    changes.settle(client);
-  }
-}
+import { inTransaction, runQuery, types } from './postgres-transaction.js';
 
 export function openPostgres(url: string, poolSize: number): Db {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'flextell' });
+  // Pipeline mode: a transaction sends its BEGIN with its first statement and its last statement with its COMMIT
+  // (postgres-transaction.ts); a client otherwise still runs one statement at a time, as its callers await each.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'flextell', pipeline: true });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const changes = new PostgresChanges(url);
@@ -94,7 +38,7 @@ export function openPostgres(url: string, poolSize: number): Db {
     }
   }
 
-  return {
+  const db: Db = {
     kind: 'postgres',
     async query(sql, params, options) {
       const client = await (options?.genericPlan && !options.planPerCall ? genericPlans() : pool).connect();
@@ -106,12 +50,17 @@ export function openPostgres(url: string, poolSize: number): Db {
     },
     signalAfterCommit: (channel) => changes.signal(channel),
     async transaction(work) {
+      const afterCommit = new AfterCommitTasks();
       const client = await pool.connect();
+      let result;
       try {
-        return await inTransaction(client, changes, work);
+        result = await inTransaction(client, changes, work, afterCommit);
       } finally {
         client.release();
       }
+      // With the connection back in the pool: a task waiting for a connection must not hold one.
+      await afterCommit.run(db);
+      return result;
     },
     async session(work) {
       const client = await pool.connect();
@@ -119,7 +68,12 @@ export function openPostgres(url: string, poolSize: number): Db {
         query: (sql, params, options) => autocommit(client, () => runQuery(client, sql, params, options)),
         signalAfterCommit: (channel) => changes.signal(channel),
         exec: (sql) => autocommit(client, async () => void (await client.query(sql))),
-        transaction: (inner) => inTransaction(client, changes, inner),
+        async transaction(inner) {
+          const afterCommit = new AfterCommitTasks();
+          const result = await inTransaction(client, changes, inner, afterCommit);
+          await afterCommit.run(db);
+          return result;
+        },
       };
       try {
         return await work(session);
@@ -134,4 +88,5 @@ export function openPostgres(url: string, poolSize: number): Db {
       await Promise.all([pool.end(), genericPool?.end()]);
     },
   };
+  return db;
 }

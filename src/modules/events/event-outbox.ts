@@ -1,0 +1,138 @@
+import { queryLast, type Db, type Queryable } from '../../platform/db/db.js';
+import { eventsChangeChannel } from './event-channel.js';
+import type { EventActor } from './event-types.js';
+
+/** An event ready to stage: its id is assigned when it moves into the log. */
+export interface NewEvent {
+  tenantId: number;
+  type: string;
+  occurredAt: Date;
+  actor: EventActor;
+  data: Record<string, unknown>;
+}
+
+/** Batches (writing transactions) one move takes at most; a bigger backlog moves in several. */
+const BATCHES_PER_MOVE = 500;
+
+/**
+ * Stages `events` (in the order given) in the outbox, in one statement of the writing transaction, which takes no
+ * lock another writer waits for (docs/events.md#ids). Every staging statement of one transaction (a savepoint of an
+ * idempotent request stages its own) shares the transaction's batch number, held in a transaction-local setting,
+ * and continues its positions, so the transaction's events get consecutive ids.
+ */
+export async function stageEvents(tx: Queryable, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  // Sent with the COMMIT: nothing in the transaction follows it.
+  await queryLast(
+    tx,
+    `WITH held AS MATERIALIZED (
+       SELECT coalesce(nullif(current_setting('flextell.event_batch', true), '')::bigint, nextval('event_outbox_batches')) AS batch,
+              coalesce(nullif(current_setting('flextell.event_position', true), '')::int, 0) AS base
+     ), batch AS MATERIALIZED (
+       SELECT batch, base, set_config('flextell.event_batch', batch::text, true) AS b,
+              set_config('flextell.event_position', (base + $1::int)::text, true) AS p
+         FROM held
+     )
+     INSERT INTO event_outbox (tenant_id, batch, position, type, occurred_at, actor_type, actor_id, actor_name, data)
+     SELECT e.tenant_id, batch.batch, batch.base + e.position, e.type, e.occurred_at, e.actor_type, e.actor_id, e.actor_name, e.data::jsonb
+       FROM batch, unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+              WITH ORDINALITY AS e(tenant_id, type, occurred_at, actor_type, actor_id, actor_name, data, position)`,
+    [
+      events.length,
+      events.map((event) => event.tenantId),
+      events.map((event) => event.type),
+      events.map((event) => event.occurredAt.toISOString()),
+      events.map((event) => event.actor.type),
+      events.map((event) => event.actor.id),
+      events.map((event) => event.actor.name),
+      events.map((event) => JSON.stringify(event.data)),
+    ],
+  );
+}
+
+/**
+ * Moves the tenant's committed staged events into the log with the next ids, batch by batch in (batch, position)
+ * order, and signals the tenant's streams. The head row is locked first, so the move's statement (a new snapshot
+ * under READ COMMITTED) sees every row committed before it, none of them moved by a previous writer; each move
+ * commits before the next can lock the head, so ids become visible in order. Returns how many events moved.
+ */
+export async function moveStagedEvents(db: Db, tenantId: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    let lastId = 0;
+    const move = await db.transaction(async (tx) => {
+      lastId = await lockHead(tx, tenantId);
+      return queryLast<{ last_id: number; batches: number }>(
+        tx,
+        `WITH chosen AS (
+           SELECT DISTINCT batch FROM event_outbox WHERE tenant_id = $1 ORDER BY batch LIMIT $3
+         ), taken AS (
+           DELETE FROM event_outbox o USING chosen WHERE o.tenant_id = $1 AND o.batch = chosen.batch
+           RETURNING o.tenant_id, o.batch, o.position, o.type, o.occurred_at, o.actor_type, o.actor_id, o.actor_name, o.data
+         ), logged AS (
+           INSERT INTO events (tenant_id, id, type, occurred_at, actor_type, actor_id, actor_name, data)
+           SELECT tenant_id, $2::bigint + row_number() OVER (ORDER BY batch, position), type, occurred_at, actor_type, actor_id, actor_name, data
+             FROM taken
+           RETURNING id
+         )
+         UPDATE event_heads SET last_id = (SELECT max(id) FROM logged)
+          WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM logged)
+         RETURNING last_id, (SELECT count(*) FROM chosen) AS batches`,
+        [tenantId, lastId, BATCHES_PER_MOVE],
+      );
+    });
+    const row = (await move.result).rows[0];
+    if (!row) return total;
+    // Committed: the tenant's streams in every process wake up.
+    db.signalAfterCommit?.(eventsChangeChannel(tenantId));
+    total += Number(row.last_id) - lastId;
+    if (Number(row.batches) < BATCHES_PER_MOVE) return total;
+  }
+}
+
+/** The tenant's last assigned id, with its head row locked to this transaction (created at the first event). */
+async function lockHead(tx: Queryable, tenantId: number): Promise<number> {
+  const locked = await tx.query<{ last_id: number }>('SELECT last_id FROM event_heads WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
+  if (locked.rows[0]) return Number(locked.rows[0].last_id);
+  await tx.query('INSERT INTO event_heads (tenant_id, last_id) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING', [tenantId]);
+  return lockHead(tx, tenantId);
+}
+
+interface TenantMoves {
+  running: Promise<void> | null;
+}
+
+const movesByDatabase = new WeakMap<Db, Map<number, TenantMoves>>();
+
+/**
+ * Runs, in this process, a move of the tenant's staged events that begins after the caller's commit: a move
+ * already running may have begun before it, so the caller waits for it and then joins the next, which whoever
+ * comes first starts. One move per tenant runs at a time in a process; concurrent commits share it (docs/events.md#ids).
+ */
+export async function moveStagedEventsAfterCommit(db: Db, tenantId: number): Promise<void> {
+  let tenants = movesByDatabase.get(db);
+  if (!tenants) movesByDatabase.set(db, (tenants = new Map()));
+  let moves = tenants.get(tenantId);
+  if (!moves) tenants.set(tenantId, (moves = { running: null }));
+  if (moves.running) {
+    await moves.running;
+    // A move running now began after the one awaited ended, so after this caller's commit.
+    if (moves.running) return moves.running;
+  }
+  const state = moves;
+  const run: Promise<void> = moveStagedEvents(db, tenantId)
+    .then(() => undefined)
+    // A failed move leaves the rows staged: the next move, or the sweep job, takes them (docs/events.md#ids).
+    .catch(() => undefined)
+    .finally(() => {
+      if (state.running === run) state.running = null;
+    });
+  state.running = run;
+  return run;
+}
+
+/** Tenants with staged events nobody moved (their process ended after the commit, or the move failed). */
+export async function tenantsWithStagedEvents(db: Queryable, limit: number): Promise<number[]> {
+  const result = await db.query<{ tenant_id: number }>('SELECT DISTINCT tenant_id FROM event_outbox ORDER BY tenant_id LIMIT $1', [limit]);
+  return result.rows.map((row) => Number(row.tenant_id));
+}
