@@ -1,5 +1,5 @@
 /**
- * The inbox in Chromium (docs/inbox.md#tests): 200 % zoom and IME composition in the composer.
+ * The inbox in Chromium (docs/inbox.md#tests): 200 % zoom, IME composition in the composer, and the loading skeletons.
  * Skipped without /usr/bin/chromium, never under CI=true.
  *
  * 200 % zoom is what a browser's zoom does to layout: a 1280 × 800 window at 200 % lays the page out in 640 × 400 CSS
@@ -36,7 +36,7 @@ async function reachable(page: Page, control: Locator): Promise<string | null> {
   return onTop ? null : 'covered by another element';
 }
 
-describe.skipIf(!available)('the inbox in Chromium: zoom and IME', () => {
+describe.skipIf(!available)('the inbox in Chromium: zoom, IME and loading', () => {
   let world: InboxWorld;
   beforeAll(async () => {
     world = await startInboxWorld();
@@ -139,7 +139,83 @@ describe.skipIf(!available)('the inbox in Chromium: zoom and IME', () => {
     expect(sends()).toBe(1);
     await context.close();
   });
+
+  it('shows skeletons shaped like rows and messages while the list and a thread load, then the content', { timeout: 240_000 }, async () => {
+    const seed = await world.h.seedTenant({ conversations: 6 });
+    const { conversationId } = await telegramConversation(world, seed, 'Is my order on its way?');
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, world.base, seed);
+
+    const listPage = holdRequests(page, (url) => url.pathname === '/api/v1/conversations');
+    await page.reload();
+    const list = page.getByRole('navigation', { name: 'Conversation list' });
+    const listScroll = page.locator('.list-scroll');
+    await expect.poll(() => listScroll.getAttribute('aria-busy')).toBe('true');
+    expect(await list.getByRole('status').textContent()).toBe('Loading conversations…');
+    const skeletonRows = page.locator('.skeleton-row');
+    expect(await skeletonRows.count()).toBe(8);
+    expect(await page.locator('.rows.skeleton').getAttribute('aria-hidden')).toBe('true');
+    const placeholder = await shapeOf(skeletonRows.first());
+    expect(placeholder.children).toEqual(['avatar', 'lines 2']);
+    // Nothing to page through before the first page.
+    expect(await list.getByRole('button', { name: 'Load more conversations' }).count()).toBe(0);
+    listPage.release();
+    const row = list.getByRole('listitem').first();
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await listScroll.getAttribute('aria-busy')).toBeNull();
+    expect(await skeletonRows.count()).toBe(0);
+    // A placeholder takes the room of the row it stands for, so the list does not jump when the rows arrive.
+    expect(Math.abs((await row.boundingBox())!.height - placeholder.height)).toBeLessThanOrEqual(4);
+
+    const messages = holdRequests(page, (url) => url.pathname === `/api/v1/conversations/${conversationId}/messages`);
+    await list.getByRole('link', { name: 'Mehmet Kaya', exact: true }).click();
+    const thread = page.getByRole('main', { name: 'Mehmet Kaya' });
+    const logScroll = page.locator('.log-scroll');
+    await expect.poll(() => logScroll.getAttribute('aria-busy')).toBe('true');
+    expect(await thread.getByRole('status').filter({ hasText: 'Loading messages…' }).count()).toBe(1);
+    const bubbles = logScroll.locator('.skeleton-bubble');
+    expect(await bubbles.count()).toBe(5);
+    // Customer bubbles on the left, ours on the right, as messages are laid out.
+    const scrollBox = (await logScroll.boundingBox())!;
+    const sides = [];
+    for (const bubble of await bubbles.all()) {
+      const box = (await bubble.boundingBox())!;
+      sides.push(box.x - scrollBox.x < scrollBox.x + scrollBox.width - (box.x + box.width) ? 'left' : 'right');
+    }
+    expect(sides).toEqual(['left', 'right', 'left', 'right', 'left']);
+    messages.release();
+    const log = thread.getByRole('log', { name: 'Messages' });
+    await expect.poll(() => log.getByRole('article').count()).toBe(1);
+    await expect.poll(() => logScroll.getAttribute('aria-busy')).toBeNull();
+    expect(await bubbles.count()).toBe(0);
+    await context.close();
+  });
 });
+
+/** Holds the page's API requests that `matches` until `release()`: the loading state stays on screen to be inspected. */
+function holdRequests(page: Page, matches: (url: URL) => boolean): { release(): void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  void page.route(
+    (url) => matches(url),
+    async (route) => {
+      await released;
+      await route.continue();
+    },
+  );
+  return { release };
+}
+
+/** A skeleton row's height and what it holds: its avatar and how many text lines. */
+async function shapeOf(row: Locator): Promise<{ height: number; children: string[] }> {
+  return {
+    height: (await row.boundingBox())!.height,
+    children: await row.evaluate((element) =>
+      [...element.children].map((child) => (child.classList.contains('avatar') ? 'avatar' : `lines ${child.querySelectorAll('.skeleton-line').length}`)),
+    ),
+  };
+}
 
 /** The Enter an IME consumes to confirm a candidate: keyCode 229 (VK_PROCESSKEY) and no character. */
 async function imeEnter(cdp: CDPSession): Promise<void> {
