@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Locator, Page } from 'playwright-core';
 import { chromiumAvailable } from '../support/chromium.js';
 import { createDraft } from '../support/factories.js';
-import { botReceived, signIn, startInboxWorld, telegramConversation, type InboxWorld } from '../support/inbox-browser.js';
+import { botReceived, seriousViolations, signIn, startInboxWorld, telegramConversation, type InboxWorld } from '../support/inbox-browser.js';
 
 const available = chromiumAvailable();
 const ZOOMED = { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 };
@@ -43,59 +43,65 @@ describe.skipIf(!available)('the inbox in Chromium: zoom, IME and loading', () =
   });
   afterAll(async () => world?.close());
 
-  it('works at 200 % zoom: nothing scrolls sideways, the list, the thread controls and the composer are usable', { timeout: 240_000 }, async () => {
-    const seed = await world.h.seedTenant({ conversations: 6 });
-    const { conversationId, botToken } = await telegramConversation(world, seed, 'Where is my parcel? It was due on Monday.');
-    await createDraft(world.h, seed, conversationId, 'It left our warehouse this morning.');
-    const context = await world.browser.newContext(ZOOMED);
-    const page = await context.newPage();
-    await signIn(page, world.base, seed);
-    expect(await page.evaluate(() => [innerWidth, devicePixelRatio])).toEqual([640, 2]);
+  it(
+    'works at 200 % zoom: nothing scrolls sideways, the list, the thread controls and the composer are usable, axe finds nothing serious',
+    { timeout: 240_000 },
+    async () => {
+      const seed = await world.h.seedTenant({ conversations: 6 });
+      const { conversationId, botToken } = await telegramConversation(world, seed, 'Where is my parcel? It was due on Monday.');
+      await createDraft(world.h, seed, conversationId, 'It left our warehouse this morning.');
+      const context = await world.browser.newContext(ZOOMED);
+      const page = await context.newPage();
+      await signIn(page, world.base, seed);
+      expect(await page.evaluate(() => [innerWidth, devicePixelRatio])).toEqual([640, 2]);
 
-    const problems: Record<string, string | number | null> = {};
-    const list = page.getByRole('navigation', { name: 'Conversation list' });
-    problems['list sideways'] = await sidewaysOverflow(page);
-    problems['search'] = await reachable(page, list.getByRole('searchbox', { name: 'Search conversations' }));
-    problems['channel'] = await reachable(page, list.getByRole('combobox', { name: 'Channel' }));
-    problems['account'] = await reachable(page, page.getByRole('button', { name: 'Account', exact: true }));
-    const row = list.getByRole('link', { name: 'Mehmet Kaya', exact: true });
-    problems['row'] = await reachable(page, row);
-    await row.click();
-    await page.waitForURL(new RegExp(`/c/${conversationId}$`));
+      const problems: Record<string, string | number | null> = {};
+      const list = page.getByRole('navigation', { name: 'Conversation list' });
+      problems['list sideways'] = await sidewaysOverflow(page);
+      problems['list axe'] = (await seriousViolations(page)).join('; ') || null;
+      problems['search'] = await reachable(page, list.getByRole('searchbox', { name: 'Search conversations' }));
+      problems['channel'] = await reachable(page, list.getByRole('combobox', { name: 'Channel' }));
+      problems['account'] = await reachable(page, page.getByRole('button', { name: 'Account', exact: true }));
+      const row = list.getByRole('link', { name: 'Mehmet Kaya', exact: true });
+      problems['row'] = await reachable(page, row);
+      await row.click();
+      await page.waitForURL(new RegExp(`/c/${conversationId}$`));
 
-    const thread = page.getByRole('main', { name: 'Mehmet Kaya' });
-    const log = thread.getByRole('log', { name: 'Messages' });
-    await expect.poll(() => thread.getByRole('region', { name: 'AI suggestion' }).count()).toBe(1);
-    await expect.poll(() => log.getByRole('article').count()).toBe(1);
-    problems['thread sideways'] = await sidewaysOverflow(page);
-    for (const name of ['Back to conversations', 'Pause AI agent', 'Block customer', 'Customer details', 'Send suggestion', 'Attach file', 'Send']) {
-      problems[name] = await reachable(page, thread.getByRole('button', { name, exact: true }));
-    }
-    // The message log keeps at least half the window's height, and its newest message shows in it.
-    await log.scrollIntoViewIfNeeded();
-    const logScroll = log.locator('xpath=..');
-    problems['log height'] = (await logScroll.evaluate((element) => element.clientHeight)) >= 200 ? null : 'under half the window';
-    problems['newest message'] = await reachable(page, log.getByRole('article').last());
+      const thread = page.getByRole('main', { name: 'Mehmet Kaya' });
+      const log = thread.getByRole('log', { name: 'Messages' });
+      await expect.poll(() => thread.getByRole('region', { name: 'AI suggestion' }).count()).toBe(1);
+      await expect.poll(() => log.getByRole('article').count()).toBe(1);
+      problems['thread sideways'] = await sidewaysOverflow(page);
+      problems['thread axe'] = (await seriousViolations(page)).join('; ') || null;
+      for (const name of ['Back to conversations', 'Pause AI agent', 'Block customer', 'Customer details', 'Send suggestion', 'Attach file', 'Send']) {
+        problems[name] = await reachable(page, thread.getByRole('button', { name, exact: true }));
+      }
+      // The message log keeps at least half the window's height, and its newest message shows in it.
+      await log.scrollIntoViewIfNeeded();
+      const logScroll = log.locator('xpath=..');
+      problems['log height'] = (await logScroll.evaluate((element) => element.clientHeight)) >= 200 ? null : 'under half the window';
+      problems['newest message'] = await reachable(page, log.getByRole('article').last());
 
-    const message = thread.getByRole('form', { name: 'Reply' }).getByRole('textbox', { name: 'Message' });
-    problems['message box'] = await reachable(page, message);
-    await message.fill('It should arrive tomorrow.');
-    await message.press('Enter');
-    await expect.poll(() => botReceived(world, botToken), { timeout: 15_000 }).toContain('It should arrive tomorrow.');
+      const message = thread.getByRole('form', { name: 'Reply' }).getByRole('textbox', { name: 'Message' });
+      problems['message box'] = await reachable(page, message);
+      await message.fill('It should arrive tomorrow.');
+      await message.press('Enter');
+      await expect.poll(() => botReceived(world, botToken), { timeout: 15_000 }).toContain('It should arrive tomorrow.');
 
-    // The block dialog fits the zoomed window: its fields and buttons are reachable, nothing sideways.
-    await thread.getByRole('button', { name: 'Block customer', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Block customer' });
-    for (const name of ['Reason', 'Duration']) problems[`dialog ${name}`] = await reachable(page, dialog.getByRole('combobox', { name }));
-    problems['dialog Block'] = await reachable(page, dialog.getByRole('button', { name: 'Block', exact: true }));
-    problems['dialog sideways'] = await sidewaysOverflow(page);
-    await page.keyboard.press('Escape');
+      // The block dialog fits the zoomed window: its fields and buttons are reachable, nothing sideways.
+      await thread.getByRole('button', { name: 'Block customer', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Block customer' });
+      for (const name of ['Reason', 'Duration']) problems[`dialog ${name}`] = await reachable(page, dialog.getByRole('combobox', { name }));
+      problems['dialog Block'] = await reachable(page, dialog.getByRole('button', { name: 'Block', exact: true }));
+      problems['dialog sideways'] = await sidewaysOverflow(page);
+      await page.keyboard.press('Escape');
 
-    await thread.getByRole('button', { name: 'Back to conversations', exact: true }).click();
-    await expect.poll(() => list.isVisible()).toBe(true);
-    expect(problems).toEqual(Object.fromEntries(Object.keys(problems).map((key) => [key, key.endsWith('sideways') ? 0 : null])));
-    await context.close();
-  });
+      await thread.getByRole('button', { name: 'Back to conversations', exact: true }).click();
+      await expect.poll(() => list.isVisible()).toBe(true);
+      expect(problems).toEqual(Object.fromEntries(Object.keys(problems).map((key) => [key, key.endsWith('sideways') ? 0 : null])));
+      await context.close();
+    },
+  );
 
   it('never sends on Enter during IME composition, and sends the composed text on Enter after it ends', { timeout: 240_000 }, async () => {
     const seed = await world.h.seedTenant({ conversations: 3 });
