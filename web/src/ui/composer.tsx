@@ -225,7 +225,7 @@ export function Composer(props: ComposerProps) {
               return;
             }
             const touchOnly = window.matchMedia?.('(hover: none) and (pointer: coarse)').matches;
-            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !touchOnly) {
+            if (event.key === 'Enter' && !event.shiftKey && !imeKey(event) && !touchOnly) {
               event.preventDefault();
               void send();
             }
@@ -242,6 +242,15 @@ export function Composer(props: ComposerProps) {
       ) : null}
     </form>
   );
+}
+
+/**
+ * An Enter that belongs to an input method (docs/inbox.md#composer): during a composition (isComposing), or the key
+ * the IME consumed to confirm it, which Safari delivers after compositionend with keyCode 229 and isComposing false.
+ */
+function imeKey(event: KeyboardEvent): boolean {
+  // keyCode is deprecated, but 229 is the only sign of Safari's confirming Enter.
+  return event.isComposing || event.keyCode === 229;
 }
 
 /** A file size for the attachment chip, in the API's formatted_size style (powers of 1024, up to 2 decimals). */

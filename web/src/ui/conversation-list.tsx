@@ -5,6 +5,7 @@ import { unreadCount } from '../state/conversations.js';
 import type { Conversation } from '../state/types.js';
 import { navigate } from '../route.js';
 import { Icon } from './icons.js';
+import { ListSkeleton } from './skeletons.js';
 
 const CHANNELS: [string, string][] = [
   ['', 'All channels'],
@@ -82,18 +83,7 @@ export function ConversationList(props: ListProps) {
         </select>
       </div>
       <div class="list-scroll" aria-busy={props.loading && rows.length === 0 ? 'true' : undefined}>
-        {props.loading && rows.length === 0 ? (
-          <>
-            <p class="visually-hidden" role="status">
-              Loading conversations…
-            </p>
-            <ul class="rows" aria-hidden="true">
-              {[0, 1, 2, 3, 4, 5].map((index) => (
-                <li key={index} class="skeleton-row" />
-              ))}
-            </ul>
-          </>
-        ) : null}
+        {props.loading && rows.length === 0 ? <ListSkeleton /> : null}
         {props.staleSearch ? (
           <button type="button" class="more" onClick={props.onRefresh}>
             New activity — refresh
@@ -106,7 +96,7 @@ export function ConversationList(props: ListProps) {
           ))}
         </ul>
         <div ref={end} />
-        {props.hasMore ? (
+        {props.hasMore && rows.length > 0 ? (
           <button type="button" class="more" disabled={props.loading} onClick={props.onMore}>
             Load more conversations
           </button>

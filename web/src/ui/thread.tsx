@@ -11,6 +11,7 @@ import type { ChannelInfo, Permissions, Subscribe } from './inbox.js';
 import { useLinkRefresh, useMarkRead, useSupersededDraft, useThreadEvents } from './thread-live.js';
 import { MessageList } from './message-list.js';
 import { SuggestionPanel } from './suggestion.js';
+import { ThreadSkeleton } from './skeletons.js';
 import { showError } from './toasts.js';
 
 interface ThreadProps {
@@ -197,7 +198,8 @@ export function Thread(props: ThreadProps) {
             if (nearBottom.current) setUnseen(0);
           }}
         >
-          {loading ? (
+          {loading && messages.length === 0 ? <ThreadSkeleton /> : null}
+          {loading && messages.length > 0 ? (
             <p class="visually-hidden" role="status">
               Loading messages…
             </p>
