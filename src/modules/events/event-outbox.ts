@@ -52,50 +52,45 @@ export async function stageEvents(tx: Queryable, events: readonly NewEvent[]): P
 
 /**
  * Moves the tenant's committed staged events into the log with the next ids, batch by batch in (batch, position)
- * order, and signals the tenant's streams. The head row is locked first, so the move's statement (a new snapshot
- * under READ COMMITTED) sees every row committed before it, none of them moved by a previous writer; each move
- * commits before the next can lock the head, so ids become visible in order. Returns how many events moved.
+ * order, and signals the tenant's streams. One transaction, sent in one write on PostgreSQL: the first statement
+ * locks the head row (creating it at the tenant's first event); the second, which PostgreSQL starts only then and
+ * under READ COMMITTED with a fresh snapshot, sees every row committed before it, none of them taken by a previous
+ * move, and the last id that move wrote. Each move commits before the next can lock the head, so ids become visible
+ * in order. Returns how many events moved.
  */
 export async function moveStagedEvents(db: Db, tenantId: number): Promise<number> {
   let total = 0;
   for (;;) {
-    let lastId = 0;
     const move = await db.transaction(async (tx) => {
-      lastId = await lockHead(tx, tenantId);
-      return queryLast<{ last_id: number; batches: number }>(
+      await queryLast(tx, 'INSERT INTO event_heads AS h (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO UPDATE SET last_id = h.last_id', [tenantId]);
+      return queryLast<{ moved: number; batches: number }>(
         tx,
-        `WITH chosen AS (
-           SELECT DISTINCT batch FROM event_outbox WHERE tenant_id = $1 ORDER BY batch LIMIT $3
+        `WITH head AS (
+           SELECT last_id FROM event_heads WHERE tenant_id = $1
+         ), chosen AS (
+           SELECT DISTINCT batch FROM event_outbox WHERE tenant_id = $1 ORDER BY batch LIMIT $2
          ), taken AS (
            DELETE FROM event_outbox o USING chosen WHERE o.tenant_id = $1 AND o.batch = chosen.batch
            RETURNING o.tenant_id, o.batch, o.position, o.type, o.occurred_at, o.actor_type, o.actor_id, o.actor_name, o.data
          ), logged AS (
            INSERT INTO events (tenant_id, id, type, occurred_at, actor_type, actor_id, actor_name, data)
-           SELECT tenant_id, $2::bigint + row_number() OVER (ORDER BY batch, position), type, occurred_at, actor_type, actor_id, actor_name, data
-             FROM taken
+           SELECT tenant_id, head.last_id + row_number() OVER (ORDER BY batch, position), type, occurred_at, actor_type, actor_id, actor_name, data
+             FROM taken, head
            RETURNING id
          )
-         UPDATE event_heads SET last_id = (SELECT max(id) FROM logged)
-          WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM logged)
-         RETURNING last_id, (SELECT count(*) FROM chosen) AS batches`,
-        [tenantId, lastId, BATCHES_PER_MOVE],
+         UPDATE event_heads h SET last_id = (SELECT max(id) FROM logged)
+          WHERE h.tenant_id = $1 AND EXISTS (SELECT 1 FROM logged)
+         RETURNING h.last_id - (SELECT last_id FROM head) AS moved, (SELECT count(*) FROM chosen) AS batches`,
+        [tenantId, BATCHES_PER_MOVE],
       );
     });
     const row = (await move.result).rows[0];
     if (!row) return total;
     // Committed: the tenant's streams in every process wake up.
     db.signalAfterCommit?.(eventsChangeChannel(tenantId));
-    total += Number(row.last_id) - lastId;
+    total += Number(row.moved);
     if (Number(row.batches) < BATCHES_PER_MOVE) return total;
   }
-}
-
-/** The tenant's last assigned id, with its head row locked to this transaction (created at the first event). */
-async function lockHead(tx: Queryable, tenantId: number): Promise<number> {
-  const locked = await tx.query<{ last_id: number }>('SELECT last_id FROM event_heads WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
-  if (locked.rows[0]) return Number(locked.rows[0].last_id);
-  await tx.query('INSERT INTO event_heads (tenant_id, last_id) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING', [tenantId]);
-  return lockHead(tx, tenantId);
 }
 
 interface TenantMoves {
