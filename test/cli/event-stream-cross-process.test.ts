@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { decodeJwt } from 'jose';
 import { buildCli, cliLastLine, exited, startServe, type RunningServer } from '../support/processes.js';
 import { createServerDatabase, migratedTemplate } from '../support/test-database.js';
 import { httpCall, type SseReader } from '../support/widget.js';
@@ -18,6 +20,7 @@ const redisUrl = process.env.REDIS_URL;
 
 interface Seed {
   tenant_id: number;
+  email: string;
   access_token: string;
 }
 
@@ -27,12 +30,13 @@ function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<stri
     const readers: SseReader[] = [];
     let drop: (() => Promise<void>) | undefined;
     let seed: Seed;
+    let env: Record<string, string>;
 
     beforeAll(async () => {
       buildCli();
       const database = await createServerDatabase(await migratedTemplate(databaseUrl!));
       drop = database.drop;
-      const env = { DATABASE_URL: database.url, ...extraEnv };
+      env = { DATABASE_URL: database.url, ...extraEnv };
       seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], env)) as Seed;
       servers.push(...(await Promise.all([startServe(env), startServe(env)])));
     }, 180_000);
@@ -56,6 +60,24 @@ function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<stri
       expect(response.status, response.body).toBe(201);
       return response.json.data.id as number;
     }
+
+    it('a token revoked by another process (the row only, as `flextell token revoke` does) ends its streams on both within 2 s', async () => {
+      const token = cliLastLine(['token', '--email', seed.email], env);
+      const streams = await Promise.all(servers.map((server) => openEventStream(server.url, { token, tenantId: seed.tenant_id })));
+      readers.push(...streams);
+      for (const reader of streams) await reader.until((events) => events.some((event) => event.event === 'ready'), 'ready', 30_000);
+      const database = new pg.Client({ connectionString: env.DATABASE_URL });
+      await database.connect();
+      try {
+        await database.query('UPDATE access_tokens SET revoked_at = now() WHERE jti = $1', [decodeJwt(token).jti]);
+      } finally {
+        await database.end();
+      }
+      const revokedAt = Date.now();
+      await Promise.all(streams.map((reader) => reader.untilEnded(10_000)));
+      expect(Date.now() - revokedAt).toBeLessThan(2000);
+      for (const reader of streams) expect(namedEvent(reader.events, 'closing')).toEqual({ reason: 'token_revoked' });
+    });
 
     it('both streams see every event once, in id order, whichever process wrote it; SIGTERM closes with shutdown', async () => {
       const [a, b] = servers as [RunningServer, RunningServer];
