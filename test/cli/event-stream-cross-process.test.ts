@@ -2,8 +2,9 @@
  * Event streams across processes (docs/events.md#several-processes): two real `flextell serve` processes on one
  * PostgreSQL database, a stream open on each; changes made through either process's API reach both streams, each
  * event once and in id order. Without REDIS_URL the hint travels over LISTEN/NOTIFY; with it, over Redis PUBLISH
- * (checked by a subscriber of its own). SIGTERM then ends a stream with a random `retry:` and `closing` `shutdown`.
- * PostgreSQL only: the embedded database has one process by design.
+ * (checked by a subscriber of its own); with REDIS_URL at a closed port, the periodic log read carries them. A token
+ * revoked in the database ends its streams on both within 2 s. SIGTERM then ends a stream with a random `retry:` and
+ * `closing` `shutdown`. PostgreSQL only: the embedded database has one process by design.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -24,7 +25,7 @@ interface Seed {
   access_token: string;
 }
 
-function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<string, string>) {
+function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis' | 'Redis unreachable', extraEnv: Record<string, string>) {
   describe(`streams on two serve processes (${bus})`, () => {
     const servers: RunningServer[] = [];
     const readers: SseReader[] = [];
@@ -127,4 +128,6 @@ function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<stri
 describe.runIf(databaseUrl)('event streams across processes', () => {
   crossProcessSuite('LISTEN/NOTIFY', {});
   if (redisUrl) crossProcessSuite('Redis', { REDIS_URL: redisUrl });
+  // Spec rule 17: with Redis down no hint crosses processes, and the 5-second log read feeds the streams.
+  crossProcessSuite('Redis unreachable', { REDIS_URL: 'redis://127.0.0.1:1' });
 });
