@@ -51,6 +51,8 @@ export async function sendWebhook(request: WebhookRequest, options: SendOptions)
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
   const failed = (error: string): AttemptResult => ({ status: null, body: null, retryAfter: null, latencyMs: latency(), error });
+  // An abort event has already fired and will not fire again: without this the attempt would run to its timeout.
+  if (options.signal?.aborted) return failed(ABORTED_ERROR);
   const timeoutMessage = `Timeout after ${options.timeoutMs} ms.`;
   const url = new URL(request.url);
   let timer: NodeJS.Timeout | undefined;
