@@ -9,6 +9,8 @@ import { sql } from '../support/factories.js';
 import { callApi, createEndpoint, emitEvents } from '../support/outbound-webhooks.js';
 import { webhookDispatchPump } from '../../src/modules/webhooks/dispatch-pump.js';
 import { PumpRunner } from '../../src/platform/jobs/work-pump.js';
+import { createJobWorker } from '../../src/jobs.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const HOUR_MS = 3_600_000;
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -30,6 +32,26 @@ async function deliveryCount(tenantId: number, endpointId: number): Promise<numb
 }
 
 describe('the dispatcher', () => {
+  it('starts a delivery moments after the commit: event signal, dispatch, then the attempt, with no poll in between', async () => {
+    const seed = await h.seedTenant();
+    const receiver = await startWebhookReceiver();
+    const worker = createJobWorker(h.deps, silent, { pollIntervalMs: HOUR_MS });
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/fast') });
+    try {
+      worker.start();
+      const started = Date.now();
+      await emitEvents(h, seed.tenant_id);
+      await expect.poll(() => receiver.received.length, { interval: 5 }).toBe(1);
+      // Generous for a loaded machine; a poll-driven dispatcher would have taken its 5 s poll at least.
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await worker.stop();
+      await receiver.close();
+      // The next test needs a database without enabled endpoints.
+      await callApi(h, seed, 'DELETE', `/api/v1/webhook-endpoints/${endpoint.id}`);
+    }
+  });
+
   it('does nothing while no endpoint is enabled, and dispatches once one is', async () => {
     const seed = await h.seedTenant();
     const endpoint = await createEndpoint(h, seed, { url: 'http://127.0.0.1:9/hook', enabled: false });
