@@ -10,7 +10,7 @@ import { sendApiError, sendFrameworkError } from './http/error-replies.js';
 import { installUnroutedApiCounting, isApiPath, API_PREFIX } from './http/api-pipeline.js';
 import { mountRoute } from './http/mount-route.js';
 import { fastifyTrustProxy } from './http/request-info.js';
-import { capConnections, serverTimeoutOptions } from './http/server-limits.js';
+import { capConnections, closeUnusedConnectionsAtClose, serverTimeoutOptions } from './http/server-limits.js';
 import { installMultipart, isMultipartRoute } from './http/multipart.js';
 import { RouteMethods } from './http/method-not-allowed.js';
 import { pingDatabase } from './platform/db/db.js';
@@ -61,6 +61,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     frameworkErrors: sendFrameworkError,
   });
   capConnections(app, deps.config.http);
+  closeUnusedConnectionsAtClose(app);
 
   // Route schemas only document the API; validation happens in the route builder with Laravel's messages.
   app.setValidatorCompiler(() => () => true);

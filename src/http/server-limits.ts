@@ -31,6 +31,35 @@ export function capConnections(app: FastifyInstance, limits: HttpLimits): void {
   app.server.maxConnections = limits.maxConnections;
 }
 
+/**
+ * At close, ends the connections that carry no request. HTTP clients open connections they never use (a browser's
+ * pre-connect; undici opens a fresh one after a streamed response it aborted, such as an event stream). Node's
+ * server.close() ends idle keep-alive connections but not these: they stay until node's headers timeout reaps them,
+ * 60 to 90 s later, and the server's close waits for them (a shutdown used up its whole drain budget). Connections
+ * with a request in flight are left to finish.
+ */
+export function closeUnusedConnectionsAtClose(app: FastifyInstance): void {
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
+  app.server.on('connection', (socket: Socket) => {
+    if (closing) return void socket.destroy();
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  app.server.on('request', (request, response) => {
+    const socket = request.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const count = inFlight.get(socket);
+      if (count !== undefined) inFlight.set(socket, count - 1);
+    });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const [socket, count] of inFlight) if (count === 0) socket.destroy();
+  });
+}
+
 function clientError(error: NodeJS.ErrnoException, limits: HttpLimits): AppError {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return new AppError('request_timeout', `The request was not received within ${limits.requestTimeoutMs / 1000} seconds.`);

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { widgetClient, type SseReader } from '../support/widget.js';
 import { expectError, expectValidationError } from '../support/assertions.js';
-import { memberWith, sql } from '../support/factories.js';
+import { addMembership, memberWith, sql } from '../support/factories.js';
 import { pollUntil } from '../support/processes.js';
 import { appendTestEvents, appendUpdates, loggedEvents, loggedIds, namedEvent, openEventStream, untilEvent } from '../support/events.js';
 import { decodeJwt } from 'jose';
@@ -281,6 +281,8 @@ describe('closing', () => {
     const token = await h.token(seed.user_id);
     const revoked = await stream(seed, { token });
     const member = await memberWith(h, seed, 'Removed Member', ['conversations.view']);
+    // A member elsewhere too keeps its tokens when removed here (the last membership's loss would revoke them).
+    await addMembership(h, (await h.seedTenant()).tenant_id, member.userId, ['Viewer']);
     const removed = await stream(seed, { token: member.token });
     await h.deps.tokens.revoke(decodeJwt(token).jti!);
     await h.app.eventStreams.checkAccess();
@@ -290,5 +292,21 @@ describe('closing', () => {
     expect(response.status, response.body).toBe(200);
     await removed.untilEnded();
     expect(namedEvent(removed.events, 'closing')).toEqual({ reason: 'access_revoked' });
+  });
+
+  it('closes at the next check when another process revoked the token, although this one still caches its record', async () => {
+    const seed = await h.seedTenant();
+    const token = await h.token(seed.user_id);
+    const reader = await stream(seed, { token });
+    const other = await h.token(seed.user_id);
+    const unaffected = await stream(seed, { token: other });
+    // What `flextell token revoke` or another server does: the row only; this process's token cache is not told.
+    await sql(h, 'UPDATE access_tokens SET revoked_at = $2 WHERE jti = $1', [decodeJwt(token).jti, h.clock.now()]);
+    await h.app.eventStreams.checkAccess();
+    // The closing block was written by that check: a cached record would have kept the stream open for up to 2 s more.
+    await reader.untilEnded(500);
+    expect(namedEvent(reader.events, 'closing')).toEqual({ reason: 'token_revoked' });
+    expect(namedEvent(unaffected.events, 'closing')).toBeUndefined();
+    expect(await h.deps.tokens.verify(token)).toBeNull();
   });
 });

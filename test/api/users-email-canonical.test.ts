@@ -10,12 +10,10 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { expectValidationError } from '../support/assertions.js';
 import { sql } from '../support/factories.js';
 import { createdUser, newUserBody, postUser, putUser } from '../support/users.js';
-import { createServerDatabase, currentEngine } from '../support/test-database.js';
-import { openPostgres } from '../../src/platform/db/postgres.js';
+import { openEmptyTestDatabase } from '../support/test-database.js';
 import { canonicalEmail } from '../../src/modules/users/email-key.js';
 import { findUserByEmail } from '../../src/modules/users/user.repository.js';
 import { listMigrationFiles, MIGRATIONS_DIR } from '../../src/platform/db/migrate.js';
-import { openPglite } from '../../src/platform/db/pglite.js';
 import type { Db } from '../../src/platform/db/db.js';
 
 let h: Harness;
@@ -85,23 +83,6 @@ describe('canonical emails', () => {
   });
 });
 
-/** An unmigrated database of the engine under test. */
-async function emptyDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
-  if (currentEngine() === 'pglite') {
-    const db = await openPglite(null);
-    return { db, drop: () => db.close() };
-  }
-  const { url, drop } = await createServerDatabase();
-  const db = openPostgres(url, 2);
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await drop();
-    },
-  };
-}
-
 async function applyMigrations(db: Db, which: (file: string) => boolean): Promise<void> {
   for (const file of listMigrationFiles().filter(which)) {
     await db.session((session) => session.exec(fs.readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8')));
@@ -110,7 +91,7 @@ async function applyMigrations(db: Db, which: (file: string) => boolean): Promis
 
 describe('migration 0015 and accounts that are one address under the canonical form', () => {
   it('keeps the oldest live account of each address, removes the later lookalikes and ends their sessions and tokens', async () => {
-    const { db, drop } = await emptyDatabase();
+    const { db, drop } = await openEmptyTestDatabase();
     try {
       await applyMigrations(db, (file) => file < '0015');
       const insert = async (email: string, deleted = false) => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { apiTime } from '../support/shapes.js';
 import { expectError, expectExactJson, expectValidationError } from '../support/assertions.js';
-import { addMembership, memberAs, roleId, sql } from '../support/factories.js';
+import { addMembership, memberAs, roleId, sql, userName } from '../support/factories.js';
+import { eventHead, eventsAfter } from '../support/events.js';
 import {
   FORBIDDEN,
   USER_NOT_FOUND,
@@ -187,10 +188,26 @@ describe('DELETE /users/{id}', () => {
     await sql(h, 'UPDATE customers SET related_user_id = $2 WHERE tenant_id = $1', [other.tenant_id, user.id]);
     expect((await h.request({ url: '/api/v1/account/roles', token, tenant: seed.tenant_id })).status).toBe(200);
 
+    await sql(h, 'UPDATE customers SET related_user_id = $2, deleted_at = $3 WHERE tenant_id = $1 AND id = $4', [
+      seed.tenant_id,
+      user.id,
+      h.clock.now(),
+      customers[2]!.id,
+    ]);
+    const [head, otherHead] = [await eventHead(h, seed.tenant_id), await eventHead(h, other.tenant_id)];
+
     h.clock.advance(300);
     const response = await deleteUser(h, seed.access_token, user.id);
     expect(response.status, response.body).toBe(200);
     expectExactJson(response.json, { success: 'User deleted successfully.', data: { message: 'User deleted successfully.' } });
+    // Each live customer that lost the assignment has its customer.updated, by the remover; the deleted one has none.
+    const events = await eventsAfter(h, seed.tenant_id, head);
+    expect(events.map((event) => `${event.type}#${String(event.data.id)}`)).toEqual(assigned.map((id) => `customer.updated#${id}`));
+    for (const event of events) {
+      expect(event.data).toMatchObject({ related_user: null });
+      expect([event.actor_type, event.actor_id, event.actor_name]).toEqual(['user', seed.user_id, await userName(h, seed.user_id)]);
+    }
+    expect(await eventHead(h, other.tenant_id)).toBe(otherHead);
 
     expectExactJson((await h.request({ url: `/api/v1/users/${user.id}`, token: seed.access_token })).json, USER_NOT_FOUND);
     expectExactJson((await deleteUser(h, seed.access_token, user.id)).json, USER_NOT_FOUND);

@@ -15,6 +15,8 @@ import { callApi, createEndpoint, deliveries, emitEvents } from '../support/outb
 import { webhookAttemptPump } from '../../src/modules/webhooks/attempt-pump.js';
 import { dispatchBatch } from '../../src/modules/webhooks/dispatch-pump.js';
 import { PumpRunner } from '../../src/platform/jobs/work-pump.js';
+import { ABORTED_ERROR, sendWebhook } from '../../src/modules/webhooks/webhook-sender.js';
+import { NetworkList } from '../../src/platform/networks.js';
 import { pruneEvents } from '../../src/modules/events/event-log.repository.js';
 
 let h: Harness;
@@ -398,6 +400,38 @@ describe('the attempt itself', () => {
       endpoint.id,
     ]);
     expect(row).toEqual({ status: 'pending', attempts: 0, error: null, locked_by: null });
+  });
+
+  it('a claim that returns after the stop hands its delivery back unattempted, and nothing is claimed afterwards', async () => {
+    const seed = await h.seedTenant();
+    const endpoint = await createEndpoint(h, seed, { url: receiver.url('/late') });
+    receiver.hangOn('/late');
+    await emitEvents(h, seed.tenant_id);
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    while ((await dispatchBatch(h.deps, silent, h.clock.now())) > 0);
+    const pump = webhookAttemptPump(h.deps, { logger: silent, random: () => 1 });
+    // The stop comes while the claim's query is on its way: the attempt must not start (no abort would reach it).
+    const claiming = pump.run(h.clock.now());
+    pump.stopping!();
+    expect(await claiming).toBe(0);
+    expect(await pump.run(h.clock.now())).toBe(0);
+    expect(receiver.received).toHaveLength(0);
+    const [row] = await sql(h, 'SELECT status, attempts, error, locked_by FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2', [
+      seed.tenant_id,
+      endpoint.id,
+    ]);
+    expect(row).toEqual({ status: 'pending', attempts: 0, error: null, locked_by: null });
+  });
+
+  it('an attempt whose signal was aborted before it began ends at once', async () => {
+    receiver.hangOn('/aborted');
+    const controller = new AbortController();
+    controller.abort();
+    const allowed = new NetworkList(['127.0.0.1/32']);
+    const request = { url: receiver.url('/aborted'), headers: {}, body: Buffer.from('{}') };
+    const result = await sendWebhook(request, { allowed, timeoutMs: 20_000, signal: controller.signal });
+    expect(result).toMatchObject({ status: null, error: ABORTED_ERROR });
+    expect(receiver.received).toHaveLength(0);
   });
 
   it('checks the address again at every attempt', async () => {

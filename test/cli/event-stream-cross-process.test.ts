@@ -2,11 +2,14 @@
  * Event streams across processes (docs/events.md#several-processes): two real `flextell serve` processes on one
  * PostgreSQL database, a stream open on each; changes made through either process's API reach both streams, each
  * event once and in id order. Without REDIS_URL the hint travels over LISTEN/NOTIFY; with it, over Redis PUBLISH
- * (checked by a subscriber of its own). SIGTERM then ends a stream with a random `retry:` and `closing` `shutdown`.
- * PostgreSQL only: the embedded database has one process by design.
+ * (checked by a subscriber of its own); with REDIS_URL at a closed port, the periodic log read carries them. A token
+ * revoked in the database ends its streams on both within 2 s. SIGTERM then ends a stream with a random `retry:` and
+ * `closing` `shutdown`. PostgreSQL only: the embedded database has one process by design.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { decodeJwt } from 'jose';
 import { buildCli, cliLastLine, exited, startServe, type RunningServer } from '../support/processes.js';
 import { createServerDatabase, migratedTemplate } from '../support/test-database.js';
 import { httpCall, type SseReader } from '../support/widget.js';
@@ -18,21 +21,23 @@ const redisUrl = process.env.REDIS_URL;
 
 interface Seed {
   tenant_id: number;
+  email: string;
   access_token: string;
 }
 
-function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<string, string>) {
+function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis' | 'Redis unreachable', extraEnv: Record<string, string>) {
   describe(`streams on two serve processes (${bus})`, () => {
     const servers: RunningServer[] = [];
     const readers: SseReader[] = [];
     let drop: (() => Promise<void>) | undefined;
     let seed: Seed;
+    let env: Record<string, string>;
 
     beforeAll(async () => {
       buildCli();
       const database = await createServerDatabase(await migratedTemplate(databaseUrl!));
       drop = database.drop;
-      const env = { DATABASE_URL: database.url, ...extraEnv };
+      env = { DATABASE_URL: database.url, ...extraEnv };
       seed = JSON.parse(cliLastLine(['seed', '--json', '--conversations', '0'], env)) as Seed;
       servers.push(...(await Promise.all([startServe(env), startServe(env)])));
     }, 180_000);
@@ -56,6 +61,24 @@ function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<stri
       expect(response.status, response.body).toBe(201);
       return response.json.data.id as number;
     }
+
+    it('a token revoked by another process (the row only, as `flextell token revoke` does) ends its streams on both within 2 s', async () => {
+      const token = cliLastLine(['token', '--email', seed.email], env);
+      const streams = await Promise.all(servers.map((server) => openEventStream(server.url, { token, tenantId: seed.tenant_id })));
+      readers.push(...streams);
+      for (const reader of streams) await reader.until((events) => events.some((event) => event.event === 'ready'), 'ready', 30_000);
+      const database = new pg.Client({ connectionString: env.DATABASE_URL });
+      await database.connect();
+      try {
+        await database.query('UPDATE access_tokens SET revoked_at = now() WHERE jti = $1', [decodeJwt(token).jti]);
+      } finally {
+        await database.end();
+      }
+      const revokedAt = Date.now();
+      await Promise.all(streams.map((reader) => reader.untilEnded(10_000)));
+      expect(Date.now() - revokedAt).toBeLessThan(2000);
+      for (const reader of streams) expect(namedEvent(reader.events, 'closing')).toEqual({ reason: 'token_revoked' });
+    });
 
     it('both streams see every event once, in id order, whichever process wrote it; SIGTERM closes with shutdown', async () => {
       const [a, b] = servers as [RunningServer, RunningServer];
@@ -105,4 +128,6 @@ function crossProcessSuite(bus: 'LISTEN/NOTIFY' | 'Redis', extraEnv: Record<stri
 describe.runIf(databaseUrl)('event streams across processes', () => {
   crossProcessSuite('LISTEN/NOTIFY', {});
   if (redisUrl) crossProcessSuite('Redis', { REDIS_URL: redisUrl });
+  // Spec rule 17: with Redis down no hint crosses processes, and the 5-second log read feeds the streams.
+  crossProcessSuite('Redis unreachable', { REDIS_URL: 'redis://127.0.0.1:1' });
 });

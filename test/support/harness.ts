@@ -122,8 +122,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     },
     async close() {
       await worker.stop();
-      // Streams whose clients went away can keep their connections busy for a minute (noted on issue 17): a test
-      // file's end does not wait for them.
+      // A test file's end waits for no connection: streams still open in a test are cut rather than closed.
       app.server.closeAllConnections();
       await app.close();
       await deps.limiter.close();

@@ -76,6 +76,23 @@ export async function openTestDatabase(): Promise<{ db: Db; engine: Engine; drop
   };
 }
 
+/** An unmigrated database of the engine under test (migration tests build an older release's schema in it). */
+export async function openEmptyTestDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
+  if (currentEngine() === 'pglite') {
+    const db = await openPglite(null);
+    return { db, drop: () => db.close() };
+  }
+  const { url, drop } = await createServerDatabase();
+  const db = openPostgres(url, 2);
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await drop();
+    },
+  };
+}
+
 /**
  * A new database on the test PostgreSQL server (TEST_DATABASE_URL), copied from `template` or, without one, empty
  * (for tests whose real processes migrate it themselves); `drop` removes it even while connections remain.

@@ -124,8 +124,16 @@ export async function softDeleteCustomer(db: Queryable, tenantId: number, custom
 }
 
 /** A member leaving the tenant: its customers lose the assignment without counting as updated. */
-export async function unassignCustomersOf(tx: Queryable, tenantId: number, userId: number): Promise<void> {
-  await tx.query('UPDATE customers SET related_user_id = NULL WHERE tenant_id = $1 AND related_user_id = $2', [tenantId, userId]);
+/** Clears the assignment of the tenant's customers to this user; returns the live ones that had it (their events). */
+export async function unassignCustomersOf(tx: Queryable, tenantId: number, userId: number): Promise<number[]> {
+  const result = await tx.query<{ id: number; live: boolean }>(
+    'UPDATE customers SET related_user_id = NULL WHERE tenant_id = $1 AND related_user_id = $2 RETURNING id, deleted_at IS NULL AS live',
+    [tenantId, userId],
+  );
+  return result.rows
+    .filter((row) => row.live)
+    .map((row) => Number(row.id))
+    .sort((a, b) => a - b);
 }
 
 /** The live customer with this phone, its missing names filled in (updated_at moves only then, `filled`); null when none. */

@@ -41,19 +41,23 @@ export interface TokenRecordRow {
   application_deleted_at: Date | null;
 }
 
-export async function findTokenRecord(db: Queryable, jti: string): Promise<TokenRecordRow | undefined> {
-  const result = await db.query<TokenRecordRow>(
-    `SELECT t.jti, t.scopes, t.tenant_id, t.revoked_at, t.created_at,
+const TOKEN_RECORD_SELECT = `SELECT t.jti, t.scopes, t.tenant_id, t.revoked_at, t.created_at,
             u.id AS user_id, u.name AS user_name, u.deleted_at AS user_deleted_at, u.tokens_valid_after AS user_tokens_valid_after,
             c.id AS application_id, c.name AS application_name, c.tenant_id AS application_tenant_id,
             c.client_id::text AS application_client_id, c.deleted_at AS application_deleted_at
        FROM access_tokens t
        LEFT JOIN users u ON u.id = t.user_id
-       LEFT JOIN oauth_clients c ON c.client_id::text = t.client_id
-      WHERE t.jti = $1`,
-    [jti],
-  );
+       LEFT JOIN oauth_clients c ON c.client_id::text = t.client_id`;
+
+export async function findTokenRecord(db: Queryable, jti: string): Promise<TokenRecordRow | undefined> {
+  const result = await db.query<TokenRecordRow>(`${TOKEN_RECORD_SELECT} WHERE t.jti = $1`, [jti]);
   return result.rows[0];
+}
+
+/** The records of several tokens in one query (the event streams' periodic re-check); unknown jtis are absent. */
+export async function findTokenRecords(db: Queryable, jtis: string[]): Promise<TokenRecordRow[]> {
+  const result = await db.query<TokenRecordRow>(`${TOKEN_RECORD_SELECT} WHERE t.jti = ANY($1::text[])`, [jtis]);
+  return result.rows;
 }
 
 /** What introspection shows of an access token. */

@@ -3,7 +3,14 @@ import type { Db } from '../../platform/db/db.js';
 import type { Clock } from '../../platform/clock.js';
 import { unixSeconds } from '../../platform/clock.js';
 import { randomToken, type SecretBox } from '../../platform/crypto.js';
-import { findTokenRecord, insertAccessToken, revokeAccessToken, revokeAccessTokenFamily, type TokenRecordRow } from './access-token.repository.js';
+import {
+  findTokenRecord,
+  findTokenRecords,
+  insertAccessToken,
+  revokeAccessToken,
+  revokeAccessTokenFamily,
+  type TokenRecordRow,
+} from './access-token.repository.js';
 import { loadSigningKeys, type SigningKey } from './signing-keys.js';
 import { isScope, orderScopes, type Scope } from './scopes.js';
 
@@ -138,6 +145,18 @@ export class AccessTokens {
   async revokeFamily(familyId: string): Promise<void> {
     const revoked = await revokeAccessTokenFamily(this.db, familyId, this.clock.now());
     for (const jti of revoked) this.records.set(jti, { at: Date.now(), token: null });
+  }
+
+  /**
+   * Reads these tokens' records fresh, in one query, into the cache: the event streams' re-check uses it so that a
+   * revocation made by another process (or the CLI) ends their streams at the next check, not after the cache's 2 s.
+   */
+  async refreshRecords(jtis: string[]): Promise<void> {
+    if (jtis.length === 0) return;
+    const rows = new Map((await findTokenRecords(this.db, jtis)).map((row) => [row.jti, row]));
+    const at = Date.now();
+    if (this.records.size + jtis.length > 50_000) this.records.clear();
+    for (const jti of jtis) this.records.set(jti, { at, token: this.toVerifiedToken(rows.get(jti)) });
   }
 
   /** Forgets cached records so a bulk revocation (a deleted application) applies in this process at once. */

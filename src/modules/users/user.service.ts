@@ -4,6 +4,8 @@ import { isUniqueViolation } from '../../platform/db/db.js';
 import { notFound, validationError } from '../../platform/errors.js';
 import type { Principal } from '../oauth/access-tokens.js';
 import { unassignCustomersOf } from '../customers/customer.repository.js';
+import { recordEvents } from '../events/event-recorder.js';
+import { principalActor } from '../events/event-types.js';
 import {
   hasActiveMembership,
   insertMembership,
@@ -102,7 +104,8 @@ export async function updateMember(deps: AppDeps, actor: Actor, userId: number, 
 
 /**
  * DELETE /users/{id}: removes the membership here (the account and its other memberships stay); this tenant's
- * customers assigned to the user lose the assignment without counting as updated (docs/domain-rules.md#users-and-roles).
+ * customers assigned to the user lose the assignment without counting as updated (docs/domain-rules.md#users-and-roles),
+ * each with its `customer.updated` event (docs/events.md#who-writes-what).
  */
 export async function removeMember(deps: AppDeps, actor: Actor, userId: number): Promise<void> {
   const now = deps.clock.now();
@@ -113,7 +116,10 @@ export async function removeMember(deps: AppDeps, actor: Actor, userId: number):
     await enforceOwnerRules(tx, { ...actor, userId, before, after: null });
     // Roles go with the membership, so an account the operator adds back starts without its old Owner role.
     await removeMembership(tx, actor.tenantId, userId, now);
-    await unassignCustomersOf(tx, actor.tenantId, userId);
+    // The customers' related_user changed: their resource did, though their updated_at stays.
+    const unassigned = await unassignCustomersOf(tx, actor.tenantId, userId);
+    const changes = unassigned.map((id) => ({ kind: 'customer' as const, id, change: 'updated' as const }));
+    if (changes.length > 0) recordEvents(tx, actor.tenantId, principalActor(actor.principal), now, ...changes);
     if (before.isActive) await endGrantsWithoutMembership(tx, userId, now);
   });
 }

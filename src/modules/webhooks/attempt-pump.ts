@@ -51,7 +51,8 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
   let foundNothingAt: number | null = null;
   // Stopping the worker aborts the attempts in flight; each hands its delivery back uncounted (runAttempt).
   const inFlight = new Set<AbortController>();
-  // A loop that was claiming while the stop came starts its attempt aborted: nobody would abort it later.
+  // Once stopping, nothing new is attempted: a claim still in flight then hands its delivery back unattempted (an
+  // attempt started after the abort would run to its full timeout and outlive the worker's stop).
   let stopped = false;
   void deps.db
     .watchChanges(DELIVERIES_CHANGE_CHANNEL, () => {
@@ -67,7 +68,7 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
       for (const controller of inFlight) controller.abort();
     },
     run: async (now) => {
-      if (foundNothingAt === now.getTime()) return 0;
+      if (stopped || foundNothingAt === now.getTime()) return 0;
       const busy = [...running].filter(([, count]) => count >= PER_ENDPOINT).map(([key]) => key);
       const leaseSeconds = Math.ceil(deps.config.webhooks.timeoutMs / 1000) + LEASE_MARGIN_SECONDS;
       const claimed = await claimDueDelivery(deps.db, { workerId, now, leaseSeconds, busy });
@@ -75,10 +76,13 @@ export function webhookAttemptPump(deps: AppDeps, options: AttemptPumpOptions): 
         if (busy.length === 0) foundNothingAt = now.getTime();
         return 0;
       }
+      if (stopped) {
+        await releaseDelivery(deps.db, claimed, workerId);
+        return 0;
+      }
       const key = `${claimed.tenant_id}:${claimed.endpoint_id}`;
       running.set(key, (running.get(key) ?? 0) + 1);
       const controller = new AbortController();
-      if (stopped) controller.abort();
       inFlight.add(controller);
       try {
         await runAttempt(deps, options, workerId, claimed, controller.signal);

@@ -3,24 +3,37 @@ import type { WorkerLogger } from '../../platform/jobs/job-worker.js';
 import type { WorkPump } from '../../platform/jobs/work-pump.js';
 import { readEventsAfter } from '../events/event-log.repository.js';
 import { DELIVERIES_CHANGE_CHANNEL } from './attempt-pump.js';
+import { DISPATCH_CHANGE_CHANNEL, DISPATCH_SAFETY_POLL_MS, DispatchTargets } from './dispatch-targets.js';
 import { advanceCursor, enabledEndpoints, insertDeliveries, lockDueCursor } from './dispatch.repository.js';
 
 /**
  * The webhook dispatcher as the job worker's pump (docs/webhooks.md#dispatch): it turns committed events into
  * deliveries, per tenant in id order, moving the tenant's cursor in the same transaction, so an (event, endpoint)
- * pair is never dispatched twice nor skipped, whichever process does it. It polls (the cursors of tenants with
- * webhooks are few): a new event is dispatched within the poll interval of its commit.
+ * pair is never dispatched twice nor skipped, whichever process does it. It wakes on the event signals of the
+ * tenants with enabled endpoints (DispatchTargets), with a slow safety poll; with no enabled endpoint it does nothing.
  */
 
 const EVENTS_PER_BATCH = 500;
-export const DISPATCH_CHANGE_CHANNEL = 'webhook_dispatch';
 
-export function webhookDispatchPump(deps: AppDeps, options: { logger: WorkerLogger }): WorkPump {
+export interface DispatchPumpOptions {
+  logger: WorkerLogger;
+  /** The safety poll (tests lengthen it to show that signals alone drive the dispatcher). */
+  safetyPollMs?: number;
+}
+
+export type DispatchPump = WorkPump & { readonly targets: DispatchTargets };
+
+export function webhookDispatchPump(deps: AppDeps, options: DispatchPumpOptions): DispatchPump {
+  const safetyPollMs = options.safetyPollMs ?? DISPATCH_SAFETY_POLL_MS;
+  const targets = new DispatchTargets(deps.db, deps.eventBus, safetyPollMs);
   return {
     name: 'webhook-dispatch',
     wakeChannel: DISPATCH_CHANGE_CHANNEL,
     loops: 1,
-    run: (now) => dispatchBatch(deps, options.logger, now),
+    pollIntervalMs: safetyPollMs,
+    targets,
+    watch: (wake) => targets.start(wake),
+    run: async (now) => ((await targets.anyEnabled()) ? dispatchBatch(deps, options.logger, now) : 0),
   };
 }
 

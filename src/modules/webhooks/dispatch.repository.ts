@@ -42,6 +42,12 @@ export interface DispatchTarget {
   receivesAfter: number;
 }
 
+/** Every tenant with at least one enabled, live endpoint: the tenants a dispatcher listens to. */
+export async function tenantsWithEnabledEndpoints(db: Queryable): Promise<number[]> {
+  const result = await db.query<{ tenant_id: number }>('SELECT DISTINCT tenant_id FROM webhook_endpoints WHERE enabled AND deleted_at IS NULL');
+  return result.rows.map((row) => Number(row.tenant_id));
+}
+
 export async function enabledEndpoints(tx: Queryable, tenantId: number): Promise<DispatchTarget[]> {
   const result = await tx.query<{ id: number; event_types: string[]; receives_after_event_id: number }>(
     'SELECT id, event_types, receives_after_event_id FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL',

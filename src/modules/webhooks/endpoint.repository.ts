@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db/db.js';
 import { notFound } from '../../platform/errors.js';
+import { DISPATCH_CHANGE_CHANNEL } from './dispatch-targets.js';
 
 /** Writes and loads by key of webhook endpoints (docs/webhooks.md#endpoints). */
 
@@ -35,7 +36,7 @@ export function toEndpointRow(row: EndpointRow): EndpointRow {
 
 /**
  * Serialises the tenant's endpoint writes with its dispatcher (the dispatch cursor's row lock, created here on
- * first use) and returns the event log's head: an endpoint enabled now receives the events above it.
+ * first use), signals the change to the dispatchers, and returns the event log's head: an endpoint enabled now receives the events above it.
  */
 export async function lockTenantWebhooks(tx: Queryable, tenantId: number, now: Date): Promise<number> {
   await tx.query(
@@ -45,6 +46,8 @@ export async function lockTenantWebhooks(tx: Queryable, tenantId: number, now: D
     [tenantId, now],
   );
   await tx.query('SELECT 1 FROM webhook_dispatch_cursors WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
+  // Every endpoint write passes here: dispatchers re-read which tenants' events they listen to.
+  tx.signalAfterCommit?.(DISPATCH_CHANGE_CHANNEL);
   const head = await tx.query<{ last_id: number }>('SELECT last_id FROM event_heads WHERE tenant_id = $1', [tenantId]);
   return Number(head.rows[0]?.last_id ?? 0);
 }

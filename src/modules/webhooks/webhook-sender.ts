@@ -51,15 +51,15 @@ export async function sendWebhook(request: WebhookRequest, options: SendOptions)
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
   const failed = (error: string): AttemptResult => ({ status: null, body: null, retryAfter: null, latencyMs: latency(), error });
+  // An abort event has already fired and will not fire again: without this the attempt would run to its timeout.
+  if (options.signal?.aborted) return failed(ABORTED_ERROR);
   const timeoutMessage = `Timeout after ${options.timeoutMs} ms.`;
   const url = new URL(request.url);
   let timer: NodeJS.Timeout | undefined;
   // The timeout and an abort both end the attempt through `deadline`; which one it was decides the error.
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
-    // An abort event never fires for a signal aborted already.
-    if (options.signal?.aborted) resolve('timeout');
-    else options.signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
+    options.signal?.addEventListener('abort', () => resolve('timeout'), { once: true });
   });
   const endMessage = () => (options.signal?.aborted ? ABORTED_ERROR : timeoutMessage);
   try {

@@ -25,12 +25,17 @@ export function listMigrationFiles(directory = MIGRATIONS_DIR): string[] {
     .sort();
 }
 
+export interface MigrateOptions {
+  /** Stops after the migration with this 4-digit number (tests build a database as an older release left it). */
+  through?: string;
+}
+
 /**
  * Applies pending migrations, each in its own transaction, under an advisory lock so that several
  * processes starting at once apply each file exactly once. Returns the files this run applied.
  * The first failure stops the run and is not recorded.
  */
-export async function migrate(db: Db, onApplied: (file: string) => void = () => undefined): Promise<string[]> {
+export async function migrate(db: Db, onApplied: (file: string) => void = () => undefined, options: MigrateOptions = {}): Promise<string[]> {
   return db.session(async (session) => {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -38,6 +43,7 @@ export async function migrate(db: Db, onApplied: (file: string) => void = () => 
       const done = new Set((await session.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((row) => row.name));
       const applied: string[] = [];
       for (const file of listMigrationFiles()) {
+        if (options.through !== undefined && file.slice(0, 4) > options.through) break;
         if (done.has(file)) continue;
         const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8');
         await session.exec('BEGIN');

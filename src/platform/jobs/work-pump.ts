@@ -15,6 +15,10 @@ export interface WorkPump {
   run(now: Date): Promise<number>;
   /** Called when the runner stops, before it waits for the running batches: a pump whose units wait on the network cuts them short here. */
   stopping?(): void;
+  /** The pump's own poll, instead of the worker's: a pump woken by other signals (`watch`) polls only as a safety net. */
+  pollIntervalMs?: number;
+  /** Wake-ups beyond `wakeChannel`, started with the runner; resolves to what stops them. */
+  watch?(wake: () => void): Promise<() => void>;
 }
 
 /** Runs a pump's loops next to the job worker: a loop runs batches while they find work, then waits for a signal or the poll. */
@@ -24,6 +28,7 @@ export class PumpRunner {
   private readonly sleepers = new Set<() => void>();
   /** A signal came since the last batch began: work may have been stored after its claim, so look again at once. */
   private signalled = false;
+  private unwatch: (() => void) | null = null;
 
   constructor(
     private readonly pump: WorkPump,
@@ -36,6 +41,13 @@ export class PumpRunner {
     this.options.db
       .watchChanges(this.pump.wakeChannel, () => this.wake())
       .catch((error: unknown) => this.options.logger.warn({ err: error, pump: this.pump.name }, 'pump signals unavailable; it polls'));
+    this.pump
+      .watch?.(() => this.wake())
+      .then((unwatch) => {
+        if (this.stopped) unwatch();
+        else this.unwatch = unwatch;
+      })
+      .catch((error: unknown) => this.options.logger.warn({ err: error, pump: this.pump.name }, 'pump wake-ups unavailable; it polls'));
     for (let i = 0; i < this.pump.loops; i++) {
       const loop = this.loop().finally(() => this.loops.delete(loop));
       this.loops.add(loop);
@@ -52,6 +64,8 @@ export class PumpRunner {
   /** Lets the running batches finish (each is one transaction) and ends the loops. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
+    this.unwatch = null;
     this.pump.stopping?.();
     this.wake();
     await Promise.all(this.loops);
@@ -82,7 +96,7 @@ export class PumpRunner {
         this.sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.options.pollIntervalMs);
+      const timer = setTimeout(done, this.pump.pollIntervalMs ?? this.options.pollIntervalMs);
       this.sleepers.add(done);
     });
   }
