@@ -247,3 +247,62 @@ describe.runIf(currentEngine() === 'postgres')('the outbox under concurrent tran
     ]);
   });
 });
+
+describe('numbering at commit or through the outbox', () => {
+  const record = (tenantId: number, id: number) =>
+    h.deps.db.transaction(async (tx) => recordEvents(tx, tenantId, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id, change: 'updated', data: { id } }));
+  const outboxSize = async (tenantId: number) =>
+    (await h.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox WHERE tenant_id = $1', [tenantId])).rows[0]!.n;
+
+  it('a write after committed staged events waits behind them: it stages too, and the move keeps commit order', async () => {
+    const seed = await h.seedTenant();
+    await record(seed.tenant_id, 1);
+    // Left staged as by a process that ended after its commit.
+    await h.deps.db.transaction((tx) =>
+      stageEvents(tx, [{ tenantId: seed.tenant_id, type: 'channel.updated', occurredAt: h.clock.now(), actor: SYSTEM_ACTOR, data: { id: 2 } }]),
+    );
+    await record(seed.tenant_id, 3);
+    expect((await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10)).map((event) => [event.id, event.data.id])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(await outboxSize(seed.tenant_id)).toBe(0);
+  });
+});
+
+describe.runIf(currentEngine() === 'postgres')('numbering while another transaction holds the head (PostgreSQL)', () => {
+  it('stages instead of waiting, and its call returns once the head is free and its events are moved', async () => {
+    const seed = await h.seedTenant();
+    await h.deps.db.transaction(async (tx) =>
+      recordEvents(tx, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: 1, change: 'updated', data: { id: 1 } }),
+    );
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = h.deps.db.session(async (session) => {
+      await session.query('BEGIN');
+      await session.query('SELECT last_id FROM event_heads WHERE tenant_id = $1 FOR UPDATE', [seed.tenant_id]);
+      locked();
+      await released;
+      await session.query('COMMIT');
+    });
+    await isLocked;
+    let returned = false;
+    const write = h.deps.db
+      .transaction(async (tx) => recordEvents(tx, seed.tenant_id, SYSTEM_ACTOR, h.clock.now(), { kind: 'channel', id: 2, change: 'updated', data: { id: 2 } }))
+      .then(() => void (returned = true));
+    // Committed and staged at once; the move waits for the head.
+    await expect
+      .poll(async () => (await h.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox WHERE tenant_id = $1', [seed.tenant_id])).rows[0]!.n)
+      .toBe(1);
+    expect(returned).toBe(false);
+    release();
+    await Promise.all([holder, write]);
+    expect((await readEventsAfter(h.deps.db, seed.tenant_id, 0, 10)).map((event) => [event.id, event.data.id])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+});

@@ -51,6 +51,65 @@ export async function stageEvents(tx: Queryable, events: readonly NewEvent[]): P
 }
 
 /**
+ * Locks the tenant's head row for this transaction when that is possible at once and none of the tenant's committed
+ * events waits in the outbox (or an earlier savepoint of this transaction numbered its events so): then the
+ * transaction numbers its events itself (`numberEvents`) and holds the head through its commit, as a move does.
+ * Returns the last assigned id, or null: stage instead. Waiting staged events must keep their place before the
+ * events of a transaction that began after they committed, hence no direct numbering while any wait.
+ */
+export async function takeHeadIfFree(tx: Queryable, tenantId: number): Promise<number | null> {
+  const result = await tx.query<{ last_id: number }>(
+    `SELECT h.last_id FROM event_heads h
+      WHERE h.tenant_id = $1
+        AND (current_setting('flextell.events_numbered_' || $1::text, true) = 'yes'
+             OR NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.tenant_id = $1))
+        FOR UPDATE SKIP LOCKED`,
+    [tenantId],
+  );
+  return result.rows[0] ? Number(result.rows[0].last_id) : null;
+}
+
+/**
+ * Writes `events` straight into the log with the ids after `lastIds` (per tenant, each head taken by
+ * `takeHeadIfFree` in this transaction), as the transaction's last statement, and marks the tenants so a later
+ * savepoint of the same transaction numbers its events the same way (consecutive with these).
+ */
+export async function numberEvents(tx: Queryable, events: readonly NewEvent[], lastIds: ReadonlyMap<number, number>): Promise<void> {
+  if (events.length === 0) return;
+  const next = new Map(lastIds);
+  const ids = events.map((event) => {
+    const id = next.get(event.tenantId)! + 1;
+    next.set(event.tenantId, id);
+    return id;
+  });
+  await queryLast(
+    tx,
+    `WITH marked AS MATERIALIZED (
+       SELECT set_config('flextell.events_numbered_' || t::text, 'yes', true) FROM (SELECT DISTINCT unnest($1::bigint[]) AS t) tenants
+     ), logged AS (
+       INSERT INTO events (tenant_id, id, type, occurred_at, actor_type, actor_id, actor_name, data)
+       SELECT e.tenant_id, e.id, e.type, e.occurred_at, e.actor_type, e.actor_id, e.actor_name, e.data::jsonb
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+                AS e(tenant_id, id, type, occurred_at, actor_type, actor_id, actor_name, data)
+       RETURNING tenant_id, id
+     )
+     UPDATE event_heads h SET last_id = top.last_id
+       FROM (SELECT tenant_id, max(id) AS last_id FROM logged GROUP BY tenant_id) top
+      WHERE h.tenant_id = top.tenant_id AND (SELECT count(*) FROM marked) > 0`,
+    [
+      events.map((event) => event.tenantId),
+      ids,
+      events.map((event) => event.type),
+      events.map((event) => event.occurredAt.toISOString()),
+      events.map((event) => event.actor.type),
+      events.map((event) => event.actor.id),
+      events.map((event) => event.actor.name),
+      events.map((event) => JSON.stringify(event.data)),
+    ],
+  );
+}
+
+/**
  * Moves the tenant's committed staged events into the log with the next ids, batch by batch in (batch, position)
  * order, and signals the tenant's streams. One transaction, sent in one write on PostgreSQL: the first statement
  * locks the head row (creating it at the tenant's first event); the second, which PostgreSQL starts only then and

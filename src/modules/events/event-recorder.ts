@@ -1,5 +1,6 @@
 import { inOrder, type Queryable } from '../../platform/db/db.js';
-import { moveStagedEventsAfterCommit, stageEvents, type NewEvent } from './event-outbox.js';
+import { eventsChangeChannel } from './event-channel.js';
+import { moveStagedEventsAfterCommit, numberEvents, stageEvents, takeHeadIfFree, type NewEvent } from './event-outbox.js';
 import { eventTypeOf, orderChanges, type RecordedChange } from './event-order.js';
 import { loadSnapshots } from './event-snapshots.js';
 import type { ChangeKind, EventActor, ResourceKind } from './event-types.js';
@@ -49,13 +50,20 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
   }
   // The snapshot loaders are the finders' lookups by id, whose custom plans cost more to make than to run (planning
   // a conversation's lookup is most of its time): inside this transaction's last statements, reuse one plan each.
-  // Independent statements: where the transaction pipelines, they leave in one round trip.
+  // With them, each tenant's head row is taken if it is free: independent statements, which leave in one round trip
+  // where the transaction pipelines.
   const loads = [...wanted].map(
     ([key, group]) =>
       async () =>
         void snapshots.set(key, await loadSnapshots(tx, group.tenantId, group.kind, group.ids, now)),
   );
-  if (wanted.size > 0) await inOrder(tx, [async () => void (await tx.query('SET LOCAL plan_cache_mode = force_generic_plan')), ...loads]);
+  const heads = new Map<number, number>();
+  const takes = [...new Set(ordered.map((change) => change.tenantId))].map((tenantId) => async () => {
+    const lastId = await takeHeadIfFree(tx, tenantId);
+    if (lastId !== null) heads.set(tenantId, lastId);
+  });
+  const planning = wanted.size > 0 ? [async () => void (await tx.query('SET LOCAL plan_cache_mode = force_generic_plan'))] : [];
+  await inOrder(tx, [...planning, ...loads, ...takes]);
   const events: NewEvent[] = [];
   for (const change of ordered) {
     const data = change.data ?? snapshots.get(`${change.tenantId}:${change.kind}`)?.get(change.id);
@@ -63,8 +71,18 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
     if (!data) continue;
     events.push({ tenantId: change.tenantId, type: eventTypeOf(change), occurredAt: change.at, actor: change.actor, data });
   }
-  await stageEvents(tx, events);
+  // Tenants whose head this transaction holds number their events now; the others' wait in the outbox for a move.
+  await numberEvents(
+    tx,
+    events.filter((event) => heads.has(event.tenantId)),
+    heads,
+  );
+  const staged = events.filter((event) => !heads.has(event.tenantId));
+  await stageEvents(tx, staged);
   for (const tenantId of new Set(events.map((event) => event.tenantId))) {
+    if (heads.has(tenantId)) tx.signalAfterCommit?.(eventsChangeChannel(tenantId));
+  }
+  for (const tenantId of new Set(staged.map((event) => event.tenantId))) {
     tx.afterCommit?.(`event-outbox:${tenantId}`, (db) => moveStagedEventsAfterCommit(db, tenantId));
   }
 }
