@@ -1,3 +1,4 @@
+import { settleBackgroundMoves } from './modules/events/event-outbox.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -95,6 +96,8 @@ export async function runServe(config: Config, options: { demo: boolean; http?: 
     if (deps) deps.lifecycle.shuttingDown = true;
     const drained = app ? Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]) : Promise.resolve();
     await Promise.all([drained.catch(() => undefined), worker?.stop(DRAIN_MS).catch(() => undefined)]);
+    // Events that background work staged move into the log before the database closes (docs/events.md#ids).
+    await Promise.race([settleBackgroundMoves(db), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
     // A client that hung up leaves its handler running after close(); the database stays open until it ends.
     while (deps && deps.lifecycle.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await deps?.limiter.close().catch(() => undefined);

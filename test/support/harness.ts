@@ -1,3 +1,4 @@
+import { settleBackgroundMoves } from '../../src/modules/events/event-outbox.js';
 import type { FastifyInstance, LightMyRequestResponse as Response } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/app-deps.js';
@@ -87,7 +88,12 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     app,
     clock,
     worker,
-    drainJobs: () => worker.drain(),
+    async drainJobs() {
+      const settled = await worker.drain();
+      // Inbound processing moves its events into the log in the background: a test reads the log after it.
+      await settleBackgroundMoves(deps.db);
+      return settled;
+    },
     async request(options) {
       const headers: Record<string, string> = { host: '127.0.0.1:8080', ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -122,6 +128,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     },
     async close() {
       await worker.stop();
+      await settleBackgroundMoves(deps.db);
       // A test file's end waits for no connection: streams still open in a test are cut rather than closed.
       app.server.closeAllConnections();
       await app.close();

@@ -1,3 +1,4 @@
+import { settleBackgroundMoves } from '../../src/modules/events/event-outbox.js';
 import type { Harness } from './harness.js';
 import type { SeedResult } from '../../src/modules/demo/seed.js';
 import { textMessage, type InboundAction, type InboundMessage } from '../../src/modules/inbound/inbound-event.js';
@@ -65,8 +66,11 @@ export async function storeEvent(
 }
 
 /** Runs the inbound processor once, as the pump does, with a parser of the test's own (hand-built actions). */
-export function processWith(h: Harness, parse: InboundParser, batchSize = 100): Promise<number> {
-  return processPendingEvents(h.deps, h.clock.now(), { batchSize, parse, random: () => 1 });
+export async function processWith(h: Harness, parse: InboundParser, batchSize = 100): Promise<number> {
+  const settled = await processPendingEvents(h.deps, h.clock.now(), { batchSize, parse, random: () => 1 });
+  // Its events move into the log in the background: the test reads the log after this.
+  await settleBackgroundMoves(h.deps.db);
+  return settled;
 }
 
 /** Runs the processor until nothing is due. */

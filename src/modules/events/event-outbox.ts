@@ -55,12 +55,16 @@ export async function stageEvents(tx: Queryable, events: readonly NewEvent[]): P
  * events waits in the outbox (or an earlier savepoint of this transaction numbered its events so): then the
  * transaction numbers its events itself (`numberEvents`) and holds the head through its commit, as a move does.
  * Returns the last assigned id, or null: stage instead. Waiting staged events must keep their place before the
- * events of a transaction that began after they committed, hence no direct numbering while any wait.
+ * events of a transaction that began after they committed, hence no direct numbering while any wait. A transaction
+ * that commits without waiting for its WAL flush (commitWithoutFlushWait) always stages: its commit is visible
+ * before it is durable, and a crash could then undo ids a reader has seen; its staged rows go with it, and a move
+ * commits durably.
  */
 export async function takeHeadIfFree(tx: Queryable, tenantId: number): Promise<number | null> {
   const result = await tx.query<{ last_id: number }>(
     `SELECT h.last_id FROM event_heads h
       WHERE h.tenant_id = $1
+        AND current_setting('synchronous_commit') <> 'off'
         AND (current_setting('flextell.events_numbered_' || $1::text, true) = 'yes'
              OR NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.tenant_id = $1))
         FOR UPDATE SKIP LOCKED`,
@@ -183,6 +187,27 @@ export async function moveStagedEventsAfterCommit(db: Db, tenantId: number): Pro
     });
   state.running = run;
   return run;
+}
+
+const backgroundMoves = new WeakMap<Db, Set<Promise<void>>>();
+
+/**
+ * Starts the move of `moveStagedEventsAfterCommit` without waiting for it: for background work (inbound
+ * processing) whose next batch need not wait for the log, only the API's answers do. `settleBackgroundMoves` waits
+ * for the ones running (shutdown, tests).
+ */
+export function moveStagedEventsInBackground(db: Db, tenantId: number): Promise<void> {
+  let running = backgroundMoves.get(db);
+  if (!running) backgroundMoves.set(db, (running = new Set()));
+  const moves = running;
+  const move = moveStagedEventsAfterCommit(db, tenantId).finally(() => moves.delete(move));
+  moves.add(move);
+  return Promise.resolve();
+}
+
+/** Waits until no background move of `db` runs (one that starts meanwhile is waited for too). */
+export async function settleBackgroundMoves(db: Db): Promise<void> {
+  for (let running = backgroundMoves.get(db); running && running.size > 0; running = backgroundMoves.get(db)) await Promise.all(running);
 }
 
 /** Tenants with staged events nobody moved (their process ended after the commit, or the move failed). */

@@ -1,11 +1,20 @@
 import { inOrder, type Queryable } from '../../platform/db/db.js';
 import { eventsChangeChannel } from './event-channel.js';
-import { moveStagedEventsAfterCommit, numberEvents, stageEvents, takeHeadIfFree, type NewEvent } from './event-outbox.js';
+import { moveStagedEventsAfterCommit, moveStagedEventsInBackground, numberEvents, stageEvents, takeHeadIfFree, type NewEvent } from './event-outbox.js';
 import { eventTypeOf, orderChanges, type RecordedChange } from './event-order.js';
 import { loadSnapshots } from './event-snapshots.js';
 import type { ChangeKind, EventActor, ResourceKind } from './event-types.js';
 
 const buffers = new WeakMap<Queryable, RecordedChange[]>();
+const inBackground = new WeakSet<Queryable>();
+
+/**
+ * For background work (inbound processing): the transaction `tx` returns once committed, without waiting for its
+ * staged events to move into the log; they follow a moment later (docs/events.md#ids).
+ */
+export function moveEventsInBackground(tx: Queryable): void {
+  inBackground.add(tx);
+}
 
 /** What a write path tells the log: this resource of this tenant changed so, by this actor, at this time. */
 export interface Change {
@@ -83,6 +92,7 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
     if (heads.has(tenantId)) tx.signalAfterCommit?.(eventsChangeChannel(tenantId));
   }
   for (const tenantId of new Set(staged.map((event) => event.tenantId))) {
-    tx.afterCommit?.(`event-outbox:${tenantId}`, (db) => moveStagedEventsAfterCommit(db, tenantId));
+    const move = inBackground.has(tx) ? moveStagedEventsInBackground : moveStagedEventsAfterCommit;
+    tx.afterCommit?.(`event-outbox:${tenantId}`, (db) => move(db, tenantId));
   }
 }

@@ -1,3 +1,4 @@
+import { moveEventsInBackground } from '../events/event-recorder.js';
 import type { AppDeps } from '../../app-deps.js';
 import { commitWithoutFlushWait, type Queryable } from '../../platform/db/db.js';
 import { retryDelaySeconds } from '../../platform/jobs/job-queue.js';
@@ -68,6 +69,8 @@ async function applyBatch(
   // The events are durable and a lost commit is processed again from them: no need to hold the conversation locks
   // through a WAL flush (bench/RESULTS.md, bench:ingest).
   await commitWithoutFlushWait(tx);
+  // Nor does the next batch wait for this one's events to be numbered: the log follows a moment later.
+  moveEventsInBackground(tx);
   const events = await claimPendingEvents(tx, now, limit);
   onClaim?.(events);
   if (events.length === 0) return 0;
