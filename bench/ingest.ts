@@ -275,7 +275,7 @@ async function main(options: Options): Promise<void> {
     '',
     ...runDescriptionLines(run, {
       script: 'bench:ingest',
-      postgres: await postgresInfo(databaseUrl, 'not run', ['shared_buffers', 'synchronous_commit', 'max_connections']),
+      postgres: await postgresInfo(databaseUrl, 'not run', ['shared_buffers', 'synchronous_commit', 'max_connections', 'autovacuum']),
       tool,
       flags: options,
       server: '`node dist/cli.js serve` started by the script per shape (shape 3: `serve --no-jobs` and `flextell worker`)',

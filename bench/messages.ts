@@ -378,7 +378,7 @@ async function main(options: Options): Promise<void> {
     for (const dir of temporaryDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
   const sectionHead = async () => {
-    const postgres = await postgresInfo(databaseUrl, 'not run', ['shared_buffers', 'work_mem', 'synchronous_commit']);
+    const postgres = await postgresInfo(databaseUrl, 'not run', ['shared_buffers', 'work_mem', 'synchronous_commit', 'autovacuum']);
     const howServerRan = `${STARTED_SERVER} (HTTP and job worker in one process)`;
     return [
       `## Messages (bench:messages): run of ${isoSeconds(run.startedAt)}`,

@@ -71,7 +71,11 @@ export function pgliteVersion(): string {
  * caller (bench:list: DATABASE_URL unset; bench:messages: no PostgreSQL shape ran); bench:messages also names
  * synchronous_commit, which decides what a send's commit costs.
  */
-export async function postgresInfo(url: string | null | undefined, withoutUrl: string, settings = ['shared_buffers', 'work_mem']): Promise<string> {
+export async function postgresInfo(
+  url: string | null | undefined,
+  withoutUrl: string,
+  settings = ['shared_buffers', 'work_mem', 'autovacuum'],
+): Promise<string> {
   if (!url) return withoutUrl;
   const client = new pg.Client({ connectionString: url });
   try {

@@ -6,6 +6,14 @@ import { loadSnapshots } from './event-snapshots.js';
 import type { ChangeKind, EventActor, ResourceKind } from './event-types.js';
 
 const buffers = new WeakMap<Queryable, RecordedChange[]>();
+
+/**
+ * For the rest of the transaction (its snapshot loads and last statements): one cached generic plan per statement,
+ * and no sequential scans. A generic plan is made once per connection and kept until the next ANALYZE; made while a
+ * table was small, it scans the table for each id, and without autovacuum (or between its runs) it would keep doing so
+ * as the table grows (bench/RESULTS.md, bench:ingest of 2026-12-08). Every snapshot lookup is by key.
+ */
+const SNAPSHOT_PLANNING = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)";
 const inBackground = new WeakSet<Queryable>();
 
 /**
@@ -58,7 +66,8 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
     wanted.set(key, group);
   }
   // The snapshot loaders are the finders' lookups by id, whose custom plans cost more to make than to run (planning
-  // a conversation's lookup is most of its time): inside this transaction's last statements, reuse one plan each.
+  // a conversation's lookup is most of its time): inside this transaction's last statements, reuse one plan each,
+  // made with index lookups only (SNAPSHOT_PLANNING).
   // With them, each tenant's head row is taken if it is free: independent statements, which leave in one round trip
   // where the transaction pipelines.
   const loads = [...wanted].map(
@@ -71,7 +80,7 @@ async function writeRecordedEvents(tx: Queryable, recorded: RecordedChange[]): P
     const lastId = await takeHeadIfFree(tx, tenantId);
     if (lastId !== null) heads.set(tenantId, lastId);
   });
-  const planning = wanted.size > 0 ? [async () => void (await tx.query('SET LOCAL plan_cache_mode = force_generic_plan'))] : [];
+  const planning = wanted.size > 0 ? [async () => void (await tx.query(SNAPSHOT_PLANNING))] : [];
   await inOrder(tx, [...planning, ...loads, ...takes]);
   const events: NewEvent[] = [];
   for (const change of ordered) {

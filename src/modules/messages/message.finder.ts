@@ -21,23 +21,26 @@ function toView(row: MessageRow): MessageView {
 
 /**
  * Columns of a page of messages; `page` is a CTE of message ids. The quoted text is read as it is now. Each id is
- * joined through a LATERAL subquery with OFFSET 0, so even a generic (prepared) plan looks each one up by key.
+ * joined through a LATERAL subquery with OFFSET 0, and the quoted message and the file are scalar lookups by key,
+ * so even a generic (prepared) plan made while the tables were small looks each one up by key (a join there was
+ * planned as a hash over all the tenant's messages, per id).
  */
 function messagesSql(pageCte: string): string {
   return `WITH page AS MATERIALIZED (${pageCte})
     SELECT item.* FROM page CROSS JOIN LATERAL (
     SELECT m.id, m.tenant_id, m.conversation_id, m.user_id, m.user_name, m.is_customer, m.message_type, m.message,
-           m.quoted_message_id, q.message AS quoted_text, m.is_deleted, m.is_edited, m.edited_by_user_name,
+           m.quoted_message_id,
+           (SELECT q.message FROM messages q WHERE q.tenant_id = $1 AND q.id = m.quoted_message_id) AS quoted_text,
+           m.is_deleted, m.is_edited, m.edited_by_user_name,
            m.deleted_by_user_name, m.read_at, m.source, m.provider, m.provider_message_id, m.provider_timestamp,
            m.delivery_status, m.failure_reason, m.delivery_updated_at, m.extra_metadata, m.created_at,
-           CASE WHEN f.id IS NULL THEN NULL ELSE json_build_object(
+           (SELECT json_build_object(
              'id', f.id, 'tenant_id', f.tenant_id, 'name', f.name, 'description', f.description, 'type', f.type,
              'mime_type', f.mime_type, 'size', f.size, 'group_id', f.group_id, 'fileable_type', f.fileable_type,
              'fileable_id', f.fileable_id, 'thumbnail_key', f.thumbnail_key, 'created_at', f.created_at,
-             'updated_at', f.updated_at, 'deleted_at', f.deleted_at) END AS file
+             'updated_at', f.updated_at, 'deleted_at', f.deleted_at)
+              FROM files f WHERE f.tenant_id = $1 AND f.id = m.file_id AND f.deleted_at IS NULL) AS file
       FROM messages m
-      LEFT JOIN messages q ON q.tenant_id = $1 AND q.id = m.quoted_message_id
-      LEFT JOIN files f ON f.tenant_id = $1 AND f.id = m.file_id AND f.deleted_at IS NULL
      WHERE m.tenant_id = $1 AND m.id = page.id
     OFFSET 0) item
      ORDER BY item.created_at DESC, item.id DESC`;
