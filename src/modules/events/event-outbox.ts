@@ -55,16 +55,14 @@ export async function stageEvents(tx: Queryable, events: readonly NewEvent[]): P
  * events waits in the outbox (or an earlier savepoint of this transaction numbered its events so): then the
  * transaction numbers its events itself (`numberEvents`) and holds the head through its commit, as a move does.
  * Returns the last assigned id, or null: stage instead. Waiting staged events must keep their place before the
- * events of a transaction that began after they committed, hence no direct numbering while any wait. A transaction
- * that commits without waiting for its WAL flush (commitWithoutFlushWait) always stages: its commit is visible
- * before it is durable, and a crash could then undo ids a reader has seen; its staged rows go with it, and a move
- * commits durably.
+ * events of a transaction that began after they committed, hence no direct numbering while any wait. Inbound
+ * processing numbers its events so too, although it commits without waiting for its WAL flush: see
+ * docs/events.md#ids ("A database crash").
  */
 export async function takeHeadIfFree(tx: Queryable, tenantId: number): Promise<number | null> {
   const result = await tx.query<{ last_id: number }>(
     `SELECT h.last_id FROM event_heads h
       WHERE h.tenant_id = $1
-        AND current_setting('synchronous_commit') <> 'off'
         AND (current_setting('flextell.events_numbered_' || $1::text, true) = 'yes'
              OR NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.tenant_id = $1))
         FOR UPDATE SKIP LOCKED`,
