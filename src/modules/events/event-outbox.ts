@@ -11,6 +11,19 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
+/** The columns of `events` as the arrays the write statements unnest: tenant, type, time, actor (3), data. */
+function eventColumns(events: readonly NewEvent[]): unknown[][] {
+  return [
+    events.map((event) => event.tenantId),
+    events.map((event) => event.type),
+    events.map((event) => event.occurredAt.toISOString()),
+    events.map((event) => event.actor.type),
+    events.map((event) => event.actor.id),
+    events.map((event) => event.actor.name),
+    events.map((event) => JSON.stringify(event.data)),
+  ];
+}
+
 /** Batches (writing transactions) one move takes at most; a bigger backlog moves in several. */
 const BATCHES_PER_MOVE = 500;
 
@@ -37,16 +50,7 @@ export async function stageEvents(tx: Queryable, events: readonly NewEvent[]): P
      SELECT e.tenant_id, batch.batch, batch.base + e.position, e.type, e.occurred_at, e.actor_type, e.actor_id, e.actor_name, e.data::jsonb
        FROM batch, unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[])
               WITH ORDINALITY AS e(tenant_id, type, occurred_at, actor_type, actor_id, actor_name, data, position)`,
-    [
-      events.length,
-      events.map((event) => event.tenantId),
-      events.map((event) => event.type),
-      events.map((event) => event.occurredAt.toISOString()),
-      events.map((event) => event.actor.type),
-      events.map((event) => event.actor.id),
-      events.map((event) => event.actor.name),
-      events.map((event) => JSON.stringify(event.data)),
-    ],
+    [events.length, ...eventColumns(events)],
   );
 }
 
@@ -87,27 +91,18 @@ export async function numberEvents(tx: Queryable, events: readonly NewEvent[], l
   await queryLast(
     tx,
     `WITH marked AS MATERIALIZED (
-       SELECT set_config('flextell.events_numbered_' || t::text, 'yes', true) FROM (SELECT DISTINCT unnest($1::bigint[]) AS t) tenants
+       SELECT set_config('flextell.events_numbered_' || t::text, 'yes', true) FROM (SELECT DISTINCT unnest($2::bigint[]) AS t) tenants
      ), logged AS (
        INSERT INTO events (tenant_id, id, type, occurred_at, actor_type, actor_id, actor_name, data)
        SELECT e.tenant_id, e.id, e.type, e.occurred_at, e.actor_type, e.actor_id, e.actor_name, e.data::jsonb
          FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[])
-                AS e(tenant_id, id, type, occurred_at, actor_type, actor_id, actor_name, data)
+                AS e(id, tenant_id, type, occurred_at, actor_type, actor_id, actor_name, data)
        RETURNING tenant_id, id
      )
      UPDATE event_heads h SET last_id = top.last_id
        FROM (SELECT tenant_id, max(id) AS last_id FROM logged GROUP BY tenant_id) top
       WHERE h.tenant_id = top.tenant_id AND (SELECT count(*) FROM marked) > 0`,
-    [
-      events.map((event) => event.tenantId),
-      ids,
-      events.map((event) => event.type),
-      events.map((event) => event.occurredAt.toISOString()),
-      events.map((event) => event.actor.type),
-      events.map((event) => event.actor.id),
-      events.map((event) => event.actor.name),
-      events.map((event) => JSON.stringify(event.data)),
-    ],
+    [ids, ...eventColumns(events)],
   );
 }
 

@@ -175,20 +175,21 @@ export class EventStreamHub implements FeedContext {
       list.push(stream);
       byBearer.set(stream.owner.bearer, list);
     }
-    const now = this.deps.clock.now().getTime();
     // One fresh read of every streamed token's record: a revocation anywhere is seen now, not when the cache expires.
     await this.deps.tokens.refreshRecords([...new Set([...this.streams].map((stream) => stream.jti))]).catch(() => undefined);
     await Promise.all(
       [...byBearer].map(async ([bearer, streams]) => {
-        const reason = await this.closingReason(bearer, streams[0]!, now).catch(() => null);
+        const reason = await this.closingReason(bearer, streams[0]!).catch(() => null);
         if (reason) for (const stream of streams) stream.close(reason);
       }),
     );
   }
 
-  private async closingReason(bearer: string, stream: EventStream, now: number) {
-    if (now >= stream.owner.expiresAtMs) return 'token_expired' as const;
-    if (!(await this.deps.tokens.verify(bearer))) return 'token_revoked' as const;
+  private async closingReason(bearer: string, stream: EventStream) {
+    const expired = () => this.deps.clock.now().getTime() >= stream.owner.expiresAtMs;
+    if (expired()) return 'token_expired' as const;
+    // Verification fails for an expired token too: the clock may have passed its expiry meanwhile.
+    if (!(await this.deps.tokens.verify(bearer))) return expired() ? ('token_expired' as const) : ('token_revoked' as const);
     return (await this.permissionsOf(stream)) ? null : ('access_revoked' as const);
   }
 
